@@ -1,0 +1,1 @@
+//! Win32 C ABI over `named-shm` (placeholder until the layer lands).

@@ -1,0 +1,96 @@
+//! Seeing and cleaning up named objects: list, inspect, remove and reap.
+//!
+//! ```
+//! use named_shm::{admin, Namespace, SharedMemory};
+//! let name = format!("doc-admin-{}", std::process::id());
+//! let shm = SharedMemory::create(&name, 4096)?;
+//! let info = admin::info(&name)?;
+//! assert_eq!(info.size, 4096);
+//! assert_eq!(info.holders, 1);
+//! assert!(admin::list(Namespace::Local)?.iter().any(|o| o.name == format!("Local\\{name}")));
+//! drop(shm);
+//! assert!(admin::info(&name).is_err());
+//! # Ok::<(), named_shm::Error>(())
+//! ```
+
+use crate::error::{ObjectKind, Result};
+use crate::name::{Namespace, ObjectName};
+use crate::sys;
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+/// What is known about one named object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ObjectInfo {
+    /// Canonical name, `Local\X` or `Global\X`.
+    pub name: String,
+    /// Its namespace.
+    pub namespace: Namespace,
+    /// Mapping, event or mutex.
+    pub kind: ObjectKind,
+    /// Size in bytes (mappings; 0 for events and mutexes).
+    pub size: u64,
+    /// The owner's uid.
+    pub owner_uid: u32,
+    /// Permission bits.
+    pub mode: u32,
+    /// Number of open handles, in all processes.
+    pub holders: usize,
+    /// No handle is open: the object is dead and waits to be reaped.
+    pub orphan: bool,
+    /// The process that created it.
+    pub creator_pid: u32,
+    /// When it was created.
+    pub created: SystemTime,
+    /// Where it lives in the file system.
+    pub path: PathBuf,
+    /// Memory was reserved at creation (`SEC_COMMIT`) rather than on first touch.
+    pub committed: bool,
+    /// The file's inode number (tells generations of one name apart).
+    pub inode: u64,
+}
+
+/// What [`reap`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReapReport {
+    /// Names of orphans reclaimed (or, in a dry run, that would be).
+    pub reclaimed: Vec<String>,
+    /// Entries left alone, with the reason (foreign owner, not an object, …).
+    pub skipped: Vec<(String, String)>,
+    /// Number of live objects seen.
+    pub live: usize,
+}
+
+/// Every named object in the caller's view of a namespace, orphans included.
+pub fn list(ns: Namespace) -> Result<Vec<ObjectInfo>> {
+    sys::admin::list(ns)
+}
+
+/// The live object with this name.
+///
+/// # Errors
+/// [`Error::NotFound`](crate::Error::NotFound) if no live object has the name.
+pub fn info(name: &str) -> Result<ObjectInfo> {
+    sys::admin::info(&ObjectName::parse(name)?)
+}
+
+/// Removes the name now, like `ipcrm`: holders keep their handles, views and
+/// memory, but nobody can open it any more, and the name is free for a new
+/// object. (Windows has no such call; it exists for administration.)
+pub fn remove(name: &str) -> Result<()> {
+    sys::admin::remove(&ObjectName::parse(name)?)
+}
+
+/// Reclaims every orphan (an object whose holders all died without closing)
+/// in the caller's `Local\` and `Global\` namespaces. Orphans are also
+/// reclaimed by the next create or open of their name.
+pub fn reap() -> Result<ReapReport> {
+    sys::admin::reap(false)
+}
+
+/// Lists what [`reap`] would reclaim, without touching anything.
+pub fn reap_dry_run() -> Result<ReapReport> {
+    sys::admin::reap(true)
+}

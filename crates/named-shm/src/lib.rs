@@ -1,0 +1,59 @@
+//! Named shared memory with Windows semantics, on Linux and Windows.
+//!
+//! Windows programs share memory by name: `CreateFileMapping`,
+//! `OpenFileMapping`, `MapViewOfFile`, `UnmapViewOfFile`, `CloseHandle`. This
+//! crate gives Rust programs the same objects with the same behaviour:
+//!
+//! - the name lives while any handle is open, in any process, and dies with
+//!   the last one, even after a crash (`kill -9`);
+//! - no process ever sees a half-created object;
+//! - memory is reserved when the object is created, so a full `/dev/shm` is an
+//!   error then and never a `SIGBUS` later;
+//! - `Local\` names are private to the user, `Global\` names machine-wide, with
+//!   exact permissions;
+//! - one namespace is shared by all object kinds (mappings, events, mutexes).
+//!
+//! ```
+//! use named_shm::{Access, SharedMemory};
+//!
+//! // First process: create and write.
+//! let name = format!("Local\\doc-crate-{}", std::process::id());
+//! let shm = SharedMemory::create(&name, 256)?;
+//! assert!(shm.created());
+//! shm.map(0, 0)?.write_at(0, b"Message from first process.")?;
+//!
+//! // Second process (here: the same one): open by name and read.
+//! let other = SharedMemory::open(&name, Access::Read)?;
+//! let view = other.map(0, 0)?;
+//! let mut msg = [0u8; 27];
+//! view.read_at(0, &mut msg)?;
+//! assert_eq!(&msg, b"Message from first process.");
+//!
+//! // The name dies with the last handle; the view keeps the memory.
+//! drop(shm);
+//! drop(other);
+//! assert!(matches!(SharedMemory::open(&name, Access::Read), Err(named_shm::Error::NotFound { .. })));
+//! view.read_at(0, &mut msg)?;
+//! # Ok::<(), named_shm::Error>(())
+//! ```
+//!
+//! # Platform differences
+//! See the README's semantics table. In short, on Linux: objects are files in
+//! a namespace directory on tmpfs (`/dev/shm/named-shm.u<uid>` and
+//! `/dev/shm/named-shm.global`); a `Global\` directory must belong to root or
+//! to the caller; views are page-aligned, not 64 KiB-aligned.
+
+#![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks, missing_docs)]
+#![deny(unsafe_code)]
+
+pub mod admin;
+mod error;
+mod name;
+mod shm;
+mod sys;
+mod view;
+
+pub use error::{name_reasons, Error, ObjectKind, Result};
+pub use name::{Namespace, ObjectName, MAX_NAME_LEN};
+pub use shm::{Access, SharedMemory, ShmOptions, ViewAccess, ALLOCATION_GRANULARITY, PAGE_SIZE};
+pub use view::View;

@@ -1,0 +1,222 @@
+//! Listing, removing and reaping named objects (the Linux side of `crate::admin`).
+
+use super::header::Header;
+use super::ns::{self, NsDir};
+use super::object::{self, fstat, is_held, Reclaim};
+use crate::admin::{ObjectInfo, ReapReport};
+use crate::error::{Error, Result};
+use crate::name::{decode_file_name, Namespace, ObjectName};
+use std::ffi::{CStr, CString};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::path::PathBuf;
+use std::time::{Duration, UNIX_EPOCH};
+
+/// Every entry of a namespace directory, as file names.
+fn entries(dir: &NsDir) -> Result<Vec<CString>> {
+    let io = |op, source| Error::Io {
+        name: dir.path.clone(),
+        op,
+        source,
+    };
+    let dot = CString::new(".").expect("no NUL");
+    // SAFETY: dir is an open directory; the new descriptor is owned below.
+    let fd = super::cvt_r(|| unsafe {
+        libc::openat(
+            dir.raw(),
+            dot.as_ptr(),
+            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+        )
+    })
+    .map_err(|e| io("open", e))?;
+    // SAFETY: fdopendir takes ownership of fd on success.
+    let dp = unsafe { libc::fdopendir(fd) };
+    if dp.is_null() {
+        let e = std::io::Error::last_os_error();
+        // SAFETY: fdopendir failed, so fd is still ours to close.
+        unsafe { libc::close(fd) };
+        return Err(io("fdopendir", e));
+    }
+    let mut out = Vec::new();
+    loop {
+        // SAFETY: dp is a valid DIR stream until closedir below.
+        let ent = unsafe { libc::readdir(dp) };
+        if ent.is_null() {
+            break;
+        }
+        // SAFETY: readdir returned a valid dirent whose d_name is NUL-terminated.
+        let name = unsafe { CStr::from_ptr((*ent).d_name.as_ptr()) };
+        if name.to_bytes() == b"." || name.to_bytes() == b".." {
+            continue;
+        }
+        out.push(name.to_owned());
+    }
+    // SAFETY: dp is valid and not used afterwards; closedir also closes fd.
+    unsafe { libc::closedir(dp) };
+    out.sort();
+    Ok(out)
+}
+
+fn open_ro(dir: &NsDir, file: &CStr) -> Option<OwnedFd> {
+    // SAFETY: dir is open, file a valid C string; the descriptor is owned below.
+    let fd = unsafe {
+        libc::openat(
+            dir.raw(),
+            file.as_ptr(),
+            libc::O_RDONLY | libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK | libc::O_NOCTTY,
+        )
+    };
+    // SAFETY: a non-negative fd was just returned by openat and is ours.
+    (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Number of OFD locks on the inode (one per open handle), from `/proc/locks`.
+fn lock_count(dev: u64, ino: u64) -> usize {
+    let Ok(text) = std::fs::read_to_string("/proc/locks") else {
+        return 0;
+    };
+    let major = libc::major(dev);
+    let minor = libc::minor(dev);
+    let want = format!("{major:02x}:{minor:02x}:{ino}");
+    text.lines()
+        .filter(|l| l.contains("OFDLCK") && l.split_whitespace().any(|f| f == want))
+        .count()
+}
+
+/// Describes one directory entry, or `None` for entries that are not objects
+/// of ours (they are still reported by `reap` as foreign).
+fn describe(dir: &NsDir, file: &CStr) -> Option<ObjectInfo> {
+    let fd = open_ro(dir, file)?;
+    let raw: RawFd = fd.as_raw_fd();
+    let st = fstat(raw).ok()?;
+    if st.st_mode & libc::S_IFMT != libc::S_IFREG {
+        return None;
+    }
+    let header: Header = object::read_header(raw).ok()?;
+    let base = match decode_file_name(file.to_str().ok()?) {
+        Some(b) => b,
+        None => header.name.clone(),
+    };
+    if base != header.name {
+        return None;
+    }
+    let held = is_held(raw).unwrap_or(false);
+    let holders = lock_count(st.st_dev, st.st_ino);
+    Some(ObjectInfo {
+        name: format!("{}\\{}", dir.ns.as_str(), base),
+        namespace: dir.ns,
+        kind: header.kind,
+        size: header.size,
+        owner_uid: st.st_uid,
+        mode: st.st_mode & 0o7777,
+        holders: if held { holders.max(1) } else { 0 },
+        orphan: !held,
+        creator_pid: header.creator_pid,
+        created: UNIX_EPOCH + Duration::from_nanos(header.created_ns),
+        path: PathBuf::from(format!("{}/{}", dir.path, file.to_string_lossy())),
+        committed: header.flags & super::header::FLAG_RESERVE == 0,
+        inode: st.st_ino,
+    })
+}
+
+pub(crate) fn list(ns: Namespace) -> Result<Vec<ObjectInfo>> {
+    let Some(dir) = ns::dir_if_exists(ns)? else {
+        return Ok(Vec::new());
+    };
+    Ok(entries(&dir)?.iter().filter_map(|f| describe(&dir, f)).collect())
+}
+
+pub(crate) fn info(name: &ObjectName) -> Result<ObjectInfo> {
+    let not_found = || Error::NotFound {
+        name: name.as_str().to_owned(),
+    };
+    let dir = ns::dir_if_exists(name.namespace())?.ok_or_else(not_found)?;
+    let file = CString::new(name.file_name()).expect("no NUL");
+    match describe(&dir, &file) {
+        Some(i) if !i.orphan => Ok(i),
+        Some(_) => Err(not_found()),
+        None => {
+            if open_ro(&dir, &file).is_some() {
+                Err(Error::NameOccupied {
+                    name: name.as_str().to_owned(),
+                    what: "something that is not a named object".into(),
+                })
+            } else {
+                Err(not_found())
+            }
+        }
+    }
+}
+
+pub(crate) fn remove(name: &ObjectName) -> Result<()> {
+    let dir = ns::dir_if_exists(name.namespace())?.ok_or_else(|| Error::NotFound {
+        name: name.as_str().to_owned(),
+    })?;
+    let file = CString::new(name.file_name()).expect("no NUL");
+    if describe(&dir, &file).is_none() {
+        return Err(match open_ro(&dir, &file) {
+            Some(_) => Error::NameOccupied {
+                name: name.as_str().to_owned(),
+                what: "something that is not a named object".into(),
+            },
+            None => Error::NotFound {
+                name: name.as_str().to_owned(),
+            },
+        });
+    }
+    // SAFETY: dir is open; file is a valid C string.
+    super::cvt(unsafe { libc::unlinkat(dir.raw(), file.as_ptr(), 0) })
+        .map(drop)
+        .map_err(|e| match e.raw_os_error() {
+            Some(libc::ENOENT) => Error::NotFound {
+                name: name.as_str().to_owned(),
+            },
+            Some(libc::EACCES) | Some(libc::EPERM) => Error::PermissionDenied {
+                name: name.as_str().to_owned(),
+                reason: "only its owner (or root) can remove it".into(),
+                source: Some(e),
+            },
+            _ => Error::Io {
+                name: name.as_str().to_owned(),
+                op: "unlink",
+                source: e,
+            },
+        })
+}
+
+pub(crate) fn reap(dry_run: bool) -> Result<ReapReport> {
+    let mut report = ReapReport::default();
+    for ns in [Namespace::Local, Namespace::Global] {
+        let Some(dir) = ns::dir_if_exists(ns)? else {
+            continue;
+        };
+        for file in entries(&dir)? {
+            let label = match decode_file_name(&file.to_string_lossy()) {
+                Some(base) => format!("{}\\{}", ns.as_str(), base),
+                None => match describe(&dir, &file) {
+                    Some(i) => i.name,
+                    None => format!("{}/{}", dir.path, file.to_string_lossy()),
+                },
+            };
+            let Some(fd) = open_ro(&dir, &file) else {
+                report.skipped.push((label, "cannot be opened".into()));
+                continue;
+            };
+            if is_held(fd.as_raw_fd()).unwrap_or(true) {
+                report.live += 1;
+                continue;
+            }
+            drop(fd);
+            if dry_run {
+                report.reclaimed.push(label);
+                continue;
+            }
+            match object::reclaim(&dir, &file) {
+                Reclaim::Reclaimed => report.reclaimed.push(label),
+                Reclaim::Live => report.live += 1,
+                Reclaim::Gone => {}
+                Reclaim::Foreign(what) => report.skipped.push((label, what)),
+            }
+        }
+    }
+    Ok(report)
+}

@@ -1,0 +1,189 @@
+//! The header page at the start of every object file.
+//!
+//! ```text
+//! 0     magic "NSHMOBJ1"          8 bytes
+//! 8     version (1)               u32
+//! 12    kind (1 map, 2 evt, 3 mtx) u32
+//! 16    payload size              u64   page-rounded mapping size; 0 for sync objects
+//! 24    creator uid               u32
+//! 28    creator pid               u32
+//! 32    created (unix ns)         u64
+//! 40    flags                     u32   FLAG_*
+//! 44    name length               u32
+//! 48    reserved                  16 bytes
+//! 64    base name (UTF-8)         up to 1024 bytes
+//! 2048  sync area                 events and mutexes keep their state here
+//! 4096  payload                   the mapping's memory
+//! ```
+//!
+//! The header is written in full before the file is published, so no process
+//! can ever see a partial one; parsing still validates every field, since a
+//! file could have been planted by someone else.
+
+use crate::error::ObjectKind;
+use crate::name::MAX_NAME_LEN;
+
+/// Bytes before the payload; also the file size of events and mutexes.
+pub(crate) const HEADER_SIZE: u64 = 4096;
+#[allow(dead_code)] // used by events and mutexes
+/// Offset of the sync area inside the header page.
+pub(crate) const SYNC_OFFSET: usize = 2048;
+#[allow(dead_code)] // used by events and mutexes
+/// Size of the sync area.
+pub(crate) const SYNC_SIZE: usize = 2048;
+
+const MAGIC: [u8; 8] = *b"NSHMOBJ1";
+const VERSION: u32 = 1;
+const NAME_OFFSET: usize = 64;
+
+/// The mapping was created with `commit(false)` (`SEC_RESERVE`): its pages are
+/// not reserved in advance.
+pub(crate) const FLAG_RESERVE: u32 = 1;
+/// The event is manual-reset.
+pub(crate) const FLAG_MANUAL_RESET: u32 = 2;
+
+/// The parsed fixed part of a header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Header {
+    pub kind: ObjectKind,
+    pub size: u64,
+    pub creator_uid: u32,
+    pub creator_pid: u32,
+    pub created_ns: u64,
+    pub flags: u32,
+    pub name: String,
+}
+
+/// Why a header was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HeaderError {
+    Short,
+    Magic,
+    Version,
+    Kind,
+    Name,
+    Size,
+}
+
+impl HeaderError {
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            HeaderError::Short => "a file too short for an object header",
+            HeaderError::Magic => "a file without an object header",
+            HeaderError::Version => "an object of an unknown format version",
+            HeaderError::Kind => "an object of an unknown kind",
+            HeaderError::Name => "an object header with an invalid name",
+            HeaderError::Size => "an object header with an invalid size",
+        }
+    }
+}
+
+fn kind_code(kind: ObjectKind) -> u32 {
+    match kind {
+        ObjectKind::Mapping => 1,
+        ObjectKind::Event => 2,
+        ObjectKind::Mutex => 3,
+    }
+}
+
+impl Header {
+    /// Serialises the header into the first bytes of a page.
+    pub(crate) fn encode(&self, page: &mut [u8]) {
+        debug_assert!(page.len() >= NAME_OFFSET + self.name.len());
+        page[0..8].copy_from_slice(&MAGIC);
+        page[8..12].copy_from_slice(&VERSION.to_le_bytes());
+        page[12..16].copy_from_slice(&kind_code(self.kind).to_le_bytes());
+        page[16..24].copy_from_slice(&self.size.to_le_bytes());
+        page[24..28].copy_from_slice(&self.creator_uid.to_le_bytes());
+        page[28..32].copy_from_slice(&self.creator_pid.to_le_bytes());
+        page[32..40].copy_from_slice(&self.created_ns.to_le_bytes());
+        page[40..44].copy_from_slice(&self.flags.to_le_bytes());
+        page[44..48].copy_from_slice(&(self.name.len() as u32).to_le_bytes());
+        page[NAME_OFFSET..NAME_OFFSET + self.name.len()].copy_from_slice(self.name.as_bytes());
+    }
+
+    /// Parses and validates a header. Never panics, whatever the bytes.
+    pub(crate) fn decode(buf: &[u8]) -> Result<Header, HeaderError> {
+        if buf.len() < NAME_OFFSET {
+            return Err(HeaderError::Short);
+        }
+        let u32_at = |o: usize| u32::from_le_bytes([buf[o], buf[o + 1], buf[o + 2], buf[o + 3]]);
+        let u64_at = |o: usize| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&buf[o..o + 8]);
+            u64::from_le_bytes(b)
+        };
+        if buf[0..8] != MAGIC {
+            return Err(HeaderError::Magic);
+        }
+        if u32_at(8) != VERSION {
+            return Err(HeaderError::Version);
+        }
+        let kind = match u32_at(12) {
+            1 => ObjectKind::Mapping,
+            2 => ObjectKind::Event,
+            3 => ObjectKind::Mutex,
+            _ => return Err(HeaderError::Kind),
+        };
+        let size = u64_at(16);
+        if size % HEADER_SIZE != 0 || size > i64::MAX as u64 - HEADER_SIZE {
+            return Err(HeaderError::Size);
+        }
+        if kind != ObjectKind::Mapping && size != 0 {
+            return Err(HeaderError::Size);
+        }
+        let name_len = u32_at(44) as usize;
+        if name_len == 0 || name_len > MAX_NAME_LEN {
+            return Err(HeaderError::Name);
+        }
+        let name_bytes = buf
+            .get(NAME_OFFSET..NAME_OFFSET + name_len)
+            .ok_or(HeaderError::Short)?;
+        let name = std::str::from_utf8(name_bytes).map_err(|_| HeaderError::Name)?;
+        if name.contains(['\0', '\\']) {
+            return Err(HeaderError::Name);
+        }
+        Ok(Header {
+            kind,
+            size,
+            creator_uid: u32_at(24),
+            creator_pid: u32_at(28),
+            created_ns: u64_at(32),
+            flags: u32_at(40),
+            name: name.to_owned(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Header {
+        Header {
+            kind: ObjectKind::Event,
+            size: 0,
+            creator_uid: 1000,
+            creator_pid: 42,
+            created_ns: 7,
+            flags: FLAG_MANUAL_RESET,
+            name: "x y".into(),
+        }
+    }
+
+    #[test]
+    fn header_round_trips() {
+        let mut page = vec![0u8; HEADER_SIZE as usize];
+        sample().encode(&mut page);
+        assert_eq!(Header::decode(&page), Ok(sample()));
+    }
+
+    #[test]
+    fn header_rejects_every_truncation() {
+        let mut page = vec![0u8; HEADER_SIZE as usize];
+        sample().encode(&mut page);
+        for n in 0..(NAME_OFFSET + 3) {
+            assert!(Header::decode(&page[..n]).is_err(), "length {n}");
+        }
+    }
+}

@@ -1,0 +1,652 @@
+//! The life cycle of a named object: publish, open, close and reclaim.
+//!
+//! Every handle is a descriptor with its own open file description (OFD)
+//! holding a shared OFD lock on byte 0 of the object's file. The kernel drops
+//! that lock when the last descriptor of the description closes, including when
+//! the process dies, so the set of lock holders *is* the set of open handles.
+//!
+//! **Create**: `O_TMPFILE` in the namespace directory, `fchmod` to the exact
+//! mode, `posix_fallocate` (commit) or `ftruncate` (reserve), header, optional
+//! initialisation of the sync area, the read lock, then `linkat` of
+//! `/proc/self/fd/N`. Nobody can open the file before `linkat`, and when they
+//! can, it is complete and already held.
+//!
+//! **Open**: `openat(O_NOFOLLOW|O_NONBLOCK)`; `F_OFD_GETLK` asks whether any
+//! lock is held. None: the object is dead (all holders closed or were killed),
+//! so it is reclaimed (see below) and the name is treated as free. Otherwise
+//! take the read lock (`EAGAIN` means a closer or reaper holds the write lock:
+//! back off and retry), then `fstat` to re-check `nlink > 0` (the closer may
+//! have unlinked it between our lookup and our lock: retry), type, owner and
+//! size, and read and validate the header.
+//!
+//! **Close**: open a fresh description of whatever the name points to, close
+//! the handle (dropping its lock unless a forked child still shares the
+//! description), then try a *write* lock on the fresh description. It succeeds
+//! only if no handle is open anywhere: the object is dead, so unlink it.
+//!
+//! **Reclaim** (also used by open and `reap`): any object on which a write lock
+//! succeeds has no handle; if it is still linked, a regular file and ours to
+//! remove, unlink it while holding the lock. All unlinkers hold the write lock,
+//! so two of them can never race, and an opener that locked the inode before
+//! the unlink sees `nlink == 0` and retries.
+
+use super::header::{Header, HEADER_SIZE};
+use super::ns::{self, NsDir};
+use super::{cvt, cvt_r, euid};
+use crate::error::{Error, ObjectKind, Result};
+use crate::name::ObjectName;
+use std::ffi::CString;
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// What a caller wants done about the name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Disposition {
+    /// Fail with `AlreadyExists` if the name is live.
+    Create,
+    /// Fail with `NotFound` if the name is not live.
+    Open,
+    /// Open if live, create otherwise.
+    OpenOrCreate,
+}
+
+/// What to create.
+pub(crate) struct Spec<'a> {
+    pub kind: ObjectKind,
+    /// Payload bytes after the header (page-rounded); 0 for sync objects.
+    pub size: u64,
+    pub flags: u32,
+    /// Permission bits, applied exactly (no umask).
+    pub mode: u32,
+    /// Reserve the memory now (`posix_fallocate`).
+    pub commit: bool,
+    /// Initialises the header page of a new object before it is published.
+    pub init: Option<&'a dyn Fn(&mut [u8]) -> Result<()>>,
+}
+
+/// How to open.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OpenSpec {
+    pub kind: ObjectKind,
+    pub writable: bool,
+    pub require_owner: Option<u32>,
+    pub timeout: Duration,
+}
+
+/// One open handle to a named object.
+///
+/// It owns two open file descriptions of the object's file: `fd` holds the
+/// handle's lock, `map_fd` (opened on first use) is what views map. They must
+/// differ: a mapping keeps its description alive, and with it any lock on it,
+/// so mapping `fd` would keep the name alive as long as a view exists.
+#[derive(Debug)]
+pub(crate) struct Object {
+    fd: Option<OwnedFd>,
+    map_fd: std::sync::OnceLock<OwnedFd>,
+    dir: Arc<NsDir>,
+    file: CString,
+    pub(crate) header: Header,
+    pub(crate) owner_uid: u32,
+    pub(crate) mode: u32,
+    pub(crate) dev: u64,
+    pub(crate) ino: u64,
+    pub(crate) created: bool,
+    pub(crate) writable: bool,
+}
+
+impl Object {
+    pub(crate) fn raw_fd(&self) -> RawFd {
+        self.fd.as_ref().expect("open until drop").as_raw_fd()
+    }
+
+    pub(crate) fn dir(&self) -> &NsDir {
+        &self.dir
+    }
+
+    /// A lock-free description of the same file, for `mmap`: `/proc/self/fd/N`
+    /// reopened with the handle's access (it names the same inode even after
+    /// the name is gone).
+    pub(crate) fn map_fd(&self) -> io::Result<RawFd> {
+        if let Some(fd) = self.map_fd.get() {
+            return Ok(fd.as_raw_fd());
+        }
+        let path = CString::new(format!("/proc/self/fd/{}", self.raw_fd())).expect("no NUL");
+        let acc = if self.writable || self.created {
+            libc::O_RDWR
+        } else {
+            libc::O_RDONLY
+        };
+        // SAFETY: path is a valid C string; the descriptor is owned below.
+        let fd = cvt_r(|| unsafe { libc::open(path.as_ptr(), acc | libc::O_CLOEXEC) })?;
+        // SAFETY: fd was just returned by open and is owned by nobody else.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        // A concurrent caller may have won the race; its descriptor is as good as ours.
+        let _ = self.map_fd.set(fd);
+        Ok(self.map_fd.get().expect("set above").as_raw_fd())
+    }
+}
+
+pub(crate) fn fstat(fd: RawFd) -> io::Result<libc::stat> {
+    let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+    // SAFETY: `st` is a valid out-pointer; fstat initialises it on success.
+    cvt(unsafe { libc::fstat(fd, st.as_mut_ptr()) })?;
+    // SAFETY: fstat succeeded.
+    Ok(unsafe { st.assume_init() })
+}
+
+fn lock_struct(kind: libc::c_int) -> libc::flock {
+    // SAFETY: flock is plain old data; all-zero is a valid value.
+    let mut fl: libc::flock = unsafe { std::mem::zeroed() };
+    fl.l_type = kind as libc::c_short;
+    fl.l_whence = libc::SEEK_SET as libc::c_short;
+    fl.l_start = 0;
+    fl.l_len = 1;
+    fl
+}
+
+/// Tries an OFD lock without blocking: `Ok(false)` if another description holds
+/// a conflicting lock.
+pub(crate) fn try_lock(fd: RawFd, kind: libc::c_int) -> io::Result<bool> {
+    let fl = lock_struct(kind);
+    // SAFETY: `fl` is a valid flock with l_pid 0, as F_OFD_SETLK requires.
+    match cvt_r(|| unsafe { libc::fcntl(fd, libc::F_OFD_SETLK, &fl) }) {
+        Ok(_) => Ok(true),
+        Err(e) if matches!(e.raw_os_error(), Some(libc::EAGAIN) | Some(libc::EACCES)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether any *other* description holds a lock on the object (a handle, or a
+/// closer or reaper at work).
+pub(crate) fn is_held(fd: RawFd) -> io::Result<bool> {
+    let mut fl = lock_struct(libc::F_WRLCK);
+    // SAFETY: `fl` is a valid flock with l_pid 0, as F_OFD_GETLK requires.
+    cvt_r(|| unsafe { libc::fcntl(fd, libc::F_OFD_GETLK, &mut fl) })?;
+    Ok(fl.l_type != libc::F_UNLCK as libc::c_short)
+}
+
+fn open_at(dir: RawFd, file: &CString, flags: libc::c_int) -> io::Result<OwnedFd> {
+    let flags = flags | libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK | libc::O_NOCTTY;
+    // SAFETY: dir is an open directory and file a valid C string.
+    let fd = cvt_r(|| unsafe { libc::openat(dir, file.as_ptr(), flags) })?;
+    // SAFETY: fd was just returned by openat and is owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// The outcome of trying to reclaim whatever sits at a name.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Reclaim {
+    /// It was dead and is now unlinked.
+    Reclaimed,
+    /// Nothing is there (any more).
+    Gone,
+    /// A handle is open on it.
+    Live,
+    /// Dead, but not ours to remove (owner and why).
+    Foreign(String),
+}
+
+/// Reclaims the object at `file` if no handle is open on it.
+pub(crate) fn reclaim(dir: &NsDir, file: &CString) -> Reclaim {
+    let fd = match open_at(dir.raw(), file, libc::O_RDWR) {
+        Ok(fd) => fd,
+        Err(e) => {
+            return match e.raw_os_error() {
+                Some(libc::ENOENT) => Reclaim::Gone,
+                Some(libc::ELOOP) => Reclaim::Foreign("a symbolic link".into()),
+                Some(libc::EISDIR) => Reclaim::Foreign("a directory".into()),
+                Some(libc::EACCES) | Some(libc::EPERM) => {
+                    // Read-only to us: look, but we cannot lock or remove it.
+                    match open_at(dir.raw(), file, libc::O_RDONLY) {
+                        Ok(ro) => match is_held(ro.as_raw_fd()) {
+                            Ok(true) => Reclaim::Live,
+                            _ => Reclaim::Foreign(describe_owner(ro.as_raw_fd(), "an orphaned object")),
+                        },
+                        Err(_) => Reclaim::Foreign("an object the caller cannot open".into()),
+                    }
+                }
+                _ => Reclaim::Foreign(format!("something that cannot be opened ({e})")),
+            };
+        }
+    };
+    match try_lock(fd.as_raw_fd(), libc::F_WRLCK) {
+        Ok(true) => reclaim_locked(dir, file, fd),
+        Ok(false) => Reclaim::Live,
+        Err(e) => Reclaim::Foreign(format!("something that cannot be locked ({e})")),
+    }
+}
+
+/// Second half of [`reclaim`]: `fd` is a description of the name holding the
+/// write lock, so no handle is open on it and no other reclaimer can be at work.
+fn reclaim_locked(dir: &NsDir, file: &CString, fd: OwnedFd) -> Reclaim {
+    let st = match fstat(fd.as_raw_fd()) {
+        Ok(st) => st,
+        Err(e) => return Reclaim::Foreign(format!("something that cannot be examined ({e})")),
+    };
+    if st.st_nlink == 0 {
+        return Reclaim::Gone;
+    }
+    if st.st_mode & libc::S_IFMT != libc::S_IFREG {
+        return Reclaim::Foreign("a special file".into());
+    }
+    let me = euid();
+    let ours = st.st_uid == me || (me == 0 && has_valid_header(fd.as_raw_fd()));
+    if !ours {
+        return Reclaim::Foreign(format!("an orphaned object of uid {}", st.st_uid));
+    }
+    // SAFETY: dir is an open directory, file a valid C string.
+    match cvt(unsafe { libc::unlinkat(dir.raw(), file.as_ptr(), 0) }) {
+        Ok(_) => Reclaim::Reclaimed,
+        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Reclaim::Gone,
+        Err(e) => Reclaim::Foreign(format!("an orphan that cannot be removed ({e})")),
+    }
+    // `fd` closes here, releasing the write lock after the unlink.
+}
+
+fn describe_owner(fd: RawFd, what: &str) -> String {
+    match fstat(fd) {
+        Ok(st) => format!("{what} of uid {}", st.st_uid),
+        Err(_) => what.to_owned(),
+    }
+}
+
+fn read_header_page(fd: RawFd) -> io::Result<Vec<u8>> {
+    let mut buf = vec![0u8; HEADER_SIZE as usize];
+    let mut got = 0usize;
+    while got < buf.len() {
+        // SAFETY: the destination is the unfilled tail of `buf`.
+        let n = cvt_r(|| unsafe {
+            libc::pread(
+                fd,
+                buf[got..].as_mut_ptr().cast(),
+                buf.len() - got,
+                got as libc::off_t,
+            )
+        })?;
+        if n == 0 {
+            break;
+        }
+        got += n as usize;
+    }
+    buf.truncate(got);
+    Ok(buf)
+}
+
+fn has_valid_header(fd: RawFd) -> bool {
+    read_header_page(fd)
+        .map(|b| Header::decode(&b).is_ok())
+        .unwrap_or(false)
+}
+
+/// Reads and validates the header of an open object file.
+pub(crate) fn read_header(fd: RawFd) -> std::result::Result<Header, &'static str> {
+    let page = read_header_page(fd).map_err(|_| "a file that cannot be read")?;
+    Header::decode(&page).map_err(|e| e.describe())
+}
+
+enum Opened {
+    Object(Object),
+    /// Not live (no name, or a dead object that was reclaimed).
+    Free,
+}
+
+fn occupied(name: &ObjectName, what: impl Into<String>) -> Error {
+    Error::NameOccupied {
+        name: name.as_str().to_owned(),
+        what: what.into(),
+    }
+}
+
+/// Opens the live object at the name, reclaiming a dead one.
+fn open_live(name: &ObjectName, dir: &Arc<NsDir>, file: &CString, spec: &OpenSpec) -> Result<Opened> {
+    let deadline = Instant::now() + spec.timeout;
+    let mut spins = 0u32;
+    let acc = if spec.writable {
+        libc::O_RDWR
+    } else {
+        libc::O_RDONLY
+    };
+    loop {
+        let fd = match open_at(dir.raw(), file, acc) {
+            Ok(fd) => fd,
+            Err(e) => {
+                return match e.raw_os_error() {
+                    Some(libc::ENOENT) => Ok(Opened::Free),
+                    Some(libc::ELOOP) => Err(occupied(name, "a symbolic link")),
+                    Some(libc::EISDIR) => Err(occupied(name, "a directory")),
+                    Some(libc::EACCES) | Some(libc::EPERM) => Err(Error::PermissionDenied {
+                        name: name.as_str().to_owned(),
+                        reason: format!(
+                            "its permissions do not allow {} access",
+                            if spec.writable { "read-write" } else { "read" }
+                        ),
+                        source: Some(e),
+                    }),
+                    Some(libc::ENXIO) | Some(libc::ETXTBSY) => Err(occupied(name, "a special file")),
+                    _ => Err(Error::Io {
+                        name: name.as_str().to_owned(),
+                        op: "open",
+                        source: e,
+                    }),
+                };
+            }
+        };
+        let raw = fd.as_raw_fd();
+        let io = |op, source| Error::Io {
+            name: name.as_str().to_owned(),
+            op,
+            source,
+        };
+        if !is_held(raw).map_err(|e| io("fcntl(F_OFD_GETLK)", e))? {
+            drop(fd);
+            match reclaim(dir, file) {
+                Reclaim::Reclaimed | Reclaim::Gone => return Ok(Opened::Free),
+                Reclaim::Live => continue,
+                Reclaim::Foreign(what) => return Err(occupied(name, what)),
+            }
+        }
+        if !try_lock(raw, libc::F_RDLCK).map_err(|e| io("fcntl(F_OFD_SETLK)", e))? {
+            // A closer or reaper holds the write lock for a moment.
+            if Instant::now() >= deadline {
+                return Err(Error::Timeout {
+                    name: name.as_str().to_owned(),
+                    what: "another process holds the object's write lock",
+                });
+            }
+            backoff(&mut spins);
+            continue;
+        }
+        let st = fstat(raw).map_err(|e| io("fstat", e))?;
+        if st.st_nlink == 0 {
+            // Unlinked by its last closer between our open and our lock.
+            continue;
+        }
+        if st.st_mode & libc::S_IFMT != libc::S_IFREG {
+            return Err(occupied(name, "a special file"));
+        }
+        let me = euid();
+        if dir.ns == crate::Namespace::Local && st.st_uid != me {
+            return Err(occupied(
+                name,
+                format!("an object of uid {} in a private namespace", st.st_uid),
+            ));
+        }
+        if let Some(want) = spec.require_owner {
+            if st.st_uid != want {
+                return Err(Error::PermissionDenied {
+                    name: name.as_str().to_owned(),
+                    reason: format!("it belongs to uid {}, not to the required uid {want}", st.st_uid),
+                    source: None,
+                });
+            }
+        }
+        let header = read_header(raw).map_err(|what| occupied(name, what))?;
+        if header.name != name.base() {
+            return Err(occupied(name, "an object whose header names another object"));
+        }
+        if header.kind != spec.kind {
+            return Err(Error::WrongType {
+                name: name.as_str().to_owned(),
+                expected: spec.kind,
+                found: header.kind,
+            });
+        }
+        let expect_len = HEADER_SIZE + header.size;
+        if st.st_size as u64 != expect_len {
+            return Err(occupied(
+                name,
+                format!(
+                    "an object truncated by another process to {} bytes (expected {expect_len})",
+                    st.st_size
+                ),
+            ));
+        }
+        return Ok(Opened::Object(Object {
+            fd: Some(fd),
+            map_fd: Default::default(),
+            dir: dir.clone(),
+            file: file.clone(),
+            header,
+            owner_uid: st.st_uid,
+            mode: st.st_mode & 0o7777,
+            dev: st.st_dev,
+            ino: st.st_ino,
+            created: false,
+            writable: spec.writable,
+        }));
+    }
+}
+
+fn backoff(spins: &mut u32) {
+    *spins += 1;
+    if *spins < 8 {
+        std::thread::yield_now();
+    } else {
+        let us = (1u64 << (*spins - 8).min(10)).min(1000);
+        std::thread::sleep(Duration::from_micros(us));
+    }
+}
+
+fn now_ns() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0)
+}
+
+/// Creates, opens, or opens-or-creates the named object.
+pub(crate) fn acquire(
+    name: &ObjectName,
+    disp: Disposition,
+    open: &OpenSpec,
+    create: Option<&Spec<'_>>,
+) -> Result<Object> {
+    let dir = ns::dir(name.namespace())?;
+    let file = CString::new(name.file_name()).expect("encoded names hold no NUL");
+    let not_found = || Error::NotFound {
+        name: name.as_str().to_owned(),
+    };
+    if disp != Disposition::Create {
+        match open_live(name, &dir, &file, open)? {
+            Opened::Object(o) => return Ok(o),
+            Opened::Free if disp == Disposition::Open => return Err(not_found()),
+            Opened::Free => {}
+        }
+    }
+    let spec = create.expect("create and open-or-create need a spec");
+    let (tmp, header) = make_tmpfile(name, &dir, spec)?;
+    let proc_path = CString::new(format!("/proc/self/fd/{}", tmp.as_raw_fd())).expect("no NUL");
+    for _ in 0..10_000 {
+        // SAFETY: proc_path and file are valid C strings; dir is an open directory.
+        let r = unsafe {
+            libc::linkat(
+                libc::AT_FDCWD,
+                proc_path.as_ptr(),
+                dir.raw(),
+                file.as_ptr(),
+                libc::AT_SYMLINK_FOLLOW,
+            )
+        };
+        if r == 0 {
+            let st = fstat(tmp.as_raw_fd()).map_err(|e| Error::Io {
+                name: name.as_str().to_owned(),
+                op: "fstat",
+                source: e,
+            })?;
+            return Ok(Object {
+                fd: Some(tmp),
+                map_fd: Default::default(),
+                dir,
+                file,
+                header,
+                owner_uid: st.st_uid,
+                mode: st.st_mode & 0o7777,
+                dev: st.st_dev,
+                ino: st.st_ino,
+                created: true,
+                writable: open.writable,
+            });
+        }
+        let e = io::Error::last_os_error();
+        match e.raw_os_error() {
+            Some(libc::EEXIST) => match open_live(name, &dir, &file, open) {
+                Ok(Opened::Object(o)) => {
+                    if disp == Disposition::Create {
+                        return Err(Error::AlreadyExists {
+                            name: name.as_str().to_owned(),
+                        });
+                    }
+                    return Ok(o);
+                }
+                Ok(Opened::Free) => continue,
+                Err(err) => return Err(err),
+            },
+            Some(libc::EACCES) | Some(libc::EPERM) => {
+                return Err(Error::PermissionDenied {
+                    name: name.as_str().to_owned(),
+                    reason: "cannot publish in the namespace directory".into(),
+                    source: Some(e),
+                })
+            }
+            _ => {
+                return Err(Error::Io {
+                    name: name.as_str().to_owned(),
+                    op: "linkat",
+                    source: e,
+                })
+            }
+        }
+    }
+    Err(Error::Timeout {
+        name: name.as_str().to_owned(),
+        what: "the name kept changing hands while publishing",
+    })
+}
+
+fn make_tmpfile(name: &ObjectName, dir: &NsDir, spec: &Spec<'_>) -> Result<(OwnedFd, Header)> {
+    let io = |op, source| Error::Io {
+        name: name.as_str().to_owned(),
+        op,
+        source,
+    };
+    let dot = CString::new(".").expect("no NUL");
+    // SAFETY: dir is an open directory; "." is a valid C string.
+    let fd = cvt_r(|| unsafe {
+        libc::openat(
+            dir.raw(),
+            dot.as_ptr(),
+            libc::O_TMPFILE | libc::O_RDWR | libc::O_CLOEXEC,
+            0o600 as libc::c_uint,
+        )
+    })
+    .map_err(|e| match e.raw_os_error() {
+        Some(libc::EACCES) | Some(libc::EPERM) => Error::PermissionDenied {
+            name: name.as_str().to_owned(),
+            reason: "cannot create objects in the namespace directory".into(),
+            source: Some(e),
+        },
+        Some(libc::ENOSPC) | Some(libc::ENOMEM) => Error::OutOfMemory {
+            name: name.as_str().to_owned(),
+            size: spec.size,
+            source: Some(e),
+        },
+        Some(libc::EOPNOTSUPP) | Some(libc::EISDIR) => Error::Unsupported {
+            what: "O_TMPFILE on the namespace file system",
+        },
+        _ => io("open(O_TMPFILE)", e),
+    })?;
+    // SAFETY: fd was just returned by openat and is owned by nobody else.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    let raw = fd.as_raw_fd();
+    // SAFETY: raw is our open file; the mode is a plain permission mask.
+    cvt(unsafe { libc::fchmod(raw, (spec.mode & 0o7777) as libc::mode_t) }).map_err(|e| io("fchmod", e))?;
+    let total = HEADER_SIZE
+        .checked_add(spec.size)
+        .filter(|t| *t <= i64::MAX as u64)
+        .ok_or_else(|| Error::InvalidSize {
+            name: name.as_str().to_owned(),
+            size: spec.size,
+            reason: "too large for a file offset",
+        })?;
+    let oom = |e: io::Error| Error::OutOfMemory {
+        name: name.as_str().to_owned(),
+        size: spec.size,
+        source: Some(e),
+    };
+    if spec.commit {
+        // SAFETY: raw is our open file; the range is non-negative and fits off_t.
+        let r = unsafe { libc::posix_fallocate(raw, 0, total as libc::off_t) };
+        if r != 0 {
+            let e = io::Error::from_raw_os_error(r);
+            return Err(match r {
+                libc::ENOSPC | libc::EFBIG | libc::ENOMEM | libc::EINTR => oom(e),
+                _ => io("posix_fallocate", e),
+            });
+        }
+    } else {
+        // SAFETY: raw is our open file; total fits off_t.
+        cvt_r(|| unsafe { libc::ftruncate(raw, total as libc::off_t) }).map_err(|e| {
+            match e.raw_os_error() {
+                Some(libc::EFBIG) | Some(libc::ENOSPC) | Some(libc::EINVAL) => oom(e),
+                _ => io("ftruncate", e),
+            }
+        })?;
+    }
+    let header = Header {
+        kind: spec.kind,
+        size: spec.size,
+        creator_uid: euid(),
+        creator_pid: std::process::id(),
+        created_ns: now_ns(),
+        flags: spec.flags,
+        name: name.base().to_owned(),
+    };
+    let mut page = vec![0u8; HEADER_SIZE as usize];
+    header.encode(&mut page);
+    if let Some(init) = spec.init {
+        init(&mut page)?;
+    }
+    let mut done = 0usize;
+    while done < page.len() {
+        // SAFETY: the source is the unwritten tail of `page`.
+        let n = cvt_r(|| unsafe {
+            libc::pwrite(
+                raw,
+                page[done..].as_ptr().cast(),
+                page.len() - done,
+                done as libc::off_t,
+            )
+        })
+        .map_err(|e| match e.raw_os_error() {
+            Some(libc::ENOSPC) => oom(e),
+            _ => io("pwrite", e),
+        })?;
+        done += n as usize;
+    }
+    if !try_lock(raw, libc::F_RDLCK).map_err(|e| io("fcntl(F_OFD_SETLK)", e))? {
+        return Err(io(
+            "fcntl(F_OFD_SETLK)",
+            io::Error::from_raw_os_error(libc::EAGAIN),
+        ));
+    }
+    Ok((fd, header))
+}
+
+impl Drop for Object {
+    fn drop(&mut self) {
+        let Some(fd) = self.fd.take() else { return };
+        let fresh = open_at(self.dir.raw(), &self.file, libc::O_RDWR).ok();
+        // Closing drops our read lock, unless a forked child shares the description.
+        drop(fd);
+        if let Some(fresh) = fresh {
+            if matches!(try_lock(fresh.as_raw_fd(), libc::F_WRLCK), Ok(true)) {
+                // No handle is open anywhere: the object is dead. Anything that
+                // stops the unlink leaves an orphan for the next open, create or
+                // reap, so the outcome is ignored.
+                let _ = reclaim_locked(&self.dir, &self.file, fresh);
+            }
+        }
+    }
+}
