@@ -1,6 +1,30 @@
-//! `nshm`: see and manage named objects (placeholder until the CLI lands).
+//! `nshm`: see, create, read, write and reap named objects.
+//!
+//! `main` only parses the command line, runs it and turns an error into one
+//! line on stderr and a documented exit code (see `exit_codes.rs`).
+
+mod cli;
+mod cmd;
+mod exit_codes;
+mod format;
+mod input;
+mod signal;
+
+use clap::Parser;
+use exit_codes::ExitCode;
+
+fn run() -> anyhow::Result<()> {
+    cmd::dispatch(cli::Cli::parse())
+}
 
 fn main() {
-    eprintln!("nshm: not implemented yet");
-    std::process::exit(2);
+    let code = match run() {
+        Ok(()) => ExitCode::Success,
+        Err(e) if exit_codes::is_broken_pipe(&e) => ExitCode::Success,
+        Err(e) => {
+            eprintln!("nshm: error: {e:#}");
+            ExitCode::of(&e)
+        }
+    };
+    std::process::exit(code.into());
 }

@@ -63,6 +63,18 @@ pub struct ReapReport {
     pub live: usize,
 }
 
+/// One process holding handles to a named object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Holder {
+    /// Its process id.
+    pub pid: u32,
+    /// Its command name (Linux: `/proc/<pid>/comm`), empty when unknown.
+    pub command: String,
+    /// Number of handles to the object it holds.
+    pub handles: usize,
+}
+
 /// Every named object in the caller's view of a namespace, orphans included.
 pub fn list(ns: Namespace) -> Result<Vec<ObjectInfo>> {
     sys::admin::list(ns)
@@ -74,6 +86,28 @@ pub fn list(ns: Namespace) -> Result<Vec<ObjectInfo>> {
 /// [`Error::NotFound`](crate::Error::NotFound) if no live object has the name.
 pub fn info(name: &str) -> Result<ObjectInfo> {
     sys::admin::info(&ObjectName::parse(name)?)
+}
+
+/// The processes holding handles to the object, sorted by process id.
+///
+/// Only processes whose open files the caller may inspect are found (on
+/// Linux: its own, or all of them as root), so the list may be shorter than
+/// [`ObjectInfo::holders`]; it is empty for an orphan or a removed name whose
+/// last holder is gone. A view without a handle holds nothing.
+///
+/// ```
+/// use named_shm::{admin, SharedMemory};
+/// let name = format!("doc-holders-{}", std::process::id());
+/// let shm = SharedMemory::create(&name, 4096)?;
+/// let holders = admin::holders(&admin::info(&name)?);
+/// assert_eq!(holders.len(), 1);
+/// assert_eq!(holders[0].pid, std::process::id());
+/// assert_eq!(holders[0].handles, 1);
+/// # drop(shm);
+/// # Ok::<(), named_shm::Error>(())
+/// ```
+pub fn holders(info: &ObjectInfo) -> Vec<Holder> {
+    sys::admin::holders(info)
 }
 
 /// Removes the name now, like `ipcrm`: holders keep their handles, views and

@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 use crate::name::{Namespace, ObjectName};
 use crate::sys;
-use crate::sys::object::Disposition;
+use crate::sys::Disposition;
 use crate::view::View;
 use std::time::Duration;
 

@@ -17,5 +17,16 @@ mod windows;
 #[cfg(windows)]
 pub(crate) use windows::*;
 
+/// What a caller wants done about a name; shared by every backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Disposition {
+    /// Fail with `AlreadyExists` if the name is live.
+    Create,
+    /// Fail with `NotFound` if the name is not live.
+    Open,
+    /// Open if live, create otherwise.
+    OpenOrCreate,
+}
+
 #[cfg(not(any(unix, windows)))]
 compile_error!("named-shm supports Linux and Windows");

@@ -41,16 +41,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// What a caller wants done about the name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Disposition {
-    /// Fail with `AlreadyExists` if the name is live.
-    Create,
-    /// Fail with `NotFound` if the name is not live.
-    Open,
-    /// Open if live, create otherwise.
-    OpenOrCreate,
-}
+pub(crate) use crate::sys::Disposition;
 
 /// What to create.
 pub(crate) struct Spec<'a> {

@@ -1,3 +1,166 @@
-//! Windows backend: the native Win32 calls (not implemented yet).
+//! Windows backend: a thin layer over the native Win32 calls.
+//!
+//! Windows *is* the model of this crate's semantics, so there is nothing to
+//! emulate: a `SharedMemory` is a file-mapping `HANDLE` from
+//! `CreateFileMappingW`/`OpenFileMappingW`, a view is `MapViewOfFile`, and the
+//! kernel keeps names alive exactly while a handle is open. What this module
+//! adds is the mapping of Win32 error codes onto the crate's semantic
+//! [`Error`](crate::Error) variants (the code is kept as the `io::Error`
+//! source), the translation of Unix permission bits into a security descriptor
+//! (`security.rs`), and queries Win32 lacks (`NtQuerySection` for the size).
 
-compile_error!("the Windows backend is not implemented yet");
+pub(crate) mod admin;
+mod security;
+mod shm;
+
+pub(crate) use shm::{RawView, Shm};
+
+use crate::error::{Error, ObjectKind};
+use crate::name::ObjectName;
+use std::io;
+use std::os::windows::io::{FromRawHandle, OwnedHandle};
+use windows_sys::Win32::Foundation::{GetLastError, HANDLE, WIN32_ERROR};
+use windows_sys::Win32::System::Memory::{OpenFileMappingW, FILE_MAP_READ};
+use windows_sys::Win32::System::Threading::{OpenEventW, OpenMutexW, SYNCHRONIZE};
+
+// Win32 error codes this backend tells apart (winerror.h).
+pub(crate) const ERROR_FILE_NOT_FOUND: u32 = 2;
+pub(crate) const ERROR_PATH_NOT_FOUND: u32 = 3;
+pub(crate) const ERROR_ACCESS_DENIED: u32 = 5;
+pub(crate) const ERROR_INVALID_HANDLE: u32 = 6;
+pub(crate) const ERROR_NOT_ENOUGH_MEMORY: u32 = 8;
+pub(crate) const ERROR_OUTOFMEMORY: u32 = 14;
+pub(crate) const ERROR_INVALID_PARAMETER: u32 = 87;
+pub(crate) const ERROR_INVALID_NAME: u32 = 123;
+pub(crate) const ERROR_BAD_PATHNAME: u32 = 161;
+pub(crate) const ERROR_ALREADY_EXISTS: u32 = 183;
+pub(crate) const ERROR_FILENAME_EXCED_RANGE: u32 = 206;
+pub(crate) const ERROR_MAPPED_ALIGNMENT: u32 = 1132;
+pub(crate) const ERROR_PRIVILEGE_NOT_HELD: u32 = 1314;
+pub(crate) const ERROR_COMMITMENT_LIMIT: u32 = 1455;
+
+/// The calling thread's last Win32 error code.
+pub(crate) fn last_error() -> WIN32_ERROR {
+    // SAFETY: GetLastError only reads thread-local state.
+    unsafe { GetLastError() }
+}
+
+/// An `io::Error` carrying a Win32 error code (its `raw_os_error`).
+pub(crate) fn os_error(code: WIN32_ERROR) -> io::Error {
+    io::Error::from_raw_os_error(code as i32)
+}
+
+/// The name as Windows takes it: UTF-16, NUL-terminated. `Local\`, `Global\`
+/// and bare names pass through unchanged (the kernel resolves them).
+pub(crate) fn wide(name: &ObjectName) -> Vec<u16> {
+    name.as_str().encode_utf16().chain(std::iter::once(0)).collect()
+}
+
+/// Takes ownership of a handle returned by a Win32 call: `None` for NULL.
+pub(crate) fn owned(h: HANDLE) -> Option<OwnedHandle> {
+    // SAFETY: the caller passes a handle it just received from a Win32
+    // function and never closes it itself; NULL is rejected first.
+    (!h.is_null()).then(|| unsafe { OwnedHandle::from_raw_handle(h) })
+}
+
+/// Which kind of object holds `name`, for an `ERROR_INVALID_HANDLE` (6) answer:
+/// the kernel only says "another type", so probe the kinds this crate knows.
+/// `None`: none of them (a semaphore, waitable timer, job, …).
+pub(crate) fn probe_kind(name: &ObjectName) -> Option<ObjectKind> {
+    let w = wide(name);
+    // SAFETY: w is a NUL-terminated UTF-16 string that outlives each call; any
+    // handle returned is owned (and closed) by `owned`.
+    let probes: [(ObjectKind, HANDLE); 3] = unsafe {
+        [
+            (ObjectKind::Mapping, OpenFileMappingW(FILE_MAP_READ, 0, w.as_ptr())),
+            (ObjectKind::Event, OpenEventW(SYNCHRONIZE, 0, w.as_ptr())),
+            (ObjectKind::Mutex, OpenMutexW(SYNCHRONIZE, 0, w.as_ptr())),
+        ]
+    };
+    let mut found = None;
+    for (kind, h) in probes {
+        if owned(h).is_some() {
+            found = Some(kind);
+        }
+    }
+    // A handle may be refused (access denied) although the object exists.
+    found.or_else(|| {
+        [ObjectKind::Mapping, ObjectKind::Event, ObjectKind::Mutex]
+            .into_iter()
+            .find(|k| probe_denied(&w, *k))
+    })
+}
+
+fn probe_denied(w: &[u16], kind: ObjectKind) -> bool {
+    // SAFETY: as in probe_kind.
+    let h = unsafe {
+        match kind {
+            ObjectKind::Mapping => OpenFileMappingW(FILE_MAP_READ, 0, w.as_ptr()),
+            ObjectKind::Event => OpenEventW(SYNCHRONIZE, 0, w.as_ptr()),
+            _ => OpenMutexW(SYNCHRONIZE, 0, w.as_ptr()),
+        }
+    };
+    let code = last_error();
+    drop(owned(h));
+    h.is_null() && code == ERROR_ACCESS_DENIED
+}
+
+/// Maps the Win32 error of a create or open of `name` (an object of kind
+/// `expected`) onto the crate's semantic errors, keeping the code as source.
+pub(crate) fn name_error(
+    name: &ObjectName,
+    expected: ObjectKind,
+    code: WIN32_ERROR,
+    op: &'static str,
+    size: u64,
+) -> Error {
+    let n = || name.as_str().to_owned();
+    match code {
+        ERROR_ALREADY_EXISTS => Error::AlreadyExists { name: n() },
+        ERROR_FILE_NOT_FOUND => Error::NotFound { name: n() },
+        ERROR_PATH_NOT_FOUND => Error::InvalidName {
+            name: n(),
+            reason: crate::error::name_reasons::UNKNOWN_PREFIX,
+        },
+        ERROR_INVALID_NAME | ERROR_BAD_PATHNAME => Error::InvalidName {
+            name: n(),
+            reason: "Windows rejected the name (ERROR_INVALID_NAME)",
+        },
+        ERROR_FILENAME_EXCED_RANGE => Error::InvalidName {
+            name: n(),
+            reason: crate::error::name_reasons::TOO_LONG,
+        },
+        ERROR_ACCESS_DENIED | ERROR_PRIVILEGE_NOT_HELD => Error::PermissionDenied {
+            name: n(),
+            reason: if name.namespace() == crate::Namespace::Global && op.starts_with("Create") {
+                "the object's security descriptor refuses this access, or creating a `Global\\` \
+                 object outside session 0 needs SeCreateGlobalPrivilege"
+                    .into()
+            } else {
+                "the object's security descriptor refuses this access".into()
+            },
+            source: Some(os_error(code)),
+        },
+        ERROR_INVALID_HANDLE => match probe_kind(name) {
+            Some(found) if found != expected => Error::WrongType {
+                name: n(),
+                expected,
+                found,
+            },
+            _ => Error::NameOccupied {
+                name: n(),
+                what: "a kernel object of another type (semaphore, waitable timer, job, …)".into(),
+            },
+        },
+        ERROR_NOT_ENOUGH_MEMORY | ERROR_OUTOFMEMORY | ERROR_COMMITMENT_LIMIT => Error::OutOfMemory {
+            name: n(),
+            size,
+            source: Some(os_error(code)),
+        },
+        _ => Error::Io {
+            name: n(),
+            op,
+            source: os_error(code),
+        },
+    }
+}

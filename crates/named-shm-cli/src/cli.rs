@@ -1,0 +1,317 @@
+//! The command line, declared with clap derive: doc comments are the help text.
+
+use clap::{Args, Parser, Subcommand};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0    success
+  1    other failure (I/O, out of memory, declined confirmation)
+  2    usage error (unknown option, missing argument)
+  3    not found: no live object has the name
+  4    access denied: permissions, or the name is occupied by something foreign
+  5    already exists
+  6    invalid input: bad size, offset, length, timeout, mode or name; data that
+       does not fit; a name that belongs to an object of another type
+  7    timeout
+  130  interrupted (Ctrl-C) while waiting";
+
+const MAIN_EXAMPLES: &str = "\
+Names: `X` and `Local\\X` are the caller's private namespace, `Global\\X` is
+machine-wide. Quote names with a backslash in the shell: 'Global\\X'.
+
+Examples:
+  nshm demo                                  # the seed program, end to end
+  nshm create 'Global\\Board' --size 64K --text hello --hold
+  nshm list --all                            # both namespaces
+  nshm read 'Global\\Board'                   # prints: hello
+  nshm info 'Global\\Board' --json";
+
+/// See and manage Windows-style named shared memory, events and mutexes.
+///
+/// A named object lives while any process holds a handle to it and dies with
+/// the last one, even after `kill -9`.
+#[derive(Debug, Parser)]
+#[command(name = "nshm", version, after_help = MAIN_EXAMPLES, after_long_help = format!("{MAIN_EXAMPLES}\n\n{EXIT_CODES}"))]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List named objects: type, size, owner, mode, holders, age; orphans flagged.
+    #[command(
+        visible_alias = "ls",
+        after_help = "Examples:\n  nshm list                # Local\\ (your own namespace)\n  nshm list --global       # Global\\ only\n  nshm list --all --bytes  # both, exact sizes\n  nshm list --json | jq '.[] | select(.orphan)'"
+    )]
+    List(ListArgs),
+
+    /// Show everything known about one object, with its holders' PIDs and commands.
+    #[command(
+        after_help = "Examples:\n  nshm info 'Global\\MyFileMappingObject'\n  nshm info Ready --json        # an event: shows whether it is set"
+    )]
+    Info(InfoArgs),
+
+    /// Create a named mapping, optionally fill it, and optionally hold it open.
+    ///
+    /// The name dies with its last handle: without `--hold` (or another process
+    /// holding it), it is gone again when nshm exits.
+    #[command(
+        after_help = "Examples:\n  nshm create Board --size 64K --text 'hello' --hold\n  nshm create 'Global\\Big' --size 1G --file image.bin --hold\n  echo hi | nshm create Board --size 4K   # contents from stdin (not with --hold)"
+    )]
+    Create(CreateArgs),
+
+    /// Print bytes of a mapping: as text (default), a hex dump, or raw.
+    #[command(
+        after_help = "Examples:\n  nshm read Board                 # text up to the first NUL byte\n  nshm read Board --hex --len 64\n  nshm read Board --raw --offset 4K --len 1M > part.bin"
+    )]
+    Read(ReadArgs),
+
+    /// Write bytes into a live mapping, from text, a file or standard input.
+    #[command(
+        after_help = "Examples:\n  nshm write Board --text 'Message from first process.'\n  nshm write Board --offset 4K --file data.bin   # progress on a terminal\n  date | nshm write Board"
+    )]
+    Write(WriteArgs),
+
+    /// Remove a name now, like ipcrm: holders keep their memory, the name is free.
+    #[command(
+        visible_alias = "remove",
+        after_help = "Examples:\n  nshm rm 'Global\\Stuck'          # asks for confirmation\n  nshm rm 'Global\\Stuck' --yes"
+    )]
+    Rm(RmArgs),
+
+    /// Reclaim orphans (objects whose holders all died) and report what was freed.
+    #[command(after_help = "Examples:\n  nshm reap --dry-run\n  nshm reap")]
+    Reap(ReapArgs),
+
+    /// Create, set, reset or wait for a named event.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  nshm event create Ready --manual-reset --hold\n  nshm event wait Ready --timeout 10s\n  nshm event set Ready"
+    )]
+    Event(EventCommand),
+
+    /// Create or lock a named mutex.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  nshm mutex create Lock --hold\n  nshm mutex lock Lock --timeout 2s --hold"
+    )]
+    Mutex(MutexCommand),
+
+    /// Run the seed program end to end, narrated, with two real processes.
+    ///
+    /// A first process creates `Global\MyFileMappingObject` (256 bytes) and
+    /// writes "Message from first process."; a second process opens it by
+    /// name and shows the message; both exit, and the name is gone.
+    #[command(after_help = "Examples:\n  nshm demo\n  cargo run --release -p named-shm-cli -- demo")]
+    Demo(DemoArgs),
+
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  nshm completions bash > ~/.local/share/bash-completion/completions/nshm\n  nshm completions zsh > ~/.zfunc/_nshm\n  nshm completions fish > ~/.config/fish/completions/nshm.fish"
+    )]
+    Completions(CompletionsArgs),
+
+    /// The demo's first process (internal).
+    #[command(hide = true, name = "demo-first")]
+    DemoFirst(DemoArgs),
+
+    /// The demo's second process (internal).
+    #[command(hide = true, name = "demo-second")]
+    DemoSecond(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// List the machine-wide `Global\` namespace instead of your own.
+    #[arg(long, conflicts_with = "all")]
+    pub global: bool,
+    /// List both namespaces.
+    #[arg(long)]
+    pub all: bool,
+    /// Print JSON (an array of objects) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Exact sizes in bytes instead of KiB/MiB/GiB.
+    #[arg(long)]
+    pub bytes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    /// The object's name: `X`, `Local\X` or `Global\X`.
+    pub name: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// The mapping's name: `X`, `Local\X` or `Global\X`.
+    pub name: String,
+    /// Size in bytes; accepts 4096, 64K, 1M, 2G, 0x1000 (rounded up to whole pages).
+    #[arg(long, short = 's', value_name = "SIZE")]
+    pub size: String,
+    /// Initial contents: this text, at offset 0.
+    #[arg(long, conflicts_with = "file")]
+    pub text: Option<String>,
+    /// Initial contents: this file (`-` for standard input), at offset 0.
+    #[arg(long, value_name = "PATH")]
+    pub file: Option<std::path::PathBuf>,
+    /// Keep the handle open until Enter or Ctrl-C, so the name stays alive.
+    #[arg(long)]
+    pub hold: bool,
+    /// Permission bits in octal (default 600: only you).
+    #[arg(long, value_name = "OCTAL")]
+    pub mode: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// The mapping's name.
+    pub name: String,
+    /// Where to start, in bytes (accepts 4K etc.).
+    #[arg(long, short = 'o', default_value = "0")]
+    pub offset: String,
+    /// How many bytes (default: to the end; for --text, up to the first NUL).
+    #[arg(long, short = 'n')]
+    pub len: Option<String>,
+    /// Print as text, lossily decoded as UTF-8 (the default).
+    #[arg(long, conflicts_with_all = ["hex", "raw"])]
+    pub text: bool,
+    /// Print a hex dump.
+    #[arg(long, conflicts_with = "raw")]
+    pub hex: bool,
+    /// Write the exact bytes to standard output.
+    #[arg(long)]
+    pub raw: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WriteArgs {
+    /// The mapping's name (it must be live: held by some process).
+    pub name: String,
+    /// Where to start, in bytes (accepts 4K etc.).
+    #[arg(long, short = 'o', default_value = "0")]
+    pub offset: String,
+    /// Write this text.
+    #[arg(long, conflicts_with = "file")]
+    pub text: Option<String>,
+    /// Write this file (`-` for standard input). Without --text or --file,
+    /// standard input is written.
+    #[arg(long, value_name = "PATH")]
+    pub file: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RmArgs {
+    /// The object's name.
+    pub name: String,
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReapArgs {
+    /// Only report what would be reclaimed.
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EventCommand {
+    /// Create a named event (auto-reset unless --manual-reset).
+    #[command(after_help = "Examples:\n  nshm event create Ready --manual-reset --hold")]
+    Create {
+        /// The event's name.
+        name: String,
+        /// Stay set until reset, releasing every waiter (default: auto-reset,
+        /// releasing one waiter and resetting).
+        #[arg(long)]
+        manual_reset: bool,
+        /// Start in the set state.
+        #[arg(long)]
+        set: bool,
+        /// Keep the handle open until Enter or Ctrl-C.
+        #[arg(long)]
+        hold: bool,
+    },
+    /// Set (signal) the event: SetEvent.
+    #[command(after_help = "Examples:\n  nshm event set 'Global\\Ready'")]
+    Set {
+        /// The event's name.
+        name: String,
+    },
+    /// Reset the event: ResetEvent.
+    #[command(after_help = "Examples:\n  nshm event reset 'Global\\Ready'")]
+    Reset {
+        /// The event's name.
+        name: String,
+    },
+    /// Wait until the event is set (exit code 7 on timeout).
+    #[command(after_help = "Examples:\n  nshm event wait Ready --timeout 500ms && echo ready")]
+    Wait {
+        /// The event's name.
+        name: String,
+        /// Give up after this long: 500ms, 2s, 1m (default: wait forever).
+        #[arg(long, short = 't')]
+        timeout: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MutexCommand {
+    /// Create a named mutex.
+    #[command(after_help = "Examples:\n  nshm mutex create Lock --hold\n  nshm mutex create Lock --owned --hold")]
+    Create {
+        /// The mutex's name.
+        name: String,
+        /// Lock it at creation (initial owner).
+        #[arg(long)]
+        owned: bool,
+        /// Keep the handle open until Enter or Ctrl-C.
+        #[arg(long)]
+        hold: bool,
+    },
+    /// Lock the mutex, then release it (or keep it with --hold).
+    #[command(after_help = "Examples:\n  nshm mutex lock Lock --timeout 2s\n  nshm mutex lock Lock --hold   # until Enter or Ctrl-C")]
+    Lock {
+        /// The mutex's name.
+        name: String,
+        /// Give up after this long: 500ms, 2s, 1m (default: wait forever).
+        #[arg(long, short = 't')]
+        timeout: Option<String>,
+        /// Keep the lock until Enter or Ctrl-C.
+        #[arg(long)]
+        hold: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The mapping's name.
+    #[arg(long, default_value = "Global\\MyFileMappingObject")]
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    pub shell: clap_complete::Shell,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,35 @@
+//! One module per group of commands; `dispatch` routes a parsed command line.
+
+mod demo;
+mod objects;
+mod reap;
+mod shm;
+mod sync;
+
+use crate::cli::{Cli, Command, CompletionsArgs};
+use anyhow::Result;
+
+pub fn dispatch(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::List(a) => objects::list(a),
+        Command::Info(a) => objects::info(a),
+        Command::Create(a) => shm::create(a),
+        Command::Read(a) => shm::read(a),
+        Command::Write(a) => shm::write(a),
+        Command::Rm(a) => shm::rm(a),
+        Command::Reap(a) => reap::reap(a),
+        Command::Event(c) => sync::event(c),
+        Command::Mutex(c) => sync::mutex(c),
+        Command::Demo(a) => demo::run(a),
+        Command::DemoFirst(a) => demo::first(a),
+        Command::DemoSecond(a) => demo::second(a),
+        Command::Completions(a) => completions(a),
+    }
+}
+
+fn completions(a: CompletionsArgs) -> Result<()> {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    clap_complete::generate(a.shell, &mut cmd, "nshm", &mut std::io::stdout());
+    Ok(())
+}

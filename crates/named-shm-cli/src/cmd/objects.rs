@@ -1,0 +1,274 @@
+//! `nshm list` and `nshm info`.
+
+use super::sync::{sync_state, SyncState};
+use crate::cli::{InfoArgs, ListArgs};
+use crate::format;
+use anyhow::Result;
+use named_shm::admin::{self, Holder, ObjectInfo};
+use named_shm::Namespace;
+use serde::Serialize;
+use std::io::Write;
+
+/// One object as `--json` prints it.
+#[derive(Debug, Serialize)]
+struct ObjectJson {
+    name: String,
+    namespace: &'static str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    size: u64,
+    owner_uid: u32,
+    owner: String,
+    mode: String,
+    /// Open handles, in all processes (from the kernel's lock table).
+    holders: usize,
+    /// The holders' process ids, where the caller may see them.
+    pids: Vec<u32>,
+    orphan: bool,
+    creator_pid: u32,
+    /// Seconds since the Unix epoch.
+    created: f64,
+    age_secs: u64,
+    path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    processes: Option<Vec<HolderJson>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    committed: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event: Option<EventJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mutex: Option<MutexJson>,
+}
+
+#[derive(Debug, Serialize)]
+struct HolderJson {
+    pid: u32,
+    command: String,
+    handles: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct EventJson {
+    set: bool,
+    manual_reset: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct MutexJson {
+    locked: bool,
+    owner_pid: Option<u32>,
+    owner_tid: Option<u32>,
+}
+
+fn to_json(info: &ObjectInfo, holders: &[Holder]) -> ObjectJson {
+    let age = std::time::SystemTime::now()
+        .duration_since(info.created)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    ObjectJson {
+        name: info.name.clone(),
+        namespace: info.namespace.as_str(),
+        kind: info.kind.as_str(),
+        size: info.size,
+        owner_uid: info.owner_uid,
+        owner: format::user_name(info.owner_uid),
+        mode: format::mode(info.mode),
+        holders: info.holders,
+        pids: holders.iter().map(|h| h.pid).collect(),
+        orphan: info.orphan,
+        creator_pid: info.creator_pid,
+        created: format::unix_secs(info.created),
+        age_secs: age,
+        path: info.path.display().to_string(),
+        processes: None,
+        committed: None,
+        event: None,
+        mutex: None,
+    }
+}
+
+/// `1234,5678`, `-` when none is visible, `+` appended when some are hidden.
+fn pid_list(info: &ObjectInfo, holders: &[Holder]) -> String {
+    if holders.is_empty() {
+        return if info.holders == 0 { "-".into() } else { "?".into() };
+    }
+    let mut s = holders.iter().map(|h| h.pid.to_string()).collect::<Vec<_>>().join(",");
+    let seen: usize = holders.iter().map(|h| h.handles).sum();
+    if seen < info.holders {
+        s.push_str(",?");
+    }
+    s
+}
+
+pub fn list(a: ListArgs) -> Result<()> {
+    let namespaces: &[Namespace] = if a.all {
+        &[Namespace::Local, Namespace::Global]
+    } else if a.global {
+        &[Namespace::Global]
+    } else {
+        &[Namespace::Local]
+    };
+    let mut objects = Vec::new();
+    for &ns in namespaces {
+        for info in admin::list(ns)? {
+            let holders = admin::holders(&info);
+            objects.push((info, holders));
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        let json: Vec<ObjectJson> = objects.iter().map(|(i, h)| to_json(i, h)).collect();
+        serde_json::to_writer_pretty(&mut out, &json)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    if objects.is_empty() {
+        let which = namespaces.iter().map(|n| format!("{n}\\")).collect::<Vec<_>>().join(" or ");
+        writeln!(out, "no named objects in {which}")?;
+        if !a.all {
+            writeln!(out, "(nshm list --all shows both namespaces)")?;
+        }
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = objects
+        .iter()
+        .map(|(i, h)| {
+            vec![
+                i.name.clone(),
+                i.kind.as_str().into(),
+                if i.size == 0 { "-".into() } else { format::size(i.size, a.bytes) },
+                format::user_name(i.owner_uid),
+                format::mode(i.mode),
+                if i.orphan { "orphan".into() } else { i.holders.to_string() },
+                pid_list(i, h),
+                format::age(i.created),
+            ]
+        })
+        .collect();
+    let header = ["NAME", "TYPE", "SIZE", "OWNER", "MODE", "HOLDERS", "PIDS", "AGE"];
+    out.write_all(format::table(&header, &rows, &[2, 5, 7]).as_bytes())?;
+    let orphans = objects.iter().filter(|(i, _)| i.orphan).count();
+    if orphans > 0 {
+        writeln!(
+            out,
+            "\n{orphans} orphan{} (every holder died without closing): `nshm reap` reclaims {}",
+            if orphans == 1 { "" } else { "s" },
+            if orphans == 1 { "it" } else { "them" }
+        )?;
+    }
+    Ok(())
+}
+
+pub fn info(a: InfoArgs) -> Result<()> {
+    let info = admin::info(&a.name)?;
+    let holders = admin::holders(&info);
+    // Opening an event or mutex to read its state adds a handle: take the
+    // holder figures first.
+    let state = sync_state(&a.name, &info);
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        let mut j = to_json(&info, &holders);
+        j.processes = Some(
+            holders
+                .iter()
+                .map(|h| HolderJson {
+                    pid: h.pid,
+                    command: h.command.clone(),
+                    handles: h.handles,
+                })
+                .collect(),
+        );
+        j.committed = (info.kind == named_shm::ObjectKind::Mapping).then_some(info.committed);
+        match state {
+            Some(SyncState::Event { set, manual_reset }) => j.event = Some(EventJson { set, manual_reset }),
+            Some(SyncState::Mutex { owner }) => {
+                j.mutex = Some(MutexJson {
+                    locked: owner.is_some(),
+                    owner_pid: owner.map(|o| o.0),
+                    owner_tid: owner.map(|o| o.1),
+                })
+            }
+            None => {}
+        }
+        serde_json::to_writer_pretty(&mut out, &j)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let mut lines: Vec<(&str, String)> = vec![
+        ("name", info.name.clone()),
+        ("namespace", info.namespace.as_str().into()),
+        ("type", info.kind.as_str().into()),
+    ];
+    if info.kind == named_shm::ObjectKind::Mapping {
+        lines.push((
+            "size",
+            format!(
+                "{} ({} bytes){}",
+                format::human_size(info.size),
+                info.size,
+                if info.committed { "" } else { ", reserved on first touch" }
+            ),
+        ));
+    }
+    match state {
+        Some(SyncState::Event { set, manual_reset }) => lines.push((
+            "state",
+            format!(
+                "{}, {}",
+                if set { "set (signaled)" } else { "not set" },
+                if manual_reset { "manual-reset" } else { "auto-reset" }
+            ),
+        )),
+        Some(SyncState::Mutex { owner }) => lines.push((
+            "owner",
+            match owner {
+                Some((pid, tid)) => format!("locked by pid {pid} (thread {tid})"),
+                None => "unlocked".into(),
+            },
+        )),
+        None => {}
+    }
+    lines.push(("owner uid", format!("{} ({})", format::user_name(info.owner_uid), info.owner_uid)));
+    lines.push(("mode", format!("{} ({})", format::mode(info.mode), format::mode_symbolic(info.mode))));
+    lines.push((
+        "created",
+        format!(
+            "{} ({} ago) by pid {}",
+            format::utc(info.created),
+            format::age(info.created),
+            info.creator_pid
+        ),
+    ));
+    let processes = holders.len();
+    lines.push((
+        "holders",
+        format!(
+            "{} handle{} in {} visible process{}",
+            info.holders,
+            if info.holders == 1 { "" } else { "s" },
+            processes,
+            if processes == 1 { "" } else { "es" }
+        ),
+    ));
+    for h in &holders {
+        lines.push((
+            "",
+            format!(
+                "pid {:<7} {:<16} {} handle{}",
+                h.pid,
+                if h.command.is_empty() { "?" } else { &h.command },
+                h.handles,
+                if h.handles == 1 { "" } else { "s" }
+            ),
+        ));
+    }
+    lines.push(("path", info.path.display().to_string()));
+    for (k, v) in lines {
+        if k.is_empty() {
+            writeln!(out, "{:11}  {v}", "")?;
+        } else {
+            writeln!(out, "{:11}  {v}", format!("{k}:"))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,214 @@
+//! Human-readable output: sizes, ages, dates, owners, modes, hex dumps and
+//! aligned tables.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// `4096` → `4.0 KiB`; exact below 1 KiB (`256 B`).
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if value.fract() == 0.0 {
+        format!("{value:.0} {}", UNITS[unit])
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// A size in the listing: human-readable, or exact with `--bytes`.
+pub fn size(bytes: u64, exact: bool) -> String {
+    if exact {
+        bytes.to_string()
+    } else {
+        human_size(bytes)
+    }
+}
+
+/// Time since `t`, compactly: `42s`, `5m`, `3h`, `2d`.
+pub fn age(t: SystemTime) -> String {
+    let d = SystemTime::now().duration_since(t).unwrap_or(Duration::ZERO);
+    let s = d.as_secs();
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m", s / 60),
+        3600..=86_399 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86_400),
+    }
+}
+
+/// Seconds since the Unix epoch, for JSON.
+pub fn unix_secs(t: SystemTime) -> f64 {
+    t.duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
+}
+
+/// `2026-11-26 15:04:57 UTC`.
+pub fn utc(t: SystemTime) -> String {
+    let secs = t.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil-from-days (Howard Hinnant's algorithm), proleptic Gregorian.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// The user name of a uid, from `/etc/passwd`, or the number.
+pub fn user_name(uid: u32) -> String {
+    let found = std::fs::read_to_string("/etc/passwd").ok().and_then(|text| {
+        text.lines().find_map(|line| {
+            let mut f = line.split(':');
+            let name = f.next()?;
+            let _pw = f.next()?;
+            (f.next()?.parse::<u32>().ok()? == uid).then(|| name.to_owned())
+        })
+    });
+    found.unwrap_or_else(|| uid.to_string())
+}
+
+/// `0600`.
+pub fn mode(mode: u32) -> String {
+    format!("{:04o}", mode & 0o7777)
+}
+
+/// `rw-------`.
+pub fn mode_symbolic(mode: u32) -> String {
+    let mut s = String::with_capacity(9);
+    for shift in [6, 3, 0] {
+        let bits = (mode >> shift) & 7;
+        s.push(if bits & 4 != 0 { 'r' } else { '-' });
+        s.push(if bits & 2 != 0 { 'w' } else { '-' });
+        s.push(if bits & 1 != 0 { 'x' } else { '-' });
+    }
+    s
+}
+
+/// A `hexdump -C`-style dump; `base` is the offset of `data[0]` in the object.
+/// Runs of identical lines are shown once, followed by `*`.
+pub fn hex_dump(data: &[u8], base: u64) -> String {
+    let mut out = String::new();
+    let mut prev: Option<&[u8]> = None;
+    let mut starred = false;
+    for (i, chunk) in data.chunks(16).enumerate() {
+        let offset = base + (i * 16) as u64;
+        if prev == Some(chunk) && chunk.len() == 16 {
+            if !starred {
+                out.push_str("*\n");
+                starred = true;
+            }
+            continue;
+        }
+        starred = false;
+        prev = Some(chunk);
+        out.push_str(&format!("{offset:08x} "));
+        for j in 0..16 {
+            if j == 8 {
+                out.push(' ');
+            }
+            match chunk.get(j) {
+                Some(b) => out.push_str(&format!(" {b:02x}")),
+                None => out.push_str("   "),
+            }
+        }
+        out.push_str("  |");
+        for &b in chunk {
+            out.push(if b.is_ascii_graphic() || b == b' ' { b as char } else { '.' });
+        }
+        out.push_str("|\n");
+    }
+    out.push_str(&format!("{:08x}\n", base + data.len() as u64));
+    out
+}
+
+/// Prints rows as left-aligned columns separated by two spaces; columns whose
+/// index is in `right` are right-aligned.
+pub fn table(header: &[&str], rows: &[Vec<String>], right: &[usize]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut s = String::new();
+        let last = cells.len() - 1;
+        for (i, cell) in cells.into_iter().enumerate() {
+            let pad = widths[i] - cell.chars().count();
+            if right.contains(&i) {
+                s.push_str(&" ".repeat(pad));
+                s.push_str(cell);
+            } else {
+                s.push_str(cell);
+                if i != last {
+                    s.push_str(&" ".repeat(pad));
+                }
+            }
+            if i != last {
+                s.push_str("  ");
+            }
+        }
+        s.push('\n');
+        s
+    };
+    let mut out = line(header.to_vec());
+    for row in rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_are_human_readable() {
+        assert_eq!(human_size(256), "256 B");
+        assert_eq!(human_size(4096), "4 KiB");
+        assert_eq!(human_size(1536), "1.5 KiB");
+        assert_eq!(human_size(2 << 30), "2 GiB");
+    }
+
+    #[test]
+    fn dates_are_utc() {
+        assert_eq!(utc(UNIX_EPOCH), "1970-01-01 00:00:00 UTC");
+        assert_eq!(
+            utc(UNIX_EPOCH + Duration::from_secs(1_795_705_497)),
+            "2026-11-26 15:04:57 UTC"
+        );
+    }
+
+    #[test]
+    fn hex_dump_collapses_repeats() {
+        let mut data = b"Message".to_vec();
+        data.resize(64, 0);
+        let dump = hex_dump(&data, 0);
+        assert!(dump.starts_with("00000000  4d 65 73 73 61 67 65 00"));
+        assert!(dump.contains("|Message.........|"));
+        assert!(dump.contains("*\n"));
+        assert!(dump.ends_with("00000040\n"));
+    }
+
+    #[test]
+    fn modes_render_both_ways() {
+        assert_eq!(mode(0o600), "0600");
+        assert_eq!(mode_symbolic(0o640), "rw-r-----");
+    }
+}

@@ -1,0 +1,81 @@
+//! Win32 constants, with the Windows SDK's values (see
+//! `../shared/docs/win32-semantics.md` §1). The C headers repeat them.
+
+#![allow(missing_docs)]
+
+pub const ERROR_SUCCESS: u32 = 0;
+pub const ERROR_FILE_NOT_FOUND: u32 = 2;
+pub const ERROR_ACCESS_DENIED: u32 = 5;
+pub const ERROR_INVALID_HANDLE: u32 = 6;
+pub const ERROR_NOT_ENOUGH_MEMORY: u32 = 8;
+pub const ERROR_INVALID_PARAMETER: u32 = 87;
+pub const ERROR_INVALID_NAME: u32 = 123;
+pub const ERROR_ALREADY_EXISTS: u32 = 183;
+pub const ERROR_BAD_EXE_FORMAT: u32 = 193;
+pub const ERROR_FILENAME_EXCED_RANGE: u32 = 206;
+pub const ERROR_NOT_OWNER: u32 = 288;
+pub const ERROR_INVALID_ADDRESS: u32 = 487;
+pub const ERROR_MAPPED_ALIGNMENT: u32 = 1132;
+pub const ERROR_PRIVILEGE_NOT_HELD: u32 = 1314;
+pub const ERROR_INTERNAL_ERROR: u32 = 1359;
+
+pub const PAGE_NOACCESS: u32 = 0x01;
+pub const PAGE_READONLY: u32 = 0x02;
+pub const PAGE_READWRITE: u32 = 0x04;
+pub const PAGE_WRITECOPY: u32 = 0x08;
+pub const PAGE_EXECUTE: u32 = 0x10;
+pub const PAGE_EXECUTE_READ: u32 = 0x20;
+pub const PAGE_EXECUTE_READWRITE: u32 = 0x40;
+pub const PAGE_EXECUTE_WRITECOPY: u32 = 0x80;
+
+pub const SEC_FILE: u32 = 0x0080_0000;
+pub const SEC_IMAGE: u32 = 0x0100_0000;
+pub const SEC_RESERVE: u32 = 0x0400_0000;
+pub const SEC_COMMIT: u32 = 0x0800_0000;
+pub const SEC_NOCACHE: u32 = 0x1000_0000;
+pub const SEC_WRITECOMBINE: u32 = 0x4000_0000;
+pub const SEC_LARGE_PAGES: u32 = 0x8000_0000;
+/// Every `SEC_*` bit `CreateFileMapping` separates from the page protection.
+pub const SEC_MASK: u32 = SEC_FILE | SEC_IMAGE | SEC_RESERVE | SEC_COMMIT | SEC_NOCACHE | SEC_WRITECOMBINE | SEC_LARGE_PAGES;
+
+pub const SECTION_QUERY: u32 = 0x1;
+pub const SECTION_MAP_WRITE: u32 = 0x2;
+pub const SECTION_MAP_READ: u32 = 0x4;
+pub const SECTION_MAP_EXECUTE: u32 = 0x8;
+pub const SECTION_EXTEND_SIZE: u32 = 0x10;
+pub const SECTION_ALL_ACCESS: u32 = 0xF001F;
+pub const FILE_MAP_COPY: u32 = 0x1;
+pub const FILE_MAP_WRITE: u32 = 0x2;
+pub const FILE_MAP_READ: u32 = 0x4;
+pub const FILE_MAP_EXECUTE: u32 = 0x20;
+
+pub const STANDARD_RIGHTS_REQUIRED: u32 = 0xF0000;
+pub const STANDARD_RIGHTS_READ: u32 = 0x20000;
+pub const STANDARD_RIGHTS_WRITE: u32 = 0x20000;
+pub const STANDARD_RIGHTS_EXECUTE: u32 = 0x20000;
+pub const SYNCHRONIZE: u32 = 0x10_0000;
+pub const GENERIC_READ: u32 = 0x8000_0000;
+pub const GENERIC_WRITE: u32 = 0x4000_0000;
+pub const GENERIC_EXECUTE: u32 = 0x2000_0000;
+pub const GENERIC_ALL: u32 = 0x1000_0000;
+pub const MAXIMUM_ALLOWED: u32 = 0x0200_0000;
+
+pub const EVENT_QUERY_STATE: u32 = 0x1;
+pub const EVENT_MODIFY_STATE: u32 = 0x2;
+pub const EVENT_ALL_ACCESS: u32 = 0x1F0003;
+pub const MUTANT_QUERY_STATE: u32 = 0x1;
+pub const MUTEX_ALL_ACCESS: u32 = 0x1F0001;
+
+pub const WAIT_OBJECT_0: u32 = 0;
+pub const WAIT_ABANDONED_0: u32 = 0x80;
+pub const WAIT_TIMEOUT: u32 = 0x102;
+pub const WAIT_FAILED: u32 = 0xFFFF_FFFF;
+pub const INFINITE: u32 = 0xFFFF_FFFF;
+pub const MAXIMUM_WAIT_OBJECTS: u32 = 64;
+
+pub const DUPLICATE_CLOSE_SOURCE: u32 = 1;
+pub const DUPLICATE_SAME_ACCESS: u32 = 2;
+
+pub const MAX_PATH: usize = 260;
+pub const ALLOCATION_GRANULARITY: usize = 0x10000;
+pub const PAGE_SIZE: usize = 0x1000;

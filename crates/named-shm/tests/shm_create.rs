@@ -1,0 +1,191 @@
+//! Creation: atomic publish, exactly one creator, sizes (semantics 2, 4 and 8).
+
+mod common;
+
+use common::*;
+use named_shm::{Access, Error, SharedMemory, ShmOptions};
+use std::time::{Duration, Instant};
+
+const BIG: u64 = 32 << 20;
+
+#[test]
+fn child() {
+    let Some((role, args)) = role() else { return };
+    let code = match role.as_str() {
+        // Wait for "go", open_or_create, report created flag and inode, hold until told.
+        "race" => {
+            say("ready");
+            if wait_parent().as_deref() != Some("go") {
+                std::process::exit(3);
+            }
+            let shm = SharedMemory::open_or_create(&args[0], 4096).expect("open_or_create");
+            let ino = named_shm::admin::info(&args[0]).expect("info").inode;
+            say(format!("{} {}", shm.created(), ino));
+            wait_parent();
+            0
+        }
+        // Create and destroy big objects in a loop until stdin closes.
+        "churn" => {
+            say("ready");
+            let stop = std::thread::spawn(|| wait_parent());
+            let deadline = Instant::now() + Duration::from_secs(20);
+            let mut n = 0;
+            while !stop.is_finished() && Instant::now() < deadline {
+                if let Ok(shm) = SharedMemory::create(&args[0], BIG) {
+                    shm.map(0, 0).unwrap().write_at(0, b"stamp").unwrap();
+                    n += 1;
+                }
+            }
+            say(format!("cycles={n}"));
+            0
+        }
+        other => panic!("unknown role {other}"),
+    };
+    std::process::exit(code);
+}
+
+#[test]
+fn concurrent_creators_exactly_one_creates_the_rest_open_the_same_object() {
+    const N: usize = 6;
+    for round in 0..5 {
+        let name = unique_name("race");
+        let mut procs: Vec<Proc> = (0..N).map(|_| spawn("child", "race", &[&name])).collect();
+        for p in &mut procs {
+            assert_eq!(p.expect_line(T), "ready");
+        }
+        for p in &mut procs {
+            p.send("go");
+        }
+        let results: Vec<(bool, u64)> = procs
+            .iter_mut()
+            .map(|p| {
+                let l = p.expect_line(T);
+                let (c, i) = l.split_once(' ').unwrap();
+                (c == "true", i.parse().unwrap())
+            })
+            .collect();
+        let creators = results.iter().filter(|r| r.0).count();
+        assert_eq!(creators, 1, "round {round}: exactly one creator, got {results:?}");
+        assert!(results.iter().all(|r| r.1 == results[0].1), "round {round}: one object, got {results:?}");
+        for p in procs {
+            p.success(T);
+        }
+        assert!(!ns_has(false, &name));
+    }
+}
+
+#[test]
+fn openers_never_see_a_partially_created_object() {
+    let name = unique_name("partial");
+    let mut churn = spawn("child", "churn", &[&name]);
+    assert_eq!(churn.expect_line(T), "ready");
+    let deadline = Instant::now() + Duration::from_secs(3);
+    let (mut seen, mut missing) = (0u32, 0u32);
+    while Instant::now() < deadline {
+        match SharedMemory::open(&name, Access::Read) {
+            Ok(sut) => {
+                // Complete: the full size, the header intact, mappable to the end.
+                assert_eq!(sut.size(), BIG);
+                let v = sut.map(0, 0).unwrap();
+                let mut last = [0xFFu8; 1];
+                v.read_at(v.len() - 1, &mut last).unwrap();
+                assert_eq!(last, [0]);
+                seen += 1;
+            }
+            Err(Error::NotFound { .. }) => missing += 1,
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+    }
+    churn.close_stdin();
+    let cycles = churn.expect_line(T);
+    churn.success(T);
+    eprintln!("opened {seen} complete objects, {missing} not found, creator {cycles}");
+    assert!(seen + missing > 0);
+}
+
+#[test]
+fn killing_a_creator_at_any_moment_never_exposes_a_partial_object() {
+    let name = unique_name("kill-creator");
+    for i in 0..10u64 {
+        let mut churn = spawn("child", "churn", &[&name]);
+        assert_eq!(churn.expect_line(T), "ready");
+        std::thread::sleep(Duration::from_millis(3 + (i * 7) % 20));
+        churn.kill9();
+        match SharedMemory::open(&name, Access::Read) {
+            Ok(sut) => panic!("an object of a killed creator was opened (size {})", sut.size()),
+            Err(Error::NotFound { .. }) => {}
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+        assert!(!ns_has(false, &name), "open reclaims whatever the killed creator left");
+    }
+}
+
+#[test]
+fn create_on_a_live_name_fails_and_open_or_create_keeps_the_existing_size() {
+    let name = unique_name("exists");
+    let first = SharedMemory::create(&name, 8192).unwrap();
+    first.map(0, 0).unwrap().write_at(0, b"keep").unwrap();
+    assert!(matches!(SharedMemory::create(&name, 4096), Err(Error::AlreadyExists { .. })));
+    let sut = SharedMemory::open_or_create(&name, 1 << 20).unwrap();
+    assert!(!sut.created());
+    assert_eq!(sut.size(), 8192, "an existing object keeps its size");
+    let mut b = [0u8; 4];
+    sut.map(0, 0).unwrap().read_at(0, &mut b).unwrap();
+    assert_eq!(&b, b"keep", "never truncated or re-zeroed");
+}
+
+#[test]
+fn open_of_a_missing_name_fails_with_not_found() {
+    let e = SharedMemory::open(&unique_name("missing"), Access::Read).unwrap_err();
+    assert!(matches!(e, Error::NotFound { .. }));
+    assert_eq!(e.win32_code(), 2);
+    assert!(e.to_string().contains("t-missing"), "message names the object: {e}");
+}
+
+#[test]
+fn size_zero_is_an_invalid_size_error() {
+    let name = unique_name("size0");
+    let e = SharedMemory::create(&name, 0).unwrap_err();
+    assert!(matches!(e, Error::InvalidSize { size: 0, .. }), "{e}");
+    assert_eq!(e.win32_code(), 87);
+    assert!(!ns_has(false, &name));
+}
+
+#[test]
+fn sizes_round_up_to_whole_pages() {
+    let name = unique_name("round");
+    assert_eq!(SharedMemory::create(&name, 4090).unwrap().size(), 4096);
+    assert_eq!(SharedMemory::create(&name, 0x3457).unwrap().size(), 0x4000);
+}
+
+#[test]
+fn a_size_beyond_free_memory_is_out_of_memory_with_nothing_left_behind() {
+    let name = unique_name("oom");
+    let before = ns_entries(false).len();
+    // 16 TiB: more than this machine's /dev/shm can hold.
+    let e = SharedMemory::create(&name, 16 << 40).unwrap_err();
+    assert!(matches!(e, Error::OutOfMemory { .. }), "{e}");
+    assert_eq!(e.win32_code(), 8);
+    assert!(!ns_has(false, &name));
+    assert!(ns_entries(false).len() <= before + 8, "no leftovers (other tests run in parallel)");
+}
+
+#[test]
+fn reserve_mode_creates_without_committing_memory() {
+    let name = unique_name("reserve");
+    let sut = ShmOptions::new().commit(false).create(&name, 1 << 30).unwrap();
+    assert!(!sut.committed());
+    let v = sut.map(0, 4096).unwrap();
+    v.write_at(0, b"touched").unwrap();
+    let info = named_shm::admin::info(&name).unwrap();
+    assert!(!info.committed);
+}
+
+#[test]
+fn prefaulted_views_are_usable() {
+    let name = unique_name("prefault");
+    let sut = ShmOptions::new().prefault(true).create(&name, 1 << 20).unwrap();
+    let v = sut.map(0, 0).unwrap();
+    v.fill(0, v.len(), 7).unwrap();
+    assert_eq!(v.read::<u8>(v.len() - 1).unwrap(), 7);
+}

@@ -1,0 +1,326 @@
+//! Security: private `Local\` directories, exact permissions, other users,
+//! and names squatted with symlinks, FIFOs, directories or foreign files.
+//! Tests that need a second user run a child as `nobody` (uid 65534) and are
+//! skipped, with a printed reason, when not run as root.
+
+mod common;
+
+use common::*;
+use named_shm::{Access, Error, SharedMemory, ShmOptions};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[test]
+fn child() {
+    let Some((role, args)) = role() else { return };
+    let outcome = |r: Result<SharedMemory, Error>| match r {
+        Ok(_) => "ok".to_owned(),
+        Err(e) => variant(&e),
+    };
+    let code = match role.as_str() {
+        "create" => {
+            // args: name, mode (octal), umask (octal)
+            let mode = u32::from_str_radix(&args[1], 8).unwrap();
+            let mask = u32::from_str_radix(&args[2], 8).unwrap();
+            // SAFETY: umask only changes this process's file-creation mask.
+            unsafe { libc::umask(mask as libc::mode_t) };
+            let shm = ShmOptions::new().mode(mode).create(&args[0], 4096);
+            say(match &shm {
+                Ok(_) => "ok".to_owned(),
+                Err(e) => variant(e),
+            });
+            // Hold it while the parent inspects the file, then close it.
+            wait_parent();
+            drop(shm);
+            0
+        }
+        "nobody-open" => {
+            // args: name, access (r|rw)
+            become_nobody();
+            let acc = if args[1] == "rw" { Access::ReadWrite } else { Access::Read };
+            let r = SharedMemory::open(&args[0], acc);
+            if let Ok(s) = &r {
+                if acc == Access::ReadWrite {
+                    s.map(0, 0).unwrap().write_at(0, b"nobody wrote").unwrap();
+                }
+            }
+            say(outcome(r));
+            0
+        }
+        "nobody-hold-global" => {
+            become_nobody();
+            let r = ShmOptions::new().mode(0o666).create(&args[0], 4096);
+            say(match &r {
+                Ok(_) => "ok".to_owned(),
+                Err(e) => variant(e),
+            });
+            wait_parent();
+            drop(r);
+            0
+        }
+        "nobody-plant" => {
+            // args: dir, file, kind, symlink target
+            become_nobody();
+            let p = Path::new(&args[0]).join(&args[1]);
+            match args[2].as_str() {
+                "symlink" => std::os::unix::fs::symlink(&args[3], &p).unwrap(),
+                "dir" => std::fs::create_dir(&p).unwrap(),
+                "fifo" => {
+                    let c = std::ffi::CString::new(p.to_str().unwrap()).unwrap();
+                    // SAFETY: c is a valid path string.
+                    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o666) }, 0);
+                }
+                "file" => {
+                    std::fs::write(&p, b"squatter's bytes").unwrap();
+                    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o666)).unwrap();
+                }
+                k => panic!("unknown kind {k}"),
+            }
+            say("planted");
+            0
+        }
+        "try-create-in-root" => {
+            // NAMED_SHM_DIR is set by the parent.
+            say(outcome(SharedMemory::create(&args[0], 4096)));
+            0
+        }
+        "nobody-read-dir" => {
+            become_nobody();
+            say(match std::fs::read_dir(&args[0]) {
+                Ok(_) => "readable".to_owned(),
+                Err(e) => format!("denied {}", e.raw_os_error().unwrap_or(0)),
+            });
+            0
+        }
+        other => panic!("unknown role {other}"),
+    };
+    std::process::exit(code);
+}
+
+fn variant(e: &Error) -> String {
+    let s = format!("{e:?}");
+    s.split([' ', '{', '(']).next().unwrap_or("").to_owned()
+}
+
+fn last_word(s: &str) -> &str {
+    s.rsplit(' ').next().unwrap()
+}
+
+fn root_dir() -> String {
+    std::env::var("NAMED_SHM_DIR").unwrap_or_else(|_| "/dev/shm".into())
+}
+
+fn global_dir() -> PathBuf {
+    Path::new(&root_dir()).join("named-shm.global")
+}
+
+fn local_dir() -> PathBuf {
+    // SAFETY: geteuid has no preconditions.
+    Path::new(&root_dir()).join(format!("named-shm.u{}", unsafe { libc::geteuid() }))
+}
+
+#[test]
+fn the_local_namespace_is_a_private_0700_directory_of_the_user() {
+    let name = unique_name("privdir");
+    let _sut = SharedMemory::create(&name, 4096).unwrap();
+    let md = std::fs::symlink_metadata(local_dir()).unwrap();
+    assert!(md.is_dir());
+    assert_eq!(md.mode() & 0o7777, 0o700);
+    // SAFETY: geteuid has no preconditions.
+    assert_eq!(md.uid(), unsafe { libc::geteuid() });
+    let g = SharedMemory::create(&format!("Global\\{name}"), 4096).unwrap();
+    let gmd = std::fs::symlink_metadata(global_dir()).unwrap();
+    assert_eq!(gmd.mode() & 0o7777, 0o1777, "Global is sticky and world-writable, like /tmp");
+    drop(g);
+}
+
+#[test]
+fn permissions_are_exact_whatever_the_umask() {
+    for (mode, umask) in [("600", "000"), ("666", "077"), ("640", "022"), ("604", "777")] {
+        let name = unique_name("umask");
+        let mut p = spawn("child", "create", &[&name, mode, umask]);
+        assert_eq!(last_word(&p.expect_line(T)), "ok");
+        let md = std::fs::metadata(local_dir().join(&name)).unwrap();
+        assert_eq!(md.mode() & 0o777, u32::from_str_radix(mode, 8).unwrap(), "mode {mode} under umask {umask}");
+        p.success(T);
+    }
+    let name = unique_name("default-mode");
+    let _sut = SharedMemory::create(&name, 4096).unwrap();
+    assert_eq!(std::fs::metadata(local_dir().join(&name)).unwrap().mode() & 0o777, 0o600, "default 0600");
+}
+
+fn run_in_root(root: &Path, name: &str) -> String {
+    let mut p = spawn_with("child", "try-create-in-root", &[name], |c| {
+        c.env("NAMED_SHM_DIR", root);
+    });
+    let l = p.expect_line(T);
+    p.success(T);
+    last_word(&l).to_owned()
+}
+
+struct TempRoot(PathBuf);
+impl TempRoot {
+    fn new() -> TempRoot {
+        let p = PathBuf::from(format!("/dev/shm/named-shm-test-{}", unique_name("root")));
+        std::fs::create_dir(&p).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o1777)).unwrap();
+        TempRoot(p)
+    }
+}
+impl Drop for TempRoot {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn a_local_directory_that_is_a_symlink_a_file_or_too_open_is_refused() {
+    // SAFETY: geteuid has no preconditions.
+    let uid = unsafe { libc::geteuid() };
+    let dirname = format!("named-shm.u{uid}");
+    let name = unique_name("sq");
+
+    let root = TempRoot::new();
+    std::fs::create_dir(root.0.join("elsewhere")).unwrap();
+    std::os::unix::fs::symlink(root.0.join("elsewhere"), root.0.join(&dirname)).unwrap();
+    assert_eq!(run_in_root(&root.0, &name), "UnsafeNamespace", "symlink");
+    assert_eq!(std::fs::read_dir(root.0.join("elsewhere")).unwrap().count(), 0, "nothing created through the link");
+
+    let root = TempRoot::new();
+    std::fs::write(root.0.join(&dirname), b"").unwrap();
+    assert_eq!(run_in_root(&root.0, &name), "UnsafeNamespace", "file");
+
+    let root = TempRoot::new();
+    std::fs::create_dir(root.0.join(&dirname)).unwrap();
+    std::fs::set_permissions(root.0.join(&dirname), std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(run_in_root(&root.0, &name), "UnsafeNamespace", "loosened to 0755");
+
+    let root = TempRoot::new();
+    assert_eq!(run_in_root(&root.0, &name), "ok", "a fresh root works");
+    let md = std::fs::metadata(root.0.join(&dirname)).unwrap();
+    assert_eq!(md.mode() & 0o7777, 0o700);
+}
+
+#[test]
+fn a_local_directory_owned_by_another_user_is_refused() {
+    if !is_root() {
+        return skip("needs root to give a directory to another user");
+    }
+    let root = TempRoot::new();
+    let dir = root.0.join("named-shm.u0");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    std::os::unix::fs::chown(&dir, Some(65534), Some(65534)).unwrap();
+    assert_eq!(run_in_root(&root.0, &unique_name("foreign-dir")), "UnsafeNamespace");
+}
+
+#[test]
+fn another_user_is_denied_unless_the_mode_allows() {
+    if !is_root() {
+        return skip("needs root to run a child as nobody");
+    }
+    let cases = [
+        ("600", "r", "PermissionDenied"),
+        ("640", "r", "PermissionDenied"),
+        ("644", "r", "ok"),
+        ("644", "rw", "PermissionDenied"),
+        ("666", "rw", "ok"),
+    ];
+    for (mode, acc, want) in cases {
+        let name = format!("Global\\{}", unique_name("perm"));
+        let sut = ShmOptions::new().mode(u32::from_str_radix(mode, 8).unwrap()).create(&name, 4096).unwrap();
+        let mut p = spawn("child", "nobody-open", &[&name, acc]);
+        assert_eq!(last_word(&p.expect_line(T)), want, "mode {mode} access {acc}");
+        p.success(T);
+        let mut b = [0u8; 12];
+        sut.map(0, 0).unwrap().read_at(0, &mut b).unwrap();
+        if acc == "rw" && want == "ok" {
+            assert_eq!(&b, b"nobody wrote");
+        } else {
+            assert_eq!(b, [0u8; 12]);
+        }
+    }
+}
+
+#[test]
+fn another_users_local_objects_are_out_of_reach() {
+    if !is_root() {
+        return skip("needs root to run a child as nobody");
+    }
+    let name = unique_name("local-private");
+    let _sut = ShmOptions::new().mode(0o666).create(&name, 4096).unwrap();
+    // Even with mode 0666, nobody's `Local\X` is its own namespace...
+    let mut p = spawn("child", "nobody-open", &[&name, "r"]);
+    assert_eq!(last_word(&p.expect_line(T)), "NotFound");
+    p.success(T);
+    // ...and our directory is closed to it.
+    let mut p = spawn("child", "nobody-read-dir", &[local_dir().to_str().unwrap()]);
+    assert_eq!(p.expect_line(T), format!("denied {}", libc::EACCES));
+    p.success(T);
+}
+
+#[test]
+fn names_planted_by_another_user_are_never_adopted_or_touched() {
+    if !is_root() {
+        return skip("needs root to run a child as nobody");
+    }
+    // Make sure the Global directory exists.
+    drop(SharedMemory::create(&format!("Global\\{}", unique_name("mk")), 4096).unwrap());
+    let target = std::env::temp_dir().join(unique_name("symlink-target"));
+    std::fs::write(&target, b"root's precious file").unwrap();
+    for kind in ["symlink", "fifo", "dir", "file"] {
+        let base = unique_name(&format!("plant-{kind}"));
+        let mut p = spawn("child", "nobody-plant", &[global_dir().to_str().unwrap(), &base, kind, target.to_str().unwrap()]);
+        assert_eq!(p.expect_line(T), "planted");
+        p.success(T);
+        let name = format!("Global\\{base}");
+        let planted = global_dir().join(&base);
+        let before = std::fs::symlink_metadata(&planted).unwrap();
+
+        // Neither create nor open adopts it, and neither blocks (FIFO).
+        let (tx, rx) = std::sync::mpsc::channel();
+        let n2 = name.clone();
+        std::thread::spawn(move || {
+            let c = SharedMemory::create(&n2, 4096).map(|_| ()).map_err(|e| variant(&e));
+            let o = SharedMemory::open(&n2, Access::ReadWrite).map(|_| ()).map_err(|e| variant(&e));
+            let oc = SharedMemory::open_or_create(&n2, 4096).map(|_| ()).map_err(|e| variant(&e));
+            let _ = tx.send((c, o, oc));
+        });
+        let (c, o, oc) = rx.recv_timeout(Duration::from_secs(20)).expect("create/open blocked");
+        for r in [&c, &o, &oc] {
+            assert_eq!(r.as_ref().unwrap_err(), "NameOccupied", "{kind}: {c:?} {o:?} {oc:?}");
+        }
+        let after = std::fs::symlink_metadata(&planted).unwrap();
+        assert_eq!((before.mode(), before.uid(), before.len(), before.ino()), (after.mode(), after.uid(), after.len(), after.ino()), "{kind} untouched");
+        if kind == "file" {
+            assert_eq!(std::fs::read(&planted).unwrap(), b"squatter's bytes");
+        }
+        if kind == "dir" {
+            std::fs::remove_dir(&planted).unwrap();
+        } else {
+            std::fs::remove_file(&planted).unwrap();
+        }
+    }
+    assert_eq!(std::fs::read(&target).unwrap(), b"root's precious file", "symlink target unchanged");
+    std::fs::remove_file(&target).unwrap();
+}
+
+#[test]
+fn global_objects_report_their_owner_and_require_owner_refuses_squatters() {
+    if !is_root() {
+        return skip("needs root to run a child as nobody");
+    }
+    let name = format!("Global\\{}", unique_name("squat"));
+    let mut p = spawn("child", "nobody-hold-global", &[&name]);
+    assert_eq!(last_word(&p.expect_line(T)), "ok");
+    let sut = SharedMemory::open(&name, Access::Read).unwrap();
+    assert_eq!(sut.owner_uid(), 65534);
+    let e = ShmOptions::new().access(Access::Read).require_owner(0).open(&name).unwrap_err();
+    assert!(matches!(e, Error::PermissionDenied { .. }), "{e}");
+    assert!(e.to_string().contains("65534"), "{e}");
+    assert!(matches!(SharedMemory::create(&name, 4096), Err(Error::AlreadyExists { .. })));
+    drop(sut);
+    p.send("exit");
+    p.success(T);
+}

@@ -1,0 +1,119 @@
+//! Views: offsets, lengths, access, copy-on-write, atomics and typed access.
+
+mod common;
+
+use common::*;
+use named_shm::{Access, Error, SharedMemory, ShmOptions, ViewAccess, ALLOCATION_GRANULARITY};
+use proptest::prelude::*;
+
+#[test]
+fn view_offsets_must_be_multiples_of_64k() {
+    let name = unique_name("gran");
+    let sut = SharedMemory::create(&name, 4 * ALLOCATION_GRANULARITY).unwrap();
+    for off in [1, 0x1000, 0x8000] {
+        let e = sut.map(off, 0).unwrap_err();
+        assert!(matches!(e, Error::MisalignedOffset { .. }), "{off:#x}: {e}");
+        assert_eq!(e.win32_code(), 1132);
+    }
+    let v = sut.map(ALLOCATION_GRANULARITY, 0).unwrap();
+    assert_eq!(v.len() as u64, 3 * ALLOCATION_GRANULARITY, "len 0 maps to the end");
+}
+
+#[test]
+fn views_never_reach_past_the_end() {
+    let name = unique_name("range");
+    let sut = SharedMemory::create(&name, 2 * ALLOCATION_GRANULARITY).unwrap();
+    let e = sut.map(0, 2 * ALLOCATION_GRANULARITY as usize + 1).unwrap_err();
+    assert!(matches!(e, Error::OutOfRange { .. }));
+    assert_eq!(e.win32_code(), 5, "view larger than the section: ERROR_ACCESS_DENIED");
+    let e = sut.map(2 * ALLOCATION_GRANULARITY, 0).unwrap_err();
+    assert_eq!(e.win32_code(), 87, "offset at the end: ERROR_INVALID_PARAMETER");
+    let v = sut.map(0, 100).unwrap();
+    assert_eq!(v.len(), 100);
+    assert!(v.write_at(99, b"x").is_ok());
+    assert!(matches!(v.write_at(100, b"x"), Err(Error::OutOfRange { .. })));
+    assert!(matches!(v.read_at(usize::MAX, &mut [0u8; 2]), Err(Error::OutOfRange { .. })));
+}
+
+#[test]
+fn a_read_only_handle_cannot_map_a_writable_view() {
+    let name = unique_name("ro");
+    let _owner = SharedMemory::create(&name, 4096).unwrap();
+    let sut = SharedMemory::open(&name, Access::Read).unwrap();
+    let e = sut.map_with(ViewAccess::ReadWrite, 0, 0).unwrap_err();
+    assert!(matches!(e, Error::PermissionDenied { .. }));
+    assert_eq!(e.win32_code(), 5);
+    let v = sut.map(0, 0).unwrap();
+    assert_eq!(v.access(), ViewAccess::Read);
+    assert!(v.as_mut_ptr().is_none());
+    assert!(matches!(v.write_at(0, b"x"), Err(Error::PermissionDenied { .. })));
+    assert!(v.atomic_u32(0).is_err());
+}
+
+#[test]
+fn copy_on_write_views_keep_their_writes_private() {
+    let name = unique_name("cow");
+    let owner = SharedMemory::create(&name, 4096).unwrap();
+    let shared = owner.map(0, 0).unwrap();
+    shared.write_at(0, b"shared").unwrap();
+    // Copy-on-write needs only read access on the handle, as on Windows.
+    let reader = SharedMemory::open(&name, Access::Read).unwrap();
+    let cow = reader.map_with(ViewAccess::CopyOnWrite, 0, 0).unwrap();
+    cow.write_at(0, b"PRIVAT").unwrap();
+    let mut b = [0u8; 6];
+    shared.read_at(0, &mut b).unwrap();
+    assert_eq!(&b, b"shared");
+    cow.read_at(0, &mut b).unwrap();
+    assert_eq!(&b, b"PRIVAT");
+}
+
+#[test]
+fn views_of_one_object_are_coherent() {
+    let name = unique_name("coherent");
+    let a = SharedMemory::create(&name, 2 * ALLOCATION_GRANULARITY).unwrap();
+    let b = SharedMemory::open(&name, Access::ReadWrite).unwrap();
+    let va = a.map(0, 0).unwrap();
+    let vb = b.map(ALLOCATION_GRANULARITY, 0).unwrap();
+    va.write_at(ALLOCATION_GRANULARITY as usize + 8, b"abc").unwrap();
+    let mut buf = [0u8; 3];
+    vb.read_at(8, &mut buf).unwrap();
+    assert_eq!(&buf, b"abc");
+}
+
+#[test]
+fn atomics_and_pod_values_are_shared_between_views() {
+    let name = unique_name("atomic");
+    let a = SharedMemory::create(&name, 4096).unwrap();
+    let va = a.map(0, 0).unwrap();
+    let vb = SharedMemory::open(&name, Access::ReadWrite).unwrap().map(0, 0).unwrap();
+    va.atomic_u64(8).unwrap().fetch_add(5, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(vb.atomic_u64(8).unwrap().load(std::sync::atomic::Ordering::SeqCst), 5);
+    assert!(va.atomic_u32(2).is_err(), "misaligned atomics are refused");
+    assert!(va.atomic_u64(4096).is_err(), "out of range atomics are refused");
+    va.write::<[u32; 3]>(101, &[1, 2, 3]).unwrap();
+    assert_eq!(vb.read::<[u32; 3]>(101).unwrap(), [1, 2, 3]);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
+
+    /// Random offsets and lengths against a real 3×64 KiB object: `map` succeeds
+    /// exactly for aligned, in-range requests and never maps past the end.
+    #[test]
+    fn random_view_ranges_map_only_inside_the_object(off in prop_oneof![0u64..(4 * ALLOCATION_GRANULARITY), any::<u64>()], len in prop_oneof![0usize..(4 * ALLOCATION_GRANULARITY as usize), any::<usize>()]) {
+        let size = 3 * ALLOCATION_GRANULARITY;
+        let name = unique_name("prange");
+        let sut = ShmOptions::new().create(&name, size).unwrap();
+        let expect_ok = off % ALLOCATION_GRANULARITY == 0 && off < size && (len == 0 || (len as u128) + (off as u128) <= size as u128);
+        match sut.map(off, len) {
+            Ok(v) => {
+                prop_assert!(expect_ok);
+                prop_assert!(off + v.len() as u64 <= size);
+                let mut last = [1u8];
+                v.read_at(v.len() - 1, &mut last).unwrap();
+                prop_assert_eq!(last, [0u8]);
+            }
+            Err(_) => prop_assert!(!expect_ok),
+        }
+    }
+}
