@@ -267,7 +267,9 @@ pub enum EventCommand {
 #[derive(Debug, Subcommand)]
 pub enum MutexCommand {
     /// Create a named mutex.
-    #[command(after_help = "Examples:\n  nshm mutex create Lock --hold\n  nshm mutex create Lock --owned --hold")]
+    #[command(
+        after_help = "Examples:\n  nshm mutex create Lock --hold\n  nshm mutex create Lock --owned --hold"
+    )]
     Create {
         /// The mutex's name.
         name: String,
@@ -279,7 +281,9 @@ pub enum MutexCommand {
         hold: bool,
     },
     /// Lock the mutex, then release it (or keep it with --hold).
-    #[command(after_help = "Examples:\n  nshm mutex lock Lock --timeout 2s\n  nshm mutex lock Lock --hold   # until Enter or Ctrl-C")]
+    #[command(
+        after_help = "Examples:\n  nshm mutex lock Lock --timeout 2s\n  nshm mutex lock Lock --hold   # until Enter or Ctrl-C"
+    )]
     Lock {
         /// The mutex's name.
         name: String,

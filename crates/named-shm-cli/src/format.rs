@@ -45,7 +45,9 @@ pub fn age(t: SystemTime) -> String {
 
 /// Seconds since the Unix epoch, for JSON.
 pub fn unix_secs(t: SystemTime) -> f64 {
-    t.duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
+    t.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
 }
 
 /// `2026-11-26 15:04:57 UTC`.
@@ -100,41 +102,56 @@ pub fn mode_symbolic(mode: u32) -> String {
     s
 }
 
-/// A `hexdump -C`-style dump; `base` is the offset of `data[0]` in the object.
-/// Runs of identical lines are shown once, followed by `*`.
-pub fn hex_dump(data: &[u8], base: u64) -> String {
-    let mut out = String::new();
-    let mut prev: Option<&[u8]> = None;
-    let mut starred = false;
-    for (i, chunk) in data.chunks(16).enumerate() {
-        let offset = base + (i * 16) as u64;
-        if prev == Some(chunk) && chunk.len() == 16 {
-            if !starred {
-                out.push_str("*\n");
-                starred = true;
+/// A `hexdump -C`-style dump, fed in pieces (each a multiple of 16 bytes but
+/// the last). Runs of identical lines are shown once, followed by `*`.
+#[derive(Debug, Default)]
+pub struct HexDump {
+    prev: Option<Vec<u8>>,
+    starred: bool,
+}
+
+impl HexDump {
+    /// Dumps `data`, which starts at `base` in the object.
+    pub fn push(&mut self, data: &[u8], base: u64) -> String {
+        let mut out = String::new();
+        for (i, chunk) in data.chunks(16).enumerate() {
+            let offset = base + (i * 16) as u64;
+            if self.prev.as_deref() == Some(chunk) && chunk.len() == 16 {
+                if !self.starred {
+                    out.push_str("*\n");
+                    self.starred = true;
+                }
+                continue;
             }
-            continue;
-        }
-        starred = false;
-        prev = Some(chunk);
-        out.push_str(&format!("{offset:08x} "));
-        for j in 0..16 {
-            if j == 8 {
-                out.push(' ');
+            self.starred = false;
+            self.prev = Some(chunk.to_vec());
+            out.push_str(&format!("{offset:08x} "));
+            for j in 0..16 {
+                if j == 8 {
+                    out.push(' ');
+                }
+                match chunk.get(j) {
+                    Some(b) => out.push_str(&format!(" {b:02x}")),
+                    None => out.push_str("   "),
+                }
             }
-            match chunk.get(j) {
-                Some(b) => out.push_str(&format!(" {b:02x}")),
-                None => out.push_str("   "),
+            out.push_str("  |");
+            for &b in chunk {
+                out.push(if b.is_ascii_graphic() || b == b' ' {
+                    b as char
+                } else {
+                    '.'
+                });
             }
+            out.push_str("|\n");
         }
-        out.push_str("  |");
-        for &b in chunk {
-            out.push(if b.is_ascii_graphic() || b == b' ' { b as char } else { '.' });
-        }
-        out.push_str("|\n");
+        out
     }
-    out.push_str(&format!("{:08x}\n", base + data.len() as u64));
-    out
+
+    /// The closing line: the offset just past the dump.
+    pub fn finish(&self, end: u64) -> String {
+        format!("{end:08x}\n")
+    }
 }
 
 /// Prints rows as left-aligned columns separated by two spaces; columns whose
@@ -199,7 +216,10 @@ mod tests {
     fn hex_dump_collapses_repeats() {
         let mut data = b"Message".to_vec();
         data.resize(64, 0);
-        let dump = hex_dump(&data, 0);
+        let mut h = HexDump::default();
+        let mut dump = h.push(&data[..32], 0);
+        dump += &h.push(&data[32..], 32);
+        dump += &h.finish(64);
         assert!(dump.starts_with("00000000  4d 65 73 73 61 67 65 00"));
         assert!(dump.contains("|Message.........|"));
         assert!(dump.contains("*\n"));

@@ -42,9 +42,13 @@ pub fn parse_size(option: &str, text: &str) -> Result<u64> {
 pub fn parse_timeout(text: &str) -> Result<Duration> {
     let bad = |why: &str| invalid(format!("invalid --timeout `{text}`: {why}"));
     let t = text.trim();
-    let num_end = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let num_end = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
     let (num, unit) = t.split_at(num_end);
-    let value: f64 = num.parse().map_err(|_| bad("expected a duration such as 500ms, 2s or 1m"))?;
+    let value: f64 = num
+        .parse()
+        .map_err(|_| bad("expected a duration such as 500ms, 2s or 1m"))?;
     let secs = match unit {
         "ms" => value / 1000.0,
         "" | "s" => value,
@@ -82,7 +86,11 @@ pub enum Source {
 /// The data of a source, with its length known before anything is written.
 pub enum Data {
     Bytes(Vec<u8>),
-    File { file: std::fs::File, len: u64, path: PathBuf },
+    File {
+        file: std::fs::File,
+        len: u64,
+        path: PathBuf,
+    },
 }
 
 impl Data {
@@ -102,7 +110,10 @@ impl Source {
             Source::Text(t) => Some(Data::Bytes(t.into_bytes())),
             Source::Stdin => {
                 let mut buf = Vec::new();
-                std::io::stdin().lock().read_to_end(&mut buf).context("reading standard input")?;
+                std::io::stdin()
+                    .lock()
+                    .read_to_end(&mut buf)
+                    .context("reading standard input")?;
                 Some(Data::Bytes(buf))
             }
             Source::File(p) if p == Path::new("-") => Source::Stdin.open()?,
@@ -143,7 +154,15 @@ mod tests {
         assert_eq!(parse_size("--size", "2G").unwrap(), 2 << 30);
         assert_eq!(parse_size("--size", "4kib").unwrap(), 4096);
         assert_eq!(parse_size("--size", "0x1000").unwrap(), 4096);
-        for bad in ["", "K", "12Q", "-1", "1.5M", "99999999999999999999", "17179869184G"] {
+        for bad in [
+            "",
+            "K",
+            "12Q",
+            "-1",
+            "1.5M",
+            "99999999999999999999",
+            "17179869184G",
+        ] {
             assert!(parse_size("--size", bad).is_err(), "{bad}");
         }
     }

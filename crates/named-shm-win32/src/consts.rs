@@ -36,7 +36,8 @@ pub const SEC_NOCACHE: u32 = 0x1000_0000;
 pub const SEC_WRITECOMBINE: u32 = 0x4000_0000;
 pub const SEC_LARGE_PAGES: u32 = 0x8000_0000;
 /// Every `SEC_*` bit `CreateFileMapping` separates from the page protection.
-pub const SEC_MASK: u32 = SEC_FILE | SEC_IMAGE | SEC_RESERVE | SEC_COMMIT | SEC_NOCACHE | SEC_WRITECOMBINE | SEC_LARGE_PAGES;
+pub const SEC_MASK: u32 =
+    SEC_FILE | SEC_IMAGE | SEC_RESERVE | SEC_COMMIT | SEC_NOCACHE | SEC_WRITECOMBINE | SEC_LARGE_PAGES;
 
 pub const SECTION_QUERY: u32 = 0x1;
 pub const SECTION_MAP_WRITE: u32 = 0x2;

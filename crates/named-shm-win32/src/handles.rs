@@ -18,9 +18,9 @@ pub(crate) enum Object {
     /// A file mapping (section).
     Mapping(crate::mapping::MappingObj),
     /// An event.
-    Event(named_shm::Event),
+    Event(crate::sync_shim::Event),
     /// A mutex.
-    Mutex(named_shm::Mutex),
+    Mutex(crate::sync_shim::Mutex),
 }
 
 /// One slot of the table.
@@ -97,7 +97,11 @@ pub(crate) fn get(h: *mut c_void) -> Result<Entry, u32> {
 pub(crate) fn remove(h: *mut c_void) -> Result<Entry, u32> {
     let idx = index_of(h).ok_or(ERROR_INVALID_HANDLE)?;
     let mut t = table();
-    let e = t.slots.get_mut(idx).and_then(Option::take).ok_or(ERROR_INVALID_HANDLE)?;
+    let e = t
+        .slots
+        .get_mut(idx)
+        .and_then(Option::take)
+        .ok_or(ERROR_INVALID_HANDLE)?;
     t.free.push(idx);
     Ok(e)
 }

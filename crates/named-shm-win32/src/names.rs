@@ -48,7 +48,9 @@ pub(crate) unsafe fn from_w(p: *const u16) -> Result<Option<String>, u32> {
     let len = unsafe { wide_len(p) };
     // SAFETY: `len` units before the terminator are readable.
     let units = unsafe { std::slice::from_raw_parts(p, len) };
-    String::from_utf16(units).map(Some).map_err(|_| ERROR_INVALID_NAME)
+    String::from_utf16(units)
+        .map(Some)
+        .map_err(|_| ERROR_INVALID_NAME)
 }
 
 /// A fresh name for an unnamed object. The caller creates the object

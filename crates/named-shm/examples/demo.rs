@@ -30,8 +30,17 @@ fn main() {
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
     let me = std::env::current_exe()?;
-    println!("[demo] starting the first process: it creates {} ({} bytes) and writes {:?}", seed::NAME, seed::BUF_SIZE, seed::MSG);
-    let mut first = Command::new(&me).arg("first").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn()?;
+    println!(
+        "[demo] starting the first process: it creates {} ({} bytes) and writes {:?}",
+        seed::NAME,
+        seed::BUF_SIZE,
+        seed::MSG
+    );
+    let mut first = Command::new(&me)
+        .arg("first")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()?;
     let mut first_out = BufReader::new(first.stdout.take().ok_or("no stdout")?);
     let mut line = String::new();
     first_out.read_line(&mut line)?;
@@ -39,9 +48,15 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         let status = first.wait()?;
         return Err(format!("the first process failed ({status}): {}", line.trim()).into());
     }
-    println!("[demo] first process (pid {}) holds the object and waits for a key", first.id());
+    println!(
+        "[demo] first process (pid {}) holds the object and waits for a key",
+        first.id()
+    );
 
-    println!("[demo] starting the second process: it opens {} by name", seed::NAME);
+    println!(
+        "[demo] starting the second process: it opens {} by name",
+        seed::NAME
+    );
     let second = Command::new(&me).arg("second").output()?;
     for l in String::from_utf8_lossy(&second.stdout).lines() {
         println!("[second] {l}");

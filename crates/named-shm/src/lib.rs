@@ -48,12 +48,18 @@
 
 pub mod admin;
 mod error;
+mod event;
+mod mutex;
 mod name;
 mod shm;
+mod sync;
 mod sys;
 mod view;
 
 pub use error::{name_reasons, Error, ObjectKind, Result};
+pub use event::{Event, EventOptions};
+pub use mutex::{Mutex, MutexGuard, MutexOptions};
 pub use name::{Namespace, ObjectName, MAX_NAME_LEN};
 pub use shm::{Access, SharedMemory, ShmOptions, ViewAccess, ALLOCATION_GRANULARITY, PAGE_SIZE};
+pub use sync::{wait_for_multiple, MultiWaitStatus, WaitObject, WaitStatus, MAXIMUM_WAIT_OBJECTS};
 pub use view::View;

@@ -66,7 +66,10 @@ fn concurrent_creators_exactly_one_creates_the_rest_open_the_same_object() {
             .collect();
         let creators = results.iter().filter(|r| r.0).count();
         assert_eq!(creators, 1, "round {round}: exactly one creator, got {results:?}");
-        assert!(results.iter().all(|r| r.1 == results[0].1), "round {round}: one object, got {results:?}");
+        assert!(
+            results.iter().all(|r| r.1 == results[0].1),
+            "round {round}: one object, got {results:?}"
+        );
         for p in procs {
             p.success(T);
         }
@@ -116,7 +119,10 @@ fn killing_a_creator_at_any_moment_never_exposes_a_partial_object() {
             Err(Error::NotFound { .. }) => {}
             Err(e) => panic!("unexpected error: {e}"),
         }
-        assert!(!ns_has(false, &name), "open reclaims whatever the killed creator left");
+        assert!(
+            !ns_has(false, &name),
+            "open reclaims whatever the killed creator left"
+        );
     }
 }
 
@@ -125,7 +131,10 @@ fn create_on_a_live_name_fails_and_open_or_create_keeps_the_existing_size() {
     let name = unique_name("exists");
     let first = SharedMemory::create(&name, 8192).unwrap();
     first.map(0, 0).unwrap().write_at(0, b"keep").unwrap();
-    assert!(matches!(SharedMemory::create(&name, 4096), Err(Error::AlreadyExists { .. })));
+    assert!(matches!(
+        SharedMemory::create(&name, 4096),
+        Err(Error::AlreadyExists { .. })
+    ));
     let sut = SharedMemory::open_or_create(&name, 1 << 20).unwrap();
     assert!(!sut.created());
     assert_eq!(sut.size(), 8192, "an existing object keeps its size");
@@ -139,7 +148,10 @@ fn open_of_a_missing_name_fails_with_not_found() {
     let e = SharedMemory::open(&unique_name("missing"), Access::Read).unwrap_err();
     assert!(matches!(e, Error::NotFound { .. }));
     assert_eq!(e.win32_code(), 2);
-    assert!(e.to_string().contains("t-missing"), "message names the object: {e}");
+    assert!(
+        e.to_string().contains("t-missing"),
+        "message names the object: {e}"
+    );
 }
 
 #[test]
@@ -167,7 +179,10 @@ fn a_size_beyond_free_memory_is_out_of_memory_with_nothing_left_behind() {
     assert!(matches!(e, Error::OutOfMemory { .. }), "{e}");
     assert_eq!(e.win32_code(), 8);
     assert!(!ns_has(false, &name));
-    assert!(ns_entries(false).len() <= before + 8, "no leftovers (other tests run in parallel)");
+    assert!(
+        ns_entries(false).len() <= before + 8,
+        "no leftovers (other tests run in parallel)"
+    );
 }
 
 #[test]

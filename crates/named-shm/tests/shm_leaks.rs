@@ -2,6 +2,10 @@
 //! the namespace directory as they were. Runs in a child process so that
 //! tests running in parallel threads cannot disturb the counts.
 
+// Linux mechanisms only (uids, umask, namespace directories, /proc): on
+// Windows the same guarantees are the kernel's and DACLs'.
+#![cfg(unix)]
+
 mod common;
 
 use common::*;
@@ -12,7 +16,10 @@ fn fd_count() -> usize {
 }
 
 fn map_count() -> usize {
-    std::fs::read_to_string("/proc/self/maps").unwrap().lines().count()
+    std::fs::read_to_string("/proc/self/maps")
+        .unwrap()
+        .lines()
+        .count()
 }
 
 #[test]
@@ -21,7 +28,10 @@ fn child() {
     assert_eq!(role, "cycles");
     let n: usize = args[0].parse().unwrap();
     let name = unique_name("leak");
-    let ns_before = ns_entries(false).iter().filter(|e| e.starts_with("t-leak")).count();
+    let ns_before = ns_entries(false)
+        .iter()
+        .filter(|e| e.starts_with("t-leak"))
+        .count();
     // Warm up lazily initialised state (directory cache, allocator).
     drop(SharedMemory::create(&name, 4096).unwrap());
     let (fds, maps) = (fd_count(), map_count());
@@ -34,8 +44,15 @@ fn child() {
         assert_eq!(rv.read::<usize>(0).unwrap(), i);
         drop((sut, v, reader, rv));
     }
-    let ns_after = ns_entries(false).iter().filter(|e| e.starts_with("t-leak")).count();
-    say(format!("fds {fds} {} maps {maps} {} ns {ns_before} {ns_after}", fd_count(), map_count()));
+    let ns_after = ns_entries(false)
+        .iter()
+        .filter(|e| e.starts_with("t-leak"))
+        .count();
+    say(format!(
+        "fds {fds} {} maps {maps} {} ns {ns_before} {ns_after}",
+        fd_count(),
+        map_count()
+    ));
     std::process::exit(0);
 }
 

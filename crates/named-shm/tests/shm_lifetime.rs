@@ -22,6 +22,7 @@ fn child() {
         }
         // Create, then fork: the forked child drops its copy and exits; the
         // parent reports whether the name survived.
+        #[cfg(unix)]
         "fork-child-drops" => {
             let shm = SharedMemory::create(&args[0], 4096).expect("create");
             // SAFETY: this process is single-purpose; the child only drops a
@@ -38,11 +39,15 @@ fn child() {
             let alive = SharedMemory::open(&args[0], Access::Read).is_ok();
             say(format!("alive-after-child={alive}"));
             drop(shm);
-            let gone = matches!(SharedMemory::open(&args[0], Access::Read), Err(Error::NotFound { .. }));
+            let gone = matches!(
+                SharedMemory::open(&args[0], Access::Read),
+                Err(Error::NotFound { .. })
+            );
             say(format!("gone-after-parent={gone}"));
             0
         }
         // Create, fork; the parent drops first, the child checks and drops.
+        #[cfg(unix)]
         "fork-parent-drops" => {
             let shm = SharedMemory::create(&args[0], 4096).expect("create");
             let (r, w) = {
@@ -68,8 +73,14 @@ fn child() {
             let mut status = 0;
             // SAFETY: pid is our child.
             unsafe { libc::waitpid(pid, &mut status, 0) };
-            say(format!("child-saw-alive={}", libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0));
-            let gone = matches!(SharedMemory::open(&args[0], Access::Read), Err(Error::NotFound { .. }));
+            say(format!(
+                "child-saw-alive={}",
+                libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0
+            ));
+            let gone = matches!(
+                SharedMemory::open(&args[0], Access::Read),
+                Err(Error::NotFound { .. })
+            );
             say(format!("gone-after-both={gone}"));
             0
         }
@@ -96,7 +107,10 @@ fn name_lives_while_any_process_holds_a_handle_and_dies_with_the_last() {
 
     // Our last handle closes: the name is gone and a create makes a new, zeroed object.
     drop(sut);
-    assert!(matches!(SharedMemory::open(&name, Access::Read), Err(Error::NotFound { .. })));
+    assert!(matches!(
+        SharedMemory::open(&name, Access::Read),
+        Err(Error::NotFound { .. })
+    ));
     assert!(!ns_has(false, &name));
     let again = SharedMemory::create(&name, 4096).expect("create after the last close");
     again.map(0, 0).unwrap().read_at(0, &mut b).unwrap();
@@ -111,8 +125,14 @@ fn name_dies_with_the_last_handle_while_a_view_keeps_the_memory() {
     view.write_at(100, b"old generation").unwrap();
     drop(sut);
 
-    assert!(matches!(SharedMemory::open(&name, Access::Read), Err(Error::NotFound { .. })));
-    assert!(!ns_has(false, &name), "the file must be unlinked while the view lives");
+    assert!(matches!(
+        SharedMemory::open(&name, Access::Read),
+        Err(Error::NotFound { .. })
+    ));
+    assert!(
+        !ns_has(false, &name),
+        "the file must be unlinked while the view lives"
+    );
     // The view still reads and writes the old memory.
     let mut buf = [0u8; 14];
     view.read_at(100, &mut buf).unwrap();
@@ -139,7 +159,10 @@ fn killed_holders_leave_a_name_nobody_can_open_and_storage_is_reclaimed_on_open(
     b.kill9();
     // The orphan's file stays until someone touches the name (or a concurrent
     // test's reap() takes it): either way, nobody can open it.
-    assert!(matches!(SharedMemory::open(&name, Access::Read), Err(Error::NotFound { .. })));
+    assert!(matches!(
+        SharedMemory::open(&name, Access::Read),
+        Err(Error::NotFound { .. })
+    ));
     assert!(!ns_has(false, &name), "open reclaims the orphan");
 }
 
@@ -157,6 +180,10 @@ fn killed_holders_storage_is_reclaimed_by_the_next_create_zero_filled() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "Windows has no orphans to reap: the kernel frees a name with its last handle, even a killed holder's"
+)]
 fn reap_reclaims_every_orphan_in_the_namespace() {
     let names: Vec<String> = (0..3).map(|_| unique_name("reap")).collect();
     for n in &names {
@@ -168,16 +195,25 @@ fn reap_reclaims_every_orphan_in_the_namespace() {
     let live = SharedMemory::create(&live_name, 4096).unwrap();
     let dry = admin::reap_dry_run().unwrap();
     for n in &names {
-        assert!(dry.reclaimed.iter().any(|r| r == &format!("Local\\{n}")), "dry run lists {n}");
+        assert!(
+            dry.reclaimed.iter().any(|r| r == &format!("Local\\{n}")),
+            "dry run lists {n}"
+        );
         assert!(ns_has(false, n), "dry run leaves {n}");
     }
     let report = admin::reap().unwrap();
     for n in &names {
-        assert!(report.reclaimed.iter().any(|r| r == &format!("Local\\{n}")), "reap reports {n}: {report:?}");
+        assert!(
+            report.reclaimed.iter().any(|r| r == &format!("Local\\{n}")),
+            "reap reports {n}: {report:?}"
+        );
         assert!(!ns_has(false, n));
     }
     assert!(!report.reclaimed.iter().any(|r| r.ends_with(&live_name)));
-    assert!(SharedMemory::open(&live_name, Access::Read).is_ok(), "live objects survive reap");
+    assert!(
+        SharedMemory::open(&live_name, Access::Read).is_ok(),
+        "live objects survive reap"
+    );
     drop(live);
 }
 
@@ -190,13 +226,20 @@ fn new_memory_is_zero_even_when_a_name_is_reused() {
             let view = sut.map(0, 0).unwrap();
             let mut buf = vec![0xFFu8; view.len()];
             view.read_at(0, &mut buf).unwrap();
-            assert!(buf.iter().all(|&b| b == 0), "fresh object not zero (commit={commit})");
+            assert!(
+                buf.iter().all(|&b| b == 0),
+                "fresh object not zero (commit={commit})"
+            );
             view.fill(0, view.len(), 0xAA).unwrap();
         }
     }
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "Windows has no fork(); CreateProcess inherits only handles marked inheritable"
+)]
 fn forked_child_dropping_its_handle_never_frees_the_parents_object() {
     let name = unique_name("fork-child");
     let mut p = spawn("child", "fork-child-drops", &[&name]);
@@ -206,6 +249,10 @@ fn forked_child_dropping_its_handle_never_frees_the_parents_object() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "Windows has no fork(); CreateProcess inherits only handles marked inheritable"
+)]
 fn forked_child_keeps_the_object_alive_after_the_parent_drops() {
     let name = unique_name("fork-parent");
     let mut p = spawn("child", "fork-parent-drops", &[&name]);
@@ -221,8 +268,14 @@ fn a_handle_in_another_process_keeps_the_name_after_our_close() {
     let mut p = spawn("child", "hold", &[&name]);
     assert_eq!(p.expect_line(T), "created=false");
     drop(sut);
-    assert!(SharedMemory::open(&name, Access::Read).is_ok(), "the child's handle keeps it");
+    assert!(
+        SharedMemory::open(&name, Access::Read).is_ok(),
+        "the child's handle keeps it"
+    );
     p.send("exit");
     p.success(Duration::from_secs(30));
-    assert!(matches!(SharedMemory::open(&name, Access::Read), Err(Error::NotFound { .. })));
+    assert!(matches!(
+        SharedMemory::open(&name, Access::Read),
+        Err(Error::NotFound { .. })
+    ));
 }

@@ -14,7 +14,10 @@ fn local_prefix_and_bare_names_are_the_same_object() {
     assert_eq!(sut.namespace(), Namespace::Local);
     let bare = SharedMemory::open(&name, Access::Read).unwrap();
     assert_eq!(bare.size(), 4096);
-    assert!(matches!(SharedMemory::create(&name, 4096), Err(Error::AlreadyExists { .. })));
+    assert!(matches!(
+        SharedMemory::create(&name, 4096),
+        Err(Error::AlreadyExists { .. })
+    ));
 }
 
 #[test]
@@ -22,10 +25,18 @@ fn global_and_local_names_are_different_objects() {
     let name = unique_name("nsdiff");
     let global = SharedMemory::create(&format!("Global\\{name}"), 4096).unwrap();
     assert_eq!(global.namespace(), Namespace::Global);
-    assert!(matches!(SharedMemory::open(&name, Access::Read), Err(Error::NotFound { .. })));
+    assert!(matches!(
+        SharedMemory::open(&name, Access::Read),
+        Err(Error::NotFound { .. })
+    ));
     let local = SharedMemory::create(&name, 8192).unwrap();
     assert_eq!(local.size(), 8192);
-    assert_eq!(SharedMemory::open(&format!("Global\\{name}"), Access::Read).unwrap().size(), 4096);
+    assert_eq!(
+        SharedMemory::open(&format!("Global\\{name}"), Access::Read)
+            .unwrap()
+            .size(),
+        4096
+    );
 }
 
 #[test]
@@ -42,7 +53,15 @@ fn names_are_case_sensitive() {
 
 #[test]
 fn a_backslash_other_than_the_prefix_is_rejected() {
-    for n in ["a\\b", "Global\\a\\b", "Local\\", "Global\\", "\\x", "Session\\1\\x", ""] {
+    for n in [
+        "a\\b",
+        "Global\\a\\b",
+        "Local\\",
+        "Global\\",
+        "\\x",
+        "Session\\1\\x",
+        "",
+    ] {
         let e = SharedMemory::create(n, 4096).unwrap_err();
         assert!(matches!(e, Error::InvalidName { .. }), "{n:?}: {e}");
     }
@@ -62,7 +81,11 @@ fn slashes_dots_and_nul_never_escape_the_namespace_directory() {
         format!("%2E%2E{tag}"),
     ];
     let root = std::env::var("NAMED_SHM_DIR").unwrap_or_else(|_| "/dev/shm".into());
-    let outside_before: Vec<_> = std::fs::read_dir(&root).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
+    let outside_before: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name())
+        .collect();
     let mut held = Vec::new();
     for n in &hostile {
         let sut = match SharedMemory::create(n, 4096) {
@@ -74,10 +97,20 @@ fn slashes_dots_and_nul_never_escape_the_namespace_directory() {
         assert_eq!(sut.name().base(), n.as_str());
         held.push(sut);
     }
-    let outside_after: Vec<_> = std::fs::read_dir(&root).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
+    let outside_after: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name())
+        .collect();
     assert_eq!(
-        outside_before.iter().filter(|f| f.to_string_lossy().contains(&tag)).count(),
-        outside_after.iter().filter(|f| f.to_string_lossy().contains(&tag)).count(),
+        outside_before
+            .iter()
+            .filter(|f| f.to_string_lossy().contains(&tag))
+            .count(),
+        outside_after
+            .iter()
+            .filter(|f| f.to_string_lossy().contains(&tag))
+            .count(),
         "nothing may appear outside the namespace directory"
     );
     for e in ns_entries(false) {

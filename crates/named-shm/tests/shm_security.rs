@@ -3,6 +3,10 @@
 //! Tests that need a second user run a child as `nobody` (uid 65534) and are
 //! skipped, with a printed reason, when not run as root.
 
+// Linux mechanisms only (uids, umask, namespace directories, /proc): on
+// Windows the same guarantees are the kernel's and DACLs'.
+#![cfg(unix)]
+
 mod common;
 
 use common::*;
@@ -38,7 +42,11 @@ fn child() {
         "nobody-open" => {
             // args: name, access (r|rw)
             become_nobody();
-            let acc = if args[1] == "rw" { Access::ReadWrite } else { Access::Read };
+            let acc = if args[1] == "rw" {
+                Access::ReadWrite
+            } else {
+                Access::Read
+            };
             let r = SharedMemory::open(&args[0], acc);
             if let Ok(s) = &r {
                 if acc == Access::ReadWrite {
@@ -131,7 +139,11 @@ fn the_local_namespace_is_a_private_0700_directory_of_the_user() {
     assert_eq!(md.uid(), unsafe { libc::geteuid() });
     let g = SharedMemory::create(&format!("Global\\{name}"), 4096).unwrap();
     let gmd = std::fs::symlink_metadata(global_dir()).unwrap();
-    assert_eq!(gmd.mode() & 0o7777, 0o1777, "Global is sticky and world-writable, like /tmp");
+    assert_eq!(
+        gmd.mode() & 0o7777,
+        0o1777,
+        "Global is sticky and world-writable, like /tmp"
+    );
     drop(g);
 }
 
@@ -142,12 +154,20 @@ fn permissions_are_exact_whatever_the_umask() {
         let mut p = spawn("child", "create", &[&name, mode, umask]);
         assert_eq!(last_word(&p.expect_line(T)), "ok");
         let md = std::fs::metadata(local_dir().join(&name)).unwrap();
-        assert_eq!(md.mode() & 0o777, u32::from_str_radix(mode, 8).unwrap(), "mode {mode} under umask {umask}");
+        assert_eq!(
+            md.mode() & 0o777,
+            u32::from_str_radix(mode, 8).unwrap(),
+            "mode {mode} under umask {umask}"
+        );
         p.success(T);
     }
     let name = unique_name("default-mode");
     let _sut = SharedMemory::create(&name, 4096).unwrap();
-    assert_eq!(std::fs::metadata(local_dir().join(&name)).unwrap().mode() & 0o777, 0o600, "default 0600");
+    assert_eq!(
+        std::fs::metadata(local_dir().join(&name)).unwrap().mode() & 0o777,
+        0o600,
+        "default 0600"
+    );
 }
 
 fn run_in_root(root: &Path, name: &str) -> String {
@@ -185,7 +205,11 @@ fn a_local_directory_that_is_a_symlink_a_file_or_too_open_is_refused() {
     std::fs::create_dir(root.0.join("elsewhere")).unwrap();
     std::os::unix::fs::symlink(root.0.join("elsewhere"), root.0.join(&dirname)).unwrap();
     assert_eq!(run_in_root(&root.0, &name), "UnsafeNamespace", "symlink");
-    assert_eq!(std::fs::read_dir(root.0.join("elsewhere")).unwrap().count(), 0, "nothing created through the link");
+    assert_eq!(
+        std::fs::read_dir(root.0.join("elsewhere")).unwrap().count(),
+        0,
+        "nothing created through the link"
+    );
 
     let root = TempRoot::new();
     std::fs::write(root.0.join(&dirname), b"").unwrap();
@@ -212,7 +236,10 @@ fn a_local_directory_owned_by_another_user_is_refused() {
     std::fs::create_dir(&dir).unwrap();
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
     std::os::unix::fs::chown(&dir, Some(65534), Some(65534)).unwrap();
-    assert_eq!(run_in_root(&root.0, &unique_name("foreign-dir")), "UnsafeNamespace");
+    assert_eq!(
+        run_in_root(&root.0, &unique_name("foreign-dir")),
+        "UnsafeNamespace"
+    );
 }
 
 #[test]
@@ -229,7 +256,10 @@ fn another_user_is_denied_unless_the_mode_allows() {
     ];
     for (mode, acc, want) in cases {
         let name = format!("Global\\{}", unique_name("perm"));
-        let sut = ShmOptions::new().mode(u32::from_str_radix(mode, 8).unwrap()).create(&name, 4096).unwrap();
+        let sut = ShmOptions::new()
+            .mode(u32::from_str_radix(mode, 8).unwrap())
+            .create(&name, 4096)
+            .unwrap();
         let mut p = spawn("child", "nobody-open", &[&name, acc]);
         assert_eq!(last_word(&p.expect_line(T)), want, "mode {mode} access {acc}");
         p.success(T);
@@ -271,7 +301,16 @@ fn names_planted_by_another_user_are_never_adopted_or_touched() {
     std::fs::write(&target, b"root's precious file").unwrap();
     for kind in ["symlink", "fifo", "dir", "file"] {
         let base = unique_name(&format!("plant-{kind}"));
-        let mut p = spawn("child", "nobody-plant", &[global_dir().to_str().unwrap(), &base, kind, target.to_str().unwrap()]);
+        let mut p = spawn(
+            "child",
+            "nobody-plant",
+            &[
+                global_dir().to_str().unwrap(),
+                &base,
+                kind,
+                target.to_str().unwrap(),
+            ],
+        );
         assert_eq!(p.expect_line(T), "planted");
         p.success(T);
         let name = format!("Global\\{base}");
@@ -282,17 +321,33 @@ fn names_planted_by_another_user_are_never_adopted_or_touched() {
         let (tx, rx) = std::sync::mpsc::channel();
         let n2 = name.clone();
         std::thread::spawn(move || {
-            let c = SharedMemory::create(&n2, 4096).map(|_| ()).map_err(|e| variant(&e));
-            let o = SharedMemory::open(&n2, Access::ReadWrite).map(|_| ()).map_err(|e| variant(&e));
-            let oc = SharedMemory::open_or_create(&n2, 4096).map(|_| ()).map_err(|e| variant(&e));
+            let c = SharedMemory::create(&n2, 4096)
+                .map(|_| ())
+                .map_err(|e| variant(&e));
+            let o = SharedMemory::open(&n2, Access::ReadWrite)
+                .map(|_| ())
+                .map_err(|e| variant(&e));
+            let oc = SharedMemory::open_or_create(&n2, 4096)
+                .map(|_| ())
+                .map_err(|e| variant(&e));
             let _ = tx.send((c, o, oc));
         });
-        let (c, o, oc) = rx.recv_timeout(Duration::from_secs(20)).expect("create/open blocked");
+        let (c, o, oc) = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("create/open blocked");
         for r in [&c, &o, &oc] {
-            assert_eq!(r.as_ref().unwrap_err(), "NameOccupied", "{kind}: {c:?} {o:?} {oc:?}");
+            assert_eq!(
+                r.as_ref().unwrap_err(),
+                "NameOccupied",
+                "{kind}: {c:?} {o:?} {oc:?}"
+            );
         }
         let after = std::fs::symlink_metadata(&planted).unwrap();
-        assert_eq!((before.mode(), before.uid(), before.len(), before.ino()), (after.mode(), after.uid(), after.len(), after.ino()), "{kind} untouched");
+        assert_eq!(
+            (before.mode(), before.uid(), before.len(), before.ino()),
+            (after.mode(), after.uid(), after.len(), after.ino()),
+            "{kind} untouched"
+        );
         if kind == "file" {
             assert_eq!(std::fs::read(&planted).unwrap(), b"squatter's bytes");
         }
@@ -302,7 +357,11 @@ fn names_planted_by_another_user_are_never_adopted_or_touched() {
             std::fs::remove_file(&planted).unwrap();
         }
     }
-    assert_eq!(std::fs::read(&target).unwrap(), b"root's precious file", "symlink target unchanged");
+    assert_eq!(
+        std::fs::read(&target).unwrap(),
+        b"root's precious file",
+        "symlink target unchanged"
+    );
     std::fs::remove_file(&target).unwrap();
 }
 
@@ -316,10 +375,17 @@ fn global_objects_report_their_owner_and_require_owner_refuses_squatters() {
     assert_eq!(last_word(&p.expect_line(T)), "ok");
     let sut = SharedMemory::open(&name, Access::Read).unwrap();
     assert_eq!(sut.owner_uid(), 65534);
-    let e = ShmOptions::new().access(Access::Read).require_owner(0).open(&name).unwrap_err();
+    let e = ShmOptions::new()
+        .access(Access::Read)
+        .require_owner(0)
+        .open(&name)
+        .unwrap_err();
     assert!(matches!(e, Error::PermissionDenied { .. }), "{e}");
     assert!(e.to_string().contains("65534"), "{e}");
-    assert!(matches!(SharedMemory::create(&name, 4096), Err(Error::AlreadyExists { .. })));
+    assert!(matches!(
+        SharedMemory::create(&name, 4096),
+        Err(Error::AlreadyExists { .. })
+    ));
     drop(sut);
     p.send("exit");
     p.success(T);

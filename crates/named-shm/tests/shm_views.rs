@@ -16,7 +16,11 @@ fn view_offsets_must_be_multiples_of_64k() {
         assert_eq!(e.win32_code(), 1132);
     }
     let v = sut.map(ALLOCATION_GRANULARITY, 0).unwrap();
-    assert_eq!(v.len() as u64, 3 * ALLOCATION_GRANULARITY, "len 0 maps to the end");
+    assert_eq!(
+        v.len() as u64,
+        3 * ALLOCATION_GRANULARITY,
+        "len 0 maps to the end"
+    );
 }
 
 #[test]
@@ -25,14 +29,21 @@ fn views_never_reach_past_the_end() {
     let sut = SharedMemory::create(&name, 2 * ALLOCATION_GRANULARITY).unwrap();
     let e = sut.map(0, 2 * ALLOCATION_GRANULARITY as usize + 1).unwrap_err();
     assert!(matches!(e, Error::OutOfRange { .. }));
-    assert_eq!(e.win32_code(), 5, "view larger than the section: ERROR_ACCESS_DENIED");
+    assert_eq!(
+        e.win32_code(),
+        5,
+        "view larger than the section: ERROR_ACCESS_DENIED"
+    );
     let e = sut.map(2 * ALLOCATION_GRANULARITY, 0).unwrap_err();
     assert_eq!(e.win32_code(), 87, "offset at the end: ERROR_INVALID_PARAMETER");
     let v = sut.map(0, 100).unwrap();
     assert_eq!(v.len(), 100);
     assert!(v.write_at(99, b"x").is_ok());
     assert!(matches!(v.write_at(100, b"x"), Err(Error::OutOfRange { .. })));
-    assert!(matches!(v.read_at(usize::MAX, &mut [0u8; 2]), Err(Error::OutOfRange { .. })));
+    assert!(matches!(
+        v.read_at(usize::MAX, &mut [0u8; 2]),
+        Err(Error::OutOfRange { .. })
+    ));
 }
 
 #[test]
@@ -85,9 +96,19 @@ fn atomics_and_pod_values_are_shared_between_views() {
     let name = unique_name("atomic");
     let a = SharedMemory::create(&name, 4096).unwrap();
     let va = a.map(0, 0).unwrap();
-    let vb = SharedMemory::open(&name, Access::ReadWrite).unwrap().map(0, 0).unwrap();
-    va.atomic_u64(8).unwrap().fetch_add(5, std::sync::atomic::Ordering::SeqCst);
-    assert_eq!(vb.atomic_u64(8).unwrap().load(std::sync::atomic::Ordering::SeqCst), 5);
+    let vb = SharedMemory::open(&name, Access::ReadWrite)
+        .unwrap()
+        .map(0, 0)
+        .unwrap();
+    va.atomic_u64(8)
+        .unwrap()
+        .fetch_add(5, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        vb.atomic_u64(8)
+            .unwrap()
+            .load(std::sync::atomic::Ordering::SeqCst),
+        5
+    );
     assert!(va.atomic_u32(2).is_err(), "misaligned atomics are refused");
     assert!(va.atomic_u64(4096).is_err(), "out of range atomics are refused");
     va.write::<[u32; 3]>(101, &[1, 2, 3]).unwrap();

@@ -92,7 +92,11 @@ fn pid_list(info: &ObjectInfo, holders: &[Holder]) -> String {
     if holders.is_empty() {
         return if info.holders == 0 { "-".into() } else { "?".into() };
     }
-    let mut s = holders.iter().map(|h| h.pid.to_string()).collect::<Vec<_>>().join(",");
+    let mut s = holders
+        .iter()
+        .map(|h| h.pid.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
     let seen: usize = holders.iter().map(|h| h.handles).sum();
     if seen < info.holders {
         s.push_str(",?");
@@ -123,7 +127,11 @@ pub fn list(a: ListArgs) -> Result<()> {
         return Ok(());
     }
     if objects.is_empty() {
-        let which = namespaces.iter().map(|n| format!("{n}\\")).collect::<Vec<_>>().join(" or ");
+        let which = namespaces
+            .iter()
+            .map(|n| format!("{n}\\"))
+            .collect::<Vec<_>>()
+            .join(" or ");
         writeln!(out, "no named objects in {which}")?;
         if !a.all {
             writeln!(out, "(nshm list --all shows both namespaces)")?;
@@ -136,10 +144,18 @@ pub fn list(a: ListArgs) -> Result<()> {
             vec![
                 i.name.clone(),
                 i.kind.as_str().into(),
-                if i.size == 0 { "-".into() } else { format::size(i.size, a.bytes) },
+                if i.size == 0 {
+                    "-".into()
+                } else {
+                    format::size(i.size, a.bytes)
+                },
                 format::user_name(i.owner_uid),
                 format::mode(i.mode),
-                if i.orphan { "orphan".into() } else { i.holders.to_string() },
+                if i.orphan {
+                    "orphan".into()
+                } else {
+                    i.holders.to_string()
+                },
                 pid_list(i, h),
                 format::age(i.created),
             ]
@@ -206,7 +222,11 @@ pub fn info(a: InfoArgs) -> Result<()> {
                 "{} ({} bytes){}",
                 format::human_size(info.size),
                 info.size,
-                if info.committed { "" } else { ", reserved on first touch" }
+                if info.committed {
+                    ""
+                } else {
+                    ", reserved on first touch"
+                }
             ),
         ));
     }
@@ -216,7 +236,11 @@ pub fn info(a: InfoArgs) -> Result<()> {
             format!(
                 "{}, {}",
                 if set { "set (signaled)" } else { "not set" },
-                if manual_reset { "manual-reset" } else { "auto-reset" }
+                if manual_reset {
+                    "manual-reset"
+                } else {
+                    "auto-reset"
+                }
             ),
         )),
         Some(SyncState::Mutex { owner }) => lines.push((
@@ -228,8 +252,18 @@ pub fn info(a: InfoArgs) -> Result<()> {
         )),
         None => {}
     }
-    lines.push(("owner uid", format!("{} ({})", format::user_name(info.owner_uid), info.owner_uid)));
-    lines.push(("mode", format!("{} ({})", format::mode(info.mode), format::mode_symbolic(info.mode))));
+    lines.push((
+        "owner uid",
+        format!("{} ({})", format::user_name(info.owner_uid), info.owner_uid),
+    ));
+    lines.push((
+        "mode",
+        format!(
+            "{} ({})",
+            format::mode(info.mode),
+            format::mode_symbolic(info.mode)
+        ),
+    ));
     lines.push((
         "created",
         format!(

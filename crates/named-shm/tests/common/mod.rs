@@ -14,14 +14,22 @@ const ARGS_ENV: &str = "NAMED_SHM_TEST_ARGS";
 /// A name no other test (or test run) uses.
 pub fn unique_name(tag: &str) -> String {
     static N: AtomicU32 = AtomicU32::new(0);
-    format!("t-{tag}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "t-{tag}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// In a child process: the role and its arguments.
 pub fn role() -> Option<(String, Vec<String>)> {
     let role = std::env::var(ROLE_ENV).ok()?;
     let args = std::env::var(ARGS_ENV).unwrap_or_default();
-    let args = if args.is_empty() { Vec::new() } else { args.split('\x1f').map(str::to_owned).collect() };
+    let args = if args.is_empty() {
+        Vec::new()
+    } else {
+        args.split('\x1f').map(str::to_owned).collect()
+    };
     Some((role, args))
 }
 
@@ -59,7 +67,11 @@ pub fn spawn_with(entry: &str, role: &str, args: &[&str], f: impl FnOnce(&mut Co
             }
         }
     });
-    Proc { child, stdin, lines: rx }
+    Proc {
+        child,
+        stdin,
+        lines: rx,
+    }
 }
 
 impl Proc {
@@ -141,11 +153,17 @@ pub fn wait_parent() -> Option<String> {
 /// The entries of a namespace directory (`Local` or `Global`) under the root in use.
 pub fn ns_entries(global: bool) -> Vec<String> {
     let root = std::env::var("NAMED_SHM_DIR").unwrap_or_else(|_| "/dev/shm".into());
-    // SAFETY: geteuid has no preconditions.
-    let uid = unsafe { libc::geteuid() };
-    let dir = if global { format!("{root}/named-shm.global") } else { format!("{root}/named-shm.u{uid}") };
+    let uid = euid();
+    let dir = if global {
+        format!("{root}/named-shm.global")
+    } else {
+        format!("{root}/named-shm.u{uid}")
+    };
     match std::fs::read_dir(dir) {
-        Ok(rd) => rd.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect(),
+        Ok(rd) => rd
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect(),
         Err(_) => Vec::new(),
     }
 }
@@ -156,8 +174,16 @@ pub fn ns_has(global: bool, prefix: &str) -> bool {
 }
 
 pub fn is_root() -> bool {
+    cfg!(unix) && euid() == 0
+}
+
+/// The effective uid (0 on Windows, where there are no uids).
+pub fn euid() -> u32 {
     // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
+    #[cfg(unix)]
+    return unsafe { libc::geteuid() };
+    #[cfg(not(unix))]
+    return 0;
 }
 
 /// Prints why a test is skipped (never silently).
@@ -166,6 +192,7 @@ pub fn skip(why: &str) {
 }
 
 /// In a child running as root: become `nobody` (uid/gid 65534) for good.
+#[cfg(unix)]
 pub fn become_nobody() {
     // SAFETY: plain credential syscalls in a single-purpose child process.
     unsafe {

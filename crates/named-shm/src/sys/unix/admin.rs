@@ -262,7 +262,11 @@ pub(crate) fn holders(info: &ObjectInfo) -> Vec<Holder> {
         let command = std::fs::read_to_string(p.path().join("comm"))
             .map(|c| c.trim_end().to_owned())
             .unwrap_or_default();
-        out.push(Holder { pid, command, handles });
+        out.push(Holder {
+            pid,
+            command,
+            handles,
+        });
     }
     out.sort_by_key(|h| h.pid);
     out

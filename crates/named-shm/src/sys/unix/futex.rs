@@ -42,7 +42,9 @@ impl Deadline {
     pub(crate) fn after(timeout: Option<Duration>) -> Option<Deadline> {
         let t = timeout?;
         let now = monotonic_now();
-        let secs = i64::try_from(t.as_secs()).unwrap_or(i64::MAX / 2).min(i64::MAX / 2);
+        let secs = i64::try_from(t.as_secs())
+            .unwrap_or(i64::MAX / 2)
+            .min(i64::MAX / 2);
         let mut sec = (now.tv_sec as i64).saturating_add(secs);
         let mut nsec = now.tv_nsec as i64 + i64::from(t.subsec_nanos());
         if nsec >= NS {
@@ -134,9 +136,9 @@ const FUTEX2_SIZE_U32: u32 = 2;
 const SYS_FUTEX_WAITV: libc::c_long = 449;
 
 /// Sleeps until any `(word, expected)` pair no longer matches or is woken,
-/// or until `deadline` (absolute, `CLOCK_MONOTONIC`). Falls back to a 1 ms
+/// or until `deadline` (absolute, `CLOCK_MONOTONIC`; `None`: no limit). Falls back to a 1 ms
 /// sleep on kernels older than 5.16, which lack `futex_waitv`.
-pub(crate) fn wait_any(words: &[(&AtomicU32, u32)], deadline: &Deadline) -> Woke {
+pub(crate) fn wait_any(words: &[(&AtomicU32, u32)], deadline: Option<&Deadline>) -> Woke {
     let v: Vec<FutexWaitv> = words
         .iter()
         .map(|(w, val)| FutexWaitv {
@@ -154,7 +156,7 @@ pub(crate) fn wait_any(words: &[(&AtomicU32, u32)], deadline: &Deadline) -> Woke
             v.as_ptr(),
             v.len() as libc::c_uint,
             0 as libc::c_uint,
-            &deadline.0 as *const libc::timespec,
+            deadline.map_or(std::ptr::null(), |d| &d.0 as *const libc::timespec),
             libc::CLOCK_MONOTONIC,
         )
     };
@@ -165,7 +167,7 @@ pub(crate) fn wait_any(words: &[(&AtomicU32, u32)], deadline: &Deadline) -> Woke
         Some(libc::ETIMEDOUT) => Woke::TimedOut,
         Some(libc::ENOSYS) => {
             std::thread::sleep(Duration::from_millis(1));
-            if deadline.passed() {
+            if deadline.is_some_and(Deadline::passed) {
                 Woke::TimedOut
             } else {
                 Woke::Maybe

@@ -3,12 +3,15 @@
 //! lock per open handle serving as the handle count (see `object.rs`).
 
 pub(crate) mod admin;
+pub(crate) mod futex;
 pub(crate) mod header;
 pub(crate) mod ns;
 pub(crate) mod object;
 pub(crate) mod shm;
+pub(crate) mod sync;
 
 pub(crate) use shm::{RawView, Shm};
+pub(crate) use sync::{wait_multiple, Deadline, Locked, Multi, SysEvent, SysMutex, SysObject};
 
 use std::io;
 
@@ -43,6 +46,27 @@ macro_rules! impl_is_minus_one {
     })*)
 }
 impl_is_minus_one! { i32 i64 isize }
+
+static FORK_GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+extern "C" fn bump_fork_generation() {
+    // Async-signal-safe: one atomic add. Relaxed suffices: the value is only
+    // compared by the thread that later closes a handle, after the fork returned.
+    FORK_GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// A number that changes whenever this process forks (in the parent and in the
+/// child). A handle created at generation `g` whose process still reads `g`
+/// owns its open file descriptions exclusively: no other process shares them.
+pub(crate) fn fork_generation() -> u64 {
+    static REGISTER: std::sync::Once = std::sync::Once::new();
+    REGISTER.call_once(|| {
+        // SAFETY: registers async-signal-safe handlers that live for the whole
+        // program; pthread_atfork has no other preconditions.
+        unsafe { libc::pthread_atfork(None, Some(bump_fork_generation), Some(bump_fork_generation)) };
+    });
+    FORK_GENERATION.load(std::sync::atomic::Ordering::Relaxed)
+}
 
 /// The effective uid of the calling thread.
 pub(crate) fn euid() -> u32 {

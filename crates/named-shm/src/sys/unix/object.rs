@@ -19,10 +19,21 @@
 //! have unlinked it between our lookup and our lock: retry), type, owner and
 //! size, and read and validate the header.
 //!
-//! **Close**: open a fresh description of whatever the name points to, close
-//! the handle (dropping its lock unless a forked child still shares the
-//! description), then try a *write* lock on the fresh description. It succeeds
-//! only if no handle is open anywhere: the object is dead, so unlink it.
+//! **Close**: when the process has not forked since the handle was opened, the
+//! handle's description is ours alone: upgrade its read lock to a write lock.
+//! That succeeds only if no other handle is open anywhere, so the object is
+//! dead: unlink it (still holding the lock). Either way, unlock and close.
+//! After a fork the description may be shared with the child, whose handle
+//! must keep the object alive, so the close takes the slow path: open a fresh
+//! description of whatever the name points to, close the handle (dropping its
+//! lock only if no other process shares it), then try a *write* lock on the
+//! fresh description; if it succeeds, no handle is open anywhere: unlink.
+//!
+//! **Views** map the handle's own description while it is exclusively ours:
+//! the close unlocks it explicitly, so a view that outlives the handle does not
+//! keep the lock. A handle that has crossed a fork maps a second, lock-free
+//! description instead (`/proc/self/fd/N` reopened), because a mapping pins its
+//! description and a shared description cannot be unlocked by one process.
 //!
 //! **Reclaim** (also used by open and `reap`): any object on which a write lock
 //! succeeds has no handle; if it is still linked, a regular file and ours to
@@ -76,13 +87,16 @@ pub(crate) struct OpenSpec {
 pub(crate) struct Object {
     fd: Option<OwnedFd>,
     map_fd: std::sync::OnceLock<OwnedFd>,
+    /// A view maps `fd` itself (see the module docs).
+    views_on_fd: std::sync::atomic::AtomicBool,
+    fork_gen: u64,
+    /// (st_dev, st_ino), filled at open or on first request.
+    identity: std::sync::OnceLock<(u64, u64)>,
     dir: Arc<NsDir>,
     file: CString,
     pub(crate) header: Header,
     pub(crate) owner_uid: u32,
     pub(crate) mode: u32,
-    pub(crate) dev: u64,
-    pub(crate) ino: u64,
     pub(crate) created: bool,
     pub(crate) writable: bool,
 }
@@ -92,16 +106,26 @@ impl Object {
         self.fd.as_ref().expect("open until drop").as_raw_fd()
     }
 
-    pub(crate) fn dir(&self) -> &NsDir {
-        &self.dir
+    /// The file's (device, inode): tells objects and generations of a name apart.
+    pub(crate) fn identity(&self) -> (u64, u64) {
+        *self.identity.get_or_init(|| match fstat(self.raw_fd()) {
+            Ok(st) => (st.st_dev, st.st_ino),
+            Err(_) => (0, 0),
+        })
     }
 
-    /// A lock-free description of the same file, for `mmap`: `/proc/self/fd/N`
-    /// reopened with the handle's access (it names the same inode even after
-    /// the name is gone).
+    /// The description to `mmap`: the handle's own while the process has not
+    /// forked since it was opened (the close then unlocks it explicitly),
+    /// otherwise a lock-free one: `/proc/self/fd/N` reopened with the handle's
+    /// access (it names the same inode even after the name is gone).
     pub(crate) fn map_fd(&self) -> io::Result<RawFd> {
         if let Some(fd) = self.map_fd.get() {
             return Ok(fd.as_raw_fd());
+        }
+        if super::fork_generation() == self.fork_gen {
+            // Relaxed: read back by the same handle's Drop, which has `&mut self`.
+            self.views_on_fd.store(true, std::sync::atomic::Ordering::Relaxed);
+            return Ok(self.raw_fd());
         }
         let path = CString::new(format!("/proc/self/fd/{}", self.raw_fd())).expect("no NUL");
         let acc = if self.writable || self.created {
@@ -203,7 +227,7 @@ pub(crate) fn reclaim(dir: &NsDir, file: &CString) -> Reclaim {
         }
     };
     match try_lock(fd.as_raw_fd(), libc::F_WRLCK) {
-        Ok(true) => reclaim_locked(dir, file, fd),
+        Ok(true) => unlink_dead(dir, file, fd.as_raw_fd()),
         Ok(false) => Reclaim::Live,
         Err(e) => Reclaim::Foreign(format!("something that cannot be locked ({e})")),
     }
@@ -211,8 +235,9 @@ pub(crate) fn reclaim(dir: &NsDir, file: &CString) -> Reclaim {
 
 /// Second half of [`reclaim`]: `fd` is a description of the name holding the
 /// write lock, so no handle is open on it and no other reclaimer can be at work.
-fn reclaim_locked(dir: &NsDir, file: &CString, fd: OwnedFd) -> Reclaim {
-    let st = match fstat(fd.as_raw_fd()) {
+/// The caller releases the lock after this returns.
+fn unlink_dead(dir: &NsDir, file: &CString, fd: RawFd) -> Reclaim {
+    let st = match fstat(fd) {
         Ok(st) => st,
         Err(e) => return Reclaim::Foreign(format!("something that cannot be examined ({e})")),
     };
@@ -223,7 +248,7 @@ fn reclaim_locked(dir: &NsDir, file: &CString, fd: OwnedFd) -> Reclaim {
         return Reclaim::Foreign("a special file".into());
     }
     let me = euid();
-    let ours = st.st_uid == me || (me == 0 && has_valid_header(fd.as_raw_fd()));
+    let ours = st.st_uid == me || (me == 0 && has_valid_header(fd));
     if !ours {
         return Reclaim::Foreign(format!("an orphaned object of uid {}", st.st_uid));
     }
@@ -233,7 +258,6 @@ fn reclaim_locked(dir: &NsDir, file: &CString, fd: OwnedFd) -> Reclaim {
         Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Reclaim::Gone,
         Err(e) => Reclaim::Foreign(format!("an orphan that cannot be removed ({e})")),
     }
-    // `fd` closes here, releasing the write lock after the unlink.
 }
 
 fn describe_owner(fd: RawFd, what: &str) -> String {
@@ -244,7 +268,15 @@ fn describe_owner(fd: RawFd, what: &str) -> String {
 }
 
 fn read_header_page(fd: RawFd) -> io::Result<Vec<u8>> {
-    let mut buf = vec![0u8; HEADER_SIZE as usize];
+    let mut buf = [0u8; HEADER_READ];
+    let got = read_header_into(fd, &mut buf)?;
+    Ok(buf[..got].to_vec())
+}
+
+/// Bytes of the header page that parsing needs: the fixed part and the name.
+const HEADER_READ: usize = 64 + crate::name::MAX_NAME_LEN;
+
+fn read_header_into(fd: RawFd, buf: &mut [u8; HEADER_READ]) -> io::Result<usize> {
     let mut got = 0usize;
     while got < buf.len() {
         // SAFETY: the destination is the unfilled tail of `buf`.
@@ -261,8 +293,7 @@ fn read_header_page(fd: RawFd) -> io::Result<Vec<u8>> {
         }
         got += n as usize;
     }
-    buf.truncate(got);
-    Ok(buf)
+    Ok(got)
 }
 
 fn has_valid_header(fd: RawFd) -> bool {
@@ -273,8 +304,9 @@ fn has_valid_header(fd: RawFd) -> bool {
 
 /// Reads and validates the header of an open object file.
 pub(crate) fn read_header(fd: RawFd) -> std::result::Result<Header, &'static str> {
-    let page = read_header_page(fd).map_err(|_| "a file that cannot be read")?;
-    Header::decode(&page).map_err(|e| e.describe())
+    let mut buf = [0u8; HEADER_READ];
+    let got = read_header_into(fd, &mut buf).map_err(|_| "a file that cannot be read")?;
+    Header::decode(&buf[..got]).map_err(|e| e.describe())
 }
 
 enum Opened {
@@ -299,6 +331,7 @@ fn open_live(name: &ObjectName, dir: &Arc<NsDir>, file: &CString, spec: &OpenSpe
     } else {
         libc::O_RDONLY
     };
+    let fork_gen = super::fork_generation();
     loop {
         let fd = match open_at(dir.raw(), file, acc) {
             Ok(fd) => fd,
@@ -330,6 +363,9 @@ fn open_live(name: &ObjectName, dir: &Arc<NsDir>, file: &CString, spec: &OpenSpe
             op,
             source,
         };
+        // Seeded bug (scripts/mutants.sh): never notice a dead object.
+        #[cfg(named_shm_mutant = "no_getlk")]
+        let is_held = |_| Ok::<bool, io::Error>(true);
         if !is_held(raw).map_err(|e| io("fcntl(F_OFD_GETLK)", e))? {
             drop(fd);
             match reclaim(dir, file) {
@@ -350,6 +386,8 @@ fn open_live(name: &ObjectName, dir: &Arc<NsDir>, file: &CString, spec: &OpenSpe
             continue;
         }
         let st = fstat(raw).map_err(|e| io("fstat", e))?;
+        // Seeded bug (scripts/mutants.sh): keep a lock on an unlinked inode.
+        #[cfg(not(named_shm_mutant = "no_nlink_recheck"))]
         if st.st_nlink == 0 {
             // Unlinked by its last closer between our open and our lock.
             continue;
@@ -357,8 +395,7 @@ fn open_live(name: &ObjectName, dir: &Arc<NsDir>, file: &CString, spec: &OpenSpe
         if st.st_mode & libc::S_IFMT != libc::S_IFREG {
             return Err(occupied(name, "a special file"));
         }
-        let me = euid();
-        if dir.ns == crate::Namespace::Local && st.st_uid != me {
+        if dir.ns == crate::Namespace::Local && st.st_uid != dir.uid {
             return Err(occupied(
                 name,
                 format!("an object of uid {} in a private namespace", st.st_uid),
@@ -397,13 +434,14 @@ fn open_live(name: &ObjectName, dir: &Arc<NsDir>, file: &CString, spec: &OpenSpe
         return Ok(Opened::Object(Object {
             fd: Some(fd),
             map_fd: Default::default(),
+            views_on_fd: Default::default(),
+            fork_gen,
+            identity: (st.st_dev, st.st_ino).into(),
             dir: dir.clone(),
             file: file.clone(),
             header,
             owner_uid: st.st_uid,
             mode: st.st_mode & 0o7777,
-            dev: st.st_dev,
-            ino: st.st_ino,
             created: false,
             writable: spec.writable,
         }));
@@ -448,34 +486,22 @@ pub(crate) fn acquire(
     }
     let spec = create.expect("create and open-or-create need a spec");
     let (tmp, header) = make_tmpfile(name, &dir, spec)?;
-    let proc_path = CString::new(format!("/proc/self/fd/{}", tmp.as_raw_fd())).expect("no NUL");
+    let fork_gen = super::fork_generation();
     for _ in 0..10_000 {
-        // SAFETY: proc_path and file are valid C strings; dir is an open directory.
-        let r = unsafe {
-            libc::linkat(
-                libc::AT_FDCWD,
-                proc_path.as_ptr(),
-                dir.raw(),
-                file.as_ptr(),
-                libc::AT_SYMLINK_FOLLOW,
-            )
-        };
-        if r == 0 {
-            let st = fstat(tmp.as_raw_fd()).map_err(|e| Error::Io {
-                name: name.as_str().to_owned(),
-                op: "fstat",
-                source: e,
-            })?;
+        if link_tmpfile(tmp.as_raw_fd(), &dir, &file) == 0 {
+            #[cfg(named_shm_mutant = "lock_after_link")]
+            let _ = try_lock(tmp.as_raw_fd(), libc::F_RDLCK);
             return Ok(Object {
                 fd: Some(tmp),
                 map_fd: Default::default(),
+                views_on_fd: Default::default(),
+                fork_gen,
+                identity: Default::default(),
                 dir,
                 file,
                 header,
-                owner_uid: st.st_uid,
-                mode: st.st_mode & 0o7777,
-                dev: st.st_dev,
-                ino: st.st_ino,
+                owner_uid: euid(),
+                mode: spec.mode & 0o7777,
                 created: true,
                 writable: open.writable,
             });
@@ -514,6 +540,37 @@ pub(crate) fn acquire(
         name: name.as_str().to_owned(),
         what: "the name kept changing hands while publishing",
     })
+}
+
+/// Whether `linkat(AT_EMPTY_PATH)` works here (Linux 6.10+, or with
+/// `CAP_DAC_READ_SEARCH`); otherwise `/proc/self/fd/N` is linked instead.
+static EMPTY_PATH_LINK: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+/// Publishes the tmpfile under `file`: 0 on success, -1 with `errno` set.
+fn link_tmpfile(fd: RawFd, dir: &NsDir, file: &CString) -> libc::c_int {
+    use std::sync::atomic::Ordering::Relaxed;
+    if EMPTY_PATH_LINK.load(Relaxed) {
+        // SAFETY: "" and file are valid C strings; fd is our tmpfile, dir an open directory.
+        let r = unsafe { libc::linkat(fd, c"".as_ptr(), dir.raw(), file.as_ptr(), libc::AT_EMPTY_PATH) };
+        let errno = io::Error::last_os_error().raw_os_error();
+        if r == 0 || !matches!(errno, Some(libc::ENOENT) | Some(libc::EPERM) | Some(libc::EINVAL)) {
+            return r;
+        }
+        // Older kernels refuse AT_EMPTY_PATH without CAP_DAC_READ_SEARCH (ENOENT).
+        // Relaxed: a hint; every thread falls back on its own if it races.
+        EMPTY_PATH_LINK.store(false, Relaxed);
+    }
+    let proc_path = CString::new(format!("/proc/self/fd/{fd}")).expect("no NUL");
+    // SAFETY: proc_path and file are valid C strings; dir is an open directory.
+    unsafe {
+        libc::linkat(
+            libc::AT_FDCWD,
+            proc_path.as_ptr(),
+            dir.raw(),
+            file.as_ptr(),
+            libc::AT_SYMLINK_FOLLOW,
+        )
+    }
 }
 
 fn make_tmpfile(name: &ObjectName, dir: &NsDir, spec: &Spec<'_>) -> Result<(OwnedFd, Header)> {
@@ -599,6 +656,13 @@ fn make_tmpfile(name: &ObjectName, dir: &NsDir, spec: &Spec<'_>) -> Result<(Owne
     if let Some(init) = spec.init {
         init(&mut page)?;
     }
+    // The file is zero-filled: write only the header (and the sync area if initialised).
+    let used = if spec.init.is_some() {
+        page.len()
+    } else {
+        64 + header.name.len()
+    };
+    let page = &page[..used];
     let mut done = 0usize;
     while done < page.len() {
         // SAFETY: the source is the unwritten tail of `page`.
@@ -616,6 +680,8 @@ fn make_tmpfile(name: &ObjectName, dir: &NsDir, spec: &Spec<'_>) -> Result<(Owne
         })?;
         done += n as usize;
     }
+    // Seeded bug (scripts/mutants.sh): the lock is taken after `linkat` instead.
+    #[cfg(not(named_shm_mutant = "lock_after_link"))]
     if !try_lock(raw, libc::F_RDLCK).map_err(|e| io("fcntl(F_OFD_SETLK)", e))? {
         return Err(io(
             "fcntl(F_OFD_SETLK)",
@@ -628,15 +694,46 @@ fn make_tmpfile(name: &ObjectName, dir: &NsDir, spec: &Spec<'_>) -> Result<(Owne
 impl Drop for Object {
     fn drop(&mut self) {
         let Some(fd) = self.fd.take() else { return };
+        let raw = fd.as_raw_fd();
+        let unlock = |views: bool| {
+            if views {
+                // A view maps this description and keeps it open after the
+                // close below: drop the lock explicitly. Failure is impossible
+                // for a valid description and harmless otherwise.
+                let fl = lock_struct(libc::F_UNLCK);
+                // SAFETY: `fl` is a valid flock with l_pid 0.
+                let _ = unsafe { libc::fcntl(raw, libc::F_OFD_SETLK, &fl) };
+            }
+        };
+        let views = self.views_on_fd.load(std::sync::atomic::Ordering::Relaxed);
+        let exclusive = super::fork_generation() == self.fork_gen;
+        if exclusive && (self.writable || self.created) {
+            // Fast path: the description is ours alone and writable. The
+            // upgrade succeeds only if no other handle is open anywhere.
+            if matches!(try_lock(raw, libc::F_WRLCK), Ok(true)) {
+                // Dead: unlink while holding the write lock. A failure leaves an
+                // orphan for the next open, create or reap, so it is ignored.
+                let _ = unlink_dead(&self.dir, &self.file, raw);
+            }
+            unlock(views);
+            drop(fd);
+            return;
+        }
+        if exclusive {
+            // A read-only description cannot take a write lock: release ours
+            // (views may keep the description open), then check as below.
+            unlock(views);
+        }
+        // Slow path after a fork: a child may share the description.
         let fresh = open_at(self.dir.raw(), &self.file, libc::O_RDWR).ok();
-        // Closing drops our read lock, unless a forked child shares the description.
+        // Closing drops our read lock, unless another process shares the description.
         drop(fd);
         if let Some(fresh) = fresh {
             if matches!(try_lock(fresh.as_raw_fd(), libc::F_WRLCK), Ok(true)) {
                 // No handle is open anywhere: the object is dead. Anything that
                 // stops the unlink leaves an orphan for the next open, create or
                 // reap, so the outcome is ignored.
-                let _ = reclaim_locked(&self.dir, &self.file, fresh);
+                let _ = unlink_dead(&self.dir, &self.file, fresh.as_raw_fd());
             }
         }
     }

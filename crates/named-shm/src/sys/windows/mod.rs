@@ -12,16 +12,18 @@
 pub(crate) mod admin;
 mod security;
 mod shm;
+mod sync;
 
 pub(crate) use shm::{RawView, Shm};
+pub(crate) use sync::{wait_multiple, Deadline, Locked, Multi, SysEvent, SysMutex, SysObject};
 
 use crate::error::{Error, ObjectKind};
 use crate::name::ObjectName;
 use std::io;
 use std::os::windows::io::{FromRawHandle, OwnedHandle};
 use windows_sys::Win32::Foundation::{GetLastError, HANDLE, WIN32_ERROR};
-use windows_sys::Win32::System::Memory::{OpenFileMappingW, FILE_MAP_READ};
-use windows_sys::Win32::System::Threading::{OpenEventW, OpenMutexW, SYNCHRONIZE};
+use windows_sys::Win32::System::Memory::OpenFileMappingW;
+use windows_sys::Win32::System::Threading::{OpenEventW, OpenMutexW};
 
 // Win32 error codes this backend tells apart (winerror.h).
 pub(crate) const ERROR_FILE_NOT_FOUND: u32 = 2;
@@ -63,46 +65,61 @@ pub(crate) fn owned(h: HANDLE) -> Option<OwnedHandle> {
     (!h.is_null()).then(|| unsafe { OwnedHandle::from_raw_handle(h) })
 }
 
-/// Which kind of object holds `name`, for an `ERROR_INVALID_HANDLE` (6) answer:
-/// the kernel only says "another type", so probe the kinds this crate knows.
-/// `None`: none of them (a semaphore, waitable timer, job, …).
-pub(crate) fn probe_kind(name: &ObjectName) -> Option<ObjectKind> {
+/// Opens `name` as an object of `kind` with the least access that works
+/// (`SECTION_QUERY`, `EVENT_QUERY_STATE`, `MUTANT_QUERY_STATE`): the handle, or
+/// the Win32 error.
+pub(crate) fn open_any(name: &ObjectName, kind: ObjectKind) -> std::result::Result<OwnedHandle, WIN32_ERROR> {
+    const QUERY: u32 = 0x1;
     let w = wide(name);
-    // SAFETY: w is a NUL-terminated UTF-16 string that outlives each call; any
+    // SAFETY: w is a NUL-terminated UTF-16 string that outlives the call; the
     // handle returned is owned (and closed) by `owned`.
-    let probes: [(ObjectKind, HANDLE); 3] = unsafe {
-        [
-            (ObjectKind::Mapping, OpenFileMappingW(FILE_MAP_READ, 0, w.as_ptr())),
-            (ObjectKind::Event, OpenEventW(SYNCHRONIZE, 0, w.as_ptr())),
-            (ObjectKind::Mutex, OpenMutexW(SYNCHRONIZE, 0, w.as_ptr())),
-        ]
-    };
-    let mut found = None;
-    for (kind, h) in probes {
-        if owned(h).is_some() {
-            found = Some(kind);
-        }
-    }
-    // A handle may be refused (access denied) although the object exists.
-    found.or_else(|| {
-        [ObjectKind::Mapping, ObjectKind::Event, ObjectKind::Mutex]
-            .into_iter()
-            .find(|k| probe_denied(&w, *k))
-    })
-}
-
-fn probe_denied(w: &[u16], kind: ObjectKind) -> bool {
-    // SAFETY: as in probe_kind.
     let h = unsafe {
         match kind {
-            ObjectKind::Mapping => OpenFileMappingW(FILE_MAP_READ, 0, w.as_ptr()),
-            ObjectKind::Event => OpenEventW(SYNCHRONIZE, 0, w.as_ptr()),
-            _ => OpenMutexW(SYNCHRONIZE, 0, w.as_ptr()),
+            ObjectKind::Event => OpenEventW(QUERY, 0, w.as_ptr()),
+            ObjectKind::Mutex => OpenMutexW(QUERY, 0, w.as_ptr()),
+            _ => OpenFileMappingW(QUERY, 0, w.as_ptr()),
         }
     };
     let code = last_error();
-    drop(owned(h));
-    h.is_null() && code == ERROR_ACCESS_DENIED
+    owned(h).ok_or(code)
+}
+
+/// Which kind of object holds `name`, for an `ERROR_INVALID_HANDLE` (6) answer:
+/// the kernel only says "another type", so probe the kinds this crate knows
+/// (an object that refuses the probe's access still tells its kind). `None`:
+/// none of them (a semaphore, waitable timer, job, …, or nothing).
+pub(crate) fn probe_kind(name: &ObjectName) -> Option<ObjectKind> {
+    [ObjectKind::Mapping, ObjectKind::Event, ObjectKind::Mutex]
+        .into_iter()
+        .find(|k| matches!(open_any(name, *k), Ok(_) | Err(ERROR_ACCESS_DENIED)))
+}
+
+/// `HandleCount` of `NtQueryObject(ObjectBasicInformation)`: the number of
+/// open handles to the object in all processes; `None` if the call fails.
+pub(crate) fn handle_count(h: &OwnedHandle) -> Option<u32> {
+    use std::os::windows::io::AsRawHandle;
+    // OBJECT_BASIC_INFORMATION: Attributes, GrantedAccess, HandleCount, …
+    // (56 bytes, all ULONG but a trailing LARGE_INTEGER).
+    let mut info = [0u64; 7];
+    // SAFETY: info is writable for the size passed, 8-aligned.
+    let status = unsafe {
+        NtQueryObject(
+            h.as_raw_handle(),
+            0,
+            info.as_mut_ptr().cast(),
+            std::mem::size_of_val(&info) as u32,
+            std::ptr::null_mut(),
+        )
+    };
+    // HandleCount is the third ULONG: the high half of the second u64 on
+    // little-endian x86/ARM.
+    (status >= 0).then_some((info[1] >> 32) as u32)
+}
+
+#[link(name = "ntdll")]
+extern "system" {
+    /// Documented in the WDK (`ZwQueryObject`).
+    fn NtQueryObject(h: HANDLE, class: i32, info: *mut std::ffi::c_void, len: u32, ret_len: *mut u32) -> i32;
 }
 
 /// Maps the Win32 error of a create or open of `name` (an object of kind

@@ -20,16 +20,20 @@ use super::{last_error, os_error, owned};
 use crate::error::ObjectKind;
 use std::io;
 use std::sync::OnceLock;
-use windows_sys::Win32::Foundation::{LocalFree, HLOCAL};
+use windows_sys::Win32::Foundation::{LocalFree, HANDLE, HLOCAL};
 use windows_sys::Win32::Security::Authorization::{
-    ConvertSidToStringSidW, ConvertStringSecurityDescriptorToSecurityDescriptorW, SDDL_REVISION_1,
+    ConvertSidToStringSidW, ConvertStringSecurityDescriptorToSecurityDescriptorW, GetSecurityInfo,
+    SDDL_REVISION_1, SE_KERNEL_OBJECT,
 };
 use windows_sys::Win32::Security::{
-    GetTokenInformation, TokenUser, PSECURITY_DESCRIPTOR, SECURITY_ATTRIBUTES, TOKEN_QUERY, TOKEN_USER,
+    GetTokenInformation, TokenUser, OWNER_SECURITY_INFORMATION, PSECURITY_DESCRIPTOR, PSID,
+    SECURITY_ATTRIBUTES, TOKEN_QUERY, TOKEN_USER,
 };
 use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
 
 const READ_CONTROL: u32 = 0x0002_0000;
+/// `DELETE | READ_CONTROL | WRITE_DAC | WRITE_OWNER`.
+const STANDARD_RIGHTS_REQUIRED: u32 = 0x000F_0000;
 const SYNCHRONIZE: u32 = 0x0010_0000;
 const SECTION_QUERY: u32 = 0x1;
 const SECTION_MAP_WRITE: u32 = 0x2;
@@ -55,8 +59,12 @@ fn mask(kind: ObjectKind, bits: u32) -> u32 {
 /// The SDDL text for `mode` on an object of `kind` owned by `user_sid`.
 pub(crate) fn sddl(kind: ObjectKind, mode: u32, user_sid: &str) -> String {
     let mut s = String::from("D:P");
-    let owner = mask(kind, (mode >> 6) & 7);
+    let mut owner = mask(kind, (mode >> 6) & 7);
     if owner != 0 {
+        // `CreateFileMappingW`, `CreateEventW` and `CreateMutexW` of an existing
+        // name ask for `STANDARD_RIGHTS_REQUIRED`: grant it to the owner so that
+        // its own open-or-create works, as the default DACL would.
+        owner |= STANDARD_RIGHTS_REQUIRED;
         s.push_str(&format!("(A;;{owner:#x};;;{user_sid})"));
     }
     let other = mask(kind, mode & 7);
@@ -64,6 +72,51 @@ pub(crate) fn sddl(kind: ObjectKind, mode: u32, user_sid: &str) -> String {
         s.push_str(&format!("(A;;{other:#x};;;WD)"));
     }
     s
+}
+
+/// The text form of a SID.
+fn sid_text(sid: PSID) -> io::Result<String> {
+    let mut text = std::ptr::null_mut();
+    // SAFETY: sid is a valid SID for the call; text receives a LocalAlloc'd string.
+    if unsafe { ConvertSidToStringSidW(sid, &mut text) } == 0 {
+        return Err(os_error(last_error()));
+    }
+    // SAFETY: text is a NUL-terminated UTF-16 string from ConvertSidToStringSidW.
+    let s = unsafe {
+        let len = (0..).take_while(|&i| *text.add(i) != 0).count();
+        String::from_utf16_lossy(std::slice::from_raw_parts(text, len))
+    };
+    // SAFETY: text was allocated with LocalAlloc and is not used afterwards.
+    unsafe { LocalFree(text as HLOCAL) };
+    Ok(s)
+}
+
+/// Whether the object behind `h` (opened with `READ_CONTROL`) is owned by the
+/// calling process's user: `ShmOptions::require_owner` on Windows, where
+/// owners are SIDs and the uid given is not used.
+pub(crate) fn owned_by_caller(h: HANDLE) -> io::Result<bool> {
+    let mut owner: PSID = std::ptr::null_mut();
+    let mut sd: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
+    // SAFETY: h is an open handle; owner points into sd, freed below.
+    let code = unsafe {
+        GetSecurityInfo(
+            h,
+            SE_KERNEL_OBJECT,
+            OWNER_SECURITY_INFORMATION,
+            &mut owner,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            &mut sd,
+        )
+    };
+    if code != 0 {
+        return Err(os_error(code));
+    }
+    let text = sid_text(owner);
+    // SAFETY: sd was LocalAlloc'd by GetSecurityInfo; owner is not used after this.
+    unsafe { LocalFree(sd as HLOCAL) };
+    Ok(text? == user_sid()?)
 }
 
 /// The calling process's user SID as text (`S-1-5-21-…`), read once.
@@ -97,18 +150,7 @@ fn user_sid() -> io::Result<&'static str> {
     }
     // SAFETY: GetTokenInformation filled buf with a TOKEN_USER.
     let sid = unsafe { (*buf.as_ptr().cast::<TOKEN_USER>()).User.Sid };
-    let mut text = std::ptr::null_mut();
-    // SAFETY: sid points into buf, which is alive; text receives a LocalAlloc'd string.
-    if unsafe { ConvertSidToStringSidW(sid, &mut text) } == 0 {
-        return Err(os_error(last_error()));
-    }
-    // SAFETY: text is a NUL-terminated UTF-16 string from ConvertSidToStringSidW.
-    let s = unsafe {
-        let len = (0..).take_while(|&i| *text.add(i) != 0).count();
-        String::from_utf16_lossy(std::slice::from_raw_parts(text, len))
-    };
-    // SAFETY: text was allocated with LocalAlloc and is not used afterwards.
-    unsafe { LocalFree(text as HLOCAL) };
+    let s = sid_text(sid)?;
     Ok(SID.get_or_init(|| s))
 }
 
@@ -170,10 +212,13 @@ mod tests {
 
     #[test]
     fn owner_only_mode_grants_only_the_user() {
-        assert_eq!(sddl(ObjectKind::Mapping, 0o600, "S-1-5-21-1"), "D:P(A;;0x20007;;;S-1-5-21-1)");
+        assert_eq!(
+            sddl(ObjectKind::Mapping, 0o600, "S-1-5-21-1"),
+            "D:P(A;;0xf0007;;;S-1-5-21-1)"
+        );
         assert_eq!(
             sddl(ObjectKind::Mapping, 0o644, "S-1-5-21-1"),
-            "D:P(A;;0x20007;;;S-1-5-21-1)(A;;0x20005;;;WD)"
+            "D:P(A;;0xf0007;;;S-1-5-21-1)(A;;0x20005;;;WD)"
         );
         assert_eq!(sddl(ObjectKind::Mapping, 0o070, "S"), "D:P");
     }

@@ -1,0 +1,290 @@
+//! `nshm create`, `read`, `write` and `rm`: named mappings.
+
+use crate::cli::{CreateArgs, ReadArgs, RmArgs, WriteArgs};
+use crate::exit_codes::{fail, invalid, ExitCode};
+use crate::format::{self, HexDump};
+use crate::input::{parse_mode, parse_size, Data, Source};
+use crate::signal::{self, Release};
+use anyhow::{Context, Result};
+use named_shm::{admin, Access, SharedMemory, ShmOptions, View};
+use std::io::{IsTerminal, Read, Write};
+
+/// Bytes copied per step when reading or writing large ranges.
+const CHUNK: usize = 1 << 20;
+/// Inputs at least this large show progress on a terminal.
+const PROGRESS_MIN: u64 = 16 << 20;
+
+pub fn create(a: CreateArgs) -> Result<()> {
+    let size = parse_size("--size", &a.size)?;
+    let mut opts = ShmOptions::new();
+    if let Some(m) = &a.mode {
+        opts.mode(parse_mode(m)?);
+    }
+    let from_stdin = a.file.as_deref() == Some(std::path::Path::new("-"));
+    let source = match (a.text, a.file) {
+        (Some(t), _) => Source::Text(t),
+        (None, Some(f)) => Source::File(f),
+        // With --hold, standard input is what releases the handle.
+        (None, None) if !a.hold && !std::io::stdin().is_terminal() => Source::Stdin,
+        (None, None) => Source::None,
+    };
+    let data = source.open()?;
+    let shm = opts.create(&a.name, size)?;
+    let name = shm.name().as_str().to_owned();
+    let mut out = std::io::stdout().lock();
+    write!(
+        out,
+        "created mapping `{name}` ({})",
+        if shm.size() == size {
+            format::human_size(size)
+        } else {
+            format!("{} bytes, rounded up to {}", size, format::human_size(shm.size()))
+        }
+    )?;
+    if let Some(data) = data {
+        let len = data.len();
+        check_fits(&name, shm.size(), 0, len)?;
+        let view = shm.map(0, 0)?;
+        write_data(&view, 0, data, &name)?;
+        write!(out, ", wrote {len} byte{}", if len == 1 { "" } else { "s" })?;
+    }
+    writeln!(out)?;
+    if a.hold {
+        hold(&mut out, &name, !from_stdin)?;
+        drop(shm);
+        report_release(&mut out, &a.name, &name)?;
+    } else {
+        drop(shm);
+        if admin::info(&a.name).is_err() {
+            writeln!(
+                out,
+                "note: `{name}` is gone again: a name dies with its last handle (use --hold to keep it)"
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Tells the user how to release, then waits for it.
+pub fn hold(out: &mut impl Write, name: &str, use_stdin: bool) -> Result<Release> {
+    writeln!(
+        out,
+        "holding `{name}` (pid {}): it stays alive until you press {}",
+        std::process::id(),
+        if use_stdin { "Enter or Ctrl-C" } else { "Ctrl-C" }
+    )?;
+    out.flush()?;
+    Ok(signal::wait_for_release(use_stdin))
+}
+
+/// After closing a held handle: says whether the name died with it.
+pub fn report_release(out: &mut impl Write, given: &str, name: &str) -> Result<()> {
+    match admin::info(given) {
+        Ok(i) => writeln!(
+            out,
+            "released `{name}`; still alive: {} other handle{} open",
+            i.holders,
+            if i.holders == 1 { "" } else { "s" }
+        )?,
+        Err(_) => writeln!(out, "released `{name}`; the name is gone")?,
+    }
+    Ok(())
+}
+
+fn check_fits(name: &str, size: u64, offset: u64, len: u64) -> Result<()> {
+    if offset > size || (offset == size && len > 0) {
+        return Err(invalid(format!(
+            "offset {offset} is past the end of `{name}` ({size} bytes)"
+        )));
+    }
+    if len > size - offset {
+        return Err(invalid(format!(
+            "{len} bytes at offset {offset} do not fit in `{name}` ({size} bytes)"
+        )));
+    }
+    Ok(())
+}
+
+/// Copies `data` into the view at `offset`, showing progress for large input
+/// on a terminal. The caller has checked that it fits.
+fn write_data(view: &View, offset: u64, data: Data, name: &str) -> Result<()> {
+    let total = data.len();
+    let progress = total >= PROGRESS_MIN && std::io::stderr().is_terminal();
+    if progress {
+        signal::install();
+    }
+    let at = |n: u64| usize::try_from(offset + n).map_err(|_| invalid("offset too large"));
+    match data {
+        Data::Bytes(b) => {
+            for (i, chunk) in b.chunks(CHUNK).enumerate() {
+                let done = (i * CHUNK) as u64;
+                view.write_at(at(done)?, chunk)?;
+                step(progress, name, done + chunk.len() as u64, total)?;
+            }
+        }
+        Data::File { mut file, len, path } => {
+            let mut buf = vec![0u8; CHUNK];
+            let mut done = 0u64;
+            while done < len {
+                let want = (len - done).min(CHUNK as u64) as usize;
+                let n = file
+                    .read(&mut buf[..want])
+                    .with_context(|| format!("cannot read input file {}", path.display()))?;
+                if n == 0 {
+                    break; // the file shrank while we read it
+                }
+                view.write_at(at(done)?, &buf[..n])?;
+                done += n as u64;
+                step(progress, name, done, total)?;
+            }
+        }
+    }
+    if progress {
+        eprint!("\r\x1b[K");
+    }
+    Ok(())
+}
+
+fn step(progress: bool, name: &str, done: u64, total: u64) -> Result<()> {
+    if !progress {
+        return Ok(());
+    }
+    if signal::interrupted() {
+        eprintln!();
+        return Err(fail(
+            ExitCode::Interrupted,
+            format!("interrupted after writing {done} of {total} bytes to `{name}`"),
+        ));
+    }
+    eprint!(
+        "\rwriting `{name}`: {:3}% ({} of {})",
+        done * 100 / total.max(1),
+        format::human_size(done),
+        format::human_size(total)
+    );
+    Ok(())
+}
+
+pub fn read(a: ReadArgs) -> Result<()> {
+    let shm = SharedMemory::open(&a.name, Access::Read)?;
+    let name = shm.name().as_str().to_owned();
+    let size = shm.size();
+    let offset = parse_size("--offset", &a.offset)?;
+    if offset >= size {
+        return Err(invalid(format!(
+            "offset {offset} is past the end of `{name}` ({size} bytes)"
+        )));
+    }
+    let len = match &a.len {
+        Some(l) => {
+            let len = parse_size("--len", l)?;
+            if len > size - offset {
+                return Err(invalid(format!(
+                    "--len {len} at offset {offset} runs past the end of `{name}` ({size} bytes)"
+                )));
+            }
+            len
+        }
+        None => size - offset,
+    };
+    let view = shm.map(0, 0)?;
+    let mut out = std::io::stdout().lock();
+    let mut buf = vec![0u8; CHUNK.min(len as usize)];
+    let mut done = 0u64;
+    let mut hex = HexDump::default();
+    let mut text = Vec::new();
+    while done < len {
+        let n = (len - done).min(CHUNK as u64) as usize;
+        let start = usize::try_from(offset + done).map_err(|_| invalid("offset too large"))?;
+        view.read_at(start, &mut buf[..n])?;
+        let chunk = &buf[..n];
+        if a.raw {
+            out.write_all(chunk)?;
+        } else if a.hex {
+            out.write_all(hex.push(chunk, offset + done).as_bytes())?;
+        } else if a.len.is_none() {
+            // Text up to the first NUL byte.
+            match chunk.iter().position(|&b| b == 0) {
+                Some(nul) => {
+                    text.extend_from_slice(&chunk[..nul]);
+                    break;
+                }
+                None => text.extend_from_slice(chunk),
+            }
+        } else {
+            text.extend_from_slice(chunk);
+        }
+        done += n as u64;
+    }
+    if a.hex {
+        out.write_all(hex.finish(offset + len).as_bytes())?;
+    } else if !a.raw {
+        let s = String::from_utf8_lossy(&text);
+        out.write_all(s.as_bytes())?;
+        if !s.ends_with('\n') {
+            out.write_all(b"\n")?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+pub fn write(a: WriteArgs) -> Result<()> {
+    let shm = SharedMemory::open(&a.name, Access::ReadWrite)?;
+    let name = shm.name().as_str().to_owned();
+    let offset = parse_size("--offset", &a.offset)?;
+    let source = match (a.text, a.file) {
+        (Some(t), _) => Source::Text(t),
+        (None, Some(f)) => Source::File(f),
+        (None, None) => Source::Stdin,
+    };
+    let data = source.open()?.expect("every write source has data");
+    let len = data.len();
+    check_fits(&name, shm.size(), offset, len)?;
+    let view = shm.map(0, 0)?;
+    write_data(&view, offset, data, &name)?;
+    println!(
+        "wrote {len} byte{} to `{name}` at offset {offset}",
+        if len == 1 { "" } else { "s" }
+    );
+    Ok(())
+}
+
+pub fn rm(a: RmArgs) -> Result<()> {
+    if !a.yes {
+        let what = match admin::info(&a.name) {
+            Ok(i) => format!(
+                "{} `{}`, {} handle{} open",
+                i.kind,
+                i.name,
+                i.holders,
+                if i.holders == 1 { "" } else { "s" }
+            ),
+            Err(named_shm::Error::NotFound { .. }) => {
+                // Maybe an orphan: `remove` knows; otherwise it reports not found.
+                format!("`{}`", a.name)
+            }
+            Err(e) => return Err(e.into()),
+        };
+        eprint!("remove {what}? Holders keep their memory, the name is freed. [y/N] ");
+        let mut answer = String::new();
+        std::io::stdin()
+            .read_line(&mut answer)
+            .context("reading the answer")?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes" | "Yes") {
+            if !std::io::stdin().is_terminal() {
+                eprintln!();
+            }
+            return Err(fail(
+                ExitCode::Failure,
+                format!(
+                    "`{}` not removed: not confirmed (--yes skips the question)",
+                    a.name
+                ),
+            ));
+        }
+    }
+    admin::remove(&a.name)?;
+    println!("removed `{}`", a.name);
+    Ok(())
+}

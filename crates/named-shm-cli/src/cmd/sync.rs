@@ -1,0 +1,191 @@
+//! `nshm event …` and `nshm mutex …`: named events and mutexes.
+
+use super::shm::{hold, report_release};
+use crate::cli::{EventCommand, MutexCommand};
+use crate::exit_codes::{fail, ExitCode};
+use crate::input::parse_timeout;
+use crate::signal;
+use anyhow::Result;
+use named_shm::admin::ObjectInfo;
+use named_shm::{Event, Mutex, ObjectKind, WaitStatus};
+use std::time::{Duration, Instant};
+
+/// Waits are sliced so that Ctrl-C is noticed within this long.
+const SLICE: Duration = Duration::from_millis(100);
+
+/// The live state of an event or mutex, for `nshm info`.
+pub enum SyncState {
+    Event { set: bool, manual_reset: bool },
+    Mutex { owner: Option<(u32, u32)> },
+}
+
+/// Reads the state of an event or mutex; `None` for mappings or when it
+/// cannot be opened.
+pub fn sync_state(name: &str, info: &ObjectInfo) -> Option<SyncState> {
+    match info.kind {
+        ObjectKind::Event => Event::open(name).ok().map(|e| SyncState::Event {
+            set: e.is_set(),
+            manual_reset: e.is_manual_reset(),
+        }),
+        ObjectKind::Mutex => Mutex::open(name)
+            .ok()
+            .map(|m| SyncState::Mutex { owner: m.owner() }),
+        _ => None,
+    }
+}
+
+/// Calls `attempt` with slices of the timeout until it yields, the timeout
+/// passes (`Ok(None)`) or Ctrl-C is pressed.
+fn sliced<T>(
+    name: &str,
+    what: &str,
+    timeout: Option<Duration>,
+    mut attempt: impl FnMut(Duration) -> Result<Option<T>>,
+) -> Result<Option<T>> {
+    signal::install();
+    let deadline = timeout.map(|t| Instant::now() + t);
+    loop {
+        let slice = match deadline {
+            Some(d) => d.saturating_duration_since(Instant::now()).min(SLICE),
+            None => SLICE,
+        };
+        if let Some(v) = attempt(slice)? {
+            return Ok(Some(v));
+        }
+        if signal::interrupted() {
+            return Err(fail(
+                ExitCode::Interrupted,
+                format!("interrupted while {what} `{name}`"),
+            ));
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return Ok(None);
+        }
+    }
+}
+
+fn timed_out(what: &str, name: &str, timeout: Option<Duration>, why: &str) -> anyhow::Error {
+    let t = timeout.unwrap_or_default();
+    fail(
+        ExitCode::Timeout,
+        format!("timed out after {t:?} {what} `{name}`{why}"),
+    )
+}
+
+pub fn event(c: EventCommand) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match c {
+        EventCommand::Create {
+            name,
+            manual_reset,
+            set,
+            hold: keep,
+        } => {
+            let ev = Event::create(&name, manual_reset, set)?;
+            let canonical = ev.name().as_str().to_owned();
+            use std::io::Write;
+            writeln!(
+                out,
+                "created {} event `{canonical}` ({})",
+                if manual_reset {
+                    "manual-reset"
+                } else {
+                    "auto-reset"
+                },
+                if set { "set" } else { "not set" }
+            )?;
+            if keep {
+                hold(&mut out, &canonical, true)?;
+                drop(ev);
+                report_release(&mut out, &name, &canonical)?;
+            }
+        }
+        EventCommand::Set { name } => {
+            Event::open(&name)?.set()?;
+            println!("set event `{name}`");
+        }
+        EventCommand::Reset { name } => {
+            Event::open(&name)?.reset()?;
+            println!("reset event `{name}`");
+        }
+        EventCommand::Wait { name, timeout } => {
+            let timeout = timeout.as_deref().map(parse_timeout).transpose()?;
+            let ev = Event::open(&name)?;
+            let got = sliced(&name, "waiting for", timeout, |slice| {
+                Ok(match ev.wait(Some(slice))? {
+                    WaitStatus::TimedOut => None,
+                    st => Some(st),
+                })
+            })?;
+            match got {
+                Some(_) => println!("event `{name}` is set"),
+                None => return Err(timed_out("waiting for event", &name, timeout, ": it is not set")),
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn mutex(c: MutexCommand) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match c {
+        MutexCommand::Create {
+            name,
+            owned,
+            hold: keep,
+        } => {
+            let m = Mutex::create(&name, owned)?;
+            let canonical = m.name().as_str().to_owned();
+            writeln!(
+                out,
+                "created mutex `{canonical}`{}",
+                if owned { ", locked by this process" } else { "" }
+            )?;
+            if keep {
+                hold(&mut out, &canonical, true)?;
+            }
+            if owned {
+                m.release()?;
+            }
+            drop(m);
+            if keep {
+                report_release(&mut out, &name, &canonical)?;
+            }
+        }
+        MutexCommand::Lock {
+            name,
+            timeout,
+            hold: keep,
+        } => {
+            let timeout = timeout.as_deref().map(parse_timeout).transpose()?;
+            let m = Mutex::open(&name)?;
+            let canonical = m.name().as_str().to_owned();
+            let guard = sliced(&canonical, "locking", timeout, |slice| {
+                Ok(m.try_lock_for(Some(slice))?)
+            })?
+            .ok_or_else(|| {
+                let holder = m
+                    .owner()
+                    .map(|(pid, _)| format!(": it is locked by pid {pid}"))
+                    .unwrap_or_default();
+                timed_out("locking mutex", &canonical, timeout, &holder)
+            })?;
+            writeln!(
+                out,
+                "locked mutex `{canonical}`{}",
+                if guard.was_abandoned() {
+                    " (abandoned: its previous owner died holding it)"
+                } else {
+                    ""
+                }
+            )?;
+            if keep {
+                hold(&mut out, &canonical, true)?;
+            }
+            drop(guard);
+            writeln!(out, "released mutex `{canonical}`")?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,249 @@
+//! Named events: `CreateEvent`, `OpenEvent`, `SetEvent`, `ResetEvent`,
+//! `WaitForSingleObject`.
+
+use crate::error::{Error, Result};
+use crate::name::ObjectName;
+use crate::sync::{SyncOptions, WaitStatus};
+use crate::sys::{self, Disposition};
+use std::time::Duration;
+
+/// Options for creating and opening named events, in the style of
+/// [`std::fs::OpenOptions`]. Get one from [`Event::options`].
+///
+/// ```
+/// use named_shm::Event;
+/// let name = format!("doc-event-options-{}", std::process::id());
+/// let ev = Event::options().mode(0o640).create(&name, true, false)?;
+/// assert_eq!(ev.mode(), 0o640);
+/// let again = Event::options().require_owner(ev.owner_uid()).open(&name)?;
+/// assert!(again.is_manual_reset());
+/// # Ok::<(), named_shm::Error>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct EventOptions {
+    opts: SyncOptions,
+}
+
+impl EventOptions {
+    /// Mode 0600, no owner check.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Permission bits of a new event, applied exactly whatever the umask
+    /// (default `0o600`). A process that may read but not write the event can
+    /// wait on a manual-reset event, but not set, reset, or take an
+    /// auto-reset one (Windows: `SYNCHRONIZE` without `EVENT_MODIFY_STATE`).
+    pub fn mode(&mut self, mode: u32) -> &mut Self {
+        self.opts.mode = mode & 0o777;
+        self
+    }
+
+    /// Refuse to open an event that does not belong to this uid.
+    pub fn require_owner(&mut self, uid: u32) -> &mut Self {
+        self.opts.require_owner = Some(uid);
+        self
+    }
+
+    /// How long an open may wait while another process closes or reclaims
+    /// the object (default 10 s).
+    pub fn lock_timeout(&mut self, timeout: Duration) -> &mut Self {
+        self.opts.lock_timeout = timeout;
+        self
+    }
+
+    /// Creates a new event; [`Error::AlreadyExists`] if the name is live.
+    pub fn create(&self, name: &str, manual_reset: bool, initially_set: bool) -> Result<Event> {
+        Event::acquire(&self.opts, name, Disposition::Create, manual_reset, initially_set)
+    }
+
+    /// Opens an existing event; [`Error::NotFound`] if there is none.
+    pub fn open(&self, name: &str) -> Result<Event> {
+        Event::acquire(&self.opts, name, Disposition::Open, false, false)
+    }
+
+    /// Opens the event, or creates it: `CreateEvent` exactly. An existing
+    /// event keeps its type and state; [`Event::created`] tells which.
+    pub fn open_or_create(&self, name: &str, manual_reset: bool, initially_set: bool) -> Result<Event> {
+        Event::acquire(
+            &self.opts,
+            name,
+            Disposition::OpenOrCreate,
+            manual_reset,
+            initially_set,
+        )
+    }
+}
+
+/// A handle to a named event: Windows' event `HANDLE`.
+///
+/// A manual-reset event stays signalled until [`reset`](Self::reset) and
+/// releases every waiter; an auto-reset event releases one waiter per
+/// [`set`](Self::set) and resets itself. The name lives while any handle is
+/// open, in any process, and dies with the last one, even after a crash.
+/// Events, mutexes and mappings share one namespace.
+///
+/// ```
+/// use named_shm::{Event, WaitStatus};
+/// use std::time::Duration;
+/// let name = format!("doc-event-{}", std::process::id());
+/// let ready = Event::create(&name, false, false)?; // auto-reset, not set
+///
+/// // Another process (here: a thread) waits for it by name.
+/// let waiter = std::thread::spawn({
+///     let name = name.clone();
+///     move || Event::open(&name)?.wait(Some(Duration::from_secs(10)))
+/// });
+/// ready.set()?;
+/// assert_eq!(waiter.join().unwrap()?, WaitStatus::Signaled);
+/// assert!(!ready.is_set()); // the waiter consumed it
+/// assert_eq!(ready.wait(Some(Duration::ZERO))?, WaitStatus::TimedOut);
+/// # Ok::<(), named_shm::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Event {
+    inner: sys::SysEvent,
+    name: ObjectName,
+}
+
+impl Event {
+    fn acquire(
+        opts: &SyncOptions,
+        name: &str,
+        disp: Disposition,
+        manual: bool,
+        initial: bool,
+    ) -> Result<Event> {
+        let name = ObjectName::parse(name)?;
+        let inner = sys::SysEvent::acquire(&name, disp, manual, initial, opts)?;
+        Ok(Event { inner, name })
+    }
+
+    /// Creates a new event, manual- or auto-reset, set or not.
+    ///
+    /// # Errors
+    /// [`Error::AlreadyExists`] if the name is live (use
+    /// [`open_or_create`](Self::open_or_create) for Windows' behaviour);
+    /// [`Error::WrongType`] if a mapping or mutex has the name.
+    #[doc(alias = "CreateEvent")]
+    pub fn create(name: &str, manual_reset: bool, initially_set: bool) -> Result<Event> {
+        EventOptions::new().create(name, manual_reset, initially_set)
+    }
+
+    /// Opens an existing event.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] if no live object has the name; [`Error::WrongType`]
+    /// for a mapping or mutex; [`Error::PermissionDenied`] if it may not even be read.
+    #[doc(alias = "OpenEvent")]
+    pub fn open(name: &str) -> Result<Event> {
+        EventOptions::new().open(name)
+    }
+
+    /// Opens the event or creates it: `CreateEvent` exactly. If it existed
+    /// (`created() == false`, `ERROR_ALREADY_EXISTS`), `manual_reset` and
+    /// `initially_set` are ignored.
+    pub fn open_or_create(name: &str, manual_reset: bool, initially_set: bool) -> Result<Event> {
+        EventOptions::new().open_or_create(name, manual_reset, initially_set)
+    }
+
+    /// A builder for a mode or an owner check.
+    pub fn options() -> EventOptions {
+        EventOptions::new()
+    }
+
+    pub(crate) fn sys(&self) -> &sys::SysEvent {
+        &self.inner
+    }
+
+    fn denied(&self, what: &str) -> Error {
+        Error::PermissionDenied {
+            name: self.name.as_str().to_owned(),
+            reason: format!("this handle may not {what} the event (its permissions allow reading only)"),
+            source: None,
+        }
+    }
+
+    pub(crate) fn check_can_wait(&self) -> Result<()> {
+        if self.inner.manual_reset() || self.inner.writable() {
+            Ok(())
+        } else {
+            Err(self.denied("wait for (consume) an auto-reset"))
+        }
+    }
+
+    /// `SetEvent`: signals the event. A manual-reset event releases every
+    /// waiter and stays set; an auto-reset event releases one waiter (or, if
+    /// none waits, the next one to come) and resets.
+    ///
+    /// # Errors
+    /// [`Error::PermissionDenied`] for a handle that cannot write the event.
+    #[doc(alias = "SetEvent")]
+    pub fn set(&self) -> Result<()> {
+        if !self.inner.writable() {
+            return Err(self.denied("set"));
+        }
+        self.inner.set();
+        Ok(())
+    }
+
+    /// `ResetEvent`: makes the event non-signalled.
+    ///
+    /// # Errors
+    /// [`Error::PermissionDenied`] for a handle that cannot write the event.
+    #[doc(alias = "ResetEvent")]
+    pub fn reset(&self) -> Result<()> {
+        if !self.inner.writable() {
+            return Err(self.denied("reset"));
+        }
+        self.inner.reset();
+        Ok(())
+    }
+
+    /// `WaitForSingleObject`: waits until the event is set, or until `timeout`
+    /// (`None`: `INFINITE`). Consumes an auto-reset event. Returns
+    /// [`WaitStatus::Signaled`] or [`WaitStatus::TimedOut`].
+    ///
+    /// # Errors
+    /// [`Error::PermissionDenied`] for an auto-reset event through a handle
+    /// that cannot write it.
+    #[doc(alias = "WaitForSingleObject")]
+    pub fn wait(&self, timeout: Option<Duration>) -> Result<WaitStatus> {
+        self.check_can_wait()?;
+        Ok(if self.inner.wait(sys::Deadline::after(timeout)) {
+            WaitStatus::Signaled
+        } else {
+            WaitStatus::TimedOut
+        })
+    }
+
+    /// Whether the event is signalled right now (a snapshot).
+    pub fn is_set(&self) -> bool {
+        self.inner.is_set()
+    }
+
+    /// Whether the event is manual-reset.
+    pub fn is_manual_reset(&self) -> bool {
+        self.inner.manual_reset()
+    }
+
+    /// The name as given.
+    pub fn name(&self) -> &ObjectName {
+        &self.name
+    }
+
+    /// Whether this call created the event (`false`: `ERROR_ALREADY_EXISTS`).
+    pub fn created(&self) -> bool {
+        self.inner.created()
+    }
+
+    /// The owner's uid.
+    pub fn owner_uid(&self) -> u32 {
+        self.inner.owner_uid()
+    }
+
+    /// Permission bits.
+    pub fn mode(&self) -> u32 {
+        self.inner.mode()
+    }
+}

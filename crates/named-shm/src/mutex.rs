@@ -1,0 +1,289 @@
+//! Named mutexes: `CreateMutex`, `OpenMutex`, `WaitForSingleObject`,
+//! `ReleaseMutex`, with abandoned-owner detection.
+
+use crate::error::{Error, Result};
+use crate::name::ObjectName;
+use crate::sync::{SyncOptions, WaitStatus};
+use crate::sys::{self, Disposition, Locked};
+use std::marker::PhantomData;
+use std::time::Duration;
+
+/// Options for creating and opening named mutexes. Get one from [`Mutex::options`].
+///
+/// ```
+/// use named_shm::Mutex;
+/// let name = format!("doc-mutex-options-{}", std::process::id());
+/// let m = Mutex::options().mode(0o600).create(&name, false)?;
+/// let again = Mutex::options().require_owner(m.owner_uid()).open(&name)?;
+/// drop(again.lock()?);
+/// # Ok::<(), named_shm::Error>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct MutexOptions {
+    opts: SyncOptions,
+}
+
+impl MutexOptions {
+    /// Mode 0600, no owner check.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Permission bits of a new mutex, applied exactly whatever the umask
+    /// (default `0o600`). Locking needs write permission.
+    pub fn mode(&mut self, mode: u32) -> &mut Self {
+        self.opts.mode = mode & 0o777;
+        self
+    }
+
+    /// Refuse to open a mutex that does not belong to this uid.
+    pub fn require_owner(&mut self, uid: u32) -> &mut Self {
+        self.opts.require_owner = Some(uid);
+        self
+    }
+
+    /// How long an open may wait while another process closes or reclaims
+    /// the object (default 10 s).
+    pub fn lock_timeout(&mut self, timeout: Duration) -> &mut Self {
+        self.opts.lock_timeout = timeout;
+        self
+    }
+
+    /// Creates a new mutex, owned by the calling thread if `initial_owner`;
+    /// [`Error::AlreadyExists`] if the name is live.
+    pub fn create(&self, name: &str, initial_owner: bool) -> Result<Mutex> {
+        Mutex::acquire_named(&self.opts, name, Disposition::Create, initial_owner)
+    }
+
+    /// Opens an existing mutex; [`Error::NotFound`] if there is none.
+    pub fn open(&self, name: &str) -> Result<Mutex> {
+        Mutex::acquire_named(&self.opts, name, Disposition::Open, false)
+    }
+
+    /// Opens the mutex, or creates it: `CreateMutex` exactly. The caller gets
+    /// initial ownership only if it really created it ([`Mutex::created`]).
+    pub fn open_or_create(&self, name: &str, initial_owner: bool) -> Result<Mutex> {
+        Mutex::acquire_named(&self.opts, name, Disposition::OpenOrCreate, initial_owner)
+    }
+}
+
+/// A handle to a named mutex: Windows' mutex `HANDLE`.
+///
+/// Ownership is per thread and recursive: the owner may lock again, and must
+/// release once per acquisition. If the owning thread or process dies holding
+/// it, the next locker gets it with [`WaitStatus::Abandoned`]
+/// ([`MutexGuard::was_abandoned`]), so it can check the data it guards; later
+/// lockers see a normal mutex. Dropping a handle does not release a mutex the
+/// thread owns (as `CloseHandle` does not).
+///
+/// ```
+/// use named_shm::Mutex;
+/// let name = format!("doc-mutex-{}", std::process::id());
+/// let m = Mutex::create(&name, false)?;
+/// {
+///     let guard = m.lock()?;
+///     assert!(!guard.was_abandoned());
+///     let again = m.lock()?; // recursive
+///     drop(again);
+/// } // released
+///
+/// // The raw Win32 style: acquire, release, and an error for an extra release.
+/// assert_eq!(m.acquire(None)?, named_shm::WaitStatus::Signaled);
+/// m.release()?;
+/// assert!(matches!(m.release(), Err(named_shm::Error::NotOwner { .. })));
+/// # Ok::<(), named_shm::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Mutex {
+    inner: sys::SysMutex,
+    name: ObjectName,
+}
+
+/// Proof that the calling thread owns a [`Mutex`]; releases it on drop.
+///
+/// Not `Send`: a mutex is owned by a thread and only that thread may release it.
+#[derive(Debug)]
+#[must_use = "the mutex is released as soon as the guard is dropped"]
+pub struct MutexGuard<'a> {
+    mutex: &'a Mutex,
+    abandoned: bool,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl MutexGuard<'_> {
+    /// Whether the previous owner died holding the mutex (`WAIT_ABANDONED`).
+    pub fn was_abandoned(&self) -> bool {
+        self.abandoned
+    }
+
+    /// The mutex.
+    pub fn mutex(&self) -> &Mutex {
+        self.mutex
+    }
+}
+
+impl Drop for MutexGuard<'_> {
+    fn drop(&mut self) {
+        // The guard proves ownership by this thread (it is !Send), so the
+        // release cannot fail; if it did, there is nothing to undo.
+        let _ = self.mutex.release();
+    }
+}
+
+impl Mutex {
+    fn acquire_named(
+        opts: &SyncOptions,
+        name: &str,
+        disp: Disposition,
+        initial_owner: bool,
+    ) -> Result<Mutex> {
+        let name = ObjectName::parse(name)?;
+        let inner = sys::SysMutex::acquire(&name, disp, opts)?;
+        let m = Mutex { inner, name };
+        if initial_owner && m.created() {
+            // Linux: taken right after the name is published, so another
+            // process that opens it in that instant may lock it first (Windows
+            // creates it owned). It is then ours as soon as they release it.
+            m.acquire(None)?;
+        }
+        Ok(m)
+    }
+
+    /// Creates a new mutex, owned by the calling thread if `initial_owner`.
+    ///
+    /// # Errors
+    /// [`Error::AlreadyExists`] if the name is live; [`Error::WrongType`] if a
+    /// mapping or event has the name.
+    #[doc(alias = "CreateMutex")]
+    pub fn create(name: &str, initial_owner: bool) -> Result<Mutex> {
+        MutexOptions::new().create(name, initial_owner)
+    }
+
+    /// Opens an existing mutex.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] if no live object has the name; [`Error::WrongType`]
+    /// for a mapping or event.
+    #[doc(alias = "OpenMutex")]
+    pub fn open(name: &str) -> Result<Mutex> {
+        MutexOptions::new().open(name)
+    }
+
+    /// Opens the mutex or creates it: `CreateMutex` exactly. The caller owns
+    /// it only if `initial_owner` and it really created it.
+    pub fn open_or_create(name: &str, initial_owner: bool) -> Result<Mutex> {
+        MutexOptions::new().open_or_create(name, initial_owner)
+    }
+
+    /// A builder for a mode or an owner check.
+    pub fn options() -> MutexOptions {
+        MutexOptions::new()
+    }
+
+    pub(crate) fn sys(&self) -> &sys::SysMutex {
+        &self.inner
+    }
+
+    pub(crate) fn check_writable(&self, what: &str) -> Result<()> {
+        if self.inner.writable() {
+            Ok(())
+        } else {
+            Err(Error::PermissionDenied {
+                name: self.name.as_str().to_owned(),
+                reason: format!("this handle may not {what} the mutex (its permissions allow reading only)"),
+                source: None,
+            })
+        }
+    }
+
+    /// Locks the mutex, waiting as long as it takes; the guard releases it.
+    ///
+    /// # Errors
+    /// [`Error::PermissionDenied`] for a read-only handle.
+    pub fn lock(&self) -> Result<MutexGuard<'_>> {
+        Ok(self.try_lock_for(None)?.expect("no timeout, so never timed out"))
+    }
+
+    /// Locks the mutex, waiting at most `timeout` (`None`: forever).
+    /// `Ok(None)` if it timed out.
+    ///
+    /// # Errors
+    /// [`Error::PermissionDenied`] for a read-only handle.
+    pub fn try_lock_for(&self, timeout: Option<Duration>) -> Result<Option<MutexGuard<'_>>> {
+        Ok(match self.acquire(timeout)? {
+            WaitStatus::TimedOut => None,
+            st => Some(MutexGuard {
+                mutex: self,
+                abandoned: st == WaitStatus::Abandoned,
+                _not_send: PhantomData,
+            }),
+        })
+    }
+
+    /// `WaitForSingleObject` on the mutex: [`WaitStatus::Signaled`] (acquired),
+    /// [`WaitStatus::Abandoned`] (acquired; the previous owner died holding
+    /// it) or [`WaitStatus::TimedOut`]. Each acquisition needs one
+    /// [`release`](Self::release) by the same thread.
+    ///
+    /// # Errors
+    /// [`Error::PermissionDenied`] for a read-only handle.
+    #[doc(alias = "WaitForSingleObject")]
+    pub fn acquire(&self, timeout: Option<Duration>) -> Result<WaitStatus> {
+        self.check_writable("lock")?;
+        let r = self
+            .inner
+            .lock(sys::Deadline::after(timeout))
+            .map_err(|e| Error::Io {
+                name: self.name.as_str().to_owned(),
+                op: "pthread_mutex_lock",
+                source: e,
+            })?;
+        Ok(match r {
+            Locked::Acquired => WaitStatus::Signaled,
+            Locked::Abandoned => WaitStatus::Abandoned,
+            Locked::TimedOut => WaitStatus::TimedOut,
+        })
+    }
+
+    /// `ReleaseMutex`: releases one acquisition by the calling thread.
+    ///
+    /// # Errors
+    /// [`Error::NotOwner`] (Windows error 288) if the calling thread does not
+    /// own the mutex.
+    #[doc(alias = "ReleaseMutex")]
+    pub fn release(&self) -> Result<()> {
+        if self.inner.unlock() {
+            Ok(())
+        } else {
+            Err(Error::NotOwner {
+                name: self.name.as_str().to_owned(),
+            })
+        }
+    }
+
+    /// The owner as (process id, thread id), if it is held; best effort (for
+    /// listings such as `nshm info`): it may be stale by the time it returns.
+    pub fn owner(&self) -> Option<(u32, u32)> {
+        self.inner.owner()
+    }
+
+    /// The name as given.
+    pub fn name(&self) -> &ObjectName {
+        &self.name
+    }
+
+    /// Whether this call created the mutex (`false`: `ERROR_ALREADY_EXISTS`).
+    pub fn created(&self) -> bool {
+        self.inner.created()
+    }
+
+    /// The owner's uid (of the object, not of the lock).
+    pub fn owner_uid(&self) -> u32 {
+        self.inner.owner_uid()
+    }
+
+    /// Permission bits.
+    pub fn mode(&self) -> u32 {
+        self.inner.mode()
+    }
+}

@@ -1,0 +1,170 @@
+//! What events and mutexes share: options, wait results, and
+//! `WaitForMultipleObjects`.
+
+use crate::error::{Error, Result};
+use crate::event::Event;
+use crate::mutex::Mutex;
+use crate::sys;
+use std::time::Duration;
+
+/// The most objects one [`wait_for_multiple`] accepts (Windows' `MAXIMUM_WAIT_OBJECTS`).
+pub const MAXIMUM_WAIT_OBJECTS: usize = 64;
+
+/// Options common to events and mutexes (mode, owner check, open timeout).
+#[derive(Debug, Clone)]
+pub(crate) struct SyncOptions {
+    pub(crate) mode: u32,
+    pub(crate) require_owner: Option<u32>,
+    pub(crate) lock_timeout: Duration,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions {
+            mode: 0o600,
+            require_owner: None,
+            lock_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The result of waiting on one object: `WaitForSingleObject`'s return value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WaitStatus {
+    /// The object was signalled (`WAIT_OBJECT_0`); for a mutex: it is now owned.
+    Signaled,
+    /// Mutexes only: now owned, but the previous owner thread or process died
+    /// holding it (`WAIT_ABANDONED`). The data it guards may be inconsistent.
+    Abandoned,
+    /// The timeout elapsed first (`WAIT_TIMEOUT`).
+    TimedOut,
+}
+
+/// One object of a [`wait_for_multiple`]: a Windows wait handle.
+#[derive(Debug, Clone, Copy)]
+pub enum WaitObject<'a> {
+    /// An event: signalled when set (an auto-reset event is consumed).
+    Event(&'a Event),
+    /// A mutex: signalled when free; waiting acquires it.
+    Mutex(&'a Mutex),
+}
+
+impl<'a> From<&'a Event> for WaitObject<'a> {
+    fn from(e: &'a Event) -> Self {
+        WaitObject::Event(e)
+    }
+}
+
+impl<'a> From<&'a Mutex> for WaitObject<'a> {
+    fn from(m: &'a Mutex) -> Self {
+        WaitObject::Mutex(m)
+    }
+}
+
+/// The result of [`wait_for_multiple`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MultiWaitStatus {
+    /// `WAIT_OBJECT_0 + i`: object `i` was signalled (the lowest such index).
+    /// With `wait_all`, always `Signaled(0)`.
+    Signaled(usize),
+    /// `WAIT_ABANDONED_0 + i`: mutex `i` was acquired abandoned. With
+    /// `wait_all`, every object was acquired and `i` is an abandoned mutex.
+    Abandoned(usize),
+    /// `WAIT_TIMEOUT`.
+    TimedOut,
+}
+
+/// `WaitForMultipleObjects`: waits until any one (`wait_all == false`) or all
+/// of the objects are signalled, or until `timeout` (`None`: `INFINITE`).
+///
+/// Taking works as for one object: an auto-reset event is reset, a mutex is
+/// acquired (recursively, by the calling thread). With `wait_all`, nothing is
+/// taken unless everything is.
+///
+/// ```
+/// use named_shm::{wait_for_multiple, Event, MultiWaitStatus, Mutex, WaitObject};
+/// use std::time::Duration;
+/// let id = std::process::id();
+/// let ready = Event::create(&format!("doc-multi-ev-{id}"), false, false)?;
+/// let lock = Mutex::create(&format!("doc-multi-mx-{id}"), false)?;
+/// let objs = [WaitObject::Event(&ready), WaitObject::Mutex(&lock)];
+/// // The mutex is free, so it is index 1 that is signalled (and now ours).
+/// assert_eq!(wait_for_multiple(&objs, false, Some(Duration::ZERO))?, MultiWaitStatus::Signaled(1));
+/// lock.release()?;
+/// // Wait-all needs the event too.
+/// assert_eq!(wait_for_multiple(&objs, true, Some(Duration::from_millis(10)))?, MultiWaitStatus::TimedOut);
+/// ready.set()?;
+/// assert_eq!(wait_for_multiple(&objs, true, None)?, MultiWaitStatus::Signaled(0));
+/// lock.release()?;
+/// # Ok::<(), named_shm::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidArgument`] for no objects, more than
+/// [`MAXIMUM_WAIT_OBJECTS`], or the same object twice with `wait_all` (as on
+/// Windows); [`Error::PermissionDenied`] for a handle that cannot take its
+/// object (a read-only auto-reset event or mutex).
+///
+/// # Platform differences
+/// On Linux, wait-all takes the objects one by one and gives them back if it
+/// cannot take them all, so unlike Windows it is not atomic with respect to
+/// other waiters. A wait that includes mutexes re-checks them every 10 ms to
+/// notice an owner that died (a dead owner never signals a release).
+#[doc(alias = "WaitForMultipleObjects")]
+pub fn wait_for_multiple(
+    objects: &[WaitObject<'_>],
+    wait_all: bool,
+    timeout: Option<Duration>,
+) -> Result<MultiWaitStatus> {
+    let first_name = objects.first().map(|o| o.name().to_owned()).unwrap_or_default();
+    let invalid = |reason: &str| Error::InvalidArgument {
+        name: first_name.clone(),
+        reason: reason.to_owned(),
+    };
+    if objects.is_empty() {
+        return Err(invalid("no objects to wait for"));
+    }
+    if objects.len() > MAXIMUM_WAIT_OBJECTS {
+        return Err(invalid("more than 64 objects (MAXIMUM_WAIT_OBJECTS)"));
+    }
+    let mut sys_objs = Vec::with_capacity(objects.len());
+    for o in objects {
+        sys_objs.push(match o {
+            WaitObject::Event(e) => {
+                e.check_can_wait()?;
+                sys::SysObject::Event(e.sys())
+            }
+            WaitObject::Mutex(m) => {
+                m.check_writable("wait for (acquire)")?;
+                sys::SysObject::Mutex(m.sys())
+            }
+        });
+    }
+    if wait_all {
+        let mut ids: Vec<usize> = sys_objs.iter().map(|o| o.page_id()).collect();
+        ids.sort_unstable();
+        if ids.windows(2).any(|w| w[0] == w[1]) {
+            return Err(invalid("the same object appears twice in a wait-all"));
+        }
+    }
+    let r =
+        sys::wait_multiple(&sys_objs, wait_all, sys::Deadline::after(timeout)).map_err(|e| Error::Io {
+            name: first_name.clone(),
+            op: "wait for multiple objects",
+            source: e,
+        })?;
+    Ok(match r {
+        sys::Multi::Signaled(i) => MultiWaitStatus::Signaled(i),
+        sys::Multi::Abandoned(i) => MultiWaitStatus::Abandoned(i),
+        sys::Multi::TimedOut => MultiWaitStatus::TimedOut,
+    })
+}
+
+impl WaitObject<'_> {
+    fn name(&self) -> &str {
+        match self {
+            WaitObject::Event(e) => e.name().as_str(),
+            WaitObject::Mutex(m) => m.name().as_str(),
+        }
+    }
+}

@@ -1,0 +1,824 @@
+//! Named events and mutexes on Linux.
+//!
+//! Both are ordinary named objects (`object.rs`) of kind `Event` or `Mutex`
+//! and size 0: the file is just the 4 KiB header page, and the state lives in
+//! its sync area (offset [`SYNC_OFFSET`]), mapped `MAP_SHARED` through the
+//! handle's lock-free description (`Object::map_fd`), never through the lock
+//! descriptor, so a mapping never keeps the name alive.
+//!
+//! ```text
+//! event (sync area)                      mutex (sync area)
+//! +0  state    u32 futex: gen<<1 | set   +0   release seq u32 futex (multi-waits sleep on it)
+//! +4  waiters  u32                        +4   multi-waiters u32
+//! +60 layout   u32 LAYOUT_EVENT           +60  layout u32 LAYOUT_MUTEX
+//!                                         +64  pthread_mutex_t (robust, recursive, pshared)
+//! ```
+//!
+//! **Events.** One futex word, `generation << 1 | signalled`, and a count of
+//! sleepers so that `set` makes the wake-up syscall only when someone sleeps.
+//! A manual-reset `set` bumps the generation as it sets the bit; a waiter
+//! returns when the bit is set *or* the generation moved since it started, so
+//! `set` immediately followed by `reset` still releases every process that was
+//! waiting (Windows releases them at `SetEvent` time). An auto-reset waiter
+//! consumes the bit with a compare-and-swap; the loser of a race sleeps again.
+//!
+//! **Mutexes.** A glibc robust, recursive, process-shared `pthread_mutex_t`.
+//! When the owning thread or process dies the kernel marks it
+//! (`FUTEX_OWNER_DIED`, via the thread's robust list) and the next locker gets
+//! `EOWNERDEAD`: we call `pthread_mutex_consistent` and report
+//! `WAIT_ABANDONED`. Ownership is per thread and recursive, as on Windows.
+//! The recursion depth each thread holds is kept in a thread-local table, so
+//! an unlock by a non-owner is refused without touching the shared page.
+//!
+//! A held robust mutex is linked into its owner thread's robust list *by
+//! address*: glibc walks that list on unlock and the kernel walks it when the
+//! thread exits. So (1) all handles of one mutex in a process share one
+//! mapping (a process-global cache keyed by device and inode), making lock and
+//! release through different handles agree on the address, and (2) a mapping
+//! is never unmapped while a thread of this process holds the mutex: it is
+//! leaked on purpose instead (4 KiB; see [`Page`]'s `Drop`).
+
+pub(crate) use super::futex::Deadline;
+use super::futex::{self, Woke};
+use super::header::{FLAG_MANUAL_RESET, HEADER_SIZE, SYNC_OFFSET};
+use super::object::{self, Disposition, Object, OpenSpec, Spec};
+use crate::error::{Error, ObjectKind, Result};
+use crate::name::ObjectName;
+use crate::sync::SyncOptions;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::io;
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+/// Event state word: bit 0 is "signalled", the rest a generation counter.
+const EV_STATE: usize = SYNC_OFFSET;
+/// Number of processes/threads sleeping (or about to sleep) on the event.
+const EV_WAITERS: usize = SYNC_OFFSET + 4;
+const SIGNALED: u32 = 1;
+const GEN_ONE: u32 = 2;
+
+/// Bumped after every final release of a mutex; multi-object waits sleep on it.
+const MX_SEQ: usize = SYNC_OFFSET;
+/// Number of multi-object waits sleeping on `MX_SEQ`.
+const MX_WAITERS: usize = SYNC_OFFSET + 4;
+const MX_PTHREAD: usize = SYNC_OFFSET + 64;
+
+/// Marks a sync area written by this version of the code, so an object made by
+/// an incompatible build is refused instead of misread.
+const LAYOUT: usize = SYNC_OFFSET + 60;
+const LAYOUT_EVENT: u32 = 0x4e53_4501; // "NSE", v1
+const LAYOUT_MUTEX: u32 = 0x4e53_4d01 ^ (std::mem::size_of::<libc::pthread_mutex_t>() as u32) << 16;
+
+/// How often a multi-object wait that includes a mutex re-checks it: a mutex
+/// whose owner died is never "released", so only a poll notices it.
+const OWNER_DEATH_POLL: Duration = Duration::from_millis(10);
+
+extern "C" {
+    /// glibc ≥ 2.30: `pthread_mutex_timedlock` on a chosen clock.
+    fn pthread_mutex_clocklock(
+        mutex: *mut libc::pthread_mutex_t,
+        clock: libc::clockid_t,
+        abstime: *const libc::timespec,
+    ) -> libc::c_int;
+}
+
+// ---------------------------------------------------------------------------
+// The mapped header page, one per (device, inode, writable) per process.
+
+type Key = (u64, u64, bool);
+
+/// The header page of one event or mutex, mapped `MAP_SHARED`.
+#[derive(Debug)]
+struct Page {
+    ptr: NonNull<u8>,
+    writable: bool,
+}
+
+// SAFETY: the page is a shared mapping valid from any thread; all access to
+// its bytes goes through atomics or the pthread functions, which are made for
+// concurrent use.
+unsafe impl Send for Page {}
+// SAFETY: as above.
+unsafe impl Sync for Page {}
+
+impl Page {
+    fn word(&self, off: usize) -> &AtomicU32 {
+        debug_assert!(off % 4 == 0 && off + 4 <= HEADER_SIZE as usize);
+        // SAFETY: the mapping is HEADER_SIZE bytes, page-aligned and lives as
+        // long as `self`; `off` is 4-aligned and in range. Other processes
+        // change these bytes, which is why they are only accessed atomically.
+        unsafe { &*self.ptr.as_ptr().add(off).cast::<AtomicU32>() }
+    }
+
+    fn mutex(&self) -> *mut libc::pthread_mutex_t {
+        // SAFETY: MX_PTHREAD + size_of(pthread_mutex_t) lies inside the page,
+        // and MX_PTHREAD is 64-byte aligned.
+        unsafe { self.ptr.as_ptr().add(MX_PTHREAD).cast() }
+    }
+
+    /// Whether a thread of this process holds the mutex in this page. Only
+    /// asked when the last handle goes, so it may be slow.
+    fn held_by_this_process(&self) -> bool {
+        if !self.writable {
+            return false; // a read-only page cannot be locked.
+        }
+        // glibc keeps the owner's TID in the futex word at offset 0 of the
+        // mutex (the kernel's robust-futex ABI requires the TID there).
+        let tid = self.word(MX_PTHREAD).load(Ordering::Acquire) & FUTEX_TID_MASK;
+        if tid == 0 {
+            return false;
+        }
+        std::path::Path::new(&format!("/proc/self/task/{tid}")).exists()
+    }
+}
+
+const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
+
+impl Drop for Page {
+    fn drop(&mut self) {
+        // SAFETY: ptr/len describe the mapping this Page owns; nothing uses it
+        // after drop. An munmap error would leave the mapping in place, which
+        // is harmless, so it is ignored.
+        unsafe {
+            libc::munmap(self.ptr.as_ptr().cast(), HEADER_SIZE as usize);
+        }
+    }
+}
+
+/// Per-process cache: every handle of the same object shares one mapping.
+/// The count is the number of handles using the page.
+fn cache() -> &'static Mutex<HashMap<Key, (Arc<Page>, usize)>> {
+    static CACHE: OnceLock<Mutex<HashMap<Key, (Arc<Page>, usize)>>> = OnceLock::new();
+    CACHE.get_or_init(Default::default)
+}
+
+fn attach(obj: &Object, name: &ObjectName) -> Result<(Key, Arc<Page>)> {
+    let writable = obj.writable || obj.created;
+    let (dev, ino) = obj.identity();
+    let key = (dev, ino, writable);
+    let mut map = cache().lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((page, n)) = map.get_mut(&key) {
+        *n += 1;
+        return Ok((key, page.clone()));
+    }
+    let fd = obj.map_fd().map_err(|e| Error::Io {
+        name: name.as_str().to_owned(),
+        op: "reopen for mapping",
+        source: e,
+    })?;
+    let prot = if writable {
+        libc::PROT_READ | libc::PROT_WRITE
+    } else {
+        libc::PROT_READ
+    };
+    // SAFETY: a fresh mapping at an address of the kernel's choosing aliases no
+    // Rust object; fd is open and the file is at least HEADER_SIZE bytes.
+    let ptr = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            HEADER_SIZE as usize,
+            prot,
+            libc::MAP_SHARED,
+            fd,
+            0,
+        )
+    };
+    if ptr == libc::MAP_FAILED {
+        return Err(Error::Io {
+            name: name.as_str().to_owned(),
+            op: "mmap",
+            source: io::Error::last_os_error(),
+        });
+    }
+    let page = Arc::new(Page {
+        ptr: NonNull::new(ptr.cast()).expect("mmap never returns NULL on success"),
+        writable,
+    });
+    map.insert(key, (page.clone(), 1));
+    Ok((key, page))
+}
+
+fn detach(key: Key) {
+    let mut map = cache().lock().unwrap_or_else(|p| p.into_inner());
+    let Some((page, n)) = map.get_mut(&key) else {
+        return;
+    };
+    *n -= 1;
+    if *n > 0 {
+        return;
+    }
+    if page.held_by_this_process() {
+        // A thread of ours still owns the mutex (CloseHandle does not release
+        // it, as on Windows). Its robust-list entry points into this mapping,
+        // so the page must stay mapped at this address: keep it in the cache
+        // (a later handle finds it, and can release the mutex) and leak it.
+        *n = 0;
+        return;
+    }
+    map.remove(&key);
+}
+
+fn open_object(
+    name: &ObjectName,
+    disp: Disposition,
+    kind: ObjectKind,
+    opts: &SyncOptions,
+    spec: &Spec<'_>,
+) -> Result<Object> {
+    let mut open = OpenSpec {
+        kind,
+        writable: true,
+        require_owner: opts.require_owner,
+        timeout: opts.lock_timeout,
+    };
+    match object::acquire(name, disp, &open, Some(spec)) {
+        // Like a Windows handle opened with SYNCHRONIZE but without
+        // EVENT_MODIFY_STATE: it may wait (where waiting writes nothing), but
+        // `set`, `reset` and `lock` fail with PermissionDenied.
+        Err(Error::PermissionDenied { .. }) if disp != Disposition::Create => {
+            open.writable = false;
+            object::acquire(name, disp, &open, Some(spec))
+        }
+        other => other,
+    }
+}
+
+fn check_layout(name: &ObjectName, page: &Page, want: u32, kind: &str) -> Result<()> {
+    if page.word(LAYOUT).load(Ordering::Acquire) == want {
+        Ok(())
+    } else {
+        Err(Error::NameOccupied {
+            name: name.as_str().to_owned(),
+            what: format!("{kind} of an incompatible layout (another version of named-shm?)"),
+        })
+    }
+}
+
+fn put_u32(page: &mut [u8], off: usize, v: u32) {
+    page[off..off + 4].copy_from_slice(&v.to_ne_bytes());
+}
+
+// ---------------------------------------------------------------------------
+// Events.
+
+/// One handle to a named event.
+#[derive(Debug)]
+pub(crate) struct SysEvent {
+    page: Arc<Page>,
+    key: Key,
+    obj: Object,
+}
+
+impl SysEvent {
+    pub(crate) fn acquire(
+        name: &ObjectName,
+        disp: Disposition,
+        manual_reset: bool,
+        initially_set: bool,
+        opts: &SyncOptions,
+    ) -> Result<SysEvent> {
+        let init = |page: &mut [u8]| -> Result<()> {
+            put_u32(page, EV_STATE, if initially_set { SIGNALED } else { 0 });
+            put_u32(page, EV_WAITERS, 0);
+            put_u32(page, LAYOUT, LAYOUT_EVENT);
+            Ok(())
+        };
+        let spec = Spec {
+            kind: ObjectKind::Event,
+            size: 0,
+            flags: if manual_reset { FLAG_MANUAL_RESET } else { 0 },
+            mode: opts.mode,
+            commit: true,
+            init: Some(&init),
+        };
+        let obj = open_object(name, disp, ObjectKind::Event, opts, &spec)?;
+        let (key, page) = attach(&obj, name)?;
+        let ev = SysEvent { page, key, obj };
+        check_layout(name, &ev.page, LAYOUT_EVENT, "an event")?;
+        Ok(ev)
+    }
+
+    fn state(&self) -> &AtomicU32 {
+        self.page.word(EV_STATE)
+    }
+
+    fn waiters(&self) -> &AtomicU32 {
+        self.page.word(EV_WAITERS)
+    }
+
+    pub(crate) fn writable(&self) -> bool {
+        self.page.writable
+    }
+
+    pub(crate) fn manual_reset(&self) -> bool {
+        self.obj.header.flags & FLAG_MANUAL_RESET != 0
+    }
+
+    pub(crate) fn created(&self) -> bool {
+        self.obj.created
+    }
+
+    pub(crate) fn owner_uid(&self) -> u32 {
+        self.obj.owner_uid
+    }
+
+    pub(crate) fn mode(&self) -> u32 {
+        self.obj.mode
+    }
+
+    pub(crate) fn is_set(&self) -> bool {
+        self.state().load(Ordering::Acquire) & SIGNALED != 0
+    }
+
+    /// `SetEvent`. The caller checked `writable`.
+    pub(crate) fn set(&self) {
+        let manual = self.manual_reset();
+        // Release: whoever sees the bit also sees what we wrote before `set`.
+        // SeqCst: the store must be ordered before the load of `waiters` below
+        // (a Dekker pair with the waiter's increment-then-load), or a waiter
+        // could go to sleep unseen.
+        let mut s = self.state().load(Ordering::Relaxed);
+        loop {
+            if s & SIGNALED != 0 {
+                return; // already set: nobody can be asleep on this value.
+            }
+            let new = if manual {
+                s.wrapping_add(GEN_ONE) | SIGNALED
+            } else {
+                s | SIGNALED
+            };
+            match self
+                .state()
+                .compare_exchange_weak(s, new, Ordering::SeqCst, Ordering::Relaxed)
+            {
+                Ok(_) => break,
+                Err(cur) => s = cur,
+            }
+        }
+        if self.waiters().load(Ordering::SeqCst) > 0 {
+            futex::wake(self.state(), if manual { i32::MAX } else { 1 });
+        }
+    }
+
+    /// `ResetEvent`. The caller checked `writable`.
+    pub(crate) fn reset(&self) {
+        // Clears the bit, keeps the generation. Release pairs with the next set.
+        self.state().fetch_and(!SIGNALED, Ordering::Release);
+    }
+
+    /// Takes the event if it is signalled: consumes an auto-reset event.
+    /// For manual-reset events, a generation change since `start` counts too
+    /// (`start` is the state the wait began with; `None` in wait-all, where
+    /// the events must be signalled at the same time).
+    fn try_take(&self, start: Option<u32>) -> bool {
+        let mut s = self.state().load(Ordering::Acquire);
+        if self.manual_reset() {
+            return s & SIGNALED != 0 || start.is_some_and(|st| (st >> 1) != (s >> 1));
+        }
+        while s & SIGNALED != 0 {
+            // Acquire: the waiter sees everything the setter wrote before `set`.
+            match self
+                .state()
+                .compare_exchange_weak(s, s & !SIGNALED, Ordering::Acquire, Ordering::Acquire)
+            {
+                Ok(_) => return true,
+                Err(cur) => s = cur,
+            }
+        }
+        false
+    }
+
+    /// `WaitForSingleObject`: `true` if signalled, `false` on timeout.
+    /// The caller checked that an auto-reset wait has a writable page.
+    pub(crate) fn wait(&self, deadline: Option<Deadline>) -> bool {
+        let start = self.state().load(Ordering::Acquire);
+        if self.try_take(Some(start)) {
+            return true;
+        }
+        // SeqCst increment, then the SeqCst load below: pairs with `set`'s
+        // store-then-load of `waiters`, so either `set` sees us and wakes us,
+        // or we see its bit before sleeping. The kernel re-checks the value
+        // atomically with going to sleep, so no wake-up is lost in between.
+        self.waiters().fetch_add(1, Ordering::SeqCst);
+        let got = loop {
+            let s = self.state().load(Ordering::SeqCst);
+            if self.try_take(Some(start)) {
+                break true;
+            }
+            if let Some(d) = &deadline {
+                if d.passed() {
+                    break false;
+                }
+            }
+            // Timed out, woken, spurious or interrupted by a signal (EINTR):
+            // in every case loop and look at the state again, so a wake-up
+            // that raced with the timeout or a signal is never lost.
+            if futex::wait(self.state(), s, deadline.as_ref()) == Woke::TimedOut
+                && !self.try_take(Some(start))
+            {
+                break false;
+            }
+        };
+        self.waiters().fetch_sub(1, Ordering::SeqCst);
+        got
+    }
+}
+
+impl Drop for SysEvent {
+    fn drop(&mut self) {
+        detach(self.key);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Mutexes.
+
+/// The outcome of trying to take a mutex.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Locked {
+    /// Acquired.
+    Acquired,
+    /// Acquired; the previous owner died holding it (`WAIT_ABANDONED`).
+    Abandoned,
+    /// Not acquired before the deadline (or busy, for a try).
+    TimedOut,
+}
+
+thread_local! {
+    /// The mutexes this thread owns: (address of the page, recursion depth).
+    /// Short: a thread rarely holds more than a few named mutexes at once.
+    static OWNED: RefCell<Vec<(usize, u32)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// One handle to a named mutex.
+#[derive(Debug)]
+pub(crate) struct SysMutex {
+    page: Arc<Page>,
+    key: Key,
+    obj: Object,
+}
+
+impl SysMutex {
+    pub(crate) fn acquire(name: &ObjectName, disp: Disposition, opts: &SyncOptions) -> Result<SysMutex> {
+        let init = |page: &mut [u8]| -> Result<()> {
+            put_u32(page, MX_SEQ, 0);
+            put_u32(page, MX_WAITERS, 0);
+            put_u32(page, LAYOUT, LAYOUT_MUTEX);
+            let m = new_robust_mutex().map_err(|e| Error::Io {
+                name: name.as_str().to_owned(),
+                op: "pthread_mutex_init",
+                source: e,
+            })?;
+            page[MX_PTHREAD..MX_PTHREAD + m.len()].copy_from_slice(&m);
+            Ok(())
+        };
+        let spec = Spec {
+            kind: ObjectKind::Mutex,
+            size: 0,
+            flags: 0,
+            mode: opts.mode,
+            commit: true,
+            init: Some(&init),
+        };
+        let obj = open_object(name, disp, ObjectKind::Mutex, opts, &spec)?;
+        let (key, page) = attach(&obj, name)?;
+        let m = SysMutex { page, key, obj };
+        check_layout(name, &m.page, LAYOUT_MUTEX, "a mutex")?;
+        Ok(m)
+    }
+
+    pub(crate) fn writable(&self) -> bool {
+        self.page.writable
+    }
+
+    pub(crate) fn created(&self) -> bool {
+        self.obj.created
+    }
+
+    pub(crate) fn owner_uid(&self) -> u32 {
+        self.obj.owner_uid
+    }
+
+    pub(crate) fn mode(&self) -> u32 {
+        self.obj.mode
+    }
+
+    fn id(&self) -> usize {
+        self.page.ptr.as_ptr() as usize
+    }
+
+    fn seq(&self) -> &AtomicU32 {
+        self.page.word(MX_SEQ)
+    }
+
+    fn multi_waiters(&self) -> &AtomicU32 {
+        self.page.word(MX_WAITERS)
+    }
+
+    fn after_lock(&self, r: libc::c_int) -> io::Result<Locked> {
+        let outcome = match r {
+            0 => Locked::Acquired,
+            libc::EOWNERDEAD => {
+                // SAFETY: we own the mutex (EOWNERDEAD grants ownership); it is
+                // a robust mutex in our live mapping.
+                let r = unsafe { libc::pthread_mutex_consistent(self.page.mutex()) };
+                debug_assert_eq!(r, 0);
+                Locked::Abandoned
+            }
+            libc::ETIMEDOUT | libc::EBUSY => return Ok(Locked::TimedOut),
+            e => return Err(io::Error::from_raw_os_error(e)),
+        };
+        let id = self.id();
+        OWNED.with(|o| {
+            let mut o = o.borrow_mut();
+            match o.iter_mut().find(|(p, _)| *p == id) {
+                // A thread that died holding it cannot be us; an abandoned
+                // acquisition always starts at depth 1.
+                Some(e) if outcome == Locked::Acquired => e.1 += 1,
+                Some(e) => e.1 = 1,
+                None => o.push((id, 1)),
+            }
+        });
+        Ok(outcome)
+    }
+
+    /// `WaitForSingleObject` on the mutex. The caller checked `writable`.
+    pub(crate) fn lock(&self, deadline: Option<Deadline>) -> io::Result<Locked> {
+        let m = self.page.mutex();
+        let r = match &deadline {
+            // SAFETY: `m` is an initialised robust pshared mutex in our live
+            // mapping, which stays mapped while any thread of ours holds it.
+            None => unsafe { libc::pthread_mutex_lock(m) },
+            // SAFETY: as above; the deadline is a valid absolute timespec on
+            // CLOCK_MONOTONIC, which pthread_mutex_clocklock supports.
+            Some(d) => unsafe { pthread_mutex_clocklock(m, libc::CLOCK_MONOTONIC, &d.0) },
+        };
+        self.after_lock(r)
+    }
+
+    /// One non-blocking attempt.
+    fn try_lock(&self) -> io::Result<Locked> {
+        // SAFETY: as in `lock`.
+        let r = unsafe { libc::pthread_mutex_trylock(self.page.mutex()) };
+        self.after_lock(r)
+    }
+
+    /// `ReleaseMutex`: `false` if the calling thread does not own the mutex.
+    pub(crate) fn unlock(&self) -> bool {
+        let id = self.id();
+        let last = OWNED.with(|o| {
+            let mut o = o.borrow_mut();
+            let i = o.iter().position(|(p, _)| *p == id)?;
+            o[i].1 -= 1;
+            let last = o[i].1 == 0;
+            if last {
+                o.swap_remove(i);
+            }
+            Some(last)
+        });
+        let Some(last) = last else { return false };
+        // SAFETY: as in `lock`; we are the owning thread.
+        let r = unsafe { libc::pthread_mutex_unlock(self.page.mutex()) };
+        if r != 0 {
+            // EPERM: the table said we own it but glibc disagrees (a child of
+            // fork inherits the table, not the ownership). Trust glibc.
+            return false;
+        }
+        if last {
+            // Tell multi-object waiters. The locked RMW on `waiters` (a full
+            // barrier) orders the unlock before the read: either the waiter
+            // registered before it, and we wake it, or its try-lock after
+            // registering sees the mutex free.
+            self.seq().fetch_add(1, Ordering::Release);
+            if self.multi_waiters().fetch_add(0, Ordering::SeqCst) > 0 {
+                futex::wake(self.seq(), i32::MAX);
+            }
+        }
+        true
+    }
+
+    /// The owner as (pid, tid), read from the robust futex word. Best effort.
+    pub(crate) fn owner(&self) -> Option<(u32, u32)> {
+        let tid = self.page.word(MX_PTHREAD).load(Ordering::Acquire) & FUTEX_TID_MASK;
+        if tid == 0 {
+            return None;
+        }
+        let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok();
+        let pid = status
+            .as_deref()
+            .and_then(|s| s.lines().find_map(|l| l.strip_prefix("Tgid:")))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        Some((pid, tid))
+    }
+}
+
+impl Drop for SysMutex {
+    fn drop(&mut self) {
+        detach(self.key);
+    }
+}
+
+/// A robust, recursive, process-shared mutex, as bytes.
+///
+/// POSIX does not allow copying an initialised `pthread_mutex_t`, but glibc's
+/// (and musl's) initial state holds no addresses: it is the kind word and
+/// zeros. Copying it into the header page before publishing is what makes the
+/// mutex exist, fully initialised, the moment the name appears.
+fn new_robust_mutex() -> io::Result<Vec<u8>> {
+    let mut attr = std::mem::MaybeUninit::<libc::pthread_mutexattr_t>::uninit();
+    let mut m = std::mem::MaybeUninit::<libc::pthread_mutex_t>::zeroed();
+    let check = |r: libc::c_int| {
+        if r == 0 {
+            Ok(())
+        } else {
+            Err(io::Error::from_raw_os_error(r))
+        }
+    };
+    // SAFETY: attr is initialised by pthread_mutexattr_init before any other
+    // use and destroyed once; m is a valid, aligned out-pointer.
+    unsafe {
+        check(libc::pthread_mutexattr_init(attr.as_mut_ptr()))?;
+        let r = (|| {
+            check(libc::pthread_mutexattr_settype(
+                attr.as_mut_ptr(),
+                libc::PTHREAD_MUTEX_RECURSIVE,
+            ))?;
+            check(libc::pthread_mutexattr_setpshared(
+                attr.as_mut_ptr(),
+                libc::PTHREAD_PROCESS_SHARED,
+            ))?;
+            check(libc::pthread_mutexattr_setrobust(
+                attr.as_mut_ptr(),
+                libc::PTHREAD_MUTEX_ROBUST,
+            ))?;
+            check(libc::pthread_mutex_init(m.as_mut_ptr(), attr.as_ptr()))
+        })();
+        libc::pthread_mutexattr_destroy(attr.as_mut_ptr());
+        r?;
+    }
+    // SAFETY: `m` is initialised and readable as plain bytes.
+    let bytes = unsafe {
+        std::slice::from_raw_parts(
+            m.as_ptr().cast::<u8>(),
+            std::mem::size_of::<libc::pthread_mutex_t>(),
+        )
+    };
+    Ok(bytes.to_vec())
+}
+
+// ---------------------------------------------------------------------------
+// Waiting on several objects.
+
+/// One object of a multi-object wait.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum SysObject<'a> {
+    Event(&'a SysEvent),
+    Mutex(&'a SysMutex),
+}
+
+/// The outcome of a multi-object wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Multi {
+    Signaled(usize),
+    Abandoned(usize),
+    TimedOut,
+}
+
+impl SysObject<'_> {
+    fn word(&self) -> &AtomicU32 {
+        match self {
+            SysObject::Event(e) => e.state(),
+            SysObject::Mutex(m) => m.seq(),
+        }
+    }
+
+    fn waiters(&self) -> &AtomicU32 {
+        match self {
+            SysObject::Event(e) => e.waiters(),
+            SysObject::Mutex(m) => m.multi_waiters(),
+        }
+    }
+
+    /// One attempt: `Some(abandoned)` if taken.
+    fn try_take(&self, start: Option<u32>) -> io::Result<Option<bool>> {
+        Ok(match self {
+            SysObject::Event(e) => e.try_take(start).then_some(false),
+            SysObject::Mutex(m) => match m.try_lock()? {
+                Locked::Acquired => Some(false),
+                Locked::Abandoned => Some(true),
+                Locked::TimedOut => None,
+            },
+        })
+    }
+
+    /// Gives back what `try_take` took (wait-all that could not take all).
+    fn undo(&self) {
+        match self {
+            SysObject::Event(e) if !e.manual_reset() => e.set(),
+            SysObject::Event(_) => {}
+            SysObject::Mutex(m) => {
+                m.unlock();
+            }
+        }
+    }
+
+    /// The page, to detect the same object passed twice.
+    pub(crate) fn page_id(&self) -> usize {
+        match self {
+            SysObject::Event(e) => e.page.ptr.as_ptr() as usize,
+            SysObject::Mutex(m) => m.id(),
+        }
+    }
+}
+
+/// `WaitForMultipleObjects`. The caller validated the list (1..=64 objects,
+/// writable where taking writes, no duplicates for wait-all).
+///
+/// Wait-all takes the objects one by one and gives them back if it cannot
+/// take them all, then sleeps until any of them changes. Unlike Windows, this
+/// is not atomic with respect to other waiters: another process may briefly
+/// see a mutex held or an auto-reset event consumed by a wait-all that then
+/// gives it back.
+pub(crate) fn wait_multiple(
+    objs: &[SysObject<'_>],
+    wait_all: bool,
+    deadline: Option<Deadline>,
+) -> io::Result<Multi> {
+    let starts: Vec<u32> = objs.iter().map(|o| o.word().load(Ordering::Acquire)).collect();
+    let has_mutex = objs.iter().any(|o| matches!(o, SysObject::Mutex(_)));
+    // Registered as a sleeper on every object for the whole wait; see
+    // `SysEvent::wait` and `SysMutex::unlock` for the pairing.
+    for o in objs {
+        o.waiters().fetch_add(1, Ordering::SeqCst);
+    }
+    struct Unregister<'a, 'b>(&'a [SysObject<'b>]);
+    impl Drop for Unregister<'_, '_> {
+        fn drop(&mut self) {
+            for o in self.0 {
+                o.waiters().fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+    }
+    let _unregister = Unregister(objs);
+    loop {
+        // Snapshot first, try second: a change after the snapshot makes the
+        // futex wait return at once instead of sleeping through it.
+        let mut words: Vec<(&AtomicU32, u32)> = objs
+            .iter()
+            .map(|o| (o.word(), o.word().load(Ordering::SeqCst)))
+            .collect();
+        if wait_all {
+            let mut taken = Vec::with_capacity(objs.len());
+            let mut abandoned = None;
+            let mut failed = None;
+            for (i, o) in objs.iter().enumerate() {
+                match o.try_take(None) {
+                    Ok(Some(ab)) => {
+                        taken.push(i);
+                        if ab && abandoned.is_none() {
+                            abandoned = Some(i);
+                        }
+                    }
+                    Ok(None) => {
+                        failed = Some(i);
+                        break;
+                    }
+                    Err(e) => {
+                        taken.iter().rev().for_each(|&j| objs[j].undo());
+                        return Err(e);
+                    }
+                }
+            }
+            let Some(failed) = failed else {
+                return Ok(abandoned.map_or(Multi::Signaled(0), Multi::Abandoned));
+            };
+            taken.iter().rev().for_each(|&j| objs[j].undo());
+            // Sleep on the object that was not available: giving back the
+            // others changed their words, which would wake us at once.
+            words = vec![words[failed]];
+        } else {
+            for (i, o) in objs.iter().enumerate() {
+                match o.try_take(Some(starts[i]))? {
+                    Some(true) => return Ok(Multi::Abandoned(i)),
+                    Some(false) => return Ok(Multi::Signaled(i)),
+                    None => {}
+                }
+            }
+        }
+        if deadline.as_ref().is_some_and(Deadline::passed) {
+            return Ok(Multi::TimedOut);
+        }
+        // A mutex whose owner died is never released, so its sequence word
+        // never moves: poll every OWNER_DEATH_POLL to notice it.
+        let until = if has_mutex {
+            Some(Deadline::min_after(deadline, OWNER_DEATH_POLL))
+        } else {
+            deadline
+        };
+        futex::wait_any(&words, until.as_ref());
+    }
+}

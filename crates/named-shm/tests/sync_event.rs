@@ -1,0 +1,402 @@
+//! Named events across real processes: `CreateEvent`, `OpenEvent`,
+//! `SetEvent`, `ResetEvent`, `WaitForSingleObject`.
+
+mod common_sync;
+
+use common_sync::{code, exit, leftovers, role, spawn, unique_name, wait_until, watchdog, Counters};
+use named_shm::{Error, Event, EventOptions, WaitStatus};
+use std::time::{Duration, Instant};
+
+const LIMIT: Duration = Duration::from_secs(120);
+const CHILD_WAIT: Duration = Duration::from_secs(60);
+/// Time for children that said "ready" to reach the futex; only makes the
+/// interesting interleaving likely, correctness never depends on it.
+const SETTLE: Duration = Duration::from_millis(200);
+
+const READY: usize = 0;
+const RELEASED: usize = 1;
+
+/// The roles a re-executed test binary plays.
+fn child(role: &str) -> ! {
+    match role {
+        // Opens the event, says ready, waits, reports.
+        "wait" => {
+            let c = Counters::open(&common_sync::arg("CNT"));
+            let sut = Event::open(&common_sync::arg("EV")).expect("open event");
+            c.inc(READY);
+            match sut.wait(Some(CHILD_WAIT)).expect("wait") {
+                WaitStatus::Signaled => {
+                    c.inc(RELEASED);
+                    exit(code::SIGNALED)
+                }
+                _ => exit(code::TIMED_OUT),
+            }
+        }
+        // Waits while being hit by signals that interrupt the futex wait.
+        "wait-with-signals" => {
+            extern "C" fn on_usr1(_: libc::c_int) {}
+            // SAFETY: installs a handler that does nothing, without
+            // SA_RESTART, so a blocked futex wait returns EINTR.
+            unsafe {
+                let mut sa: libc::sigaction = std::mem::zeroed();
+                sa.sa_sigaction = on_usr1 as usize;
+                sa.sa_flags = 0;
+                libc::sigaction(libc::SIGUSR1, &sa, std::ptr::null_mut());
+            }
+            let c = Counters::open(&common_sync::arg("CNT"));
+            let sut = Event::open(&common_sync::arg("EV")).expect("open event");
+            c.inc(READY);
+            match sut.wait(Some(CHILD_WAIT)).expect("wait") {
+                WaitStatus::Signaled => exit(code::SIGNALED),
+                _ => exit(code::TIMED_OUT),
+            }
+        }
+        "set" => {
+            let sut = Event::open(&common_sync::arg("EV")).expect("open event");
+            sut.set().expect("set");
+            exit(0)
+        }
+        // Creates an event, says ready, and sleeps until killed.
+        "hold" => {
+            let _sut = Event::create(&common_sync::arg("EV"), true, true).expect("create");
+            Counters::open(&common_sync::arg("CNT")).inc(READY);
+            std::thread::sleep(CHILD_WAIT);
+            exit(0)
+        }
+        other => panic!("unknown role {other}"),
+    }
+}
+
+fn releases_waiters(test: &str, manual: bool, n: u64) {
+    if let Some(r) = role() {
+        child(&r)
+    }
+    watchdog(test, LIMIT, || {
+        let ev = unique_name("ev");
+        let cnt = unique_name("cnt");
+        let c = Counters::create(&cnt);
+        let sut = Event::create(&ev, manual, false).unwrap();
+        let mut kids: Vec<_> = (0..n)
+            .map(|_| spawn(test, "wait", &[("EV", &ev), ("CNT", &cnt)]))
+            .collect();
+        wait_until(|| c.get(READY) == n);
+        std::thread::sleep(SETTLE);
+        assert_eq!(c.get(RELEASED), 0, "released before any set");
+        if manual {
+            sut.set().unwrap();
+            wait_until(|| c.get(RELEASED) == n);
+            assert!(sut.is_set(), "a manual-reset event stays set");
+        } else {
+            for k in 1..=n {
+                sut.set().unwrap();
+                wait_until(|| c.get(RELEASED) >= k);
+                // Exactly one per set: give an extra release time to show up.
+                std::thread::sleep(Duration::from_millis(50));
+                assert_eq!(c.get(RELEASED), k, "one set released more than one waiter");
+                assert!(!sut.is_set(), "an auto-reset event resets itself");
+            }
+        }
+        for k in &mut kids {
+            assert_eq!(k.wait_code(), Some(code::SIGNALED));
+        }
+        assert_eq!(c.get(RELEASED), n);
+    });
+}
+
+#[test]
+fn manual_reset_set_releases_the_1_waiting_process() {
+    releases_waiters("manual_reset_set_releases_the_1_waiting_process", true, 1);
+}
+
+#[test]
+fn manual_reset_set_releases_all_2_waiting_processes() {
+    releases_waiters("manual_reset_set_releases_all_2_waiting_processes", true, 2);
+}
+
+#[test]
+fn manual_reset_set_releases_all_8_waiting_processes() {
+    releases_waiters("manual_reset_set_releases_all_8_waiting_processes", true, 8);
+}
+
+#[test]
+fn auto_reset_set_releases_exactly_one_of_1_waiting_process() {
+    releases_waiters(
+        "auto_reset_set_releases_exactly_one_of_1_waiting_process",
+        false,
+        1,
+    );
+}
+
+#[test]
+fn auto_reset_set_releases_exactly_one_of_2_waiting_processes() {
+    releases_waiters(
+        "auto_reset_set_releases_exactly_one_of_2_waiting_processes",
+        false,
+        2,
+    );
+}
+
+#[test]
+fn auto_reset_set_releases_exactly_one_of_8_waiting_processes() {
+    releases_waiters(
+        "auto_reset_set_releases_exactly_one_of_8_waiting_processes",
+        false,
+        8,
+    );
+}
+
+#[test]
+fn event_wait_times_out_when_unset() {
+    watchdog("event_wait_times_out_when_unset", LIMIT, || {
+        for manual in [false, true] {
+            let sut = Event::create(&unique_name("ev"), manual, false).unwrap();
+            let t = Instant::now();
+            assert_eq!(
+                sut.wait(Some(Duration::from_millis(50))).unwrap(),
+                WaitStatus::TimedOut
+            );
+            assert!(
+                t.elapsed() >= Duration::from_millis(50),
+                "returned before the timeout"
+            );
+            assert_eq!(sut.wait(Some(Duration::ZERO)).unwrap(), WaitStatus::TimedOut);
+        }
+    });
+}
+
+#[test]
+fn event_set_before_wait_returns_at_once() {
+    watchdog("event_set_before_wait_returns_at_once", LIMIT, || {
+        let auto = Event::create(&unique_name("ev"), false, false).unwrap();
+        auto.set().unwrap();
+        auto.set().unwrap(); // setting a set event changes nothing
+        assert!(auto.is_set());
+        assert_eq!(auto.wait(None).unwrap(), WaitStatus::Signaled);
+        assert_eq!(
+            auto.wait(Some(Duration::ZERO)).unwrap(),
+            WaitStatus::TimedOut,
+            "consumed"
+        );
+
+        let manual = Event::create(&unique_name("ev"), true, false).unwrap();
+        manual.set().unwrap();
+        assert_eq!(manual.wait(None).unwrap(), WaitStatus::Signaled);
+        assert_eq!(manual.wait(None).unwrap(), WaitStatus::Signaled, "stays set");
+    });
+}
+
+#[test]
+fn event_initially_set_is_signaled() {
+    watchdog("event_initially_set_is_signaled", LIMIT, || {
+        let sut = Event::create(&unique_name("ev"), false, true).unwrap();
+        assert!(sut.is_set());
+        assert_eq!(sut.wait(Some(Duration::ZERO)).unwrap(), WaitStatus::Signaled);
+        assert!(!sut.is_set());
+    });
+}
+
+#[test]
+fn event_reset_makes_wait_time_out() {
+    watchdog("event_reset_makes_wait_time_out", LIMIT, || {
+        for manual in [false, true] {
+            let sut = Event::create(&unique_name("ev"), manual, true).unwrap();
+            sut.reset().unwrap();
+            assert!(!sut.is_set());
+            assert_eq!(
+                sut.wait(Some(Duration::from_millis(10))).unwrap(),
+                WaitStatus::TimedOut
+            );
+            sut.reset().unwrap(); // resetting a reset event changes nothing
+        }
+    });
+}
+
+#[test]
+fn event_set_by_another_process_wakes_this_one() {
+    let test = "event_set_by_another_process_wakes_this_one";
+    if let Some(r) = role() {
+        child(&r)
+    }
+    watchdog(test, LIMIT, || {
+        for manual in [false, true] {
+            let ev = unique_name("ev");
+            let sut = Event::create(&ev, manual, false).unwrap();
+            let mut setter = spawn(test, "set", &[("EV", &ev)]);
+            assert_eq!(sut.wait(Some(CHILD_WAIT)).unwrap(), WaitStatus::Signaled);
+            assert_eq!(setter.wait_code(), Some(0));
+        }
+    });
+}
+
+#[test]
+fn manual_reset_set_then_reset_still_releases_waiting_process() {
+    let test = "manual_reset_set_then_reset_still_releases_waiting_process";
+    if let Some(r) = role() {
+        child(&r)
+    }
+    watchdog(test, LIMIT, || {
+        let ev = unique_name("ev");
+        let cnt = unique_name("cnt");
+        let c = Counters::create(&cnt);
+        let sut = Event::create(&ev, true, false).unwrap();
+        let mut kid = spawn(test, "wait", &[("EV", &ev), ("CNT", &cnt)]);
+        wait_until(|| c.get(READY) == 1);
+        std::thread::sleep(SETTLE);
+        // Windows releases the waiters at SetEvent time; a reset right after
+        // must not take that back.
+        sut.set().unwrap();
+        sut.reset().unwrap();
+        assert_eq!(kid.wait_code(), Some(code::SIGNALED));
+    });
+}
+
+#[test]
+fn event_wait_interrupted_by_signals_still_sees_the_set() {
+    let test = "event_wait_interrupted_by_signals_still_sees_the_set";
+    if let Some(r) = role() {
+        child(&r)
+    }
+    watchdog(test, LIMIT, || {
+        let ev = unique_name("ev");
+        let cnt = unique_name("cnt");
+        let c = Counters::create(&cnt);
+        let sut = Event::create(&ev, false, false).unwrap();
+        let mut kid = spawn(test, "wait-with-signals", &[("EV", &ev), ("CNT", &cnt)]);
+        wait_until(|| c.get(READY) == 1);
+        for _ in 0..20 {
+            // SAFETY: kill with a valid pid and signal.
+            unsafe { libc::kill(kid.pid() as libc::pid_t, libc::SIGUSR1) };
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        sut.set().unwrap();
+        assert_eq!(kid.wait_code(), Some(code::SIGNALED));
+    });
+}
+
+#[test]
+fn event_open_or_create_keeps_type_and_state() {
+    watchdog("event_open_or_create_keeps_type_and_state", LIMIT, || {
+        let name = unique_name("ev");
+        let first = Event::open_or_create(&name, true, true).unwrap();
+        assert!(first.created());
+        let second = Event::open_or_create(&name, false, false).unwrap();
+        assert!(!second.created(), "ERROR_ALREADY_EXISTS");
+        assert!(second.is_manual_reset(), "keeps its type");
+        assert!(second.is_set(), "keeps its state");
+        let err = Event::create(&name, false, false).unwrap_err();
+        assert!(matches!(err, Error::AlreadyExists { .. }), "{err}");
+        assert_eq!(err.win32_code(), 183);
+    });
+}
+
+#[test]
+fn event_open_missing_fails_with_not_found() {
+    let err = Event::open(&unique_name("ev")).unwrap_err();
+    assert!(matches!(err, Error::NotFound { .. }), "{err}");
+    assert_eq!(err.win32_code(), 2);
+}
+
+#[test]
+fn event_name_dies_with_last_handle() {
+    watchdog("event_name_dies_with_last_handle", LIMIT, || {
+        let name = unique_name("evdie");
+        let a = Event::create(&name, true, true).unwrap();
+        let b = Event::open(&name).unwrap();
+        drop(a);
+        assert!(Event::open(&name).is_ok(), "alive while a handle is open");
+        drop(b);
+        assert!(matches!(Event::open(&name), Err(Error::NotFound { .. })));
+        assert!(leftovers(&name).is_empty());
+        // A new event under the name starts fresh.
+        let c = Event::create(&name, false, false).unwrap();
+        assert!(c.created() && !c.is_set() && !c.is_manual_reset());
+    });
+}
+
+#[test]
+fn event_is_reclaimed_after_its_holder_is_killed() {
+    let test = "event_is_reclaimed_after_its_holder_is_killed";
+    if let Some(r) = role() {
+        child(&r)
+    }
+    watchdog(test, LIMIT, || {
+        let ev = unique_name("evkill");
+        let cnt = unique_name("cnt");
+        let c = Counters::create(&cnt);
+        let mut kid = spawn(test, "hold", &[("EV", &ev), ("CNT", &cnt)]);
+        wait_until(|| c.get(READY) == 1);
+        assert!(Event::open(&ev).is_ok());
+        kid.kill9();
+        assert!(matches!(Event::open(&ev), Err(Error::NotFound { .. })));
+        assert!(leftovers(&ev).is_empty());
+        let fresh = Event::create(&ev, false, false).unwrap();
+        assert!(!fresh.is_set(), "a reclaimed name starts fresh");
+    });
+}
+
+#[test]
+fn event_options_set_mode_and_check_owner() {
+    let name = unique_name("ev");
+    let sut = EventOptions::new()
+        .mode(0o644)
+        .create(&name, true, false)
+        .unwrap();
+    assert_eq!(sut.mode(), 0o644);
+    // SAFETY: geteuid has no preconditions.
+    let me = unsafe { libc::geteuid() };
+    assert_eq!(sut.owner_uid(), me);
+    assert!(Event::options().require_owner(me).open(&name).is_ok());
+    let err = Event::options().require_owner(me + 1).open(&name).unwrap_err();
+    assert!(!matches!(err, Error::NotFound { .. }), "{err}");
+}
+
+#[test]
+fn event_read_only_handle_cannot_set_or_consume() {
+    // Needs a second uid: as root, fork and become `nobody`.
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: needs root to switch to another uid");
+        return;
+    }
+    watchdog("event_read_only_handle_cannot_set_or_consume", LIMIT, || {
+        let manual = format!("Global\\{}", unique_name("evro"));
+        let auto = format!("Global\\{}", unique_name("evro"));
+        let m = Event::options().mode(0o644).create(&manual, true, true).unwrap();
+        let a = Event::options().mode(0o644).create(&auto, false, true).unwrap();
+        // SAFETY: the child only runs async-signal-tolerant code of its own
+        // (this test is single-threaded apart from the watchdog, which holds
+        // no locks the child needs) and leaves with _exit.
+        let pid = unsafe { libc::fork() };
+        if pid == 0 {
+            let ok = (|| {
+                // SAFETY: dropping privileges in the child.
+                if unsafe { libc::setgid(65534) } != 0 || unsafe { libc::setuid(65534) } != 0 {
+                    return 2;
+                }
+                let Ok(m) = Event::open(&manual) else { return 3 };
+                if !matches!(m.set(), Err(Error::PermissionDenied { .. })) {
+                    return 4;
+                }
+                if !matches!(m.reset(), Err(Error::PermissionDenied { .. })) {
+                    return 5;
+                }
+                if m.wait(Some(Duration::ZERO)).ok() != Some(WaitStatus::Signaled) {
+                    return 6;
+                }
+                let Ok(a) = Event::open(&auto) else { return 7 };
+                if !matches!(a.wait(Some(Duration::ZERO)), Err(Error::PermissionDenied { .. })) {
+                    return 8;
+                }
+                0
+            })();
+            // SAFETY: leave the forked child without running destructors twice.
+            unsafe { libc::_exit(ok) };
+        }
+        let mut status = 0;
+        // SAFETY: waiting for our own child.
+        unsafe { libc::waitpid(pid, &mut status, 0) };
+        assert!(libc::WIFEXITED(status), "child crashed");
+        assert_eq!(libc::WEXITSTATUS(status), 0, "read-only checks failed (see code)");
+        assert!(m.is_set() && a.is_set(), "nothing changed");
+    });
+}

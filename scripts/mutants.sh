@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Seeded bugs: build the stress program with each `named_shm_mutant` switch
+# (crates/named-shm/src/sys/unix/object.rs) in a scratch target directory and
+# check that the matching scenario FAILS. Exit 0 only if every mutant is caught.
+#
+#   scripts/mutants.sh [mutant...]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+TARGET=${MUTANT_TARGET_DIR:-${CARGO_TARGET_DIR:-target}-mutants}
+# mutant:scenario args (several runs; caught if any run fails)
+declare -A RUNS=(
+  [no_nlink_recheck]="close-race -p 8 -n 50000 -k 0"
+  [no_getlk]="creators -p 8 -n 300 -k 0.5"
+  [lock_after_link]="creators -p 8 -n 1000 -k 0"
+  [close_always_unlinks]="close-race -p 8 -n 20000 -k 0"
+  [close_without_fresh]="close-race -p 8 -n 50000 -k 0.05"
+)
+MUTANTS=("$@")
+[ ${#MUTANTS[@]} -eq 0 ] && MUTANTS=(no_nlink_recheck no_getlk lock_after_link close_always_unlinks close_without_fresh)
+caught=0; missed=0; summary=""
+for m in "${MUTANTS[@]}"; do
+  args=${RUNS[$m]:?unknown mutant $m}
+  echo "== mutant $m: building"
+  if ! RUSTFLAGS="--cfg named_shm_mutant=\"$m\"" CARGO_TARGET_DIR="$TARGET/$m" \
+      cargo build --quiet --release -p named-shm --example stress; then
+    echo "build failed for $m"; exit 2
+  fi
+  bin="$TARGET/$m/release/examples/stress"
+  result=missed
+  for run in 1 2 3; do
+    out=$(timeout 300 "$bin" $args --timeout 120 2>&1); rc=$?
+    verdict=$(grep '^VERDICT' <<<"$out" | head -1)
+    echo "   run $run: rc=$rc $verdict"
+    grep -m3 'VIOLATION\|LEAK' <<<"$out" | sed 's/^/      /'
+    if [ $rc -ne 0 ]; then result=caught; break; fi
+  done
+  if [ $result = caught ]; then caught=$((caught+1)); else missed=$((missed+1)); fi
+  summary+="MUTANT $m scenario=${args%% *} $result"$'\n'
+done
+printf '%s' "$summary"
+echo "MUTANTS caught=$caught missed=$missed"
+[ $missed -eq 0 ]
