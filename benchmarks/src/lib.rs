@@ -104,14 +104,19 @@ pub struct Record {
     /// Unit of the figures, e.g. `ns/op`, `ns/page`, `ns/rtt`.
     pub unit: String,
     /// Median over rounds.
+    #[serde(deserialize_with = "nan_if_null")]
     pub median: f64,
     /// 10th percentile over rounds.
+    #[serde(deserialize_with = "nan_if_null")]
     pub p10: f64,
     /// 90th percentile over rounds.
+    #[serde(deserialize_with = "nan_if_null")]
     pub p90: f64,
     /// Fastest round.
+    #[serde(deserialize_with = "nan_if_null")]
     pub min: f64,
     /// Slowest round.
+    #[serde(deserialize_with = "nan_if_null")]
     pub max: f64,
     /// Rounds.
     pub repeats: usize,
@@ -123,6 +128,11 @@ pub struct Record {
     /// Anything the reader must know about this figure.
     #[serde(default)]
     pub note: String,
+}
+
+/// Skipped figures are NaN, which JSON writes as `null`.
+fn nan_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<f64, D::Error> {
+    Option::<f64>::deserialize(d).map(|o| o.unwrap_or(f64::NAN))
 }
 
 /// Summary statistics of per-round figures.

@@ -151,7 +151,7 @@ pub struct CreateArgs {
     /// The mapping's name: `X`, `Local\X` or `Global\X`.
     pub name: String,
     /// Size in bytes; accepts 4096, 64K, 1M, 2G, 0x1000 (rounded up to whole pages).
-    #[arg(long, short = 's', value_name = "SIZE")]
+    #[arg(long, short = 's', value_name = "SIZE", allow_hyphen_values = true)]
     pub size: String,
     /// Initial contents: this text, at offset 0.
     #[arg(long, conflicts_with = "file")]
@@ -172,10 +172,10 @@ pub struct ReadArgs {
     /// The mapping's name.
     pub name: String,
     /// Where to start, in bytes (accepts 4K etc.).
-    #[arg(long, short = 'o', default_value = "0")]
+    #[arg(long, short = 'o', default_value = "0", allow_hyphen_values = true)]
     pub offset: String,
     /// How many bytes (default: to the end; for --text, up to the first NUL).
-    #[arg(long, short = 'n')]
+    #[arg(long, short = 'n', allow_hyphen_values = true)]
     pub len: Option<String>,
     /// Print as text, lossily decoded as UTF-8 (the default).
     #[arg(long, conflicts_with_all = ["hex", "raw"])]
@@ -193,7 +193,7 @@ pub struct WriteArgs {
     /// The mapping's name (it must be live: held by some process).
     pub name: String,
     /// Where to start, in bytes (accepts 4K etc.).
-    #[arg(long, short = 'o', default_value = "0")]
+    #[arg(long, short = 'o', default_value = "0", allow_hyphen_values = true)]
     pub offset: String,
     /// Write this text.
     #[arg(long, conflicts_with = "file")]

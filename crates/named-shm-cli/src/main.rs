@@ -3,6 +3,15 @@
 //! `main` only parses the command line, runs it and turns an error into one
 //! line on stderr and a documented exit code (see `exit_codes.rs`).
 
+/// `println!` that returns the error instead of panicking when standard
+/// output is closed (`nshm list | head -1`).
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout(), $($arg)*)
+    }};
+}
+
 mod cli;
 mod cmd;
 mod exit_codes;

@@ -18,9 +18,9 @@ pub(crate) enum Object {
     /// A file mapping (section).
     Mapping(crate::mapping::MappingObj),
     /// An event.
-    Event(crate::sync_shim::Event),
+    Event(named_shm::Event),
     /// A mutex.
-    Mutex(crate::sync_shim::Mutex),
+    Mutex(named_shm::Mutex),
 }
 
 /// One slot of the table.
@@ -67,8 +67,25 @@ fn index_of(h: *mut c_void) -> Option<usize> {
     Some(v / 4 - 1)
 }
 
+/// Closes every handle when the process exits (`exit`, `ExitProcess`,
+/// returning from `main`), as Windows does, so names die at once instead of
+/// lingering as orphans until the library reclaims them. A killed process
+/// still leaves orphans; `named-shm` reclaims those on the next open or reap.
+extern "C" fn close_all_at_exit() {
+    let _ = std::panic::catch_unwind(|| {
+        let slots = std::mem::take(&mut table().slots);
+        drop(slots);
+    });
+}
+
 /// Adds an entry and returns its handle value.
 pub(crate) fn insert(entry: Entry) -> *mut c_void {
+    static AT_EXIT: std::sync::Once = std::sync::Once::new();
+    AT_EXIT.call_once(|| {
+        // SAFETY: registers a plain extern "C" function with no arguments;
+        // it only drops the table's entries.
+        unsafe { libc::atexit(close_all_at_exit) };
+    });
     let mut t = table();
     // Reuse the lowest freed slot first, as Windows tends to.
     let idx = if let Some(pos) = t.free.iter().enumerate().min_by_key(|(_, i)| **i).map(|(p, _)| p) {

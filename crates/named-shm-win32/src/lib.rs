@@ -33,7 +33,6 @@ mod mapping;
 mod misc;
 mod names;
 mod sync;
-mod sync_shim;
 
 use consts::*;
 use std::ffi::{c_char, c_int, c_void};
@@ -177,7 +176,7 @@ pub extern "C" fn UnmapViewOfFile(addr: *const c_void) -> BOOL {
     guard(0, || mapping::unmap_view(addr))
 }
 
-/// `FlushViewOfFile`: succeeds for any address inside a view (else FALSE, 487).
+/// `FlushViewOfFile`: succeeds for any address inside a view (else FALSE, 87 as Wine).
 #[no_mangle]
 pub extern "C" fn FlushViewOfFile(addr: *const c_void, _len: usize) -> BOOL {
     guard(0, || mapping::flush_view(addr))
@@ -568,8 +567,8 @@ pub unsafe extern "C" fn MessageBoxA(
 ) -> c_int {
     guard(0, || {
         let s = |p: *const c_char| {
-            // SAFETY: NULL or NUL-terminated per the contract.
             (!p.is_null()).then(|| {
+                // SAFETY: non-null and NUL-terminated per the contract.
                 unsafe { std::ffi::CStr::from_ptr(p) }
                     .to_string_lossy()
                     .into_owned()

@@ -36,6 +36,19 @@ struct ViewEntry {
     _view: View,
 }
 
+impl MappingObj {
+    /// The length a view at `offset` of `size` bytes (0: to the end) would
+    /// have, if the range is valid.
+    fn view_len(&self, offset: u64, size: usize) -> Option<usize> {
+        let total = self.shm.size();
+        if offset >= total {
+            return None;
+        }
+        let len = if size == 0 { total - offset } else { size as u64 };
+        (offset.checked_add(len)? <= total).then_some(len as usize)
+    }
+}
+
 impl Drop for ViewEntry {
     fn drop(&mut self) {
         if self.moved {
@@ -260,16 +273,43 @@ pub(crate) fn map_view(
         p if p == PAGE_WRITECOPY => ViewAccess::CopyOnWrite,
         _ => ViewAccess::Read,
     };
+    // An explicit base is reserved first: the library's own mapping could
+    // otherwise land in the very hole the caller asks for.
+    let reserved = if base.is_null() {
+        None
+    } else {
+        let Some(len) = m.view_len(offset, size) else {
+            // Let the library report the range error.
+            return match m.shm.map_with(lib_access, offset, size) {
+                Ok(_) => lasterr::fail(ERROR_INVALID_PARAMETER, ptr::null_mut()),
+                Err(e) => lasterr::fail(e.win32_code(), ptr::null_mut()),
+            };
+        };
+        match reserve_at(base as usize, round_page(len)) {
+            Some(r) => Some(r),
+            None => return lasterr::fail(ERROR_INVALID_ADDRESS, ptr::null_mut()),
+        }
+    };
     let view = match m.shm.map_with(lib_access, offset, size) {
         Ok(v) => v,
-        Err(e) => return lasterr::fail(e.win32_code(), ptr::null_mut()),
+        Err(e) => {
+            if let Some(r) = reserved {
+                // SAFETY: r/len is the reservation made above, unused.
+                unsafe {
+                    libc::munmap(
+                        r as *mut c_void,
+                        round_page(m.view_len(offset, size).unwrap_or(0)),
+                    )
+                };
+            }
+            return lasterr::fail(e.win32_code(), ptr::null_mut());
+        }
     };
     let len = round_page(view.len());
     let src = view.as_ptr() as usize;
-    let want = (!base.is_null()).then_some(base as usize);
-    let (addr, moved) = match relocate(src, len, want) {
+    let (addr, moved) = match relocate(src, len, reserved) {
         Ok(dst) => (dst, true),
-        Err(()) if want.is_some() => return lasterr::fail(ERROR_INVALID_ADDRESS, ptr::null_mut()),
+        Err(()) if reserved.is_some() => return lasterr::fail(ERROR_INVALID_ADDRESS, ptr::null_mut()),
         Err(()) => (src, false),
     };
     let entry = ViewEntry {
@@ -298,8 +338,35 @@ pub(crate) fn map_view(
     addr as *mut c_void
 }
 
-/// Gives the pages of the mapping at `src` a second address that is 64 KiB
-/// aligned (`want == None`) or exactly `want`, and returns it.
+/// Reserves `len` bytes at exactly `base` (MAP_FIXED_NOREPLACE), or `None`
+/// if any of it is in use.
+fn reserve_at(base: usize, len: usize) -> Option<usize> {
+    // SAFETY: MAP_FIXED_NOREPLACE never replaces an existing mapping; the
+    // anonymous PROT_NONE reservation aliases nothing.
+    let p = unsafe {
+        libc::mmap(
+            base as *mut c_void,
+            len,
+            libc::PROT_NONE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED_NOREPLACE,
+            -1,
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        return None;
+    }
+    if p as usize != base {
+        // A kernel without MAP_FIXED_NOREPLACE treated it as a hint.
+        // SAFETY: p/len is the reservation just made.
+        unsafe { libc::munmap(p, len) };
+        return None;
+    }
+    Some(base)
+}
+
+/// Gives the pages of the mapping at `src` a second address: 64 KiB aligned
+/// (`want == None`) or the reservation `want` made by [`reserve_at`].
 ///
 /// `mremap(MREMAP_DONTUNMAP)` moves the page tables and leaves the original
 /// mapping in place, so the library's `View` still owns (and later unmaps) a
@@ -310,30 +377,7 @@ fn relocate(src: usize, len: usize, want: Option<usize>) -> Result<usize, ()> {
         return Err(());
     }
     let dst = match want {
-        Some(base) => {
-            // SAFETY: MAP_FIXED_NOREPLACE never replaces an existing mapping;
-            // the anonymous PROT_NONE reservation aliases nothing.
-            let p = unsafe {
-                libc::mmap(
-                    base as *mut c_void,
-                    len,
-                    libc::PROT_NONE,
-                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED_NOREPLACE,
-                    -1,
-                    0,
-                )
-            };
-            if p == libc::MAP_FAILED {
-                return Err(());
-            }
-            if p as usize != base {
-                // A kernel without MAP_FIXED_NOREPLACE treated it as a hint.
-                // SAFETY: p/len is the reservation just made.
-                unsafe { libc::munmap(p, len) };
-                return Err(());
-            }
-            base
-        }
+        Some(base) => base,
         None => {
             let total = len + ALLOCATION_GRANULARITY - PAGE_SIZE;
             // SAFETY: a fresh anonymous PROT_NONE reservation aliases nothing.
@@ -417,6 +461,6 @@ pub(crate) fn flush_view(addr: *const c_void) -> i32 {
             let _ = e._view.flush();
             1
         }
-        _ => lasterr::fail(ERROR_INVALID_ADDRESS, 0),
+        _ => lasterr::fail(ERROR_INVALID_PARAMETER, 0),
     }
 }

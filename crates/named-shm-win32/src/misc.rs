@@ -66,8 +66,8 @@ pub(crate) fn getch(echo: bool) -> c_int {
     // Windows consoles are unbuffered: show any prompt before blocking.
     // SAFETY: fflush(NULL) flushes every output stream; no preconditions.
     unsafe { libc::fflush(std::ptr::null_mut()) };
-    // SAFETY: isatty and tcgetattr only write into the termios we own.
     let mut saved = std::mem::MaybeUninit::<libc::termios>::uninit();
+    // SAFETY: isatty and tcgetattr only write into the termios we own.
     let tty = unsafe { libc::isatty(0) == 1 && libc::tcgetattr(0, saved.as_mut_ptr()) == 0 };
     if tty {
         // SAFETY: tcgetattr succeeded, so `saved` is initialised.

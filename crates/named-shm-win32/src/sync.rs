@@ -5,7 +5,7 @@
 use crate::consts::*;
 use crate::handles::{self, Entry, Object};
 use crate::lasterr;
-use crate::sync_shim::{wait_for_multiple, Event, MultiWaitStatus, Mutex, WaitObject, WaitStatus};
+use named_shm::{wait_for_multiple, Event, MultiWaitStatus, Mutex, WaitObject, WaitStatus};
 use std::ffi::c_void;
 use std::ptr;
 use std::sync::Arc;
@@ -179,7 +179,8 @@ fn wait_forever_or(ms: u32) -> u32 {
 fn waitable(h: *mut c_void) -> Result<Entry, u32> {
     let entry = handles::get(h)?;
     match &*entry.obj {
-        Object::Mapping(_) => Err(ERROR_INVALID_HANDLE),
+        // Sections never grant SYNCHRONIZE, so the access check fails first.
+        Object::Mapping(_) => Err(ERROR_ACCESS_DENIED),
         _ if entry.access & SYNCHRONIZE == 0 => Err(ERROR_ACCESS_DENIED),
         _ => Ok(entry),
     }

@@ -36,7 +36,7 @@
 
 #![allow(unsafe_code)]
 
-use named_shm::{admin, Error, SharedMemory, ShmOptions, View};
+use named_shm::{admin, Error, Event, Mutex, SharedMemory, ShmOptions, View, WaitStatus};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -193,12 +193,32 @@ impl<T> Drop for SideChannel<T> {
     }
 }
 
+/// Birth times of object ids, indexed by id (entry 0 is the id counter):
+/// one anonymous shared mapping for the whole run, made before any fork.
+static BIRTHS: std::sync::OnceLock<BirthTable> = std::sync::OnceLock::new();
+const MAX_IDS: usize = 1 << 22;
+
+struct BirthTable(SideChannel<AtomicU64>);
+// SAFETY: the table holds only atomics and is never unmapped while in use.
+unsafe impl Sync for BirthTable {}
+// SAFETY: as above.
+unsafe impl Send for BirthTable {}
+
+fn births() -> &'static [AtomicU64] {
+    let t = BIRTHS.get_or_init(|| {
+        // SAFETY: atomics only; all-zero is valid.
+        BirthTable(unsafe { SideChannel::new(MAX_IDS) })
+    });
+    // SAFETY: the mapping holds MAX_IDS zero-initialised atomics for the
+    // whole life of the process (the static is never dropped).
+    unsafe { std::slice::from_raw_parts(t.0.ptr, t.0.n) }
+}
+
 /// Counters shared by the parent and all children of a scenario.
 #[derive(Default)]
 #[repr(C)]
 struct Counters {
     violations: AtomicU64,
-    next_id: AtomicU64,
     next_record: AtomicU64,
     next_op: AtomicU64,
     ops_done: AtomicU64,
@@ -394,13 +414,30 @@ struct Held {
     won: bool,
 }
 
+/// Loads the aligned word at `off` of a view: atomically when the view is
+/// writable; with one aligned volatile load (a single instruction on the
+/// 64-bit targets we run on) when it is read-only.
+fn load(view: &View, off: usize) -> u64 {
+    if let Ok(a) = view.atomic_u64(off) {
+        return a.load(SeqCst);
+    }
+    assert!(off % 8 == 0 && off + 8 <= view.len());
+    // SAFETY: in bounds and 8-aligned (mappings are page-aligned); the mapping
+    // lives as long as `view`; a volatile read of shared memory is how a
+    // read-only observer looks at words other processes write atomically.
+    unsafe { std::ptr::read_volatile(view.as_ptr().add(off).cast::<u64>()) }
+}
+
 /// Checks one freshly acquired handle: size, contents, identity; marks it.
+/// A read-only handle cannot stamp or mark: it learns the id only if a
+/// writer stamped it already (`Held::id == 0` otherwise) and checks the rest.
 fn check_held(
     c: &Counters,
     env: &Env,
     base: &str,
     shm: &SharedMemory,
     rng: &mut Rng,
+    t_start: u64,
 ) -> Option<(View, Held)> {
     if shm.size() != OBJ_SIZE {
         violation(
@@ -420,18 +457,44 @@ fn check_held(
         violation(c, format_args!("view of `{base}` is {} bytes", view.len()));
         return None;
     }
-    let idw = view.atomic_u64(0).expect("aligned, in range, writable");
-    let mine = c.next_id.fetch_add(1, SeqCst) + 1;
-    let (id, won) = match idw.compare_exchange(0, mine, SeqCst, SeqCst) {
-        Ok(_) => (mine, true),
-        Err(other) => (other, false),
+    let (mut id, won) = match view.atomic_u64(0) {
+        Ok(idw) => {
+            let mine = births()[0].fetch_add(1, SeqCst) + 1;
+            match idw.compare_exchange(0, mine, SeqCst, SeqCst) {
+                Ok(_) => {
+                    if let Some(b) = births().get(mine as usize) {
+                        b.store(now_ns(), SeqCst);
+                    }
+                    (mine, true)
+                }
+                Err(other) => (other, false),
+            }
+        }
+        Err(_) => (load(&view, 0), false),
     };
+    // A creator's object was published after `t_start`, so its id cannot
+    // have been stamped before: an older id is a previous object's data.
+    if shm.created() && !won {
+        let born = births().get(id as usize).map_or(0, |b| b.load(SeqCst));
+        if born != 0 && born < t_start {
+            violation(
+                c,
+                format_args!("`{base}` was created holding id {id:#x}, stamped before the create began"),
+            );
+            return None;
+        }
+    }
     // Every byte is read (a page past EOF would SIGBUS the child: reported by
     // the parent as a violation). Marks are 0 or this object's id (holders
     // write marks only after learning the id), so any other value is data
     // from a previous object: the new object was not zero-filled.
     for w in 0..MARK_WORDS {
-        let v = view.atomic_u64(64 + 8 * w).expect("in range").load(SeqCst);
+        let v = load(&view, 64 + 8 * w);
+        if v != 0 && v != id && id == 0 && load(&view, 0) == v {
+            // A read-only holder that came before the stamp: learn it now.
+            id = v;
+            continue;
+        }
         if v != 0 && v != id {
             violation(
                 c,
@@ -447,8 +510,10 @@ fn check_held(
         return None;
     }
     let w = rng.below(MARK_WORDS as u64) as usize;
-    view.atomic_u64(64 + 8 * w).expect("in range").store(id, SeqCst);
-    if !name_points_to(c, env, base, id) {
+    if let Ok(a) = view.atomic_u64(64 + 8 * w) {
+        a.store(id, SeqCst);
+    }
+    if id != 0 && !name_points_to(c, env, base, id) {
         return None;
     }
     Some((view, Held { id, won }))
@@ -548,7 +613,7 @@ fn calibrate(env: &Env) -> u64 {
     for _ in 0..20 {
         let t = now_ns();
         let shm = SharedMemory::open_or_create(&base, OBJ_SIZE).expect("calibration create");
-        let held = check_held(&c, env, &base, &shm, &mut rng);
+        let held = check_held(&c, env, &base, &shm, &mut rng, t);
         drop(held);
         drop(shm);
         best = best.min(now_ns() - t);
@@ -639,6 +704,7 @@ fn creators(a: &Args, env: &Env) -> Verdict {
                     arm_self_kill(crng.below(3 * work));
                 }
                 rec.phase.store(PHASE_ACQUIRE, SeqCst);
+                let t_start = now_ns();
                 let shm = match SharedMemory::open_or_create(base, OBJ_SIZE) {
                     Ok(s) => s,
                     Err(e) => {
@@ -648,7 +714,7 @@ fn creators(a: &Args, env: &Env) -> Verdict {
                 };
                 let t0 = now_ns();
                 rec.phase.store(PHASE_HOLD, SeqCst);
-                let Some((view, held)) = check_held(cc, env, base, &shm, &mut crng) else {
+                let Some((view, held)) = check_held(cc, env, base, &shm, &mut crng, t_start) else {
                     return 1;
                 };
                 rec.created.store(u32::from(shm.created()), SeqCst);
@@ -774,11 +840,15 @@ fn close_race(a: &Args, env: &Env) -> Verdict {
                 arm_self_kill(crng.below(3 * work));
             }
             rec.phase.store(PHASE_ACQUIRE, SeqCst);
-            let open_only = crng.below(2) == 0;
-            let r = if open_only {
-                ShmOptions::new().open(&base)
-            } else {
-                SharedMemory::open_or_create(&base, OBJ_SIZE)
+            // Open read-write, open read-only (its close takes the slow path:
+            // fresh description, close, write lock) or open-or-create.
+            let kind = crng.below(3);
+            let open_only = kind < 2;
+            let t_start = now_ns();
+            let r = match kind {
+                0 => ShmOptions::new().open(&base),
+                1 => ShmOptions::new().access(named_shm::Access::Read).open(&base),
+                _ => SharedMemory::open_or_create(&base, OBJ_SIZE),
             };
             let shm = match r {
                 Ok(s) => s,
@@ -795,7 +865,7 @@ fn close_race(a: &Args, env: &Env) -> Verdict {
             };
             let t0 = now_ns();
             rec.phase.store(PHASE_HOLD, SeqCst);
-            let Some((view, held)) = check_held(cc, env, &base, &shm, crng) else {
+            let Some((view, held)) = check_held(cc, env, &base, &shm, crng, t_start) else {
                 return 1;
             };
             rec.created.store(u32::from(shm.created()), SeqCst);
@@ -808,7 +878,7 @@ fn close_race(a: &Args, env: &Env) -> Verdict {
             while now_ns() < spin {
                 std::hint::spin_loop();
             }
-            if !name_points_to(cc, env, &base, held.id) {
+            if held.id != 0 && !name_points_to(cc, env, &base, held.id) {
                 return 1;
             }
             rec.t_last.store(now_ns(), SeqCst);
@@ -817,6 +887,9 @@ fn close_race(a: &Args, env: &Env) -> Verdict {
             drop(shm);
             rec.phase.store(PHASE_DONE, SeqCst);
             cc.ops_done.fetch_add(1, SeqCst);
+            // Pause so that about one worker holds the name at a time: the
+            // last close then races the next open on most operations.
+            std::thread::sleep(Duration::from_nanos(crng.below(p as u64 * work / 2)));
         }
     };
     let mut live: Vec<libc::pid_t> = Vec::new();
@@ -933,6 +1006,18 @@ fn leaks(a: &Args, env: &Env) -> Verdict {
         if u64::from_le_bytes(b) != i {
             return Err("a second handle read other bytes".into());
         }
+        // An event and a mutex per cycle: their descriptors and mappings count too.
+        let ev = Event::create(&format!("{name}-evt"), false, i % 2 == 0).map_err(|e| format!("event: {e}"))?;
+        ev.set().map_err(|e| format!("set: {e}"))?;
+        if ev.wait(Some(Duration::ZERO)).map_err(|e| format!("wait: {e}"))? != WaitStatus::Signaled {
+            return Err("a set auto-reset event did not satisfy a wait".into());
+        }
+        let mx = Mutex::create(&format!("{name}-mtx"), i % 2 == 0).map_err(|e| format!("mutex: {e}"))?;
+        drop(mx.lock().map_err(|e| format!("lock: {e}"))?);
+        if i % 2 == 0 {
+            mx.release().map_err(|e| format!("release of the initial ownership: {e}"))?;
+        }
+        drop((ev, mx));
         if i % 5 == 0 {
             // The view outlives both handles.
             drop(shm);
@@ -994,12 +1079,422 @@ fn leaks(a: &Args, env: &Env) -> Verdict {
 
 // ------------------------------------------------ scenarios: mutex, events
 
-fn mutex(_a: &Args, _env: &Env) -> Verdict {
-    skipped("mutex")
+/// State guarded by the named mutex (in the side channel) and the tallies of
+/// the mutex and event scenarios.
+#[derive(Default)]
+#[repr(C)]
+struct Guarded {
+    /// 1 while an owner is inside the critical section.
+    inside: AtomicU64,
+    /// pid of the owner inside, 0 otherwise.
+    holder: AtomicU64,
+    /// Incremented in two steps under the lock: `a == b` outside it.
+    a: AtomicU64,
+    b: AtomicU64,
+    abandoned: AtomicU64,
+    abandoned_with_holder: AtomicU64,
+    acquisitions: AtomicU64,
+    issued: AtomicU64,
+    consumed: AtomicU64,
+    stop: AtomicU64,
 }
 
-fn events(_a: &Args, _env: &Env) -> Verdict {
-    skipped("events")
+/// A pool of forked workers, each with a phase slot the parent reads when it dies.
+struct Pool<'a> {
+    live: Vec<(libc::pid_t, usize)>,
+    next_slot: usize,
+    slots: &'a SideChannel<AtomicU32>,
+    kills: u64,
+    /// Kills by the phase the victim was in.
+    killed_in: [u64; 5],
+    bad: u64,
+}
+
+impl<'a> Pool<'a> {
+    fn new(slots: &'a SideChannel<AtomicU32>) -> Pool<'a> {
+        Pool {
+            live: Vec::new(),
+            next_slot: 0,
+            slots,
+            kills: 0,
+            killed_in: [0; 5],
+            bad: 0,
+        }
+    }
+    fn spawn(&mut self, f: impl FnOnce(&'a AtomicU32) -> i32) {
+        let slot = self.next_slot % self.slots.n;
+        self.next_slot += 1;
+        let slots: &'a SideChannel<AtomicU32> = self.slots;
+        let s = &slots[slot];
+        s.store(0, SeqCst);
+        let pid = spawn(move || f(s));
+        self.live.push((pid, slot));
+    }
+    /// Reaps one exited worker, if any: `Some(true)` if it was killed.
+    fn reap(&mut self) -> Option<bool> {
+        let (pid, st) = try_wait()?;
+        let i = self.live.iter().position(|(p, _)| *p == pid)?;
+        let (_, slot) = self.live.swap_remove(i);
+        Some(match classify(st) {
+            Exit::Ok => false,
+            Exit::Killed => {
+                self.kills += 1;
+                self.killed_in[self.slots[slot].load(SeqCst).min(4) as usize] += 1;
+                true
+            }
+            Exit::Bad(why) => {
+                if !why.contains("exit code 1") {
+                    self.bad += 1;
+                }
+                eprintln!("worker {pid}: {why}");
+                false
+            }
+        })
+    }
+    fn kill_all(&mut self) {
+        let pids: Vec<_> = self.live.iter().map(|(p, _)| *p).collect();
+        kill_all(&pids);
+        self.live.clear();
+    }
+}
+
+/// Scenario 3: workers lock a named mutex, update a two-word counter in two
+/// steps, and unlock; each operation is killed at a random moment with
+/// probability `kill_rate`. Every death of an owner must be reported as
+/// abandoned exactly once (bounded by the owners certainly and possibly
+/// dead inside), a normal acquisition must never find the previous owner's
+/// marks or a torn counter, and no lock may hang.
+fn mutex(a: &Args, _env: &Env) -> Verdict {
+    let total = if a.iterations == 0 { 20_000 } else { a.iterations };
+    let p = a.processes;
+    let name = format!("stress-mutex-{}", std::process::id());
+    let fail = |why: String| {
+        eprintln!("VIOLATION: {why}");
+        Verdict {
+            scenario: "mutex",
+            iterations: 0,
+            processes: p,
+            kills: 0,
+            violations: 1,
+            leaks: 0,
+            extra: String::new(),
+            skipped: None,
+        }
+    };
+    let m = match Mutex::create(&name, false) {
+        Ok(m) => m,
+        Err(e) => return fail(format!("create: {e}")),
+    };
+    let t = now_ns();
+    for _ in 0..200 {
+        let _ = m.acquire(None);
+        let _ = m.release();
+    }
+    // One operation: lock, up to 20 µs inside, unlock.
+    let work = (now_ns() - t) / 200 + 20_000;
+    // SAFETY: atomics only; all-zero is valid.
+    let c: SideChannel<Counters> = unsafe { SideChannel::new(1) };
+    // SAFETY: as above.
+    let g: SideChannel<Guarded> = unsafe { SideChannel::new(1) };
+    // SAFETY: as above.
+    let slots: SideChannel<AtomicU32> = unsafe { SideChannel::new(4096) };
+    let mut rng = Rng::new(a.seed);
+    let mut wd = Watchdog::new(a.timeout);
+    let mut parent_v = 0;
+    let worker = |slot: &AtomicU32, mut crng: Rng| -> i32 {
+        let (cc, g) = (&c[0], &g[0]);
+        let me = u64::from(std::process::id());
+        let m = match Mutex::open(&name) {
+            Ok(m) => m,
+            Err(e) => {
+                violation(cc, format_args!("open of the mutex failed: {e}"));
+                return 1;
+            }
+        };
+        loop {
+            if cc.next_op.fetch_add(1, SeqCst) >= total {
+                return 0;
+            }
+            if crng.chance(a.kill_rate) {
+                arm_self_kill(crng.below(3 * work));
+            }
+            slot.store(1, SeqCst);
+            let abandoned = match m.acquire(Some(Duration::from_secs(20))) {
+                Ok(WaitStatus::Signaled) => false,
+                Ok(WaitStatus::Abandoned) => {
+                    // Recorded first thing: a kill before this line (phase 1)
+                    // loses the report, and the bounds below allow for it.
+                    g.abandoned.fetch_add(1, SeqCst);
+                    true
+                }
+                Ok(WaitStatus::TimedOut) => {
+                    violation(cc, format_args!("lock not acquired within 20 s"));
+                    return 1;
+                }
+                Err(e) => {
+                    violation(cc, format_args!("lock failed: {e}"));
+                    return 1;
+                }
+            };
+            slot.store(2, SeqCst);
+            let was_inside = g.inside.swap(1, SeqCst);
+            let holder = g.holder.load(SeqCst);
+            if abandoned {
+                if holder != 0 {
+                    g.abandoned_with_holder.fetch_add(1, SeqCst);
+                }
+                // Repair what the dead owner left half-done.
+                g.b.store(g.a.load(SeqCst), SeqCst);
+            } else if was_inside != 0 || holder != 0 {
+                violation(
+                    cc,
+                    format_args!(
+                        "normal acquire found the critical section occupied (inside={was_inside}, holder pid {holder}): \
+                         two owners, or an owner's death not reported as abandoned"
+                    ),
+                );
+                return 1;
+            }
+            let (va, vb) = (g.a.load(SeqCst), g.b.load(SeqCst));
+            if va != vb {
+                violation(cc, format_args!("guarded counter torn: a={va} b={vb}"));
+                return 1;
+            }
+            g.holder.store(me, SeqCst);
+            g.a.fetch_add(1, SeqCst);
+            let spin = now_ns() + crng.below(20_000);
+            while now_ns() < spin {
+                std::hint::spin_loop();
+            }
+            g.b.fetch_add(1, SeqCst);
+            g.acquisitions.fetch_add(1, SeqCst);
+            g.holder.store(0, SeqCst);
+            g.inside.store(0, SeqCst);
+            slot.store(3, SeqCst);
+            if let Err(e) = m.release() {
+                violation(cc, format_args!("release failed: {e}"));
+                return 1;
+            }
+            slot.store(4, SeqCst);
+        }
+    };
+    let mut pool = Pool::new(&slots);
+    for _ in 0..p {
+        let crng = Rng::new(rng.next());
+        pool.spawn(|s| worker(s, crng));
+    }
+    while !pool.live.is_empty() {
+        if wd.expired() {
+            pool.kill_all();
+            parent_v += 1;
+            break;
+        }
+        match pool.reap() {
+            Some(true) if c[0].next_op.load(SeqCst) < total => {
+                let crng = Rng::new(rng.next());
+                pool.spawn(|s| worker(s, crng));
+            }
+            Some(_) => {}
+            None => std::thread::sleep(Duration::from_micros(200)),
+        }
+    }
+    // The last owner may have died too: the parent's own lock tells.
+    match m.acquire(Some(Duration::from_secs(20))) {
+        Ok(WaitStatus::Abandoned) => {
+            g[0].abandoned.fetch_add(1, SeqCst);
+            if g[0].holder.load(SeqCst) != 0 {
+                g[0].abandoned_with_holder.fetch_add(1, SeqCst);
+            }
+            g[0].b.store(g[0].a.load(SeqCst), SeqCst);
+            let _ = m.release();
+        }
+        Ok(WaitStatus::Signaled) => {
+            if g[0].inside.load(SeqCst) != 0 {
+                eprintln!("VIOLATION: final lock found the section occupied without an abandoned report");
+                parent_v += 1;
+            }
+            let _ = m.release();
+        }
+        other => {
+            eprintln!("VIOLATION: final lock: {other:?}");
+            parent_v += 1;
+        }
+    }
+    // Each owner's death makes exactly one acquisition return Abandoned; the
+    // acquirer records it unless killed first (then in phase 1, and itself a
+    // dead owner whose death the next acquirer reports). Owners certainly
+    // died in phase 2; those killed in phase 1 or 3 may have owned it.
+    // The exact per-death check is the marks check in the workers.
+    let abandoned = g[0].abandoned.load(SeqCst);
+    let sure = pool.killed_in[2];
+    let maybe = pool.killed_in[1] + pool.killed_in[3];
+    if abandoned + pool.killed_in[1] < sure || abandoned > sure + maybe {
+        eprintln!(
+            "VIOLATION: {abandoned} abandoned reports for {sure} owners killed inside and {maybe} killed while locking or unlocking"
+        );
+        parent_v += 1;
+    }
+    drop(m);
+    let leaks = u64::from(matches!(Mutex::open(&name), Ok(_)));
+    Verdict {
+        scenario: "mutex",
+        iterations: c[0].next_op.load(SeqCst).min(total),
+        processes: p,
+        kills: pool.kills,
+        violations: parent_v + pool.bad + c[0].violations.load(SeqCst),
+        leaks,
+        extra: format!(
+            "acquisitions={} abandoned={abandoned} owner_deaths_certain={sure} owner_deaths_possible={maybe} abandoned_with_marks={} kills_idle={}",
+            g[0].acquisitions.load(SeqCst),
+            g[0].abandoned_with_holder.load(SeqCst),
+            pool.killed_in[0] + pool.killed_in[4],
+        ),
+        skipped: None,
+    }
+}
+
+/// Scenario 4: an auto-reset event, `processes` waiters killed at random
+/// (and replaced), and a producer that sets it once per round and waits for
+/// one wake-up. A set must wake exactly one waiter: never more (checked on
+/// every wake-up: wake-ups never exceed sets), and never none unless the
+/// woken waiter was killed (a round without a wake-up within 1 s and without
+/// the death of a waiter is a lost wake-up).
+fn events(a: &Args, _env: &Env) -> Verdict {
+    let total = if a.iterations == 0 { 20_000 } else { a.iterations };
+    let p = a.processes;
+    let name = format!("stress-event-{}", std::process::id());
+    let ev = match Event::create(&name, false, false) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("VIOLATION: create: {e}");
+            return Verdict {
+                scenario: "events",
+                iterations: 0,
+                processes: p,
+                kills: 0,
+                violations: 1,
+                leaks: 0,
+                extra: String::new(),
+                skipped: None,
+            };
+        }
+    };
+    // SAFETY: atomics only; all-zero is valid.
+    let c: SideChannel<Counters> = unsafe { SideChannel::new(1) };
+    // SAFETY: as above.
+    let g: SideChannel<Guarded> = unsafe { SideChannel::new(1) };
+    // SAFETY: as above.
+    let slots: SideChannel<AtomicU32> = unsafe { SideChannel::new(4096) };
+    let mut rng = Rng::new(a.seed);
+    let mut wd = Watchdog::new(a.timeout);
+    let mut parent_v = 0;
+    let (mut lost_to_kills, mut lost) = (0u64, 0u64);
+    let worker = |slot: &AtomicU32, mut crng: Rng| -> i32 {
+        let (cc, g) = (&c[0], &g[0]);
+        let e = match Event::open(&name) {
+            Ok(e) => e,
+            Err(e) => {
+                violation(cc, format_args!("open of the event failed: {e}"));
+                return 1;
+            }
+        };
+        while g.stop.load(SeqCst) == 0 {
+            if crng.chance(a.kill_rate) {
+                arm_self_kill(crng.below(400_000));
+            }
+            slot.store(1, SeqCst);
+            match e.wait(Some(Duration::from_millis(50))) {
+                Ok(WaitStatus::Signaled) => {
+                    slot.store(2, SeqCst);
+                    let n = g.consumed.fetch_add(1, SeqCst) + 1;
+                    let sets = g.issued.load(SeqCst);
+                    if n > sets {
+                        violation(cc, format_args!("{n} wake-ups for {sets} sets of an auto-reset event"));
+                        return 1;
+                    }
+                }
+                Ok(WaitStatus::TimedOut) => {}
+                other => {
+                    violation(cc, format_args!("wait: {other:?}"));
+                    return 1;
+                }
+            }
+            slot.store(3, SeqCst);
+        }
+        0
+    };
+    let mut pool = Pool::new(&slots);
+    for _ in 0..p {
+        let crng = Rng::new(rng.next());
+        pool.spawn(|s| worker(s, crng));
+    }
+    let mut rounds = 0;
+    'rounds: for _ in 0..total {
+        let before = g[0].consumed.load(SeqCst);
+        let waiter_deaths = pool.killed_in[1] + pool.killed_in[2];
+        g[0].issued.fetch_add(1, SeqCst);
+        if let Err(e) = ev.set() {
+            eprintln!("VIOLATION: set: {e}");
+            parent_v += 1;
+            break;
+        }
+        rounds += 1;
+        let t = Instant::now();
+        while g[0].consumed.load(SeqCst) == before {
+            if wd.expired() {
+                parent_v += 1;
+                break 'rounds;
+            }
+            if let Some(true) = pool.reap() {
+                let crng = Rng::new(rng.next());
+                pool.spawn(|s| worker(s, crng));
+            }
+            if t.elapsed() > Duration::from_secs(1) {
+                if pool.killed_in[1] + pool.killed_in[2] > waiter_deaths {
+                    lost_to_kills += 1;
+                } else {
+                    lost += 1;
+                    eprintln!("VIOLATION: set #{rounds} woke nobody within 1 s, and no waiter died");
+                }
+                break;
+            }
+            std::thread::sleep(Duration::from_micros(20));
+        }
+        if c[0].violations.load(SeqCst) > 0 {
+            break;
+        }
+    }
+    g[0].stop.store(1, SeqCst);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !pool.live.is_empty() {
+        if pool.reap().is_none() {
+            if Instant::now() > deadline {
+                pool.kill_all();
+                parent_v += 1;
+                break;
+            }
+            std::thread::sleep(Duration::from_micros(500));
+        }
+    }
+    let (sets, woken) = (g[0].issued.load(SeqCst), g[0].consumed.load(SeqCst));
+    if woken > sets {
+        parent_v += 1;
+    }
+    drop(ev);
+    let leaks = u64::from(matches!(Event::open(&name), Ok(_)));
+    Verdict {
+        scenario: "events",
+        iterations: rounds,
+        processes: p,
+        kills: pool.kills,
+        violations: parent_v + lost + pool.bad + c[0].violations.load(SeqCst),
+        leaks,
+        extra: format!(
+            "sets={sets} wakeups={woken} lost_to_killed_waiters={lost_to_kills} kills_waiting={} kills_woken={}",
+            pool.killed_in[1], pool.killed_in[2]
+        ),
+        skipped: None,
+    }
 }
 
 #[allow(dead_code)]
@@ -1024,7 +1519,7 @@ fn setup_root() -> Result<(Env, bool), String> {
         _ => {
             let r = format!("/dev/shm/named-shm-stress.{}", std::process::id());
             std::fs::create_dir(&r).map_err(|e| format!("mkdir {r}: {e}"))?;
-            // SAFETY-free: set before any library call and before any thread starts.
+            // Set before any library call and before any thread starts.
             std::env::set_var("NAMED_SHM_DIR", &r);
             (r, true)
         }
@@ -1043,6 +1538,8 @@ fn main() {
             std::process::exit(2);
         }
     };
+    // The id table must exist before the first fork.
+    births();
     let (env, own_root) = match setup_root() {
         Ok(x) => x,
         Err(e) => {

@@ -138,15 +138,10 @@ impl Mutex {
         initial_owner: bool,
     ) -> Result<Mutex> {
         let name = ObjectName::parse(name)?;
-        let inner = sys::SysMutex::acquire(&name, disp, opts)?;
-        let m = Mutex { inner, name };
-        if initial_owner && m.created() {
-            // Linux: taken right after the name is published, so another
-            // process that opens it in that instant may lock it first (Windows
-            // creates it owned). It is then ours as soon as they release it.
-            m.acquire(None)?;
-        }
-        Ok(m)
+        // A mutex this call creates is locked before its name is published,
+        // so nobody can take it first; an existing one is only opened.
+        let inner = sys::SysMutex::acquire(&name, disp, opts, initial_owner)?;
+        Ok(Mutex { inner, name })
     }
 
     /// Creates a new mutex, owned by the calling thread if `initial_owner`.

@@ -39,7 +39,7 @@ fn child(role: &str) -> ! {
             // SA_RESTART, so a blocked futex wait returns EINTR.
             unsafe {
                 let mut sa: libc::sigaction = std::mem::zeroed();
-                sa.sa_sigaction = on_usr1 as usize;
+                sa.sa_sigaction = on_usr1 as *const () as usize;
                 sa.sa_flags = 0;
                 libc::sigaction(libc::SIGUSR1, &sa, std::ptr::null_mut());
             }
@@ -61,6 +61,32 @@ fn child(role: &str) -> ! {
             let _sut = Event::create(&common_sync::arg("EV"), true, true).expect("create");
             Counters::open(&common_sync::arg("CNT")).inc(READY);
             std::thread::sleep(CHILD_WAIT);
+            exit(0)
+        }
+        // As `nobody`: a handle that may only read the event.
+        "read-only" => {
+            // SAFETY: dropping privileges in a single-purpose child process.
+            if unsafe { libc::setgid(65534) } != 0 || unsafe { libc::setuid(65534) } != 0 {
+                exit(2);
+            }
+            let Ok(m) = Event::open(&common_sync::arg("MANUAL")) else {
+                exit(3)
+            };
+            if !matches!(m.set(), Err(Error::PermissionDenied { .. })) {
+                exit(4);
+            }
+            if !matches!(m.reset(), Err(Error::PermissionDenied { .. })) {
+                exit(5);
+            }
+            if m.wait(Some(Duration::ZERO)).ok() != Some(WaitStatus::Signaled) {
+                exit(6);
+            }
+            let Ok(a) = Event::open(&common_sync::arg("AUTO")) else {
+                exit(7)
+            };
+            if !matches!(a.wait(Some(Duration::ZERO)), Err(Error::PermissionDenied { .. })) {
+                exit(8);
+            }
             exit(0)
         }
         other => panic!("unknown role {other}"),
@@ -228,9 +254,7 @@ fn event_set_by_another_process_wakes_this_one() {
     });
 }
 
-#[test]
-fn manual_reset_set_then_reset_still_releases_waiting_process() {
-    let test = "manual_reset_set_then_reset_still_releases_waiting_process";
+fn set_then_reset_releases(test: &str, manual: bool) {
     if let Some(r) = role() {
         child(&r)
     }
@@ -238,15 +262,73 @@ fn manual_reset_set_then_reset_still_releases_waiting_process() {
         let ev = unique_name("ev");
         let cnt = unique_name("cnt");
         let c = Counters::create(&cnt);
-        let sut = Event::create(&ev, true, false).unwrap();
-        let mut kid = spawn(test, "wait", &[("EV", &ev), ("CNT", &cnt)]);
-        wait_until(|| c.get(READY) == 1);
+        let sut = Event::create(&ev, manual, false).unwrap();
+        let mut kids: Vec<_> = (0..2)
+            .map(|_| spawn(test, "wait", &[("EV", &ev), ("CNT", &cnt)]))
+            .collect();
+        wait_until(|| c.get(READY) == 2);
         std::thread::sleep(SETTLE);
         // Windows releases the waiters at SetEvent time; a reset right after
         // must not take that back.
         sut.set().unwrap();
         sut.reset().unwrap();
-        assert_eq!(kid.wait_code(), Some(code::SIGNALED));
+        if manual {
+            wait_until(|| c.get(RELEASED) == 2);
+        } else {
+            wait_until(|| c.get(RELEASED) == 1);
+            std::thread::sleep(Duration::from_millis(50));
+            assert_eq!(c.get(RELEASED), 1, "one set, one waiter");
+            sut.set().unwrap();
+        }
+        for k in &mut kids {
+            assert_eq!(k.wait_code(), Some(code::SIGNALED));
+        }
+        assert!(!sut.is_set());
+    });
+}
+
+#[test]
+fn manual_reset_set_then_reset_still_releases_every_waiting_process() {
+    set_then_reset_releases(
+        "manual_reset_set_then_reset_still_releases_every_waiting_process",
+        true,
+    );
+}
+
+#[test]
+fn auto_reset_set_then_reset_still_releases_one_waiting_process() {
+    set_then_reset_releases(
+        "auto_reset_set_then_reset_still_releases_one_waiting_process",
+        false,
+    );
+}
+
+#[test]
+fn auto_reset_burst_of_8_sets_releases_all_8_waiting_processes() {
+    let test = "auto_reset_burst_of_8_sets_releases_all_8_waiting_processes";
+    if let Some(r) = role() {
+        child(&r)
+    }
+    watchdog(test, LIMIT, || {
+        let ev = unique_name("ev");
+        let cnt = unique_name("cnt");
+        let c = Counters::create(&cnt);
+        let sut = Event::create(&ev, false, false).unwrap();
+        let mut kids: Vec<_> = (0..8)
+            .map(|_| spawn(test, "wait", &[("EV", &ev), ("CNT", &cnt)]))
+            .collect();
+        wait_until(|| c.get(READY) == 8);
+        std::thread::sleep(SETTLE);
+        // Back to back: each set releases one waiting process (none is lost
+        // to coalescing while waiters remain), and the event ends unset.
+        for _ in 0..8 {
+            sut.set().unwrap();
+        }
+        for k in &mut kids {
+            assert_eq!(k.wait_code(), Some(code::SIGNALED));
+        }
+        assert_eq!(c.get(RELEASED), 8);
+        assert!(!sut.is_set(), "every set went to a waiter");
     });
 }
 
@@ -352,51 +434,27 @@ fn event_options_set_mode_and_check_owner() {
 
 #[test]
 fn event_read_only_handle_cannot_set_or_consume() {
-    // Needs a second uid: as root, fork and become `nobody`.
+    let test = "event_read_only_handle_cannot_set_or_consume";
+    if let Some(r) = role() {
+        child(&r)
+    }
+    // Needs a second uid: as root, the child becomes `nobody`.
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
         eprintln!("skipped: needs root to switch to another uid");
         return;
     }
-    watchdog("event_read_only_handle_cannot_set_or_consume", LIMIT, || {
+    watchdog(test, LIMIT, || {
         let manual = format!("Global\\{}", unique_name("evro"));
         let auto = format!("Global\\{}", unique_name("evro"));
         let m = Event::options().mode(0o644).create(&manual, true, true).unwrap();
         let a = Event::options().mode(0o644).create(&auto, false, true).unwrap();
-        // SAFETY: the child only runs async-signal-tolerant code of its own
-        // (this test is single-threaded apart from the watchdog, which holds
-        // no locks the child needs) and leaves with _exit.
-        let pid = unsafe { libc::fork() };
-        if pid == 0 {
-            let ok = (|| {
-                // SAFETY: dropping privileges in the child.
-                if unsafe { libc::setgid(65534) } != 0 || unsafe { libc::setuid(65534) } != 0 {
-                    return 2;
-                }
-                let Ok(m) = Event::open(&manual) else { return 3 };
-                if !matches!(m.set(), Err(Error::PermissionDenied { .. })) {
-                    return 4;
-                }
-                if !matches!(m.reset(), Err(Error::PermissionDenied { .. })) {
-                    return 5;
-                }
-                if m.wait(Some(Duration::ZERO)).ok() != Some(WaitStatus::Signaled) {
-                    return 6;
-                }
-                let Ok(a) = Event::open(&auto) else { return 7 };
-                if !matches!(a.wait(Some(Duration::ZERO)), Err(Error::PermissionDenied { .. })) {
-                    return 8;
-                }
-                0
-            })();
-            // SAFETY: leave the forked child without running destructors twice.
-            unsafe { libc::_exit(ok) };
-        }
-        let mut status = 0;
-        // SAFETY: waiting for our own child.
-        unsafe { libc::waitpid(pid, &mut status, 0) };
-        assert!(libc::WIFEXITED(status), "child crashed");
-        assert_eq!(libc::WEXITSTATUS(status), 0, "read-only checks failed (see code)");
+        let mut kid = spawn(test, "read-only", &[("MANUAL", &manual), ("AUTO", &auto)]);
+        assert_eq!(
+            kid.wait_code(),
+            Some(0),
+            "read-only checks failed (see the exit code)"
+        );
         assert!(m.is_set() && a.is_set(), "nothing changed");
     });
 }

@@ -22,7 +22,8 @@ const READY: &str = "\u{1}ready";
 const STEP_TIMEOUT: Duration = Duration::from_secs(20);
 
 fn say(who: &str, line: &str) {
-    println!(" {who:<18} {line}");
+    // A closed stdout only silences the narration; the demo itself goes on.
+    let _ = outln!(" {who:<19} {line}");
 }
 
 /// Spawns `nshm <role> --name NAME`, relaying its output lines with a prefix.
@@ -87,10 +88,10 @@ pub fn run(a: DemoArgs) -> Result<()> {
             format!("`{name}` is already live (is another demo running?); try again when it is gone, or pass --name"),
         ));
     }
-    println!("nshm demo: Windows named shared memory, on Linux\n");
-    println!("The Windows sample \"Creating Named Shared Memory\" with two real processes:");
-    println!("the first creates a named mapping and writes a message, the second opens it");
-    println!("by name and shows it. The name lives exactly as long as a handle is open.\n");
+    outln!("nshm demo: Windows named shared memory, on Linux\n")?;
+    outln!("The Windows sample \"Creating Named Shared Memory\" with two real processes:")?;
+    outln!("the first creates a named mapping and writes a message, the second opens it")?;
+    outln!("by name and shows it. The name lives exactly as long as a handle is open.\n")?;
 
     let (first, ready) = spawn("demo-first", "first", name, Stdio::piped())?;
     let mut first = first;
@@ -134,7 +135,7 @@ pub fn run(a: DemoArgs) -> Result<()> {
         Err(e @ named_shm::Error::NotFound { .. }) => say(
             "check",
             &format!(
-                "OpenFileMapping(\"{name}\"): {e} (Windows: ERROR_FILE_NOT_FOUND, {})",
+                "OpenFileMapping(\"{name}\") fails: not found (ERROR_FILE_NOT_FOUND, {})",
                 e.win32_code()
             ),
         ),
@@ -156,9 +157,7 @@ pub fn run(a: DemoArgs) -> Result<()> {
         ));
     }
     say("ls", &format!("{}: gone", info.path.display()));
-    println!(
-        "\n✓ Both processes exited and `{name}` is gone: it lived exactly as long as a handle was open."
-    );
+    outln!("\n✓ Both processes exited and `{name}` is gone: it lived exactly as long as a handle was open.")?;
     Ok(())
 }
 
@@ -166,41 +165,41 @@ pub fn run(a: DemoArgs) -> Result<()> {
 /// wait for a key, `UnmapViewOfFile`, `CloseHandle`.
 pub fn first(a: DemoArgs) -> Result<()> {
     let shm = SharedMemory::create(&a.name, BUF_SIZE as u64)?;
-    println!(
-        "CreateFileMapping(\"{}\", {BUF_SIZE} bytes): created ({} mapped: sizes round up to pages)",
+    outln!(
+        "CreateFileMapping(\"{}\", {BUF_SIZE}): created ({}: whole pages)",
         a.name,
         format::human_size(shm.size())
-    );
+    )?;
     let view = shm.map(0, BUF_SIZE)?;
     view.write_at(0, MSG.as_bytes())?;
-    println!("MapViewOfFile + CopyMemory: wrote \"{MSG}\"");
-    println!("keeps its handle open and waits for a key");
-    println!("{READY}");
+    outln!("MapViewOfFile + CopyMemory: wrote \"{MSG}\"")?;
+    outln!("keeps its handle open and waits for a key")?;
+    outln!("{READY}")?;
     std::io::stdout().flush()?;
     let mut line = String::new();
     // Any outcome (a line, end of input, an error) is the key press.
     let _ = std::io::stdin().read_line(&mut line);
     drop(view);
     drop(shm);
-    println!("UnmapViewOfFile + CloseHandle, exits");
+    outln!("UnmapViewOfFile + CloseHandle, exits")?;
     Ok(())
 }
 
 /// The second process: `OpenFileMapping`, `MapViewOfFile`, show the message.
 pub fn second(a: DemoArgs) -> Result<()> {
     let shm = SharedMemory::open(&a.name, Access::Read)?;
-    println!("OpenFileMapping(\"{}\"): opened by name", a.name);
+    outln!("OpenFileMapping(\"{}\"): opened by name", a.name)?;
     let view = shm.map(0, BUF_SIZE)?;
     let mut buf = [0u8; BUF_SIZE];
     view.read_at(0, &mut buf)?;
     let end = buf.iter().position(|&b| b == 0).unwrap_or(BUF_SIZE);
-    println!("MessageBox: \"{}\"", String::from_utf8_lossy(&buf[..end]));
+    outln!("MessageBox: \"{}\"", String::from_utf8_lossy(&buf[..end]))?;
     if let Ok(info) = admin::info(&a.name) {
         let pids: Vec<String> = admin::holders(&info).iter().map(|h| h.pid.to_string()).collect();
-        println!("{} handles open now (pids {})", info.holders, pids.join(", "));
+        outln!("{} handles open now (pids {})", info.holders, pids.join(", "))?;
     }
     drop(view);
     drop(shm);
-    println!("UnmapViewOfFile + CloseHandle, exits");
+    outln!("UnmapViewOfFile + CloseHandle, exits")?;
     Ok(())
 }

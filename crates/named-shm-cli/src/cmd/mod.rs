@@ -30,6 +30,9 @@ pub fn dispatch(cli: Cli) -> Result<()> {
 fn completions(a: CompletionsArgs) -> Result<()> {
     use clap::CommandFactory;
     let mut cmd = Cli::command();
-    clap_complete::generate(a.shell, &mut cmd, "nshm", &mut std::io::stdout());
+    // Into a buffer first: `generate` panics when it cannot write.
+    let mut script = Vec::new();
+    clap_complete::generate(a.shell, &mut cmd, "nshm", &mut script);
+    std::io::Write::write_all(&mut std::io::stdout(), &script)?;
     Ok(())
 }

@@ -67,6 +67,8 @@ pub fn create(a: CreateArgs) -> Result<()> {
 
 /// Tells the user how to release, then waits for it.
 pub fn hold(out: &mut impl Write, name: &str, use_stdin: bool) -> Result<Release> {
+    // Before saying so: from then on Ctrl-C must release, not kill.
+    signal::install();
     writeln!(
         out,
         "holding `{name}` (pid {}): it stays alive until you press {}",
@@ -243,10 +245,10 @@ pub fn write(a: WriteArgs) -> Result<()> {
     check_fits(&name, shm.size(), offset, len)?;
     let view = shm.map(0, 0)?;
     write_data(&view, offset, data, &name)?;
-    println!(
+    outln!(
         "wrote {len} byte{} to `{name}` at offset {offset}",
         if len == 1 { "" } else { "s" }
-    );
+    )?;
     Ok(())
 }
 
@@ -285,6 +287,6 @@ pub fn rm(a: RmArgs) -> Result<()> {
         }
     }
     admin::remove(&a.name)?;
-    println!("removed `{}`", a.name);
+    outln!("removed `{}`", a.name)?;
     Ok(())
 }

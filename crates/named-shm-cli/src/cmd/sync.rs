@@ -102,13 +102,14 @@ pub fn event(c: EventCommand) -> Result<()> {
         }
         EventCommand::Set { name } => {
             Event::open(&name)?.set()?;
-            println!("set event `{name}`");
+            outln!("set event `{name}`")?;
         }
         EventCommand::Reset { name } => {
             Event::open(&name)?.reset()?;
-            println!("reset event `{name}`");
+            outln!("reset event `{name}`")?;
         }
         EventCommand::Wait { name, timeout } => {
+            signal::install();
             let timeout = timeout.as_deref().map(parse_timeout).transpose()?;
             let ev = Event::open(&name)?;
             let got = sliced(&name, "waiting for", timeout, |slice| {
@@ -118,7 +119,7 @@ pub fn event(c: EventCommand) -> Result<()> {
                 })
             })?;
             match got {
-                Some(_) => println!("event `{name}` is set"),
+                Some(_) => outln!("event `{name}` is set")?,
                 None => return Err(timed_out("waiting for event", &name, timeout, ": it is not set")),
             }
         }
@@ -158,6 +159,7 @@ pub fn mutex(c: MutexCommand) -> Result<()> {
             timeout,
             hold: keep,
         } => {
+            signal::install();
             let timeout = timeout.as_deref().map(parse_timeout).transpose()?;
             let m = Mutex::open(&name)?;
             let canonical = m.name().as_str().to_owned();

@@ -140,10 +140,31 @@ pub(crate) fn info(name: &ObjectName) -> Result<ObjectInfo> {
                     name: name.as_str().to_owned(),
                     what: "something that is not a named object".into(),
                 })
+            } else if let Some(e) = unreadable(&dir, &file, name) {
+                Err(e)
             } else {
                 Err(not_found())
             }
         }
+    }
+}
+
+/// `PermissionDenied` when an entry exists at the name but the caller may not
+/// open it (so it can be neither described nor checked before removal).
+fn unreadable(dir: &NsDir, file: &CStr, name: &ObjectName) -> Option<Error> {
+    let path = std::path::Path::new(&dir.path).join(file.to_str().ok()?);
+    match std::fs::symlink_metadata(&path) {
+        Ok(_) => Some(Error::PermissionDenied {
+            name: name.as_str().to_owned(),
+            reason: "its permissions do not allow read access".into(),
+            source: None,
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Some(Error::PermissionDenied {
+            name: name.as_str().to_owned(),
+            reason: "the namespace directory cannot be searched".into(),
+            source: Some(e),
+        }),
+        Err(_) => None,
     }
 }
 
@@ -158,9 +179,9 @@ pub(crate) fn remove(name: &ObjectName) -> Result<()> {
                 name: name.as_str().to_owned(),
                 what: "something that is not a named object".into(),
             },
-            None => Error::NotFound {
+            None => unreadable(&dir, &file, name).unwrap_or_else(|| Error::NotFound {
                 name: name.as_str().to_owned(),
-            },
+            }),
         });
     }
     // SAFETY: dir is open; file is a valid C string.

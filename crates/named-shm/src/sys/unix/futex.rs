@@ -37,6 +37,12 @@ fn monotonic_now() -> libc::timespec {
     ts
 }
 
+/// Seconds and nanoseconds as `i64` (`time_t` is 32 bits on some targets).
+#[allow(clippy::unnecessary_cast)]
+fn parts(ts: &libc::timespec) -> (i64, i64) {
+    (ts.tv_sec as i64, ts.tv_nsec as i64)
+}
+
 impl Deadline {
     /// `now + timeout`, or `None` for no timeout. Saturates instead of overflowing.
     pub(crate) fn after(timeout: Option<Duration>) -> Option<Deadline> {
@@ -45,8 +51,9 @@ impl Deadline {
         let secs = i64::try_from(t.as_secs())
             .unwrap_or(i64::MAX / 2)
             .min(i64::MAX / 2);
-        let mut sec = (now.tv_sec as i64).saturating_add(secs);
-        let mut nsec = now.tv_nsec as i64 + i64::from(t.subsec_nanos());
+        let (now_sec, now_nsec) = parts(&now);
+        let mut sec = now_sec.saturating_add(secs);
+        let mut nsec = now_nsec + i64::from(t.subsec_nanos());
         if nsec >= NS {
             sec = sec.saturating_add(1);
             nsec -= NS;
@@ -59,15 +66,14 @@ impl Deadline {
 
     /// Whether the deadline has passed.
     pub(crate) fn passed(&self) -> bool {
-        let now = monotonic_now();
-        (now.tv_sec as i64, now.tv_nsec as i64) >= (self.0.tv_sec as i64, self.0.tv_nsec as i64)
+        parts(&monotonic_now()) >= parts(&self.0)
     }
 
     /// The earlier of `self` and `now + d`.
     pub(crate) fn min_after(this: Option<Deadline>, d: Duration) -> Deadline {
         let soon = Deadline::after(Some(d)).expect("Some in, Some out");
         match this {
-            Some(t) if (t.0.tv_sec, t.0.tv_nsec) < (soon.0.tv_sec, soon.0.tv_nsec) => t,
+            Some(t) if parts(&t.0) < parts(&soon.0) => t,
             _ => soon,
         }
     }

@@ -472,6 +472,22 @@ pub(crate) fn acquire(
     open: &OpenSpec,
     create: Option<&Spec<'_>>,
 ) -> Result<Object> {
+    acquire_with(name, disp, open, create, &|_| Ok(()))
+}
+
+/// [`acquire`], calling `before_publish` with the descriptor of a new
+/// object's tmpfile after its header is written and locked, just before it is
+/// linked (events and mutexes: a mutex created owned is locked there, so it is
+/// never visible unowned). If publishing then fails or finds the name taken,
+/// the tmpfile is discarded and the caller gets an object with `created == false`
+/// (or an error), and must undo what the hook did.
+pub(crate) fn acquire_with(
+    name: &ObjectName,
+    disp: Disposition,
+    open: &OpenSpec,
+    create: Option<&Spec<'_>>,
+    before_publish: &dyn Fn(RawFd) -> Result<()>,
+) -> Result<Object> {
     let dir = ns::dir(name.namespace())?;
     let file = CString::new(name.file_name()).expect("encoded names hold no NUL");
     let not_found = || Error::NotFound {
@@ -486,6 +502,7 @@ pub(crate) fn acquire(
     }
     let spec = create.expect("create and open-or-create need a spec");
     let (tmp, header) = make_tmpfile(name, &dir, spec)?;
+    before_publish(tmp.as_raw_fd())?;
     let fork_gen = super::fork_generation();
     for _ in 0..10_000 {
         if link_tmpfile(tmp.as_raw_fd(), &dir, &file) == 0 {
@@ -695,6 +712,9 @@ impl Drop for Object {
     fn drop(&mut self) {
         let Some(fd) = self.fd.take() else { return };
         let raw = fd.as_raw_fd();
+        // Seeded bug (scripts/mutants.sh): every close unlinks, live or not.
+        #[cfg(named_shm_mutant = "close_always_unlinks")]
+        let try_lock = |_, _| Ok::<bool, io::Error>(true);
         let unlock = |views: bool| {
             if views {
                 // A view maps this description and keeps it open after the
@@ -725,6 +745,12 @@ impl Drop for Object {
             unlock(views);
         }
         // Slow path after a fork: a child may share the description.
+        // Seeded bug (scripts/mutants.sh): close before opening the fresh description.
+        #[cfg(named_shm_mutant = "close_without_fresh")]
+        let fd = {
+            drop(fd);
+            None::<OwnedFd>
+        };
         let fresh = open_at(self.dir.raw(), &self.file, libc::O_RDWR).ok();
         // Closing drops our read lock, unless another process shares the description.
         drop(fd);

@@ -26,9 +26,9 @@
 //! When the owning thread or process dies the kernel marks it
 //! (`FUTEX_OWNER_DIED`, via the thread's robust list) and the next locker gets
 //! `EOWNERDEAD`: we call `pthread_mutex_consistent` and report
-//! `WAIT_ABANDONED`. Ownership is per thread and recursive, as on Windows.
-//! The recursion depth each thread holds is kept in a thread-local table, so
-//! an unlock by a non-owner is refused without touching the shared page.
+//! `WAIT_ABANDONED`. Ownership is per thread and recursive, as on Windows;
+//! glibc refuses an unlock by a thread that does not own a robust mutex
+//! (`EPERM`), which becomes `ERROR_NOT_OWNER`.
 //!
 //! A held robust mutex is linked into its owner thread's robust list *by
 //! address*: glibc walks that list on unlock and the kernel walks it when the
@@ -45,9 +45,9 @@ use super::object::{self, Disposition, Object, OpenSpec, Spec};
 use crate::error::{Error, ObjectKind, Result};
 use crate::name::ObjectName;
 use crate::sync::SyncOptions;
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, RawFd};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -58,9 +58,25 @@ const EV_STATE: usize = SYNC_OFFSET;
 /// Number of processes/threads sleeping (or about to sleep) on the event.
 const EV_WAITERS: usize = SYNC_OFFSET + 4;
 const SIGNALED: u32 = 1;
+/// Manual-reset: the state word is `generation << 1 | SIGNALED`.
 const GEN_ONE: u32 = 2;
+/// Auto-reset: the state word is `grants << 17 | waiters << 1 | SIGNALED`.
+const WAITER_ONE: u32 = 1 << 1;
+const GRANT_ONE: u32 = 1 << 17;
+const MAX_AUTO_WAITERS: u32 = 0x7fff;
 
-/// Bumped after every final release of a mutex; multi-object waits sleep on it.
+/// Registered `wait`s of an auto-reset event (16 bits, at most 0x7fff used).
+fn auto_waiters(v: u32) -> u32 {
+    (v >> 1) & 0xffff
+}
+
+/// Grants `set` handed to registered waiters and not yet taken (never more
+/// than the waiters, so at most 0x7fff: 15 bits).
+fn auto_grants(v: u32) -> u32 {
+    v >> 17
+}
+
+/// Bumped after a final release while multi-object waits are registered; they sleep on it.
 const MX_SEQ: usize = SYNC_OFFSET;
 /// Number of multi-object waits sleeping on `MX_SEQ`.
 const MX_WAITERS: usize = SYNC_OFFSET + 4;
@@ -148,27 +164,17 @@ impl Drop for Page {
     }
 }
 
+type Cache = Mutex<HashMap<Key, (Arc<Page>, usize)>>;
+
 /// Per-process cache: every handle of the same object shares one mapping.
 /// The count is the number of handles using the page.
-fn cache() -> &'static Mutex<HashMap<Key, (Arc<Page>, usize)>> {
-    static CACHE: OnceLock<Mutex<HashMap<Key, (Arc<Page>, usize)>>> = OnceLock::new();
+fn cache() -> &'static Cache {
+    static CACHE: OnceLock<Cache> = OnceLock::new();
     CACHE.get_or_init(Default::default)
 }
 
-fn attach(obj: &Object, name: &ObjectName) -> Result<(Key, Arc<Page>)> {
-    let writable = obj.writable || obj.created;
-    let (dev, ino) = obj.identity();
-    let key = (dev, ino, writable);
-    let mut map = cache().lock().unwrap_or_else(|p| p.into_inner());
-    if let Some((page, n)) = map.get_mut(&key) {
-        *n += 1;
-        return Ok((key, page.clone()));
-    }
-    let fd = obj.map_fd().map_err(|e| Error::Io {
-        name: name.as_str().to_owned(),
-        op: "reopen for mapping",
-        source: e,
-    })?;
+/// Maps the header page of the file open at `fd`.
+fn map_page(fd: RawFd, writable: bool) -> io::Result<Page> {
     let prot = if writable {
         libc::PROT_READ | libc::PROT_WRITE
     } else {
@@ -187,16 +193,33 @@ fn attach(obj: &Object, name: &ObjectName) -> Result<(Key, Arc<Page>)> {
         )
     };
     if ptr == libc::MAP_FAILED {
-        return Err(Error::Io {
-            name: name.as_str().to_owned(),
-            op: "mmap",
-            source: io::Error::last_os_error(),
-        });
+        return Err(io::Error::last_os_error());
     }
-    let page = Arc::new(Page {
+    Ok(Page {
         ptr: NonNull::new(ptr.cast()).expect("mmap never returns NULL on success"),
         writable,
-    });
+    })
+}
+
+fn attach(obj: &Object, name: &ObjectName) -> Result<(Key, Arc<Page>)> {
+    let writable = obj.writable || obj.created;
+    let (dev, ino) = obj.identity();
+    let key = (dev, ino, writable);
+    let mut map = cache().lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((page, n)) = map.get_mut(&key) {
+        *n += 1;
+        return Ok((key, page.clone()));
+    }
+    let fd = obj.map_fd().map_err(|e| Error::Io {
+        name: name.as_str().to_owned(),
+        op: "reopen for mapping",
+        source: e,
+    })?;
+    let page = Arc::new(map_page(fd, writable).map_err(|e| Error::Io {
+        name: name.as_str().to_owned(),
+        op: "mmap",
+        source: e,
+    })?);
     map.insert(key, (page.clone(), 1));
     Ok((key, page))
 }
@@ -227,6 +250,7 @@ fn open_object(
     kind: ObjectKind,
     opts: &SyncOptions,
     spec: &Spec<'_>,
+    before_publish: &dyn Fn(RawFd) -> Result<()>,
 ) -> Result<Object> {
     let mut open = OpenSpec {
         kind,
@@ -234,13 +258,13 @@ fn open_object(
         require_owner: opts.require_owner,
         timeout: opts.lock_timeout,
     };
-    match object::acquire(name, disp, &open, Some(spec)) {
+    match object::acquire_with(name, disp, &open, Some(spec), before_publish) {
         // Like a Windows handle opened with SYNCHRONIZE but without
         // EVENT_MODIFY_STATE: it may wait (where waiting writes nothing), but
         // `set`, `reset` and `lock` fail with PermissionDenied.
         Err(Error::PermissionDenied { .. }) if disp != Disposition::Create => {
             open.writable = false;
-            object::acquire(name, disp, &open, Some(spec))
+            object::acquire_with(name, disp, &open, Some(spec), before_publish)
         }
         other => other,
     }
@@ -294,7 +318,7 @@ impl SysEvent {
             commit: true,
             init: Some(&init),
         };
-        let obj = open_object(name, disp, ObjectKind::Event, opts, &spec)?;
+        let obj = open_object(name, disp, ObjectKind::Event, opts, &spec, &|_| Ok(()))?;
         let (key, page) = attach(&obj, name)?;
         let ev = SysEvent { page, key, obj };
         check_layout(name, &ev.page, LAYOUT_EVENT, "an event")?;
@@ -335,7 +359,9 @@ impl SysEvent {
 
     /// `SetEvent`. The caller checked `writable`.
     pub(crate) fn set(&self) {
-        let manual = self.manual_reset();
+        if !self.manual_reset() {
+            return self.set_auto();
+        }
         // Release: whoever sees the bit also sees what we wrote before `set`.
         // SeqCst: the store must be ordered before the load of `waiters` below
         // (a Dekker pair with the waiter's increment-then-load), or a waiter
@@ -345,11 +371,7 @@ impl SysEvent {
             if s & SIGNALED != 0 {
                 return; // already set: nobody can be asleep on this value.
             }
-            let new = if manual {
-                s.wrapping_add(GEN_ONE) | SIGNALED
-            } else {
-                s | SIGNALED
-            };
+            let new = s.wrapping_add(GEN_ONE) | SIGNALED;
             match self
                 .state()
                 .compare_exchange_weak(s, new, Ordering::SeqCst, Ordering::Relaxed)
@@ -359,7 +381,43 @@ impl SysEvent {
             }
         }
         if self.waiters().load(Ordering::SeqCst) > 0 {
-            futex::wake(self.state(), if manual { i32::MAX } else { 1 });
+            futex::wake(self.state(), i32::MAX);
+        }
+    }
+
+    /// `SetEvent` on an auto-reset event: if a `wait` is registered and not
+    /// yet granted, grant one (the event stays non-signalled, as on Windows,
+    /// where `SetEvent` releases a waiting thread at once); otherwise set the
+    /// bit for the next waiter.
+    fn set_auto(&self) {
+        let mut v = self.state().load(Ordering::Relaxed);
+        let granted = loop {
+            let (new, granted) = if auto_waiters(v) > auto_grants(v) {
+                (v + GRANT_ONE, true)
+            } else if v & SIGNALED != 0 {
+                return; // already set, and nobody to grant to.
+            } else {
+                (v | SIGNALED, false)
+            };
+            // Release: the waiter that takes the grant or the bit sees what
+            // we wrote before `set`. SeqCst: ordered before the load of the
+            // multi-object waiter count below (see `set`).
+            match self
+                .state()
+                .compare_exchange_weak(v, new, Ordering::SeqCst, Ordering::Relaxed)
+            {
+                Ok(_) => break granted,
+                Err(cur) => v = cur,
+            }
+        };
+        // Multi-object waits sleep on the same word but never take grants, so
+        // when one is registered wake everybody: otherwise the single wake-up
+        // could go to a multi-object waiter and the grant would sit unseen.
+        let multi = self.waiters().load(Ordering::SeqCst) > 0;
+        if multi {
+            futex::wake(self.state(), i32::MAX);
+        } else if granted {
+            futex::wake(self.state(), 1);
         }
     }
 
@@ -394,6 +452,9 @@ impl SysEvent {
     /// `WaitForSingleObject`: `true` if signalled, `false` on timeout.
     /// The caller checked that an auto-reset wait has a writable page.
     pub(crate) fn wait(&self, deadline: Option<Deadline>) -> bool {
+        if !self.manual_reset() {
+            return self.wait_auto(deadline);
+        }
         let start = self.state().load(Ordering::Acquire);
         if self.try_take(Some(start)) {
             return true;
@@ -425,6 +486,63 @@ impl SysEvent {
         self.waiters().fetch_sub(1, Ordering::SeqCst);
         got
     }
+
+    /// `WaitForSingleObject` on an auto-reset event. The state word packs the
+    /// signalled bit, the number of registered waiters and the number of
+    /// grants `set` handed to them (see [`auto_waiters`]). A waiter registers,
+    /// then takes a grant or the bit, whichever comes first; on timeout it
+    /// unregisters in the same compare-and-swap that checks there is no
+    /// grant left for it, so a grant is never stranded by a timeout.
+    fn wait_auto(&self, deadline: Option<Deadline>) -> bool {
+        let st = self.state();
+        // Fast path: the bit is set; take it without registering.
+        if self.try_take(None) {
+            return true;
+        }
+        let mut v = st.load(Ordering::Relaxed);
+        loop {
+            let new = if v & SIGNALED != 0 {
+                v & !SIGNALED
+            } else if auto_waiters(v) >= MAX_AUTO_WAITERS {
+                // 32767 waiters at once: wait for room (never seen in practice).
+                std::thread::sleep(Duration::from_millis(1));
+                v = st.load(Ordering::Relaxed);
+                continue;
+            } else {
+                v + WAITER_ONE
+            };
+            // SeqCst: pairs with `set_auto`'s compare-and-swap; Acquire when
+            // taking the bit.
+            match st.compare_exchange_weak(v, new, Ordering::SeqCst, Ordering::Relaxed) {
+                Ok(_) if v & SIGNALED != 0 => return true,
+                Ok(_) => break,
+                Err(cur) => v = cur,
+            }
+        }
+        loop {
+            let v = st.load(Ordering::SeqCst);
+            let timed_out = deadline.as_ref().is_some_and(Deadline::passed);
+            let (new, got) = if auto_grants(v) > 0 {
+                (v - GRANT_ONE - WAITER_ONE, true)
+            } else if v & SIGNALED != 0 {
+                ((v & !SIGNALED) - WAITER_ONE, true)
+            } else if timed_out {
+                (v - WAITER_ONE, false)
+            } else {
+                // Woken, spurious, EINTR or the value changed: in every case
+                // loop and look again, so no wake-up is lost.
+                futex::wait(st, v, deadline.as_ref());
+                continue;
+            };
+            // Acquire: see what the setter wrote before `set`.
+            if st
+                .compare_exchange(v, new, Ordering::SeqCst, Ordering::Acquire)
+                .is_ok()
+            {
+                return got;
+            }
+        }
+    }
 }
 
 impl Drop for SysEvent {
@@ -447,12 +565,6 @@ pub(crate) enum Locked {
     TimedOut,
 }
 
-thread_local! {
-    /// The mutexes this thread owns: (address of the page, recursion depth).
-    /// Short: a thread rarely holds more than a few named mutexes at once.
-    static OWNED: RefCell<Vec<(usize, u32)>> = const { RefCell::new(Vec::new()) };
-}
-
 /// One handle to a named mutex.
 #[derive(Debug)]
 pub(crate) struct SysMutex {
@@ -462,7 +574,16 @@ pub(crate) struct SysMutex {
 }
 
 impl SysMutex {
-    pub(crate) fn acquire(name: &ObjectName, disp: Disposition, opts: &SyncOptions) -> Result<SysMutex> {
+    /// Creates, opens or opens-or-creates the mutex. With `initial_owner`, a
+    /// mutex this call creates is locked by the calling thread *before* its
+    /// name is published, so no other process can ever take it first (as
+    /// `CreateMutex(bInitialOwner)`); an existing mutex is only opened.
+    pub(crate) fn acquire(
+        name: &ObjectName,
+        disp: Disposition,
+        opts: &SyncOptions,
+        initial_owner: bool,
+    ) -> Result<SysMutex> {
         let init = |page: &mut [u8]| -> Result<()> {
             put_u32(page, MX_SEQ, 0);
             put_u32(page, MX_WAITERS, 0);
@@ -483,7 +604,27 @@ impl SysMutex {
             commit: true,
             init: Some(&init),
         };
-        let obj = open_object(name, disp, ObjectKind::Mutex, opts, &spec)?;
+        let prelocked = std::cell::Cell::new(None);
+        let lock_before_publish = |fd: RawFd| -> Result<()> {
+            if initial_owner {
+                let key = prelock(fd).map_err(|e| Error::Io {
+                    name: name.as_str().to_owned(),
+                    op: "lock the new mutex",
+                    source: e,
+                })?;
+                prelocked.set(Some(key));
+            }
+            Ok(())
+        };
+        let obj = open_object(name, disp, ObjectKind::Mutex, opts, &spec, &lock_before_publish);
+        // The tmpfile we locked was not published (the name was taken, or an
+        // error): release and forget it.
+        if let Some(key) = prelocked.get() {
+            if !obj.as_ref().is_ok_and(|o| o.created) {
+                undo_prelock(key);
+            }
+        }
+        let obj = obj?;
         let (key, page) = attach(&obj, name)?;
         let m = SysMutex { page, key, obj };
         check_layout(name, &m.page, LAYOUT_MUTEX, "a mutex")?;
@@ -519,30 +660,18 @@ impl SysMutex {
     }
 
     fn after_lock(&self, r: libc::c_int) -> io::Result<Locked> {
-        let outcome = match r {
-            0 => Locked::Acquired,
+        match r {
+            0 => Ok(Locked::Acquired),
             libc::EOWNERDEAD => {
                 // SAFETY: we own the mutex (EOWNERDEAD grants ownership); it is
                 // a robust mutex in our live mapping.
                 let r = unsafe { libc::pthread_mutex_consistent(self.page.mutex()) };
                 debug_assert_eq!(r, 0);
-                Locked::Abandoned
+                Ok(Locked::Abandoned)
             }
-            libc::ETIMEDOUT | libc::EBUSY => return Ok(Locked::TimedOut),
-            e => return Err(io::Error::from_raw_os_error(e)),
-        };
-        let id = self.id();
-        OWNED.with(|o| {
-            let mut o = o.borrow_mut();
-            match o.iter_mut().find(|(p, _)| *p == id) {
-                // A thread that died holding it cannot be us; an abandoned
-                // acquisition always starts at depth 1.
-                Some(e) if outcome == Locked::Acquired => e.1 += 1,
-                Some(e) => e.1 = 1,
-                None => o.push((id, 1)),
-            }
-        });
-        Ok(outcome)
+            libc::ETIMEDOUT | libc::EBUSY => Ok(Locked::TimedOut),
+            e => Err(io::Error::from_raw_os_error(e)),
+        }
     }
 
     /// `WaitForSingleObject` on the mutex. The caller checked `writable`.
@@ -568,34 +697,26 @@ impl SysMutex {
 
     /// `ReleaseMutex`: `false` if the calling thread does not own the mutex.
     pub(crate) fn unlock(&self) -> bool {
-        let id = self.id();
-        let last = OWNED.with(|o| {
-            let mut o = o.borrow_mut();
-            let i = o.iter().position(|(p, _)| *p == id)?;
-            o[i].1 -= 1;
-            let last = o[i].1 == 0;
-            if last {
-                o.swap_remove(i);
-            }
-            Some(last)
-        });
-        let Some(last) = last else { return false };
-        // SAFETY: as in `lock`; we are the owning thread.
+        // glibc checks ownership for robust mutexes (EPERM unless the calling
+        // thread owns it, which also covers a forked child) and counts the
+        // recursion, so no bookkeeping of our own is needed.
+        // SAFETY: as in `lock`.
         let r = unsafe { libc::pthread_mutex_unlock(self.page.mutex()) };
         if r != 0 {
-            // EPERM: the table said we own it but glibc disagrees (a child of
-            // fork inherits the table, not the ownership). Trust glibc.
             return false;
         }
-        if last {
-            // Tell multi-object waiters. The locked RMW on `waiters` (a full
-            // barrier) orders the unlock before the read: either the waiter
-            // registered before it, and we wake it, or its try-lock after
-            // registering sees the mutex free.
+        // Tell multi-object waiters, if any (after a recursive release too:
+        // a needless wake-up is harmless and cheaper than counting). A waiter
+        // increments `waiters` (SeqCst) before it snapshots `seq` and tries
+        // the lock; we read `waiters` after the unlock, with a full barrier in
+        // between, so either we see the waiter and bump `seq` (its
+        // futex_waitv then returns at once) or its try-lock comes after our
+        // unlock and succeeds. Either way no wake-up is lost; the 10 ms
+        // owner-death poll of multi-waits is a further backstop.
+        unlock_to_load_barrier();
+        if self.multi_waiters().load(Ordering::Relaxed) > 0 {
             self.seq().fetch_add(1, Ordering::Release);
-            if self.multi_waiters().fetch_add(0, Ordering::SeqCst) > 0 {
-                futex::wake(self.seq(), i32::MAX);
-            }
+            futex::wake(self.seq(), i32::MAX);
         }
         true
     }
@@ -620,6 +741,56 @@ impl Drop for SysMutex {
     fn drop(&mut self) {
         detach(self.key);
     }
+}
+
+/// Maps the unpublished tmpfile open at `fd` through a lock-free description
+/// of its own (mapping `fd` would keep the handle's lock alive), locks its
+/// mutex, and leaves the page in the cache, where `attach` finds it once the
+/// file is published (same device and inode). Returns the cache key.
+fn prelock(fd: RawFd) -> io::Result<Key> {
+    let path = std::ffi::CString::new(format!("/proc/self/fd/{fd}")).expect("no NUL");
+    // SAFETY: path is a valid C string; the descriptor is owned below.
+    let own = super::cvt_r(|| unsafe { libc::open(path.as_ptr(), libc::O_RDWR | libc::O_CLOEXEC) })?;
+    // SAFETY: `own` was just returned by open and is owned by nobody else.
+    let own = unsafe { std::os::fd::OwnedFd::from_raw_fd(own) };
+    let page = map_page(own.as_raw_fd(), true)?;
+    drop(own); // the mapping keeps the description; it holds no lock.
+    let st = object::fstat(fd)?;
+    let key = (st.st_dev, st.st_ino, true);
+    // SAFETY: a freshly initialised robust mutex in our live mapping; nobody
+    // else can reach the file yet, so this never blocks.
+    let r = unsafe { libc::pthread_mutex_lock(page.mutex()) };
+    if r != 0 {
+        return Err(io::Error::from_raw_os_error(r));
+    }
+    let mut map = cache().lock().unwrap_or_else(|p| p.into_inner());
+    map.insert(key, (Arc::new(page), 0));
+    Ok(key)
+}
+
+/// Undoes [`prelock`] for a tmpfile that was never published.
+fn undo_prelock(key: Key) {
+    let mut map = cache().lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((page, _)) = map.remove(&key) {
+        // SAFETY: we locked it in `prelock` on this thread; the page is mapped.
+        unsafe { libc::pthread_mutex_unlock(page.mutex()) };
+    }
+}
+
+/// Orders the store that released the mutex before the following load.
+///
+/// On x86-64, glibc releases a robust mutex with an atomic exchange on its
+/// futex word (`atomic_exchange_rel` in `pthread_mutex_unlock.c`), and `xchg`
+/// is a locked instruction, a full barrier: a compiler fence suffices, which
+/// keeps an uncontended unlock as cheap as the raw pthread one (an `mfence`
+/// or another locked instruction here costs about 40% of it). Elsewhere a
+/// release exchange does not order later loads, so a real fence is needed.
+#[inline(always)]
+fn unlock_to_load_barrier() {
+    #[cfg(all(target_arch = "x86_64", target_env = "gnu"))]
+    std::sync::atomic::compiler_fence(Ordering::SeqCst);
+    #[cfg(not(all(target_arch = "x86_64", target_env = "gnu")))]
+    std::sync::atomic::fence(Ordering::SeqCst);
 }
 
 /// A robust, recursive, process-shared mutex, as bytes.

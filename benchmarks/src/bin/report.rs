@@ -1,0 +1,472 @@
+//! Turns the JSON lines of one benchmark run into `docs/performance.md`:
+//! the machine, the command, every figure as a median with its spread, each
+//! as a ratio to the floor and to the peers, the issue's targets checked, and
+//! the syscall profile.
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use named_shm_bench::{human, Record};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+/// Writes docs/performance.md from one run's results.
+#[derive(Parser, Debug)]
+#[command(name = "bench-report", version)]
+struct Cli {
+    /// JSON lines of every benchmark of the run.
+    #[arg(long)]
+    results: PathBuf,
+    /// `key: value` lines describing the machine.
+    #[arg(long)]
+    machine: Option<PathBuf>,
+    /// Directory with `strace -c -f` outputs named `<imp>-<row>.txt`.
+    #[arg(long)]
+    strace: Option<PathBuf>,
+    /// Operations each strace run performed.
+    #[arg(long, default_value_t = 2000)]
+    strace_iters: u64,
+    /// Hand-written analysis appended verbatim.
+    #[arg(long)]
+    notes: Option<PathBuf>,
+    /// The command line that produced the run.
+    #[arg(long, default_value = "scripts/bench.sh")]
+    command: String,
+    /// Where to write the Markdown.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+struct Rows {
+    recs: Vec<Record>,
+}
+
+impl Rows {
+    fn row(&self, row: &str) -> Vec<&Record> {
+        self.recs.iter().filter(|r| r.row == row).collect()
+    }
+
+    fn get(&self, row: &str, imp: &str) -> Option<&Record> {
+        self.recs
+            .iter()
+            .find(|r| r.row == row && r.imp == imp && !r.note.starts_with("skipped") && r.median.is_finite())
+    }
+
+    fn get_case(&self, row: &str, case_prefix: &str, imp: &str) -> Option<&Record> {
+        self.recs
+            .iter()
+            .find(|r| r.row == row && r.case.starts_with(case_prefix) && r.imp == imp && r.median.is_finite())
+    }
+
+    fn median(&self, row: &str, imp: &str) -> Option<f64> {
+        self.get(row, imp).map(|r| r.median)
+    }
+}
+
+/// The floor (first choice found) and the peers of each row.
+fn floor_of(row: &str) -> &'static [&'static str] {
+    match row {
+        "4-1MiB" | "4-64MiB" => &["private memcpy"],
+        "5" => &["raw futex"],
+        "5-spin" => &["raw spin (atomics)"],
+        "6" | "6-contended" => &["robust pthread_mutex"],
+        _ => &["raw"],
+    }
+}
+
+fn ratio(a: f64, b: f64) -> String {
+    if a.is_finite() && b.is_finite() && b > 0.0 {
+        format!("{:.2}×", a / b)
+    } else {
+        "–".into()
+    }
+}
+
+fn fig(r: &Record) -> String {
+    if r.unit.starts_with("ns") {
+        human(r.median)
+    } else {
+        format!("{:.3} {}", r.median, r.unit)
+    }
+}
+
+fn spread(r: &Record) -> String {
+    if r.repeats <= 1 {
+        "(1 round)".into()
+    } else {
+        format!(
+            "{} – {} (min {}, max {})",
+            human(r.p10),
+            human(r.p90),
+            human(r.min),
+            human(r.max)
+        )
+    }
+}
+
+fn table(md: &mut String, rows: &Rows, row: &str, bytes_per_op: Option<f64>) {
+    let recs = rows.row(row);
+    if recs.is_empty() {
+        let _ = writeln!(md, "_No results for row {row} in this run._\n");
+        return;
+    }
+    let floor_imp = floor_of(row)[0];
+    let floor = rows.median(row, floor_imp);
+    let named = rows
+        .recs
+        .iter()
+        .find(|r| r.row == row && r.imp.starts_with("named-shm") && r.median.is_finite())
+        .map(|r| (r.imp.clone(), r.median));
+    let _ = writeln!(md, "**{}** ({}; floor: {floor_imp})\n", recs[0].case, recs[0].unit);
+    let mut head = "| implementation | median | p10 – p90 over rounds | × floor |".to_owned();
+    let mut sep = "|---|---:|---|---:|".to_owned();
+    if bytes_per_op.is_some() {
+        head.push_str(" GB/s |");
+        sep.push_str("---:|");
+    }
+    if let Some((n, _)) = &named {
+        let _ = write!(head, " {n} ÷ this |");
+        sep.push_str("---:|");
+    }
+    let _ = writeln!(md, "{head}\n{sep}");
+    for r in recs {
+        if r.note.starts_with("skipped") {
+            let _ = writeln!(md, "| {} | – | {} | | |", r.imp, r.note);
+            continue;
+        }
+        let mut line = format!(
+            "| {}{} | {} | {} | {} |",
+            r.imp,
+            if r.imp == floor_imp { " (floor)" } else { "" },
+            fig(r),
+            spread(r),
+            floor.map(|f| ratio(r.median, f)).unwrap_or_else(|| "–".into())
+        );
+        if let Some(b) = bytes_per_op {
+            let _ = write!(line, " {:.1} |", b / r.median);
+        }
+        if let Some((_, nm)) = &named {
+            let _ = write!(line, " {} |", ratio(*nm, r.median));
+        }
+        if r.errors > 0 {
+            let _ = write!(line, " **{} errors**", r.errors);
+        }
+        let _ = writeln!(md, "{line}");
+    }
+    let notes: Vec<_> = rows
+        .row(row)
+        .into_iter()
+        .filter(|r| !r.note.is_empty() && !r.note.starts_with("skipped"))
+        .map(|r| format!("{}: {}", r.imp, r.note))
+        .collect();
+    md.push('\n');
+    for n in notes {
+        let _ = writeln!(md, "- {n}");
+    }
+    md.push('\n');
+}
+
+struct Target {
+    what: String,
+    goal: String,
+    got: String,
+    met: Option<bool>,
+}
+
+fn targets(rows: &Rows) -> Vec<Target> {
+    let mut t = Vec::new();
+    let mut push = |what: &str, goal: &str, v: Option<f64>, fmt: &dyn Fn(f64) -> String, ok: &dyn Fn(f64) -> bool| {
+        t.push(Target {
+            what: what.into(),
+            goal: goal.into(),
+            got: v.map(fmt).unwrap_or_else(|| "not measured".into()),
+            met: v.map(ok),
+        })
+    };
+    let x = |v: f64| format!("{v:.2}×");
+    for row in ["1", "2"] {
+        let n = rows.median(row, "named-shm");
+        let raw = rows.median(row, "raw");
+        let sm = rows.median(row, "shared_memory");
+        let py = rows.median(row, "python");
+        let c = rows.median(row, "c-win32");
+        let w = rows.median(row, "wine");
+        let div = |a: Option<f64>, b: Option<f64>| Some(a? / b?);
+        push(&format!("({row}) named-shm ÷ raw floor"), "≤ 1.5×", div(n, raw), &x, &|v| v <= 1.5);
+        push(&format!("({row}) named-shm ÷ shared_memory"), "< 1×", div(n, sm), &x, &|v| v < 1.0);
+        push(&format!("({row}) Python ÷ named-shm"), "≥ 5×", div(py, n), &x, &|v| v >= 5.0);
+        push(&format!("({row}) Wine ÷ C layer"), "≥ 10×", div(w, c), &x, &|v| v >= 10.0);
+    }
+    let plain = rows.get_case("3", "first write", "named-shm").map(|r| r.median);
+    let pre = rows.get_case("3", "first write", "named-shm prefault(true)").map(|r| r.median);
+    push(
+        "(3) first touch: plain ÷ prefaulted (named-shm, touch loop)",
+        "≥ 3×",
+        plain.zip(pre).map(|(a, b)| a / b),
+        &x,
+        &|v| v >= 3.0,
+    );
+    let plain = rows.get_case("3", "map +", "named-shm").map(|r| r.median);
+    let pre = rows.get_case("3", "map +", "named-shm prefault(true)").map(|r| r.median);
+    push(
+        "(3) map + first touch: plain ÷ prefaulted (populate counted)",
+        "(informative)",
+        plain.zip(pre).map(|(a, b)| a / b),
+        &x,
+        &|v| v >= 3.0,
+    );
+    for row in ["4-1MiB", "4-64MiB"] {
+        let p = rows.median(row, "private memcpy");
+        let v = rows.median(row, "named-shm View::write_at");
+        push(
+            &format!("({row}) view copy speed ÷ private memcpy speed"),
+            "≥ 0.97×",
+            p.zip(v).map(|(p, v)| p / v),
+            &x,
+            &|v| v >= 0.97,
+        );
+    }
+    let ev = rows.median("5", "named-shm Event (auto-reset)");
+    let fx = rows.median("5", "raw futex");
+    push("(5) Event RTT ÷ raw futex RTT", "≤ 1.1×", ev.zip(fx).map(|(a, b)| a / b), &x, &|v| v <= 1.1);
+    let evs = rows.median("5-spin", "named-shm Event (caller spins on is_set, then wait)");
+    let sp = rows.median("5-spin", "raw spin (atomics)");
+    push(
+        "(5) Event RTT with spin ÷ raw spin RTT",
+        "≤ 1.3×",
+        evs.zip(sp).map(|(a, b)| a / b),
+        &x,
+        &|v| v <= 1.3,
+    );
+    let m = rows.median("6", "named-shm Mutex");
+    let p = rows.median("6", "robust pthread_mutex");
+    push("(6) uncontended Mutex ÷ robust pthread_mutex", "≤ 1.5×", m.zip(p).map(|(a, b)| a / b), &x, &|v| v <= 1.5);
+    // (7) flatness: the worst population against the smallest.
+    let pops: Vec<(usize, f64)> = rows
+        .recs
+        .iter()
+        .filter(|r| r.row.starts_with("7-objects-") && r.imp == "named-shm" && r.median.is_finite())
+        .filter_map(|r| Some((r.row.trim_start_matches("7-objects-").parse().ok()?, r.median)))
+        .collect();
+    let base = pops.iter().min_by_key(|p| p.0).map(|p| p.1);
+    let worst = pops.iter().map(|p| p.1).fold(f64::NAN, f64::max);
+    push(
+        "(7) named-shm open cost, most objects ÷ fewest",
+        "flat (≤ 1.2×)",
+        base.map(|b| worst / b),
+        &x,
+        &|v| v <= 1.2,
+    );
+    let errors: u64 = rows.recs.iter().filter(|r| r.row.starts_with('7')).map(|r| r.errors).sum();
+    let any7 = rows.recs.iter().any(|r| r.row == "7-procs");
+    push(
+        "(7) failed operations under 64 concurrent processes",
+        "0",
+        any7.then_some(errors as f64),
+        &|v| format!("{v}"),
+        &|v| v == 0.0,
+    );
+    t
+}
+
+/// Parses `strace -c` output into (syscall, calls).
+fn parse_strace(text: &str) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() < 5 || f[0].starts_with('%') || f[0].starts_with('-') || f.last() == Some(&"total") {
+            continue;
+        }
+        let name = f[f.len() - 1].to_owned();
+        // % time, seconds, usecs/call, calls, [errors], syscall
+        if let Ok(calls) = f[3].parse::<u64>() {
+            out.push((name, calls));
+        }
+    }
+    out
+}
+
+fn strace_section(md: &mut String, dir: &PathBuf, iters: u64) {
+    let _ = writeln!(
+        md,
+        "## Syscalls per operation (strace -c -f, {iters} operations, start-up excluded)\n"
+    );
+    for row in ["1", "2"] {
+        let mut per: BTreeMap<String, BTreeMap<&str, f64>> = BTreeMap::new();
+        let mut any = false;
+        for imp in ["raw", "named-shm"] {
+            let Ok(text) = std::fs::read_to_string(dir.join(format!("{imp}-{row}.txt"))) else {
+                continue;
+            };
+            any = true;
+            for (name, calls) in parse_strace(&text) {
+                let v = calls as f64 / iters as f64;
+                if v >= 0.5 {
+                    per.entry(name).or_default().insert(imp, v);
+                }
+            }
+        }
+        if !any {
+            continue;
+        }
+        let _ = writeln!(md, "Row ({row}):\n\n| syscall | raw | named-shm |\n|---|---:|---:|");
+        let mut tot = [0.0, 0.0];
+        for (name, m) in &per {
+            let r = m.get("raw").copied().unwrap_or(0.0);
+            let n = m.get("named-shm").copied().unwrap_or(0.0);
+            tot[0] += r;
+            tot[1] += n;
+            let _ = writeln!(md, "| {name} | {r:.1} | {n:.1} |");
+        }
+        let _ = writeln!(md, "| **total** | **{:.1}** | **{:.1}** |\n", tot[0], tot[1]);
+    }
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let text = std::fs::read_to_string(&cli.results).with_context(|| format!("reading {}", cli.results.display()))?;
+    let recs: Vec<Record> = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with('{'))
+        .map(serde_json::from_str)
+        .collect::<std::result::Result<_, _>>()
+        .context("parsing results")?;
+    let rows = Rows { recs };
+    let mut md = String::new();
+    let _ = writeln!(
+        md,
+        "# Performance\n\n<!-- Generated by scripts/bench.sh (benchmarks/src/bin/report.rs); the analysis at the end comes from benchmarks/notes.md. Edit those, not this file. -->\n"
+    );
+    let _ = writeln!(
+        md,
+        "One run, every implementation side by side: raw syscalls (the floor, written in the benchmark), the named-shm Rust API, the `shared_memory` crate, Python's `multiprocessing.shared_memory`, a C program through named-shm-win32, and the same C program under Wine.\n"
+    );
+    let _ = writeln!(md, "## Machine and command\n\n```\n$ {}\n```\n", cli.command);
+    if let Some(m) = &cli.machine {
+        if let Ok(t) = std::fs::read_to_string(m) {
+            let _ = writeln!(md, "| | |\n|---|---|");
+            for l in t.lines() {
+                if let Some((k, v)) = l.split_once(':') {
+                    let _ = writeln!(md, "| {} | {} |", k.trim(), v.trim().replace('|', "\\|"));
+                }
+            }
+            md.push('\n');
+        }
+    }
+    let _ = writeln!(
+        md,
+        "Method: each row's implementations are measured in interleaved rounds (a warm-up, then R rounds of M operations, rotating the order each round, so a noisy moment hits all alike). A figure is the median over rounds of the time per operation; the spread is p10 – p90 (and min – max) over rounds. \"× floor\" is the median divided by the floor's median (lower is better); \"named-shm ÷ this\" compares named-shm with each peer (below 1 means named-shm is faster). Two-process rows pin the parent to CPU 0 and the child to CPU 1. The machine is shared and noisy: compare ratios within this run, not absolute times across runs.\n"
+    );
+
+    let _ = writeln!(md, "## Targets (issue #7), this run\n\n| target | goal | measured | |\n|---|---|---:|---|");
+    for t in targets(&rows) {
+        let mark = match t.met {
+            Some(true) => "met",
+            Some(false) => "**not met**",
+            None => "not measured",
+        };
+        let _ = writeln!(md, "| {} | {} | {} | {} |", t.what, t.goal, t.got, mark);
+    }
+    md.push('\n');
+
+    let _ = writeln!(md, "## (1) Create a fresh 4 KiB object: create + map + write 64 B + unmap + close\n");
+    table(&mut md, &rows, "1", None);
+    let _ = writeln!(md, "## (2) Open an existing 4 KiB object: open + map + read 64 B + unmap + close\n");
+    table(&mut md, &rows, "2", None);
+    let _ = writeln!(md, "## (3) First write of every page of a fresh 64 MiB object\n");
+    let r3: Vec<&Record> = rows.row("3");
+    let mut cases: Vec<String> = r3.iter().map(|r| r.case.clone()).collect();
+    cases.dedup();
+    for case in cases {
+        let sub = Rows {
+            recs: rows.recs.iter().filter(|r| r.row == "3" && r.case == case).cloned().collect(),
+        };
+        table(&mut md, &sub, "3", None);
+    }
+    let _ = writeln!(md, "## (4) Copying into a warm view vs into warm private memory\n");
+    table(&mut md, &rows, "4-1MiB", Some((1u64 << 20) as f64));
+    table(&mut md, &rows, "4-64MiB", Some((64u64 << 20) as f64));
+    let _ = writeln!(md, "## (5) Event ping-pong between two processes\n");
+    table(&mut md, &rows, "5", None);
+    table(&mut md, &rows, "5-spin", None);
+    let _ = writeln!(md, "## (6) Mutex lock + unlock\n");
+    table(&mut md, &rows, "6", None);
+    table(&mut md, &rows, "6-contended", None);
+
+    let _ = writeln!(md, "## (7) Scaling\n");
+    let mut pops: Vec<usize> = rows
+        .recs
+        .iter()
+        .filter_map(|r| r.row.strip_prefix("7-objects-")?.parse().ok())
+        .collect();
+    pops.sort();
+    pops.dedup();
+    if !pops.is_empty() {
+        let b_raw = rows.median(&format!("7-objects-{}", pops[0]), "raw");
+        let b_n = rows.median(&format!("7-objects-{}", pops[0]), "named-shm");
+        let _ = writeln!(
+            md,
+            "**Row (2)'s work with other live objects in the namespace** (ns/op)\n\n| other objects | raw | raw ÷ fewest | named-shm | p10 – p90 | named-shm ÷ fewest | named-shm ÷ raw |\n|---:|---:|---:|---:|---|---:|---:|"
+        );
+        for p in &pops {
+            let row = format!("7-objects-{p}");
+            let r = rows.get(&row, "raw");
+            let n = rows.get(&row, "named-shm");
+            let _ = writeln!(
+                md,
+                "| {p} | {} | {} | {} | {} | {} | {} |",
+                r.map(|r| human(r.median)).unwrap_or_default(),
+                r.zip(b_raw).map(|(r, b)| ratio(r.median, b)).unwrap_or_default(),
+                n.map(|n| human(n.median)).unwrap_or_default(),
+                n.map(spread).unwrap_or_default(),
+                n.zip(b_n).map(|(n, b)| ratio(n.median, b)).unwrap_or_default(),
+                n.zip(r).map(|(n, r)| ratio(n.median, r.median)).unwrap_or_default(),
+            );
+        }
+        md.push('\n');
+    }
+    let procs = rows.row("7-procs");
+    if !procs.is_empty() {
+        let _ = writeln!(
+            md,
+            "**Many processes opening and closing one name at once** (wall time ÷ operations; throughput = 1 / that)\n\n| implementation, processes | ns/op (wall ÷ ops) | p10 – p90 | throughput (ops/s) | × one process's throughput | failed ops |\n|---|---:|---|---:|---:|---:|"
+        );
+        for r in &procs {
+            let one = r
+                .imp
+                .split(',')
+                .next()
+                .and_then(|imp| rows.median("7-procs", &format!("{imp}, 1 proc")));
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {:.0} | {} | {} |",
+                r.imp,
+                human(r.median),
+                spread(r),
+                1e9 / r.median,
+                one.map(|o| ratio(o, r.median)).unwrap_or_default(),
+                r.errors
+            );
+        }
+        md.push('\n');
+    }
+
+    if let Some(dir) = &cli.strace {
+        strace_section(&mut md, dir, cli.strace_iters);
+    }
+    let skipped: Vec<&Record> = rows.recs.iter().filter(|r| r.note.starts_with("skipped")).collect();
+    if !skipped.is_empty() {
+        let _ = writeln!(md, "## Skipped in this run\n");
+        for r in skipped {
+            let _ = writeln!(md, "- row {} — {} — {}: {}", r.row, r.case, r.imp, r.note.trim_start_matches("skipped: "));
+        }
+        md.push('\n');
+    }
+    if let Some(n) = &cli.notes {
+        let t = std::fs::read_to_string(n).with_context(|| format!("reading {}", n.display()))?;
+        md.push_str(&t);
+    }
+    std::fs::write(&cli.out, md).with_context(|| format!("writing {}", cli.out.display()))?;
+    eprintln!("wrote {}", cli.out.display());
+    Ok(())
+}

@@ -1,0 +1,152 @@
+//! Processes: pinning, forked children and a one-byte pipe handshake.
+//!
+//! The binaries are single-threaded, so `fork` without `exec` is sound: the
+//! child runs a closure and leaves with `_exit`, never running the parent's
+//! destructors (which would close the parent's handles a second time).
+
+use crate::raw::cvt;
+use anyhow::{bail, Result};
+use std::io;
+
+/// Pins the calling process to one CPU (`sched_setaffinity`); a no-op for `None`.
+pub fn pin(cpu: Option<usize>) {
+    let Some(cpu) = cpu else { return };
+    // SAFETY: cpu_set_t is plain old data; all-zero is the empty set.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    // SAFETY: CPU_SET writes one bit inside the set; cpu < CPU_SETSIZE on any machine we run on.
+    unsafe { libc::CPU_SET(cpu, &mut set) };
+    // SAFETY: set is a valid cpu_set_t of the size we pass. Failure (e.g. a
+    // cpuset without that CPU) only means no pinning.
+    unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) };
+}
+
+/// Lets this process run on every CPU again.
+pub fn unpin() {
+    // SAFETY: as in `pin`.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    let n = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    for c in 0..n {
+        // SAFETY: as in `pin`.
+        unsafe { libc::CPU_SET(c, &mut set) };
+    }
+    // SAFETY: as in `pin`.
+    unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) };
+}
+
+/// A pipe: `(read end, write end)`.
+pub fn pipe() -> io::Result<(libc::c_int, libc::c_int)> {
+    let mut fds = [0; 2];
+    // SAFETY: fds is a valid out-array of two ints.
+    cvt(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) })?;
+    Ok((fds[0], fds[1]))
+}
+
+/// Writes one byte.
+pub fn put_byte(fd: libc::c_int, b: u8) -> io::Result<()> {
+    loop {
+        // SAFETY: writes one byte from a valid local.
+        let n = unsafe { libc::write(fd, (&b as *const u8).cast(), 1) };
+        if n == 1 {
+            return Ok(());
+        }
+        let e = io::Error::last_os_error();
+        if e.kind() != io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+}
+
+/// Reads one byte; `None` at end of file.
+pub fn get_byte(fd: libc::c_int) -> io::Result<Option<u8>> {
+    let mut b = 0u8;
+    loop {
+        // SAFETY: reads one byte into a valid local.
+        let n = unsafe { libc::read(fd, (&mut b as *mut u8).cast(), 1) };
+        match n {
+            1 => return Ok(Some(b)),
+            0 => return Ok(None),
+            _ => {
+                let e = io::Error::last_os_error();
+                if e.kind() != io::ErrorKind::Interrupted {
+                    return Err(e);
+                }
+            }
+        }
+    }
+}
+
+/// Forks a child that runs `f` and exits with its status (101 on panic).
+pub fn fork(f: impl FnOnce() -> i32) -> Result<libc::pid_t> {
+    // SAFETY: the benchmark binaries are single-threaded when they fork, so
+    // the child inherits no lock held by another thread.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        bail!("fork: {}", io::Error::last_os_error());
+    }
+    if pid == 0 {
+        let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or(101);
+        // SAFETY: _exit ends the child without running the parent's atexit
+        // handlers or destructors.
+        unsafe { libc::_exit(code) };
+    }
+    Ok(pid)
+}
+
+/// Waits for a child; an error unless it exited with status 0.
+pub fn wait(pid: libc::pid_t) -> Result<()> {
+    let mut status = 0;
+    loop {
+        // SAFETY: status is a valid out-pointer; pid is our child.
+        let r = unsafe { libc::waitpid(pid, &mut status, 0) };
+        if r == pid {
+            break;
+        }
+        let e = io::Error::last_os_error();
+        if e.kind() != io::ErrorKind::Interrupted {
+            bail!("waitpid: {e}");
+        }
+    }
+    if libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 {
+        Ok(())
+    } else {
+        bail!("child {pid} failed (wait status {status:#x})")
+    }
+}
+
+/// A child that runs `f` once the parent is ready, with a handshake: the
+/// child writes a byte when it is set up, the parent starts timing after reading it.
+pub struct Child {
+    pid: libc::pid_t,
+    ready_r: libc::c_int,
+}
+
+impl Child {
+    /// Forks; `f` gets a `ready()` callback to call once set up.
+    pub fn spawn(cpu: Option<usize>, f: impl FnOnce(&dyn Fn()) -> i32) -> Result<Child> {
+        let (r, w) = pipe()?;
+        let pid = fork(|| {
+            crate::raw::close(r);
+            pin(cpu);
+            let ready = || {
+                let _ = put_byte(w, 1);
+            };
+            f(&ready)
+        })?;
+        crate::raw::close(w);
+        Ok(Child { pid, ready_r: r })
+    }
+
+    /// Blocks until the child called `ready()` (an error if it died first).
+    pub fn ready(&self) -> Result<()> {
+        match get_byte(self.ready_r)? {
+            Some(_) => Ok(()),
+            None => bail!("child {} exited before it was ready", self.pid),
+        }
+    }
+
+    /// Waits for the child to exit successfully.
+    pub fn join(self) -> Result<()> {
+        crate::raw::close(self.ready_r);
+        wait(self.pid)
+    }
+}

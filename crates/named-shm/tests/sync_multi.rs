@@ -1,0 +1,317 @@
+//! `WaitForMultipleObjects` over events and mutexes across processes, and the
+//! one namespace shared by mappings, events and mutexes.
+
+mod common_sync;
+
+use common_sync::{code, exit, role, spawn, unique_name, wait_until, watchdog, Counters};
+use named_shm::{
+    wait_for_multiple, Error, Event, MultiWaitStatus, Mutex, ObjectKind, SharedMemory, WaitObject, WaitStatus,
+};
+use std::time::Duration;
+
+const LIMIT: Duration = Duration::from_secs(120);
+const CHILD_WAIT: Duration = Duration::from_secs(60);
+const SETTLE: Duration = Duration::from_millis(200);
+const READY: usize = 0;
+const DONE: usize = 1;
+
+fn child(role: &str) -> ! {
+    match role {
+        // Sets the events named EV0, EV1, ... listed in ORDER, SETTLE apart.
+        "set" => {
+            for n in common_sync::arg("ORDER").split(',') {
+                std::thread::sleep(Duration::from_millis(50));
+                Event::open(n).expect("open").set().expect("set");
+            }
+            exit(0)
+        }
+        "hold" => {
+            let sut = Mutex::open(&common_sync::arg("MX")).expect("open");
+            let c = Counters::open(&common_sync::arg("CNT"));
+            assert_eq!(sut.acquire(None).unwrap(), WaitStatus::Signaled);
+            c.inc(READY);
+            wait_until(|| c.get(DONE) > 0);
+            sut.release().unwrap();
+            exit(0)
+        }
+        // Waits for any of the mutexes MX and MX2 and reports the outcome.
+        "wait-any-mutex" => {
+            let a = Mutex::open(&common_sync::arg("MX")).expect("open");
+            let b = Mutex::open(&common_sync::arg("MX2")).expect("open");
+            Counters::open(&common_sync::arg("CNT")).inc(READY);
+            let r = wait_for_multiple(&[(&a).into(), (&b).into()], false, Some(CHILD_WAIT)).unwrap();
+            exit(match r {
+                MultiWaitStatus::Signaled(i) => code::SIGNALED + 10 * i as i32,
+                MultiWaitStatus::Abandoned(i) => code::ABANDONED + 10 * i as i32,
+                MultiWaitStatus::TimedOut => code::TIMED_OUT,
+            })
+        }
+        other => panic!("unknown role {other}"),
+    }
+}
+
+#[test]
+fn wait_any_returns_the_index_of_the_event_set_by_another_process() {
+    let test = "wait_any_returns_the_index_of_the_event_set_by_another_process";
+    if let Some(r) = role() {
+        child(&r)
+    }
+    watchdog(test, LIMIT, || {
+        let names: Vec<String> = (0..3).map(|_| unique_name("ev")).collect();
+        let evs: Vec<Event> = names
+            .iter()
+            .map(|n| Event::create(n, false, false).unwrap())
+            .collect();
+        let objs: Vec<WaitObject<'_>> = evs.iter().map(WaitObject::from).collect();
+        let mut setter = spawn(test, "set", &[("ORDER", &names[2])]);
+        assert_eq!(
+            wait_for_multiple(&objs, false, Some(CHILD_WAIT)).unwrap(),
+            MultiWaitStatus::Signaled(2)
+        );
+        assert!(!evs[2].is_set(), "the auto-reset event was consumed");
+        assert_eq!(setter.wait_code(), Some(0));
+        // The lowest signalled index wins.
+        evs[1].set().unwrap();
+        evs[2].set().unwrap();
+        assert_eq!(
+            wait_for_multiple(&objs, false, None).unwrap(),
+            MultiWaitStatus::Signaled(1)
+        );
+        assert!(evs[2].is_set(), "only one object is taken");
+    });
+}
+
+#[test]
+fn wait_any_times_out_when_nothing_is_signaled() {
+    watchdog("wait_any_times_out_when_nothing_is_signaled", LIMIT, || {
+        let e = Event::create(&unique_name("ev"), true, false).unwrap();
+        let f = Event::create(&unique_name("ev"), false, false).unwrap();
+        let objs = [WaitObject::Event(&e), WaitObject::Event(&f)];
+        for all in [false, true] {
+            let r = wait_for_multiple(&objs, all, Some(Duration::from_millis(30))).unwrap();
+            assert_eq!(r, MultiWaitStatus::TimedOut);
+        }
+    });
+}
+
+#[test]
+fn wait_all_returns_only_when_every_event_is_set() {
+    let test = "wait_all_returns_only_when_every_event_is_set";
+    if let Some(r) = role() {
+        child(&r)
+    }
+    watchdog(test, LIMIT, || {
+        let names: Vec<String> = (0..4).map(|_| unique_name("ev")).collect();
+        let evs: Vec<Event> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| Event::create(n, i % 2 == 0, false).unwrap())
+            .collect();
+        let objs: Vec<WaitObject<'_>> = evs.iter().map(WaitObject::from).collect();
+        let order = [&names[3], &names[0], &names[2], &names[1]]
+            .map(|s| s.as_str())
+            .join(",");
+        let mut setter = spawn(test, "set", &[("ORDER", &order)]);
+        assert_eq!(
+            wait_for_multiple(&objs, true, Some(CHILD_WAIT)).unwrap(),
+            MultiWaitStatus::Signaled(0)
+        );
+        assert_eq!(setter.wait_code(), Some(0));
+        assert!(evs[0].is_set() && evs[2].is_set(), "manual-reset events stay set");
+        assert!(
+            !evs[1].is_set() && !evs[3].is_set(),
+            "auto-reset events are consumed"
+        );
+    });
+}
+
+#[test]
+fn wait_all_takes_nothing_unless_it_takes_everything() {
+    let test = "wait_all_takes_nothing_unless_it_takes_everything";
+    if let Some(r) = role() {
+        child(&r)
+    }
+    watchdog(test, LIMIT, || {
+        let ev = Event::create(&unique_name("ev"), false, true).unwrap();
+        let mx = unique_name("mx");
+        let cnt = unique_name("cnt");
+        let c = Counters::create(&cnt);
+        let m = Mutex::create(&mx, false).unwrap();
+        let free = Mutex::create(&unique_name("mx"), false).unwrap();
+        let mut holder = spawn(test, "hold", &[("MX", &mx), ("CNT", &cnt)]);
+        wait_until(|| c.get(READY) == 1);
+        let objs = [
+            WaitObject::Mutex(&free),
+            WaitObject::Event(&ev),
+            WaitObject::Mutex(&m),
+        ];
+        let r = wait_for_multiple(&objs, true, Some(Duration::from_millis(50))).unwrap();
+        assert_eq!(r, MultiWaitStatus::TimedOut);
+        assert!(ev.is_set(), "the auto-reset event was given back");
+        assert!(
+            matches!(free.release(), Err(Error::NotOwner { .. })),
+            "the free mutex was given back"
+        );
+        c.inc(DONE);
+        assert_eq!(
+            wait_for_multiple(&objs, true, Some(CHILD_WAIT)).unwrap(),
+            MultiWaitStatus::Signaled(0)
+        );
+        assert!(!ev.is_set());
+        m.release().unwrap();
+        free.release().unwrap();
+        assert_eq!(holder.wait_code(), Some(0));
+    });
+}
+
+#[test]
+fn wait_any_acquires_a_mutex_released_by_another_process() {
+    let test = "wait_any_acquires_a_mutex_released_by_another_process";
+    if let Some(r) = role() {
+        child(&r)
+    }
+    watchdog(test, LIMIT, || {
+        let mx = unique_name("mx");
+        let cnt = unique_name("cnt");
+        let c = Counters::create(&cnt);
+        let m = Mutex::create(&mx, false).unwrap();
+        let ev = Event::create(&unique_name("ev"), true, false).unwrap();
+        let mut holder = spawn(test, "hold", &[("MX", &mx), ("CNT", &cnt)]);
+        wait_until(|| c.get(READY) == 1);
+        let objs = [WaitObject::Event(&ev), WaitObject::Mutex(&m)];
+        assert_eq!(
+            wait_for_multiple(&objs, false, Some(Duration::ZERO)).unwrap(),
+            MultiWaitStatus::TimedOut
+        );
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                std::thread::sleep(Duration::from_millis(50));
+                c.inc(DONE);
+            });
+            assert_eq!(
+                wait_for_multiple(&objs, false, Some(CHILD_WAIT)).unwrap(),
+                MultiWaitStatus::Signaled(1)
+            );
+        });
+        assert_eq!(m.owner().map(|o| o.0), Some(std::process::id()));
+        m.release().unwrap();
+        assert_eq!(holder.wait_code(), Some(0));
+    });
+}
+
+#[test]
+fn wait_any_reports_an_abandoned_mutex_by_index() {
+    let test = "wait_any_reports_an_abandoned_mutex_by_index";
+    if let Some(r) = role() {
+        child(&r)
+    }
+    watchdog(test, LIMIT, || {
+        let mx = unique_name("mx");
+        let mx2 = unique_name("mx");
+        let cnt = unique_name("cnt");
+        let c = Counters::create(&cnt);
+        let _a = Mutex::create(&mx, false).unwrap();
+        let b = Mutex::create(&mx2, false).unwrap();
+        // mx2 is held here, mx by a child that will be killed.
+        let gb = b.lock().unwrap();
+        let mut holder = spawn(test, "hold", &[("MX", &mx), ("CNT", &cnt)]);
+        wait_until(|| c.get(READY) == 1);
+        let mut waiter = spawn(
+            test,
+            "wait-any-mutex",
+            &[("MX", &mx), ("MX2", &mx2), ("CNT", &cnt)],
+        );
+        wait_until(|| c.get(READY) == 2);
+        std::thread::sleep(SETTLE);
+        holder.kill9();
+        assert_eq!(waiter.wait_code(), Some(code::ABANDONED), "Abandoned(0)");
+        drop(gb);
+    });
+}
+
+#[test]
+fn wait_for_multiple_rejects_bad_lists() {
+    let e = Event::create(&unique_name("ev"), true, true).unwrap();
+    let m = Mutex::create(&unique_name("mx"), false).unwrap();
+    let err = wait_for_multiple(&[], false, None).unwrap_err();
+    assert_eq!(err.win32_code(), 87, "{err}");
+    let many = vec![WaitObject::Event(&e); 65];
+    assert!(matches!(
+        wait_for_multiple(&many, false, None),
+        Err(Error::InvalidArgument { .. })
+    ));
+    assert_eq!(
+        wait_for_multiple(&many[..64], false, None).unwrap(),
+        MultiWaitStatus::Signaled(0)
+    );
+    let dup = [
+        WaitObject::Mutex(&m),
+        WaitObject::Event(&e),
+        WaitObject::Mutex(&m),
+    ];
+    assert!(matches!(
+        wait_for_multiple(&dup, true, None),
+        Err(Error::InvalidArgument { .. })
+    ));
+}
+
+// ---------------------------------------------------------------------------
+// One namespace across mappings, events and mutexes.
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Mapping,
+    Event,
+    Mutex,
+}
+
+/// Creates, opens or opens-or-creates an object of `kind`, keeping it alive.
+fn make(kind: Kind, name: &str, how: &str) -> Result<Box<dyn std::any::Any>, Error> {
+    Ok(match (kind, how) {
+        (Kind::Mapping, "create") => Box::new(SharedMemory::create(name, 4096)?),
+        (Kind::Mapping, "open") => Box::new(SharedMemory::open(name, named_shm::Access::ReadWrite)?),
+        (Kind::Mapping, _) => Box::new(SharedMemory::open_or_create(name, 4096)?),
+        (Kind::Event, "create") => Box::new(Event::create(name, true, false)?),
+        (Kind::Event, "open") => Box::new(Event::open(name)?),
+        (Kind::Event, _) => Box::new(Event::open_or_create(name, true, false)?),
+        (Kind::Mutex, "create") => Box::new(Mutex::create(name, false)?),
+        (Kind::Mutex, "open") => Box::new(Mutex::open(name)?),
+        (Kind::Mutex, _) => Box::new(Mutex::open_or_create(name, false)?),
+    })
+}
+
+fn object_kind(k: Kind) -> ObjectKind {
+    match k {
+        Kind::Mapping => ObjectKind::Mapping,
+        Kind::Event => ObjectKind::Event,
+        Kind::Mutex => ObjectKind::Mutex,
+    }
+}
+
+#[test]
+fn a_name_held_by_one_type_fails_for_every_other_type_with_wrong_type() {
+    let kinds = [Kind::Mapping, Kind::Event, Kind::Mutex];
+    for held in kinds {
+        for other in kinds.into_iter().filter(|k| *k != held) {
+            let name = unique_name("ns");
+            let _holder = make(held, &name, "create").unwrap();
+            for how in ["create", "open", "open_or_create"] {
+                let err = make(other, &name, how)
+                    .err()
+                    .unwrap_or_else(|| panic!("{other:?} {how} over {held:?}"));
+                match &err {
+                    Error::WrongType { expected, found, .. } => {
+                        assert_eq!((*expected, *found), (object_kind(other), object_kind(held)));
+                    }
+                    e => panic!("{other:?} {how} over {held:?}: {e}"),
+                }
+                assert_eq!(err.win32_code(), 6);
+                assert!(err.to_string().contains("another object type"), "{err}");
+            }
+            // The holder is untouched, and the name is free for any type once it closes.
+            assert!(make(held, &name, "open").is_ok());
+            drop(_holder);
+            let _new = make(other, &name, "create").unwrap();
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! Stress: 4 processes hammer one named mutex while one of them is killed
+//! with `kill -9`; two processes ping-pong auto-reset events. No deadlock and
+//! no lost wake-up, each bounded by a watchdog (never a timing assertion).
+//!
+//! CI runs a few seconds' worth; `NAMED_SHM_STRESS_FULL=1` runs the size the
+//! issue names (4 processes × 100,000 lock/unlock pairs).
+
+mod common_sync;
+
+use common_sync::{exit, role, spawn, unique_name, wait_until, watchdog, Counters};
+use named_shm::{wait_for_multiple, Event, MultiWaitStatus, Mutex, WaitObject, WaitStatus};
+use std::time::{Duration, SystemTime};
+
+const READY: usize = 0;
+const TOTAL: usize = 2;
+const ABANDONED_SEEN: usize = 3;
+/// Slot of child `i`'s own count: `SLOTS + i`.
+const SLOTS: usize = 8;
+
+fn full() -> bool {
+    std::env::var("NAMED_SHM_STRESS_FULL").is_ok_and(|v| v == "1")
+}
+
+fn child(role: &str) -> ! {
+    match role {
+        "hammer" => {
+            let sut = Mutex::open(&common_sync::arg("MX")).expect("open mutex");
+            let c = Counters::open(&common_sync::arg("CNT"));
+            let me: usize = common_sync::arg("ID").parse().unwrap();
+            let iters: u64 = common_sync::arg("ITERS").parse().unwrap();
+            c.inc(READY);
+            wait_until(|| c.get(READY) >= 4);
+            let second = Some(Duration::from_secs(1));
+            for i in 0..iters {
+                // Every way of taking the mutex, in turn.
+                let status = match i % 3 {
+                    0 => sut.acquire(None).unwrap(),
+                    1 => loop {
+                        match sut.acquire(second).unwrap() {
+                            WaitStatus::TimedOut => continue,
+                            st => break st,
+                        }
+                    },
+                    _ => loop {
+                        match wait_for_multiple(&[WaitObject::Mutex(&sut)], false, second).unwrap() {
+                            MultiWaitStatus::Signaled(_) => break WaitStatus::Signaled,
+                            MultiWaitStatus::Abandoned(_) => break WaitStatus::Abandoned,
+                            MultiWaitStatus::TimedOut => continue,
+                        }
+                    },
+                };
+                if status == WaitStatus::Abandoned {
+                    c.inc(ABANDONED_SEEN);
+                }
+                // Two plain read-modify-writes: only exclusion keeps them exact.
+                let t: u64 = c.view.read(TOTAL * 8).unwrap();
+                c.view.write(TOTAL * 8, &(t + 1)).unwrap();
+                let s: u64 = c.view.read((SLOTS + me) * 8).unwrap();
+                c.view.write((SLOTS + me) * 8, &(s + 1)).unwrap();
+                sut.release().unwrap();
+            }
+            exit(0)
+        }
+        "pong" => {
+            let ping = Event::open(&common_sync::arg("PING")).expect("open");
+            let pong = Event::open(&common_sync::arg("PONG")).expect("open");
+            let n: u64 = common_sync::arg("N").parse().unwrap();
+            for _ in 0..n {
+                assert_eq!(
+                    ping.wait(Some(Duration::from_secs(60))).unwrap(),
+                    WaitStatus::Signaled
+                );
+                pong.set().unwrap();
+            }
+            exit(0)
+        }
+        other => panic!("unknown role {other}"),
+    }
+}
+
+fn random_below(n: u64) -> u64 {
+    let t = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap();
+    (t.subsec_nanos() as u64 ^ u64::from(std::process::id()).rotate_left(17)) % n
+}
+
+#[test]
+fn stress_4_processes_lock_unlock_survive_kill_9_of_one() {
+    let test = "stress_4_processes_lock_unlock_survive_kill_9_of_one";
+    if let Some(r) = role() {
+        child(&r)
+    }
+    let iters: u64 = if full() { 100_000 } else { 15_000 };
+    watchdog(test, Duration::from_secs(if full() { 1800 } else { 300 }), || {
+        let mx = unique_name("mx");
+        let cnt = unique_name("cnt");
+        let c = Counters::create(&cnt);
+        let _sut = Mutex::create(&mx, false).unwrap();
+        let n = iters.to_string();
+        let mut kids: Vec<_> = (0..4)
+            .map(|i| {
+                spawn(
+                    test,
+                    "hammer",
+                    &[("MX", &mx), ("CNT", &cnt), ("ID", &i.to_string()), ("ITERS", &n)],
+                )
+            })
+            .collect();
+        let victim = random_below(4) as usize;
+        let kill_at = iters / 4 + random_below(iters);
+        wait_until(|| c.get(TOTAL) >= kill_at);
+        // Prefer to kill the victim while it holds the mutex, so the
+        // abandonment path runs under load; give up on that after a while.
+        let victim_pid = kids[victim].pid();
+        for _ in 0..100_000 {
+            if _sut.owner().map(|o| o.0) == Some(victim_pid) {
+                break;
+            }
+            std::thread::yield_now();
+        }
+        kids[victim].kill9();
+        for (i, k) in kids.iter_mut().enumerate() {
+            if i != victim {
+                assert_eq!(k.wait_code(), Some(0), "survivor {i} failed");
+            }
+        }
+        let slots: Vec<u64> = (0..4).map(|i| c.get(SLOTS + i)).collect();
+        let abandoned = c.get(ABANDONED_SEEN);
+        for (i, s) in slots.iter().enumerate() {
+            if i != victim {
+                assert_eq!(*s, iters, "survivor {i}");
+            }
+        }
+        assert!(abandoned <= 1, "one kill, at most one abandonment: {abandoned}");
+        let sum: u64 = slots.iter().sum();
+        let total = c.get(TOTAL);
+        // The victim may have died between the two writes, but only while
+        // holding the mutex, and then the next locker was told.
+        assert!(
+            total == sum || (abandoned == 1 && total == sum + 1),
+            "total {total}, slots {slots:?}"
+        );
+        eprintln!(
+            "victim {victim} killed after {} of its {iters}; abandoned seen: {abandoned}",
+            slots[victim]
+        );
+        let g = _sut.lock().unwrap();
+        assert!(!g.was_abandoned());
+    });
+}
+
+#[test]
+fn stress_event_ping_pong_loses_no_wake_up() {
+    let test = "stress_event_ping_pong_loses_no_wake_up";
+    if let Some(r) = role() {
+        child(&r)
+    }
+    let n: u64 = if full() { 100_000 } else { 10_000 };
+    watchdog(test, Duration::from_secs(600), || {
+        let (pi, po) = (unique_name("ping"), unique_name("pong"));
+        let ping = Event::create(&pi, false, false).unwrap();
+        let pong = Event::create(&po, false, false).unwrap();
+        let mut kid = spawn(
+            test,
+            "pong",
+            &[("PING", &pi), ("PONG", &po), ("N", &n.to_string())],
+        );
+        for _ in 0..n {
+            ping.set().unwrap();
+            assert_eq!(
+                pong.wait(Some(Duration::from_secs(60))).unwrap(),
+                WaitStatus::Signaled
+            );
+        }
+        assert_eq!(kid.wait_code(), Some(0));
+    });
+}

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# The project benchmark (issue #7), in one go and side by side: raw syscalls
+# (the floor), the named-shm Rust API, the shared_memory crate, Python's
+# multiprocessing.shared_memory, a C program through named-shm-win32 and the
+# same C program under Wine. Writes docs/performance.md.
+#
+#   scripts/bench.sh            full run (a few minutes), writes docs/performance.md
+#   scripts/bench.sh --quick    every row once, in seconds, report under the
+#                               target directory (CI: scripts/ci.d/60-bench-quick.sh)
+#   scripts/bench.sh --scale 0.3 --repeats 7    shorter full run
+#
+# Other options are passed to every Rust benchmark binary (see
+# `bench-shm --help`). Set BENCH_OUT to write the report elsewhere.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+quick=0
+args=()
+for a in "$@"; do
+  case "$a" in
+    --quick) quick=1; args+=("$a") ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    *) args+=("$a") ;;
+  esac
+done
+
+target=${CARGO_TARGET_DIR:-$root/target}
+bin=$target/release
+run=$target/bench-run
+rm -rf "$run"
+mkdir -p "$run/strace"
+results=$run/results.jsonl
+: >"$results"
+if [ "$quick" = 1 ]; then
+  out=${BENCH_OUT:-$run/performance.md}
+else
+  out=${BENCH_OUT:-$root/docs/performance.md}
+fi
+log() { printf '\n=== %s\n' "$*" >&2; }
+# A row that could not run, with its reason, as a JSON line for the report.
+skip() { # row case imp reason
+  printf '{"row":"%s","case":"%s","imp":"%s","unit":"","median":null,"p10":null,"p90":null,"min":null,"max":null,"repeats":0,"iters":0,"errors":0,"note":"skipped: %s"}\n' \
+    "$1" "$2" "$3" "$4" >>"$results"
+  printf '  row %-8s %-46s %-26s skipped: %s\n' "$1" "$2" "$3" "$4" >&2
+}
+
+log "building (release)"
+cargo build --release -q -p named-shm-bench
+
+# The machine, for the report.
+{
+  echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) CPUs online"
+  echo "kernel: $(uname -sr)"
+  echo "virtualisation: $(systemd-detect-virt 2>/dev/null || echo unknown)"
+  echo "/dev/shm: $(df -h /dev/shm | awk 'NR==2 {print $1", "$2" total, "$4" free"}'); huge pages for shmem: $(cat /sys/kernel/mm/transparent_hugepage/shmem_enabled 2>/dev/null || echo n/a)"
+  echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "rustc: $(rustc --version)"
+  echo "python3: $(python3 --version 2>/dev/null || echo absent)"
+  echo "wine: $(wine --version 2>/dev/null || echo absent)"
+  echo "mode: $([ "$quick" = 1 ] && echo 'quick (one round, few iterations: figures mean nothing)' || echo full)"
+} >"$run/machine.txt"
+
+log "rows 1-4: create, open, first touch, copy"
+"$bin/bench-shm" --out "$results" "${args[@]}"
+log "rows 5-6: events and mutexes"
+"$bin/bench-sync" --out "$results" "${args[@]}"
+log "row 7: scaling"
+"$bin/bench-scale" --out "$results" "${args[@]}"
+
+log "Python multiprocessing.shared_memory"
+if command -v python3 >/dev/null; then
+  pyargs=()
+  [ "$quick" = 1 ] && pyargs+=(--quick)
+  python3 benchmarks/python/shm_bench.py --out "$results" "${pyargs[@]}"
+else
+  for r in 1 2; do skip "$r" "" python "python3 is not installed"; done
+fi
+
+# The C program through named-shm-win32 and under Wine: benches/win32/bench.c,
+# built and run by scripts/bench-win32.sh (owned by the Win32 layer), which
+# prints the same JSON lines with --jsonl.
+log "C program: named-shm-win32 and Wine"
+cbench=benches/win32/bench.c
+if [ ! -f "$cbench" ] || [ ! -x scripts/bench-win32.sh ]; then
+  for r in 1 2; do
+    skip "$r" "" c-win32 "$cbench or scripts/bench-win32.sh does not exist yet"
+    skip "$r" "" wine "$cbench or scripts/bench-win32.sh does not exist yet"
+  done
+else
+  cargs=(--jsonl "$results")
+  [ "$quick" = 1 ] && cargs+=(--quick)
+  if ! scripts/bench-win32.sh "${cargs[@]}" >&2; then
+    for r in 1 2; do skip "$r" "" c-win32 "scripts/bench-win32.sh failed (see the log)"; done
+  fi
+  grep -q '"imp":"wine"' "$results" || command -v wine >/dev/null ||
+    for r in 1 2; do skip "$r" "" wine "wine is not installed"; done
+fi
+
+# Syscalls per operation of rows 1 and 2, for the floor and named-shm.
+strace_iters=2000
+[ "$quick" = 1 ] && strace_iters=20
+report_args=()
+if command -v strace >/dev/null; then
+  log "syscall profile (strace -c -f)"
+  for imp in raw named-shm; do
+    for r in 1 2; do
+      strace -f -c -o "$run/strace/$imp-$r.txt" \
+        "$bin/bench-shm" --profile "$imp" --row "$r" --iterations "$strace_iters" >/dev/null
+    done
+  done
+  report_args+=(--strace "$run/strace" --strace-iters "$strace_iters")
+fi
+
+log "report"
+"$bin/bench-report" --results "$results" --machine "$run/machine.txt" \
+  --notes benchmarks/notes.md --command "scripts/bench.sh${*:+ $*}" \
+  --out "$out" "${report_args[@]}"
+
+left=$(find /dev/shm -name 'nshm-bench-*' 2>/dev/null || true)
+if [ -n "$left" ]; then
+  echo "bench.sh: objects left behind:" >&2
+  echo "$left" >&2
+  exit 1
+fi
+echo "bench.sh: wrote $out; nothing left in /dev/shm" >&2
