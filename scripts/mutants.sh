@@ -13,10 +13,11 @@ declare -A RUNS=(
   [no_getlk]="creators -p 8 -n 300 -k 0.5"
   [lock_after_link]="creators -p 8 -n 1000 -k 0; close-race -p 8 -n 30000 -k 0"
   [close_always_unlinks]="close-race -p 8 -n 20000 -k 0"
+  [close_no_retry]="creators -p 8 -n 3000 -k 0"
   [close_without_fresh]="close-race -p 8 -n 100000 -k 0.05; creators -p 8 -n 3000 -k 0.1"
 )
 MUTANTS=("$@")
-[ ${#MUTANTS[@]} -eq 0 ] && MUTANTS=(no_nlink_recheck no_getlk lock_after_link close_always_unlinks close_without_fresh)
+[ ${#MUTANTS[@]} -eq 0 ] && MUTANTS=(no_nlink_recheck no_getlk lock_after_link close_always_unlinks close_no_retry close_without_fresh)
 caught=0; missed=0; summary=""
 for m in "${MUTANTS[@]}"; do
   args=${RUNS[$m]:?unknown mutant $m}

@@ -12,12 +12,11 @@ bash scripts/setup-wine.sh
 export WINEDEBUG=-all
 # The runner is set here, not in .cargo/config.toml, so native builds never see it.
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine
-# Keep the Windows build apart from the native one unless the caller chose a directory.
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target/windows}"
-
-# One wineserver for the whole run: started here, kept alive between the test
-# binaries (a new one costs about a second each), stopped at the end.
-wineserver -p
-trap 'wineserver -k 2>/dev/null || true' EXIT
+# The default target directory is shared with native builds on purpose: the
+# Windows artifacts go to target/x86_64-pc-windows-gnu/, and host-side ones
+# (proc macros) are reused.
+# No wineserver management: the first test binary starts one, and it lingers
+# for 3 s after its last client, long enough for cargo to start the next
+# binary. Killing it here would also kill other Wine programs of the prefix.
 
 cargo test -p named-shm --target x86_64-pc-windows-gnu "$@"

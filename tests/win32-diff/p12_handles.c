@@ -11,6 +11,7 @@ static int probe_main(const char *role)
     HANDLE h = H("create", CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 8192, N("h")));
     say("handle is a multiple of 4: %d, not -1: %d", ((ULONG_PTR)h & 3) == 0, h != INVALID_HANDLE_VALUE);
     B("close NULL", CloseHandle(NULL));
+    B("close INVALID_HANDLE_VALUE (current process)", CloseHandle(INVALID_HANDLE_VALUE));
     B("close bogus 0x12340", CloseHandle((HANDLE)(ULONG_PTR)0x12340));
     HANDLE e = H("create event", CreateEventA(NULL, TRUE, TRUE, NULL));
     W("wait with low bits set (|3)", WaitForSingleObject((HANDLE)((ULONG_PTR)e | 3), 0));

@@ -11,7 +11,7 @@
 #
 # Usage: tests/win32-diff/run.sh [probe-name ...]   (needs wine, mingw-w64)
 # Environment: WIN32_DIFF_OUT (build/output directory, default a temp dir),
-# WIN32_DIFF_KEEP=1 keeps it.
+# WIN32_DIFF_KEEP=1 keeps it; WIN32_DIFF_TIMEOUT (s, default 120) bounds each process.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -40,7 +40,7 @@ done
 run_role() { # <cmd-prefix> <binary> <role> <tag> <outfile>
   local rc=0
   # shellcheck disable=SC2086
-  timeout 60 $1 "$2" "$3" "$4" >"$5.$3" 2>"$5.$3.err" || rc=$?
+  timeout "${WIN32_DIFF_TIMEOUT:-120}" $1 "$2" "$3" "$4" >"$5.$3" 2>"$5.$3.err" || rc=$?
   echo "[$3] exit=$rc" >>"$5.$3"
 }
 

@@ -738,6 +738,7 @@ fn creators(a: &Args, env: &Env) -> Verdict {
         }
         c[0].go.store(1, SeqCst);
         let mut left = pids.clone();
+        let mut gen_kills = 0;
         while !left.is_empty() {
             if wd.expired() {
                 kill_all(&left);
@@ -752,6 +753,7 @@ fn creators(a: &Args, env: &Env) -> Verdict {
                         Exit::Ok => {}
                         Exit::Killed => {
                             kills += 1;
+                            gen_kills += 1;
                             kill_phase[recs[i].phase.load(SeqCst).min(4) as usize] += 1;
                         }
                         Exit::Bad(why) => {
@@ -773,6 +775,11 @@ fn creators(a: &Args, env: &Env) -> Verdict {
         // reap removes it and an open then says NotFound. Nothing may remain.
         if std::path::Path::new(&env.path_of(&base)).exists() {
             orphans += 1;
+            if gen_kills == 0 {
+                // Nobody was killed: the last close must have removed the name.
+                leaks += 1;
+                eprintln!("LEAK: generation {g}: `{base}` outlived its last handle, and nobody was killed");
+            }
         }
         if g % 2 == 1 {
             if let Err(e) = admin::reap() {

@@ -1,6 +1,6 @@
 //! Seeing and cleaning up named objects: list, inspect, remove and reap.
 //!
-//! ```
+//! ```ignore-windows
 //! use named_shm::{admin, Namespace, SharedMemory};
 //! let name = format!("doc-admin-{}", std::process::id());
 //! let shm = SharedMemory::create(&name, 4096)?;
@@ -95,7 +95,7 @@ pub fn info(name: &str) -> Result<ObjectInfo> {
 /// [`ObjectInfo::holders`]; it is empty for an orphan or a removed name whose
 /// last holder is gone. A view without a handle holds nothing.
 ///
-/// ```
+/// ```ignore-windows
 /// use named_shm::{admin, SharedMemory};
 /// let name = format!("doc-holders-{}", std::process::id());
 /// let shm = SharedMemory::create(&name, 4096)?;

@@ -236,10 +236,7 @@ impl Error {
             Error::NameOccupied { .. } => 5,
             Error::UnsafeNamespace { .. } => 5,
             Error::Unsupported { .. } => 50,
-            Error::Io { source, .. } => match source.raw_os_error() {
-                Some(libc_enomem) if libc_enomem == 12 => 8,
-                _ => 31,
-            },
+            Error::Io { source, .. } => crate::sys::win32_code(source),
         }
     }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 /// Options for creating and opening named events, in the style of
 /// [`std::fs::OpenOptions`]. Get one from [`Event::options`].
 ///
-/// ```
+/// ```ignore-windows
 /// use named_shm::Event;
 /// let name = format!("doc-event-options-{}", std::process::id());
 /// let ev = Event::options().mode(0o640).create(&name, true, false)?;
@@ -100,6 +100,16 @@ impl EventOptions {
 /// assert_eq!(ready.wait(Some(Duration::ZERO))?, WaitStatus::TimedOut);
 /// # Ok::<(), named_shm::Error>(())
 /// ```
+///
+/// # Platform differences
+/// On Linux an event is a file of one page in the namespace directory, its
+/// state a process-shared futex word. A handle whose process may only read
+/// the file (mode) can wait on a manual-reset event, but not set, reset or
+/// take an auto-reset one ([`Error::PermissionDenied`]; Windows allows the
+/// latter with `SYNCHRONIZE` alone). A process killed *while waiting* on an
+/// auto-reset event leaves its registration behind: a later `set` may be
+/// granted to it and then passes to the next waiter, even after a `reset`.
+/// `PulseEvent` is not provided.
 #[derive(Debug)]
 pub struct Event {
     inner: sys::SysEvent,

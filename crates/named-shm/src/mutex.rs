@@ -93,6 +93,16 @@ impl MutexOptions {
 /// assert!(matches!(m.release(), Err(named_shm::Error::NotOwner { .. })));
 /// # Ok::<(), named_shm::Error>(())
 /// ```
+///
+/// # Platform differences
+/// On Linux a mutex is a robust, recursive, process-shared `pthread_mutex_t`
+/// in a one-page file of the namespace directory; the kernel's robust-futex
+/// list reports a dead owner (thread or process). Locking needs write
+/// permission on the file. A process holding the mutex keeps its 4 KiB
+/// mapping even after closing every handle (the kernel's robust list points
+/// into it), until it releases the mutex through a new handle or exits.
+/// Anyone who can write the file can corrupt the mutex, as with any shared
+/// memory.
 #[derive(Debug)]
 pub struct Mutex {
     inner: sys::SysMutex,

@@ -227,6 +227,115 @@ mod tests {
         }
     }
 
+    use proptest::prelude::*;
+
+    /// Cases per property: `PROPTEST_CASES` (the fuzz run sets it high), else 2000.
+    fn cases() -> ProptestConfig {
+        let n = std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(2000);
+        ProptestConfig::with_cases(n)
+    }
+
+    /// Names built from the characters that matter: separators, dots, the
+    /// escape and hash markers, NUL, case variants, non-ASCII.
+    fn tricky() -> impl Strategy<Value = String> {
+        let atoms = prop::sample::select(vec![
+            ".", "..", "/", "\\", "%", "%h", "%2F", "%2f", "\0", "h", "A", "a", "0", "-", "_", " ", "é", "€",
+            "\u{10FFFF}", "Global\\", "Local\\", "global\\", "LOCAL\\", "Session\\", "\n", "\u{7f}",
+        ]);
+        (
+            prop::collection::vec(atoms, 0..40),
+            prop::collection::vec(any::<char>(), 0..4),
+            0usize..1100,
+        )
+            .prop_map(|(parts, extra, pad)| {
+                let mut s: String = parts.concat();
+                s.extend(extra);
+                if pad > 1000 {
+                    s.push_str(&"x".repeat(pad));
+                }
+                s
+            })
+    }
+
+    fn any_name() -> impl Strategy<Value = String> {
+        prop_oneof![any::<String>(), "\\PC{0,300}", tricky()]
+    }
+
+    /// The properties every accepted name's file name must have.
+    fn check_file_name(base: &str, f: &str) -> std::result::Result<(), TestCaseError> {
+        prop_assert!(!f.is_empty() && f.len() <= 255, "{base:?} -> {f:?} (length)");
+        prop_assert!(f != "." && f != ".." && !f.starts_with('.'), "{base:?} -> {f:?} (dot)");
+        prop_assert!(
+            f.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-%".contains(&b)),
+            "{base:?} -> {f:?} (charset: no '/', no NUL, nothing a shell or path would interpret)"
+        );
+        // Joined to the directory it stays a direct child of it.
+        let p = std::path::Path::new("/ns").join(f);
+        prop_assert_eq!(p.parent(), Some(std::path::Path::new("/ns")));
+        prop_assert_eq!(p.components().count(), 3);
+        match decode_file_name(f) {
+            Some(back) => prop_assert_eq!(back, base, "round trip"),
+            None => prop_assert!(f.starts_with("%h") && f.len() == 66, "{base:?} -> {f:?} not decodable"),
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(cases())]
+
+        #[test]
+        fn parsing_any_string_never_panics_and_accepted_names_encode_safely(s in any_name()) {
+            match ObjectName::parse(&s) {
+                Ok(n) => {
+                    prop_assert!(s.ends_with(n.base()));
+                    prop_assert!(!n.base().is_empty() && n.base().len() <= MAX_NAME_LEN);
+                    prop_assert!(!n.base().contains(['\\', '\0']));
+                    check_file_name(n.base(), &n.file_name())?;
+                }
+                Err(Error::InvalidName { reason, .. }) => {
+                    let base = s.strip_prefix("Global\\").or_else(|| s.strip_prefix("Local\\")).unwrap_or(&s);
+                    prop_assert!(
+                        base.is_empty() || base.contains(['\\', '\0']) || base.len() > MAX_NAME_LEN
+                            || s.starts_with("Session\\"),
+                        "{s:?} rejected: {reason}"
+                    );
+                }
+                Err(e) => prop_assert!(false, "unexpected error {e}"),
+            }
+        }
+
+        #[test]
+        fn two_different_names_never_share_a_file(a in any_name(), b in any_name()) {
+            let (Ok(x), Ok(y)) = (ObjectName::parse(&a), ObjectName::parse(&b)) else { return Ok(()) };
+            if x.base() != y.base() {
+                prop_assert_ne!(x.file_name(), y.file_name(), "{:?} and {:?}", x.base(), y.base());
+            }
+        }
+
+        #[test]
+        fn near_names_never_share_a_file(a in tricky(), i in any::<prop::sample::Index>(), c in any::<char>()) {
+            // One character replaced: the closest pairs the encoding must keep apart.
+            let chars: Vec<char> = a.chars().collect();
+            if chars.is_empty() { return Ok(()) }
+            let k = i.index(chars.len());
+            let mut b = chars.clone();
+            b[k] = c;
+            let b: String = b.into_iter().collect();
+            if let (Ok(x), Ok(y)) = (ObjectName::parse(&a), ObjectName::parse(&b)) {
+                if x.base() != y.base() {
+                    prop_assert_ne!(x.file_name(), y.file_name());
+                }
+            }
+        }
+
+        #[test]
+        fn decoding_any_file_name_never_panics_and_only_accepts_our_encodings(f in "[%A-Za-z0-9._/-]{0,80}") {
+            if let Some(base) = decode_file_name(&f) {
+                prop_assert_eq!(encode_file_name(&base), f);
+            }
+        }
+    }
+
     #[test]
     fn long_names_hash_and_stay_short() {
         let long = "a".repeat(1024);

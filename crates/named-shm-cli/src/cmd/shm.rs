@@ -55,12 +55,18 @@ pub fn create(a: CreateArgs) -> Result<()> {
         report_release(&mut out, &a.name, &name)?;
     } else {
         drop(shm);
-        if admin::info(&a.name).is_err() {
-            writeln!(
-                out,
-                "note: `{name}` is gone again: a name dies with its last handle (use --hold to keep it)"
-            )?;
-        }
+        note_if_gone(&mut out, &a.name, &name)?;
+    }
+    Ok(())
+}
+
+/// After closing the only handle of a new object without `--hold`.
+pub fn note_if_gone(out: &mut impl Write, given: &str, name: &str) -> Result<()> {
+    if admin::info(given).is_err() {
+        writeln!(
+            out,
+            "note: `{name}` is gone again: a name dies with its last handle (use --hold to keep it)"
+        )?;
     }
     Ok(())
 }

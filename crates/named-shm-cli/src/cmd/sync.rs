@@ -1,6 +1,6 @@
 //! `nshm event …` and `nshm mutex …`: named events and mutexes.
 
-use super::shm::{hold, report_release};
+use super::shm::{hold, note_if_gone, report_release};
 use crate::cli::{EventCommand, MutexCommand};
 use crate::exit_codes::{fail, ExitCode};
 use crate::input::parse_timeout;
@@ -98,6 +98,9 @@ pub fn event(c: EventCommand) -> Result<()> {
                 hold(&mut out, &canonical, true)?;
                 drop(ev);
                 report_release(&mut out, &name, &canonical)?;
+            } else {
+                drop(ev);
+                note_if_gone(&mut out, &name, &canonical)?;
             }
         }
         EventCommand::Set { name } => {
@@ -152,6 +155,8 @@ pub fn mutex(c: MutexCommand) -> Result<()> {
             drop(m);
             if keep {
                 report_release(&mut out, &name, &canonical)?;
+            } else {
+                note_if_gone(&mut out, &name, &canonical)?;
             }
         }
         MutexCommand::Lock {

@@ -906,6 +906,28 @@ fn mutex_lock_times_out_while_another_process_holds_it() {
 }
 
 #[test]
+fn event_and_mutex_create_without_hold_say_the_name_died() {
+    let name = unique("nohold-sync");
+    for kind in ["event", "mutex"] {
+        nshm()
+            .args([kind, "create", &name])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("created").and(predicate::str::contains("is gone again")));
+        assert_gone(&name);
+    }
+    nshm()
+        .args(["event", "create", &name, "--set", "--manual-reset"])
+        .assert()
+        .success();
+    nshm()
+        .args(["mutex", "create", &name, "--owned"])
+        .assert()
+        .success();
+    assert_gone(&name);
+}
+
+#[test]
 fn names_of_another_type_exit_6() {
     let mapping = unique("wt-map");
     let event = unique("wt-ev");

@@ -1,6 +1,9 @@
 //! The seed's two programs ("Creating Named Shared Memory"), shared by
 //! `first_process`, `second_process` and `demo`.
 
+// Each example uses a part of this module.
+#![allow(dead_code)]
+
 use named_shm::{Access, SharedMemory};
 use std::io::Read;
 

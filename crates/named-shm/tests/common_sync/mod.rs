@@ -155,8 +155,7 @@ pub fn exit(code: i32) -> ! {
 /// contains `needle`.
 pub fn leftovers(needle: &str) -> Vec<String> {
     let root = std::env::var("NAMED_SHM_DIR").unwrap_or_else(|_| "/dev/shm".into());
-    // SAFETY: geteuid has no preconditions.
-    let uid = unsafe { libc::geteuid() };
+    let uid = euid();
     let dir = format!("{root}/named-shm.u{uid}");
     std::fs::read_dir(dir)
         .map(|d| {
@@ -166,4 +165,44 @@ pub fn leftovers(needle: &str) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The effective uid (0 on Windows, which has no uids).
+pub fn euid() -> u32 {
+    #[cfg(unix)]
+    // SAFETY: geteuid has no preconditions.
+    return unsafe { libc::geteuid() };
+    #[cfg(not(unix))]
+    return 0;
+}
+
+/// The calling thread's id: `gettid` on Linux, `GetCurrentThreadId` on Windows.
+pub fn thread_id() -> u32 {
+    #[cfg(unix)]
+    // SAFETY: gettid has no preconditions.
+    return unsafe { libc::gettid() } as u32;
+    #[cfg(windows)]
+    {
+        #[link(name = "kernel32")]
+        extern "system" {
+            fn GetCurrentThreadId() -> u32;
+        }
+        // SAFETY: GetCurrentThreadId has no preconditions.
+        return unsafe { GetCurrentThreadId() };
+    }
+}
+
+/// Whether `open` fails with `NotFound`, allowing a moment for it to become
+/// true: a sibling test spawning a child shares this process's descriptors
+/// between its fork and exec, which can keep a closed name alive for that
+/// instant (the next open after it reclaims the name).
+pub fn soon_not_found<T>(mut open: impl FnMut() -> named_shm::Result<T>) -> bool {
+    let start = Instant::now();
+    loop {
+        match open() {
+            Err(named_shm::Error::NotFound { .. }) => return true,
+            _ if start.elapsed() < Duration::from_secs(5) => std::thread::sleep(Duration::from_millis(1)),
+            _ => return false,
+        }
+    }
 }

@@ -178,6 +178,95 @@ mod tests {
         assert_eq!(Header::decode(&page), Ok(sample()));
     }
 
+    use proptest::prelude::*;
+
+    /// Cases per property: `PROPTEST_CASES` (the fuzz run sets it high), else 2000.
+    fn cases() -> ProptestConfig {
+        let n = std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(2000);
+        ProptestConfig::with_cases(n)
+    }
+
+    fn any_header() -> impl Strategy<Value = Header> {
+        (
+            prop::sample::select(vec![ObjectKind::Mapping, ObjectKind::Event, ObjectKind::Mutex]),
+            0u64..(1 << 40),
+            any::<(u32, u32, u64, u32)>(),
+            "[^\\\\\u{0}]{1,250}",
+        )
+            .prop_map(|(kind, pages, (uid, pid, ns, flags), name)| Header {
+                kind,
+                size: if kind == ObjectKind::Mapping { pages * HEADER_SIZE } else { 0 },
+                creator_uid: uid,
+                creator_pid: pid,
+                created_ns: ns,
+                flags,
+                name,
+            })
+    }
+
+    /// What any accepted header satisfies, whatever bytes it came from.
+    fn check_valid(h: &Header) -> std::result::Result<(), TestCaseError> {
+        prop_assert!(h.size % HEADER_SIZE == 0);
+        prop_assert!(h.size <= i64::MAX as u64 - HEADER_SIZE, "size {} overflows a file offset", h.size);
+        prop_assert!(h.kind == ObjectKind::Mapping || h.size == 0);
+        prop_assert!(!h.name.is_empty() && h.name.len() <= MAX_NAME_LEN);
+        prop_assert!(!h.name.contains(['\\', '\0']));
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(cases())]
+
+        #[test]
+        fn decoding_random_bytes_never_panics(buf in prop::collection::vec(any::<u8>(), 0..2200)) {
+            if let Ok(h) = Header::decode(&buf) {
+                check_valid(&h)?;
+            }
+        }
+
+        #[test]
+        fn decoding_a_header_with_magic_and_random_fields_never_panics(
+            fields in prop::collection::vec(any::<u8>(), 56),
+            tail in prop::collection::vec(any::<u8>(), 0..1100),
+        ) {
+            // Past the magic, so the field checks are what is exercised.
+            let mut buf = MAGIC.to_vec();
+            buf.extend(fields);
+            buf.extend(tail);
+            if let Ok(h) = Header::decode(&buf) {
+                check_valid(&h)?;
+            }
+        }
+
+        #[test]
+        fn encoded_headers_round_trip(h in any_header()) {
+            let mut page = vec![0u8; HEADER_SIZE as usize];
+            h.encode(&mut page);
+            prop_assert_eq!(Header::decode(&page), Ok(h));
+        }
+
+        #[test]
+        fn mutated_or_truncated_headers_are_refused_or_still_valid(
+            h in any_header(),
+            flips in prop::collection::vec((0usize..400, any::<u8>()), 0..6),
+            cut in 0usize..4200,
+        ) {
+            let mut page = vec![0u8; HEADER_SIZE as usize];
+            h.encode(&mut page);
+            for (at, x) in flips {
+                page[at] ^= x;
+            }
+            let page = &page[..cut.min(page.len())];
+            match Header::decode(page) {
+                Ok(d) => {
+                    check_valid(&d)?;
+                    prop_assert!(page.len() >= NAME_OFFSET + d.name.len(), "accepted a header cut inside its name");
+                }
+                Err(_) => {}
+            }
+        }
+    }
+
     #[test]
     fn header_rejects_every_truncation() {
         let mut page = vec![0u8; HEADER_SIZE as usize];

@@ -68,6 +68,15 @@ pub(crate) fn fork_generation() -> u64 {
     FORK_GENERATION.load(std::sync::atomic::Ordering::Relaxed)
 }
 
+/// The Win32 code for an OS error without a semantic variant (`Error::Io`):
+/// `ERROR_NOT_ENOUGH_MEMORY` (8) for `ENOMEM`, else `ERROR_GEN_FAILURE` (31).
+pub(crate) fn win32_code(e: &io::Error) -> u32 {
+    match e.raw_os_error() {
+        Some(libc::ENOMEM) => 8,
+        _ => 31,
+    }
+}
+
 /// The effective uid of the calling thread.
 pub(crate) fn euid() -> u32 {
     // SAFETY: geteuid has no preconditions and cannot fail.

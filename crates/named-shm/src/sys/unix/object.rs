@@ -176,10 +176,16 @@ pub(crate) fn try_lock(fd: RawFd, kind: libc::c_int) -> io::Result<bool> {
 /// Whether any *other* description holds a lock on the object (a handle, or a
 /// closer or reaper at work).
 pub(crate) fn is_held(fd: RawFd) -> io::Result<bool> {
+    Ok(held_lock(fd)?.is_some())
+}
+
+/// The type of lock another description holds (`F_RDLCK`: handles are open;
+/// `F_WRLCK`: a closer or reaper is at work), or `None`.
+fn held_lock(fd: RawFd) -> io::Result<Option<libc::c_int>> {
     let mut fl = lock_struct(libc::F_WRLCK);
     // SAFETY: `fl` is a valid flock with l_pid 0, as F_OFD_GETLK requires.
     cvt_r(|| unsafe { libc::fcntl(fd, libc::F_OFD_GETLK, &mut fl) })?;
-    Ok(fl.l_type != libc::F_UNLCK as libc::c_short)
+    Ok((fl.l_type != libc::F_UNLCK as libc::c_short).then_some(libc::c_int::from(fl.l_type)))
 }
 
 fn open_at(dir: RawFd, file: &CString, flags: libc::c_int) -> io::Result<OwnedFd> {
@@ -363,10 +369,25 @@ fn open_live(name: &ObjectName, dir: &Arc<NsDir>, file: &CString, spec: &OpenSpe
             op,
             source,
         };
+        let held = held_lock(raw).map_err(|e| io("fcntl(F_OFD_GETLK)", e))?;
         // Seeded bug (scripts/mutants.sh): never notice a dead object.
         #[cfg(named_shm_mutant = "no_getlk")]
-        let is_held = |_| Ok::<bool, io::Error>(true);
-        if !is_held(raw).map_err(|e| io("fcntl(F_OFD_GETLK)", e))? {
+        let held = Some(libc::F_RDLCK);
+        if held == Some(libc::F_WRLCK) {
+            // A closer or reaper found it dead and is unlinking it. It may be
+            // killed before it does, leaving an orphan that our read lock
+            // would revive: never lock it now, back off and look again.
+            if Instant::now() >= deadline {
+                return Err(Error::Timeout {
+                    name: name.as_str().to_owned(),
+                    what: "another process holds the object's write lock",
+                });
+            }
+            drop(fd);
+            backoff(&mut spins);
+            continue;
+        }
+        if held.is_none() {
             drop(fd);
             match reclaim(dir, file) {
                 Reclaim::Reclaimed | Reclaim::Gone => return Ok(Opened::Free),
@@ -729,8 +750,20 @@ impl Drop for Object {
         let exclusive = super::fork_generation() == self.fork_gen;
         if exclusive && (self.writable || self.created) {
             // Fast path: the description is ours alone and writable. The
-            // upgrade succeeds only if no other handle is open anywhere.
-            if matches!(try_lock(raw, libc::F_WRLCK), Ok(true)) {
+            // upgrade succeeds only if no other handle is open anywhere. If it
+            // fails, another handle may be closing right now, its own upgrade
+            // failing on our read lock: release ours and try once more, so the
+            // last of concurrent closers always finds the object dead (else
+            // both give up and leave an orphan; tests/protocol_model.rs).
+            let dead = matches!(try_lock(raw, libc::F_WRLCK), Ok(true))
+                // Seeded bug (scripts/mutants.sh): give up after the failed upgrade.
+                || cfg!(not(named_shm_mutant = "close_no_retry")) && {
+                let fl = lock_struct(libc::F_UNLCK);
+                // SAFETY: `fl` is a valid flock with l_pid 0.
+                let _ = unsafe { libc::fcntl(raw, libc::F_OFD_SETLK, &fl) };
+                matches!(try_lock(raw, libc::F_WRLCK), Ok(true))
+            };
+            if dead {
                 // Dead: unlink while holding the write lock. A failure leaves an
                 // orphan for the next open, create or reap, so it is ignored.
                 let _ = unlink_dead(&self.dir, &self.file, raw);

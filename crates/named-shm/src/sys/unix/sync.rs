@@ -2,25 +2,34 @@
 //!
 //! Both are ordinary named objects (`object.rs`) of kind `Event` or `Mutex`
 //! and size 0: the file is just the 4 KiB header page, and the state lives in
-//! its sync area (offset [`SYNC_OFFSET`]), mapped `MAP_SHARED` through the
-//! handle's lock-free description (`Object::map_fd`), never through the lock
-//! descriptor, so a mapping never keeps the name alive.
+//! its sync area (offset [`SYNC_OFFSET`]), mapped `MAP_SHARED` through
+//! `Object::map_fd` (whose close protocol keeps a mapping from pinning the
+//! handle's lock), so a mapping never keeps the name alive.
 //!
 //! ```text
-//! event (sync area)                      mutex (sync area)
-//! +0  state    u32 futex: gen<<1 | set   +0   release seq u32 futex (multi-waits sleep on it)
-//! +4  waiters  u32                        +4   multi-waiters u32
-//! +60 layout   u32 LAYOUT_EVENT           +60  layout u32 LAYOUT_MUTEX
-//!                                         +64  pthread_mutex_t (robust, recursive, pshared)
+//! event (sync area)                           mutex (sync area)
+//! +0  state u32 futex, manual: gen<<1 | set    +0   release seq u32 futex (multi-waits sleep on it)
+//!              auto: grants<<17 | waiters<<1 | set
+//! +4  waiters u32 (manual: all; auto: multi)    +4   multi-waiters u32
+//! +60 layout  u32 LAYOUT_EVENT                 +60  layout u32 LAYOUT_MUTEX
+//!                                              +64  pthread_mutex_t (robust, recursive, pshared)
 //! ```
 //!
-//! **Events.** One futex word, `generation << 1 | signalled`, and a count of
-//! sleepers so that `set` makes the wake-up syscall only when someone sleeps.
-//! A manual-reset `set` bumps the generation as it sets the bit; a waiter
+//! **Manual-reset events.** One futex word, `generation << 1 | signalled`,
+//! and a count of sleepers so that `set` makes the wake-up syscall only when
+//! someone sleeps. `set` bumps the generation as it sets the bit; a waiter
 //! returns when the bit is set *or* the generation moved since it started, so
 //! `set` immediately followed by `reset` still releases every process that was
-//! waiting (Windows releases them at `SetEvent` time). An auto-reset waiter
-//! consumes the bit with a compare-and-swap; the loser of a race sleeps again.
+//! waiting (Windows releases them at `SetEvent` time).
+//!
+//! **Auto-reset events.** Windows releases one *waiting* thread at `SetEvent`
+//! time and leaves the event non-signalled; only with nobody waiting does it
+//! become signalled. The futex word packs the signalled bit, the number of
+//! registered waiters and the number of grants: `set` grants to a registered
+//! waiter if there is one not yet granted (and wakes one), else sets the bit.
+//! So back-to-back sets release as many waiters, and a `reset` right after a
+//! `set` does not take a release back. All changes are one compare-and-swap
+//! on the word, so a timeout never strands a grant.
 //!
 //! **Mutexes.** A glibc robust, recursive, process-shared `pthread_mutex_t`.
 //! When the owning thread or process dies the kernel marks it

@@ -26,8 +26,8 @@ use windows_sys::Win32::Security::Authorization::{
     SDDL_REVISION_1, SE_KERNEL_OBJECT,
 };
 use windows_sys::Win32::Security::{
-    GetTokenInformation, TokenUser, OWNER_SECURITY_INFORMATION, PSECURITY_DESCRIPTOR, PSID,
-    SECURITY_ATTRIBUTES, TOKEN_QUERY, TOKEN_USER,
+    GetTokenInformation, TokenOwner, TokenUser, OWNER_SECURITY_INFORMATION, PSECURITY_DESCRIPTOR, PSID,
+    SECURITY_ATTRIBUTES, TOKEN_INFORMATION_CLASS, TOKEN_OWNER, TOKEN_QUERY, TOKEN_USER,
 };
 use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
 
@@ -58,7 +58,9 @@ fn mask(kind: ObjectKind, bits: u32) -> u32 {
 
 /// The SDDL text for `mode` on an object of `kind` owned by `user_sid`.
 pub(crate) fn sddl(kind: ObjectKind, mode: u32, user_sid: &str) -> String {
-    let mut s = String::from("D:P");
+    // The owner is the user, whatever the token's default owner (an elevated
+    // administrator's would be `Administrators`).
+    let mut s = format!("O:{user_sid}D:P");
     let mut owner = mask(kind, (mode >> 6) & 7);
     if owner != 0 {
         // `CreateFileMappingW`, `CreateEventW` and `CreateMutexW` of an existing
@@ -116,7 +118,8 @@ pub(crate) fn owned_by_caller(h: HANDLE) -> io::Result<bool> {
     let text = sid_text(owner);
     // SAFETY: sd was LocalAlloc'd by GetSecurityInfo; owner is not used after this.
     unsafe { LocalFree(sd as HLOCAL) };
-    Ok(text? == user_sid()?)
+    let text = text?;
+    Ok(text == user_sid()? || text == default_owner_sid()?)
 }
 
 /// The calling process's user SID as text (`S-1-5-21-…`), read once.
@@ -125,21 +128,39 @@ fn user_sid() -> io::Result<&'static str> {
     if let Some(s) = SID.get() {
         return Ok(s);
     }
+    let s = token_sid(TokenUser)?;
+    Ok(SID.get_or_init(|| s))
+}
+
+/// The SID the token gives as owner of new objects by default (`TokenOwner`:
+/// the user, or `Administrators` for an elevated administrator), read once.
+fn default_owner_sid() -> io::Result<&'static str> {
+    static SID: OnceLock<String> = OnceLock::new();
+    if let Some(s) = SID.get() {
+        return Ok(s);
+    }
+    let s = token_sid(TokenOwner)?;
+    Ok(SID.get_or_init(|| s))
+}
+
+/// The SID of `TokenUser` or `TokenOwner` of the calling process, as text.
+fn token_sid(class: TOKEN_INFORMATION_CLASS) -> io::Result<String> {
     let mut token = std::ptr::null_mut();
     // SAFETY: GetCurrentProcess returns a pseudo-handle; token is a valid out pointer.
     if unsafe { OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &mut token) } == 0 {
         return Err(os_error(last_error()));
     }
     let token = owned(token).expect("OpenProcessToken succeeded");
-    // TOKEN_USER plus the SID it points to; 256 bytes hold any SID.
+    // TOKEN_USER / TOKEN_OWNER plus the SID it points to; 256 bytes hold any SID.
     let mut buf = [0u64; 64];
     let mut len = 0u32;
-    // SAFETY: buf is writable for its full size in bytes, 8-aligned as TOKEN_USER needs.
+    // SAFETY: buf is writable for its full size in bytes, 8-aligned as the
+    // structures need.
     let ok = unsafe {
         use std::os::windows::io::AsRawHandle;
         GetTokenInformation(
             token.as_raw_handle(),
-            TokenUser,
+            class,
             buf.as_mut_ptr().cast(),
             std::mem::size_of_val(&buf) as u32,
             &mut len,
@@ -148,10 +169,16 @@ fn user_sid() -> io::Result<&'static str> {
     if ok == 0 {
         return Err(os_error(last_error()));
     }
-    // SAFETY: GetTokenInformation filled buf with a TOKEN_USER.
-    let sid = unsafe { (*buf.as_ptr().cast::<TOKEN_USER>()).User.Sid };
-    let s = sid_text(sid)?;
-    Ok(SID.get_or_init(|| s))
+    // SAFETY: GetTokenInformation filled buf with a TOKEN_USER (a SID_AND_ATTRIBUTES,
+    // whose first field is the SID pointer) or a TOKEN_OWNER (the SID pointer).
+    let sid = unsafe {
+        if class == TokenUser {
+            (*buf.as_ptr().cast::<TOKEN_USER>()).User.Sid
+        } else {
+            (*buf.as_ptr().cast::<TOKEN_OWNER>()).Owner
+        }
+    };
+    sid_text(sid)
 }
 
 /// A self-relative security descriptor with its `SECURITY_ATTRIBUTES`.
@@ -214,13 +241,13 @@ mod tests {
     fn owner_only_mode_grants_only_the_user() {
         assert_eq!(
             sddl(ObjectKind::Mapping, 0o600, "S-1-5-21-1"),
-            "D:P(A;;0xf0007;;;S-1-5-21-1)"
+            "O:S-1-5-21-1D:P(A;;0xf0007;;;S-1-5-21-1)"
         );
         assert_eq!(
             sddl(ObjectKind::Mapping, 0o644, "S-1-5-21-1"),
-            "D:P(A;;0xf0007;;;S-1-5-21-1)(A;;0x20005;;;WD)"
+            "O:S-1-5-21-1D:P(A;;0xf0007;;;S-1-5-21-1)(A;;0x20005;;;WD)"
         );
-        assert_eq!(sddl(ObjectKind::Mapping, 0o070, "S"), "D:P");
+        assert_eq!(sddl(ObjectKind::Mapping, 0o070, "S"), "O:SD:P");
     }
 
     #[test]

@@ -48,11 +48,15 @@ struct MutantBasicInformation {
     abandoned_state: u8,
 }
 
+/// `MUTANT_INFORMATION_CLASS`.
+const MUTANT_BASIC_INFORMATION: i32 = 0;
+const MUTANT_OWNER_INFORMATION: i32 = 1;
+
 #[link(name = "ntdll")]
 extern "system" {
     /// `ZwQueryEvent` in the WDK; class 0 is `EventBasicInformation`.
     fn NtQueryEvent(h: HANDLE, class: i32, info: *mut c_void, len: u32, ret_len: *mut u32) -> i32;
-    /// `ZwQueryMutant`; class 0 is `MutantBasicInformation`.
+    /// `ZwQueryMutant`.
     fn NtQueryMutant(h: HANDLE, class: i32, info: *mut c_void, len: u32, ret_len: *mut u32) -> i32;
 }
 
@@ -150,7 +154,7 @@ fn acquire(
             };
         // SAFETY: w is NUL-terminated UTF-16 and outlives the call.
         let h = unsafe { (k.open)(access, 0, w.as_ptr()) };
-        owned(h).ok_or_else(|| last_error())
+        owned(h).ok_or_else(last_error)
     };
     // Like Linux: a handle the DACL refuses the modify right gets a read-only
     // handle instead (it may wait, but not set, reset or lock).
@@ -366,9 +370,14 @@ pub(crate) struct SysMutex {
 }
 
 impl SysMutex {
-    /// `CreateMutexW(…, bInitialOwner = FALSE, …)` or `OpenMutexW`; the
-    /// initial ownership is taken by the caller after creation.
-    pub(crate) fn acquire(name: &ObjectName, disp: Disposition, opts: &SyncOptions) -> Result<SysMutex> {
+    /// `CreateMutexW` or `OpenMutexW`. With `initial_owner`, the calling
+    /// thread owns the mutex if this call created it (Windows' own rule).
+    pub(crate) fn acquire(
+        name: &ObjectName,
+        disp: Disposition,
+        opts: &SyncOptions,
+        initial_owner: bool,
+    ) -> Result<SysMutex> {
         let k = Kind {
             kind: ObjectKind::Mutex,
             access: SYNCHRONIZE | MUTANT_QUERY_STATE,
@@ -379,7 +388,7 @@ impl SysMutex {
         };
         let (handle, created, writable) = acquire(name, disp, opts, &k, |sa, w| {
             // SAFETY: sa and w are valid for the call (see `acquire`).
-            unsafe { CreateMutexW(sa, 0, w) }
+            unsafe { CreateMutexW(sa, i32::from(initial_owner), w) }
         })?;
         Ok(SysMutex {
             handle,
@@ -424,25 +433,42 @@ impl SysMutex {
         unsafe { ReleaseMutex(self.handle.as_raw_handle()) != 0 }
     }
 
-    /// The owner, when it is the calling thread: Win32 does not tell who else
-    /// owns a mutex (`NtQueryMutant` only says whether the caller does), so a
-    /// mutex held elsewhere reports `Some((0, 0))`.
+    /// The owner as (process id, thread id), if the mutex is held. Win32 has
+    /// no such call: `NtQueryMutant(MutantOwnerInformation)` tells (Windows 10
+    /// and later); where it is not implemented (Wine 8), only an owner that is
+    /// the calling thread is known, and another owner reports `(0, 0)`.
     pub(crate) fn owner(&self) -> Option<(u32, u32)> {
-        let mut info = MutantBasicInformation::default();
-        // SAFETY: info is a writable MUTANT_BASIC_INFORMATION of the size passed.
+        let h = self.handle.as_raw_handle();
+        let mut basic = MutantBasicInformation::default();
+        // SAFETY: basic is a writable MUTANT_BASIC_INFORMATION of the size passed.
         let status = unsafe {
             NtQueryMutant(
-                self.handle.as_raw_handle(),
-                0,
-                (&mut info as *mut MutantBasicInformation).cast(),
+                h,
+                MUTANT_BASIC_INFORMATION,
+                (&mut basic as *mut MutantBasicInformation).cast(),
                 std::mem::size_of::<MutantBasicInformation>() as u32,
                 std::ptr::null_mut(),
             )
         };
-        if status < 0 || info.current_count > 0 {
+        if status < 0 || basic.current_count > 0 {
             return None;
         }
-        if info.owned_by_caller != 0 {
+        // CLIENT_ID: UniqueProcess and UniqueThread, handle-sized ids.
+        let mut cid = [0usize; 2];
+        // SAFETY: cid is a writable CLIENT_ID of the size passed.
+        let status = unsafe {
+            NtQueryMutant(
+                h,
+                MUTANT_OWNER_INFORMATION,
+                cid.as_mut_ptr().cast(),
+                std::mem::size_of_val(&cid) as u32,
+                std::ptr::null_mut(),
+            )
+        };
+        if status >= 0 && cid[0] != 0 {
+            return Some((cid[0] as u32, cid[1] as u32));
+        }
+        if basic.owned_by_caller != 0 {
             // SAFETY: both calls only read the calling thread's identity.
             Some(unsafe { (GetCurrentProcessId(), GetCurrentThreadId()) })
         } else {
