@@ -1,21 +1,24 @@
 #!/usr/bin/env bash
 # Seeded bugs: build the stress program with each `named_shm_mutant` switch
 # (crates/named-shm/src/sys/unix/object.rs) in a scratch target directory and
-# check that the matching scenario FAILS. Exit 0 only if every mutant is caught.
+# check that a matching scenario FAILS with a violation or leak (a watchdog
+# timeout does not count). Exit 0 only if every mutant is caught, except
+# `close_without_fresh`, which the protocol model shows to be equivalent.
 #
 #   scripts/mutants.sh [mutant...]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 TARGET=${MUTANT_TARGET_DIR:-${CARGO_TARGET_DIR:-target}-mutants}
-# mutant -> stress runs ("args; args"): caught if any run exits non-zero.
+# mutant -> stress runs ("args; args"): caught if any run reports a violation or leak.
 declare -A RUNS=(
   [no_nlink_recheck]="creators -p 8 -n 3000 -k 0; close-race -p 8 -n 100000 -k 0"
   [no_getlk]="creators -p 8 -n 300 -k 0.5"
   [lock_after_link]="creators -p 8 -n 1000 -k 0; close-race -p 8 -n 30000 -k 0"
   [close_always_unlinks]="close-race -p 8 -n 20000 -k 0"
   [close_no_retry]="creators -p 8 -n 3000 -k 0"
-  [close_without_fresh]="close-race -p 8 -n 100000 -k 0.05; creators -p 8 -n 3000 -k 0.1"
+  [close_without_fresh]="close-race -p 8 -n 100000 -k 0.05; close-race -p 16 -n 100000 -k 0"
 )
+EQUIVALENT=" close_without_fresh "
 MUTANTS=("$@")
 [ ${#MUTANTS[@]} -eq 0 ] && MUTANTS=(no_nlink_recheck no_getlk lock_after_link close_always_unlinks close_no_retry close_without_fresh)
 caught=0; missed=0; summary=""
@@ -24,20 +27,26 @@ for m in "${MUTANTS[@]}"; do
   echo "== mutant $m: building"
   if ! RUSTFLAGS="--cfg named_shm_mutant=\"$m\"" CARGO_TARGET_DIR="$TARGET/$m" \
       cargo build --quiet --release -p named-shm --example stress; then
-    echo "build failed for $m"; missed=$((missed+1)); summary+="MUTANT $m build-failed"$'\n'; continue
+    echo "build failed for $m"; missed=$((missed + 1)); summary+="MUTANT $m build-failed"$'\n'; continue
   fi
   bin="$TARGET/$m/release/examples/stress"
-  result=missed
+  result=missed; by=""
   IFS=';' read -ra sets <<<"$args"
   for set in "${sets[@]}"; do
-    out=$(timeout 300 "$bin" $set --timeout 200 2>&1); rc=$?
+    out=$(timeout 900 "$bin" $set --timeout 800 2>&1); rc=$?
     verdict=$(grep '^VERDICT' <<<"$out" | head -1)
-    echo "   run [$set]: rc=$rc $verdict"
-    grep -m3 'VIOLATION\|LEAK' <<<"$out" | sed 's/^/      /'
-    if [ $rc -ne 0 ]; then result=caught; break; fi
+    echo "   run [${set# }]: rc=$rc $verdict"
+    grep -m3 'VIOLATION\|LEAK' <<<"$out" | cut -c1-200 | sed 's/^/      /'
+    if grep -q WATCHDOG <<<"$out"; then echo "      (watchdog: inconclusive)"; continue; fi
+    if [ $rc -ne 0 ] && grep -q 'VIOLATION\|LEAK' <<<"$out"; then result=caught; by=${set# }; break; fi
   done
-  if [ $result = caught ]; then caught=$((caught+1)); else missed=$((missed+1)); fi
-  summary+="MUTANT $m $result by [${set# }]"$'\n'
+  if [ $result = caught ]; then
+    caught=$((caught + 1)); summary+="MUTANT $m caught by [$by]"$'\n'
+  elif [[ $EQUIVALENT == *" $m "* ]]; then
+    summary+="MUTANT $m not caught (equivalent: see tests/protocol_model.rs)"$'\n'
+  else
+    missed=$((missed + 1)); summary+="MUTANT $m MISSED"$'\n'
+  fi
 done
 printf '%s' "$summary"
 echo "MUTANTS caught=$caught missed=$missed"

@@ -98,8 +98,14 @@ impl Holders {
             let end = (start + chunk).min(total);
             let (go_r, go_w) = proc::pipe()?;
             let tag = tag.to_owned();
+            // The write ends of earlier holders' pipes, inherited by this
+            // fork: closed in the child, or those holders never see the end.
+            let earlier: Vec<libc::c_int> = kids.iter().map(|(_, w)| *w).collect();
             let kid = Child::spawn(None, move |ready| {
                 raw::close(go_w);
+                for w in earlier {
+                    raw::close(w);
+                }
                 raise_nofile();
                 let mut held = Vec::with_capacity(end - start);
                 for i in start..end {

@@ -334,7 +334,12 @@ pub(crate) fn map_view(
             return lasterr::fail(ERROR_ACCESS_DENIED, ptr::null_mut());
         }
     }
-    views().insert(addr, entry);
+    if let Some(stale) = views().insert(addr, entry) {
+        // Only possible if the program unmapped a view behind our back and
+        // the kernel reused the address: unmapping anything for the stale
+        // entry could hit live memory, so it is leaked instead.
+        std::mem::forget(stale);
+    }
     addr as *mut c_void
 }
 

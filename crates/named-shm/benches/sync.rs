@@ -7,8 +7,9 @@
 //!
 //! `cargo bench --bench sync` runs the full size (median and spread over
 //! repeated runs, interleaved so the noisy machine hits all contenders alike);
-//! `cargo bench --bench sync -- --test` (or `--quick`) runs each once, small,
-//! in a second or two, so CI keeps it compiling and working.
+//! `cargo bench --bench sync -- --test` (or `--quick`, or `cargo test
+//! --benches`) runs each once, small, in a second or two, so CI keeps it
+//! compiling and working.
 //!
 //! The parent is pinned to CPU 0 and the child to CPU 1 when there are two.
 
@@ -25,12 +26,15 @@ struct Size {
     lock_iters: u64,
 }
 
-fn main() {
+pub fn main() {
     if let Ok(role) = std::env::var(ROLE) {
         child(&role);
         return;
     }
-    let quick = std::env::args().any(|a| a == "--test" || a == "--quick");
+    // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing:
+    // only a real `cargo bench` without `--test`/`--quick` runs the full size.
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--test" || a == "--quick") || !args.iter().any(|a| a == "--bench");
     let size = if quick {
         Size {
             runs: 1,
@@ -96,6 +100,9 @@ fn main() {
     row("Mutex acquire()+release(), uncontended", &mx_raw, "ns", 1e9);
     row("raw robust pshared pthread mutex lock+unlock", &pt, "ns", 1e9);
     row("raw robust pshared recursive pthread mutex", &pt_rec, "ns", 1e9);
+    if cfg!(debug_assertions) {
+        println!("(unoptimised build: the ratios below mean nothing; use `cargo bench`)");
+    }
     println!(
         "ratio event/futex RTT: median of per-run ratios {:.3} (target <= 1.15); of medians {:.3}",
         median(&ev_ratio),

@@ -348,6 +348,8 @@ fn kill_all(pids: &[libc::pid_t]) {
     }
 }
 
+static WATCHDOG_FIRED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// The watchdog of one scenario.
 struct Watchdog {
     deadline: Instant,
@@ -367,6 +369,7 @@ impl Watchdog {
     fn expired(&mut self) -> bool {
         if !self.fired && Instant::now() >= self.deadline {
             self.fired = true;
+            WATCHDOG_FIRED.store(true, SeqCst);
             eprintln!("WATCHDOG: time is up; killing the workers");
         }
         self.fired
@@ -641,6 +644,13 @@ impl Verdict {
             return true;
         }
         let ok = self.violations == 0 && self.leaks == 0;
+        if WATCHDOG_FIRED.load(SeqCst) {
+            println!(
+                "WATCHDOG: scenario {} ran out of time (counted as a violation)",
+                self.scenario
+            );
+            WATCHDOG_FIRED.store(false, SeqCst);
+        }
         println!(
             "VERDICT scenario={} iterations={} processes={} kills={} violations={} leaks={}{}{} {}",
             self.scenario,
@@ -695,7 +705,6 @@ fn creators(a: &Args, env: &Env) -> Verdict {
             let mut crng = Rng::new(rng.next());
             let (cc, rec) = (&c[0], &recs[i]);
             let base = base.as_str();
-            let env = &*env;
             pids.push(spawn(move || {
                 while cc.go.load(SeqCst) == 0 {
                     std::thread::yield_now();
@@ -742,7 +751,7 @@ fn creators(a: &Args, env: &Env) -> Verdict {
         while !left.is_empty() {
             if wd.expired() {
                 kill_all(&left);
-                parent_v += 1;
+                left.clear();
                 break;
             }
             match try_wait() {
@@ -766,6 +775,13 @@ fn creators(a: &Args, env: &Env) -> Verdict {
                 }
                 None => std::thread::sleep(Duration::from_micros(50)),
             }
+        }
+        if wd.fired {
+            // Workers were killed by the watchdog, not by the test: clean up
+            // and stop (the watchdog itself fails the scenario).
+            parent_v += 1;
+            let _ = admin::reap();
+            break;
         }
         let (v, objs) = check_spans(&recs, p);
         parent_v += v;
@@ -1014,7 +1030,8 @@ fn leaks(a: &Args, env: &Env) -> Verdict {
             return Err("a second handle read other bytes".into());
         }
         // An event and a mutex per cycle: their descriptors and mappings count too.
-        let ev = Event::create(&format!("{name}-evt"), false, i % 2 == 0).map_err(|e| format!("event: {e}"))?;
+        let ev =
+            Event::create(&format!("{name}-evt"), false, i % 2 == 0).map_err(|e| format!("event: {e}"))?;
         ev.set().map_err(|e| format!("set: {e}"))?;
         if ev.wait(Some(Duration::ZERO)).map_err(|e| format!("wait: {e}"))? != WaitStatus::Signaled {
             return Err("a set auto-reset event did not satisfy a wait".into());
@@ -1022,7 +1039,8 @@ fn leaks(a: &Args, env: &Env) -> Verdict {
         let mx = Mutex::create(&format!("{name}-mtx"), i % 2 == 0).map_err(|e| format!("mutex: {e}"))?;
         drop(mx.lock().map_err(|e| format!("lock: {e}"))?);
         if i % 2 == 0 {
-            mx.release().map_err(|e| format!("release of the initial ownership: {e}"))?;
+            mx.release()
+                .map_err(|e| format!("release of the initial ownership: {e}"))?;
         }
         drop((ev, mx));
         if i % 5 == 0 {
@@ -1342,7 +1360,7 @@ fn mutex(a: &Args, _env: &Env) -> Verdict {
         parent_v += 1;
     }
     drop(m);
-    let leaks = u64::from(matches!(Mutex::open(&name), Ok(_)));
+    let leaks = u64::from(Mutex::open(&name).is_ok());
     Verdict {
         scenario: "mutex",
         iterations: c[0].next_op.load(SeqCst).min(total),
@@ -1416,7 +1434,10 @@ fn events(a: &Args, _env: &Env) -> Verdict {
                     let n = g.consumed.fetch_add(1, SeqCst) + 1;
                     let sets = g.issued.load(SeqCst);
                     if n > sets {
-                        violation(cc, format_args!("{n} wake-ups for {sets} sets of an auto-reset event"));
+                        violation(
+                            cc,
+                            format_args!("{n} wake-ups for {sets} sets of an auto-reset event"),
+                        );
                         return 1;
                     }
                 }
@@ -1488,7 +1509,7 @@ fn events(a: &Args, _env: &Env) -> Verdict {
         parent_v += 1;
     }
     drop(ev);
-    let leaks = u64::from(matches!(Event::open(&name), Ok(_)));
+    let leaks = u64::from(Event::open(&name).is_ok());
     Verdict {
         scenario: "events",
         iterations: rounds,
@@ -1537,7 +1558,7 @@ fn setup_root() -> Result<(Env, bool), String> {
     Ok((Env { root, ns_dir }, ours))
 }
 
-fn main() {
+pub fn main() {
     let a = match parse_args() {
         Ok(a) => a,
         Err(e) => {

@@ -42,6 +42,28 @@
 //! a namespace directory on tmpfs (`/dev/shm/named-shm.u<uid>` and
 //! `/dev/shm/named-shm.global`); a `Global\` directory must belong to root or
 //! to the caller; views are page-aligned, not 64 KiB-aligned.
+//!
+//! On Windows the crate is a thin layer over the kernel's own objects
+//! (`CreateFileMappingW`, `MapViewOfFile`, `CreateEventW`, `CreateMutexW`,
+//! `WaitForMultipleObjects`), so the semantics are Windows' own. What differs
+//! there:
+//! - creating a `Global\` object outside session 0 needs
+//!   `SeCreateGlobalPrivilege` (without it: [`Error::PermissionDenied`]);
+//!   opening one needs no privilege;
+//! - [`ShmOptions::mode`] and the event and mutex `mode` options become a
+//!   protected DACL: the owner bits grant the calling user's SID, the "other"
+//!   bits grant Everyone; group and execute bits are not mapped. `owner_uid()`
+//!   and `mode()` report 0, and `require_owner` checks that the owner SID is
+//!   the caller's (the uid given is not used);
+//! - [`admin::reap`] has nothing to do (the kernel frees a name with its last
+//!   handle, a killed holder's too); [`admin::list`] and [`admin::remove`]
+//!   return [`Error::Unsupported`]; [`admin::holders`] is empty;
+//!   [`admin::info`] knows no creator, creation time or inode;
+//! - `commit(false)` is `SEC_RESERVE`: the pages of each view are committed
+//!   when it is mapped, so touching a view never faults;
+//! - [`Mutex::owner`] names another process's owner only where
+//!   `NtQueryMutant` tells it (Windows 10 and later, not Wine 8);
+//! - `lock_timeout` has no effect (nothing to wait for).
 
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks, missing_docs)]
 #![deny(unsafe_code)]

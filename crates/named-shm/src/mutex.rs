@@ -112,6 +112,11 @@ pub struct Mutex {
 /// Proof that the calling thread owns a [`Mutex`]; releases it on drop.
 ///
 /// Not `Send`: a mutex is owned by a thread and only that thread may release it.
+///
+/// ```compile_fail
+/// fn needs_send<T: Send>() {}
+/// needs_send::<named_shm::MutexGuard<'static>>();
+/// ```
 #[derive(Debug)]
 #[must_use = "the mutex is released as soon as the guard is dropped"]
 pub struct MutexGuard<'a> {

@@ -231,7 +231,10 @@ mod tests {
 
     /// Cases per property: `PROPTEST_CASES` (the fuzz run sets it high), else 2000.
     fn cases() -> ProptestConfig {
-        let n = std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(2000);
+        let n = std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(2000);
         ProptestConfig::with_cases(n)
     }
 
@@ -239,8 +242,32 @@ mod tests {
     /// escape and hash markers, NUL, case variants, non-ASCII.
     fn tricky() -> impl Strategy<Value = String> {
         let atoms = prop::sample::select(vec![
-            ".", "..", "/", "\\", "%", "%h", "%2F", "%2f", "\0", "h", "A", "a", "0", "-", "_", " ", "é", "€",
-            "\u{10FFFF}", "Global\\", "Local\\", "global\\", "LOCAL\\", "Session\\", "\n", "\u{7f}",
+            ".",
+            "..",
+            "/",
+            "\\",
+            "%",
+            "%h",
+            "%2F",
+            "%2f",
+            "\0",
+            "h",
+            "A",
+            "a",
+            "0",
+            "-",
+            "_",
+            " ",
+            "é",
+            "€",
+            "\u{10FFFF}",
+            "Global\\",
+            "Local\\",
+            "global\\",
+            "LOCAL\\",
+            "Session\\",
+            "\n",
+            "\u{7f}",
         ]);
         (
             prop::collection::vec(atoms, 0..40),
@@ -264,9 +291,13 @@ mod tests {
     /// The properties every accepted name's file name must have.
     fn check_file_name(base: &str, f: &str) -> std::result::Result<(), TestCaseError> {
         prop_assert!(!f.is_empty() && f.len() <= 255, "{base:?} -> {f:?} (length)");
-        prop_assert!(f != "." && f != ".." && !f.starts_with('.'), "{base:?} -> {f:?} (dot)");
         prop_assert!(
-            f.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-%".contains(&b)),
+            f != "." && f != ".." && !f.starts_with('.'),
+            "{base:?} -> {f:?} (dot)"
+        );
+        prop_assert!(
+            f.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-%".contains(&b)),
             "{base:?} -> {f:?} (charset: no '/', no NUL, nothing a shell or path would interpret)"
         );
         // Joined to the directory it stays a direct child of it.
@@ -275,7 +306,10 @@ mod tests {
         prop_assert_eq!(p.components().count(), 3);
         match decode_file_name(f) {
             Some(back) => prop_assert_eq!(back, base, "round trip"),
-            None => prop_assert!(f.starts_with("%h") && f.len() == 66, "{base:?} -> {f:?} not decodable"),
+            None => prop_assert!(
+                f.starts_with("%h") && f.len() == 66,
+                "{base:?} -> {f:?} not decodable"
+            ),
         }
         Ok(())
     }

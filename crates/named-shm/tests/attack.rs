@@ -56,7 +56,10 @@ fn attack_child() {
         }
         // args: path, length
         "nobody-truncate" => {
-            let r = std::fs::OpenOptions::new().write(true).open(&args[0]).and_then(|f| f.set_len(args[1].parse().unwrap()));
+            let r = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&args[0])
+                .and_then(|f| f.set_len(args[1].parse().unwrap()));
             say(match r {
                 Ok(()) => "truncated".to_owned(),
                 Err(e) => format!("errno {}", e.raw_os_error().unwrap_or(0)),
@@ -64,7 +67,10 @@ fn attack_child() {
         }
         // args: path, access (r|rw)
         "nobody-open-path" => {
-            let r = std::fs::OpenOptions::new().read(true).write(args[1] == "rw").open(&args[0]);
+            let r = std::fs::OpenOptions::new()
+                .read(true)
+                .write(args[1] == "rw")
+                .open(&args[0]);
             say(match r {
                 Ok(_) => "opened".to_owned(),
                 Err(e) => format!("errno {}", e.raw_os_error().unwrap_or(0)),
@@ -72,7 +78,11 @@ fn attack_child() {
         }
         // args: path, access (r|rw): try to take the write lock a closer needs
         "nobody-wrlock" => {
-            let f = std::fs::OpenOptions::new().read(true).write(args[1] == "rw").open(&args[0]).unwrap();
+            let f = std::fs::OpenOptions::new()
+                .read(true)
+                .write(args[1] == "rw")
+                .open(&args[0])
+                .unwrap();
             say(match ofd_lock(&f, libc::F_WRLCK) {
                 Ok(()) => "locked".to_owned(),
                 Err(e) => format!("errno {}", e.raw_os_error().unwrap_or(0)),
@@ -145,13 +155,21 @@ fn outcome<T>(r: &Result<T, Error>) -> String {
 /// Runs create, open and open_or_create on `name` (each in a thread with a
 /// deadline, so a blocking open is a failure, not a hang).
 fn lib_ops(op: &str, name: &str) -> String {
-    let ops: Vec<&str> = if op == "all" { vec!["create", "open", "open_or_create"] } else { vec![op] };
+    let ops: Vec<&str> = if op == "all" {
+        vec!["create", "open", "open_or_create"]
+    } else {
+        vec![op]
+    };
     let mut out = Vec::new();
     for op in ops {
         let (tx, rx) = std::sync::mpsc::channel();
         let (op2, name2) = (op.to_owned(), name.to_owned());
         std::thread::spawn(move || {
-            let opts = { let mut o = ShmOptions::new(); o.lock_timeout(Duration::from_secs(2)); o };
+            let opts = {
+                let mut o = ShmOptions::new();
+                o.lock_timeout(Duration::from_secs(2));
+                o
+            };
             let r = match op2.as_str() {
                 "create" => opts.create(&name2, 4096),
                 "open" => opts.open(&name2),
@@ -165,7 +183,10 @@ fn lib_ops(op: &str, name: &str) -> String {
             drop(r);
             let _ = tx.send(s);
         });
-        out.push(rx.recv_timeout(Duration::from_secs(20)).unwrap_or_else(|_| "BLOCKED".to_owned()));
+        out.push(
+            rx.recv_timeout(Duration::from_secs(20))
+                .unwrap_or_else(|_| "BLOCKED".to_owned()),
+        );
     }
     out.join(" | ")
 }
@@ -251,7 +272,10 @@ fn snapshot(p: &Path) -> Snapshot {
         nlink: md.nlink(),
         mtime: (md.mtime(), md.mtime_nsec()),
         bytes,
-        link: md.file_type().is_symlink().then(|| std::fs::read_link(p).unwrap()),
+        link: md
+            .file_type()
+            .is_symlink()
+            .then(|| std::fs::read_link(p).unwrap()),
     }
 }
 
@@ -323,7 +347,16 @@ fn needs_root(what: &str) -> bool {
 /// must be NameOccupied, nothing may block, the entry and any link target
 /// must be unchanged, and reap must leave it alone.
 #[allow(clippy::too_many_arguments)]
-fn planted_case(root: &TempRoot, dir: &Path, base: &str, name: &str, kind: &str, attacker: &str, victim: &str, target: &Path) {
+fn planted_case(
+    root: &TempRoot,
+    dir: &Path,
+    base: &str,
+    name: &str,
+    kind: &str,
+    attacker: &str,
+    victim: &str,
+    target: &Path,
+) {
     let aux = match kind {
         "dir-symlink" => target.parent().unwrap().to_str().unwrap().to_owned(),
         _ => target.to_str().unwrap().to_owned(),
@@ -346,7 +379,11 @@ fn planted_case(root: &TempRoot, dir: &Path, base: &str, name: &str, kind: &str,
         );
     }
     assert_eq!(snapshot(&entry), before, "{kind}: the planted entry was changed");
-    assert_eq!(snapshot(target), target_before, "{kind}: the link target was changed");
+    assert_eq!(
+        snapshot(target),
+        target_before,
+        "{kind}: the link target was changed"
+    );
     planter.send("done");
     planter.success(T);
     eprintln!("attack: {kind:<18} in {name:<40} -> {got}");
@@ -371,7 +408,16 @@ fn names_planted_in_global_by_another_user_fail_closed() {
     for kind in KINDS {
         let base = format!("g-{kind}");
         let t = if kind == "hardlink" { &nobodys } else { &target };
-        planted_case(&root, &root.global(), &base, &format!("Global\\{base}"), kind, "nobody-plant", "lib", t);
+        planted_case(
+            &root,
+            &root.global(),
+            &base,
+            &format!("Global\\{base}"),
+            kind,
+            "nobody-plant",
+            "lib",
+            t,
+        );
     }
     // reap (as root) leaves every foreign entry alone, except the forged
     // object: once its planter is gone it has a valid header and no holder,
@@ -380,7 +426,10 @@ fn names_planted_in_global_by_another_user_fail_closed() {
     let got = root.run("reap", &[]);
     let after = root.tree();
     let gone: Vec<_> = before.iter().filter(|e| !after.contains(e)).collect();
-    assert!(gone.iter().all(|e| e.contains("forged")), "reap removed {gone:?}: {got}");
+    assert!(
+        gone.iter().all(|e| e.contains("forged")),
+        "reap removed {gone:?}: {got}"
+    );
     eprintln!("attack: reap over the planted Global entries -> {got}");
     assert_eq!(std::fs::read(&target).unwrap(), b"root's precious bytes");
 }
@@ -407,7 +456,16 @@ fn names_planted_in_a_users_local_namespace_fail_closed() {
     for kind in KINDS {
         let base = format!("l-{kind}");
         let t = if kind == "hardlink" { &shared } else { &target };
-        planted_case(&root, &dir, &base, &format!("Local\\{base}"), kind, "plant", "nobody-lib", t);
+        planted_case(
+            &root,
+            &dir,
+            &base,
+            &format!("Local\\{base}"),
+            kind,
+            "plant",
+            "nobody-lib",
+            t,
+        );
     }
     assert_eq!(std::fs::read(&shared).unwrap(), b"root's shared bytes");
     assert_eq!(std::fs::read(&target).unwrap(), b"nobody's precious bytes");
@@ -420,20 +478,39 @@ fn a_hard_link_to_a_live_object_under_another_name_is_refused() {
     }
     let root = TempRoot::new("hardlink-live");
     // Root holds Global\victim with mode 0666 (so protected_hardlinks lets nobody link it).
-    let mut holder = spawn_with(ENTRY, "umask", &["022", "666", "victim-local", "Global\\victim"], |c| {
-        c.env("NAMED_SHM_DIR", root.path());
-    });
+    let mut holder = spawn_with(
+        ENTRY,
+        "umask",
+        &["022", "666", "victim-local", "Global\\victim"],
+        |c| {
+            c.env("NAMED_SHM_DIR", root.path());
+        },
+    );
     assert_eq!(holder.expect_line(T), "ok ok");
     let src = root.global().join("victim");
     let dst = root.global().join("alias");
-    let mut p = spawn_with(ENTRY, "nobody-plant", &[root.global().to_str().unwrap(), "alias", "hardlink", src.to_str().unwrap()], |c| {
-        c.env("NAMED_SHM_DIR", root.path());
-    });
+    let mut p = spawn_with(
+        ENTRY,
+        "nobody-plant",
+        &[
+            root.global().to_str().unwrap(),
+            "alias",
+            "hardlink",
+            src.to_str().unwrap(),
+        ],
+        |c| {
+            c.env("NAMED_SHM_DIR", root.path());
+        },
+    );
     assert_eq!(p.expect_line(T), "planted");
     p.send("done");
     p.success(T);
     let got = root.run("lib", &["all", "Global\\alias"]);
-    assert!(got.split(" | ").all(|s| s.contains("header names another object")), "{got}");
+    assert!(
+        got.split(" | ")
+            .all(|s| s.contains("header names another object")),
+        "{got}"
+    );
     // The real name still works, and dies with its holder.
     assert_eq!(root.run("lib", &["open", "Global\\victim"]), "ok");
     holder.send("done");
@@ -468,39 +545,79 @@ fn a_squatted_or_loosened_namespace_directory_is_refused() {
             std::fs::create_dir(&d).unwrap();
             std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o755)).unwrap();
         } else {
-            let mut p = spawn_with(ENTRY, who, &[kind, root.path().to_str().unwrap(), dirname, elsewhere.to_str().unwrap()], |_| {});
+            let mut p = spawn_with(
+                ENTRY,
+                who,
+                &[
+                    kind,
+                    root.path().to_str().unwrap(),
+                    dirname,
+                    elsewhere.to_str().unwrap(),
+                ],
+                |_| {},
+            );
             assert_eq!(p.expect_line(T), "squatted");
             p.success(T);
         }
         let before = snapshot(&root.path().join(dirname));
         let got = root.run("lib", &["all", name]);
-        assert!(got.split(" | ").all(|s| s == "UnsafeNamespace"), "{who} {kind} {dirname}: {got}");
-        assert_eq!(snapshot(&root.path().join(dirname)), before, "{kind}: the squatted entry was changed");
-        assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0, "nothing created through a symlink");
+        assert!(
+            got.split(" | ").all(|s| s == "UnsafeNamespace"),
+            "{who} {kind} {dirname}: {got}"
+        );
+        assert_eq!(
+            snapshot(&root.path().join(dirname)),
+            before,
+            "{kind}: the squatted entry was changed"
+        );
+        assert_eq!(
+            std::fs::read_dir(&elsewhere).unwrap().count(),
+            0,
+            "nothing created through a symlink"
+        );
         eprintln!("attack: namespace dir {dirname} {who} {kind} -> {got}");
     }
 }
 
 #[test]
 fn modes_are_exact_under_umask_000_and_077() {
-    for (umask, mode) in [("000", "600"), ("000", "644"), ("077", "666"), ("077", "640"), ("022", "660")] {
+    for (umask, mode) in [
+        ("000", "600"),
+        ("000", "644"),
+        ("077", "666"),
+        ("077", "640"),
+        ("022", "660"),
+    ] {
         let root = TempRoot::new("umask");
         let name = unique_name("m");
-        let mut p = spawn_with(ENTRY, "umask", &[umask, mode, &name, &format!("Global\\{name}")], |c| {
-            c.env("NAMED_SHM_DIR", root.path());
-        });
+        let mut p = spawn_with(
+            ENTRY,
+            "umask",
+            &[umask, mode, &name, &format!("Global\\{name}")],
+            |c| {
+                c.env("NAMED_SHM_DIR", root.path());
+            },
+        );
         assert_eq!(p.expect_line(T), "ok ok");
         let want = u32::from_str_radix(mode, 8).unwrap();
         let l = std::fs::metadata(root.local(euid()).join(&name)).unwrap();
         let g = std::fs::metadata(root.global().join(&name)).unwrap();
-        assert_eq!((l.mode() & 0o7777, g.mode() & 0o7777), (want, want), "objects, umask {umask}");
+        assert_eq!(
+            (l.mode() & 0o7777, g.mode() & 0o7777),
+            (want, want),
+            "objects, umask {umask}"
+        );
         let ld = std::fs::metadata(root.local(euid())).unwrap();
         let gd = std::fs::metadata(root.global()).unwrap();
         assert_eq!(ld.mode() & 0o7777, 0o700, "Local directory, umask {umask}");
         assert_eq!(gd.mode() & 0o7777, 0o1777, "Global directory, umask {umask}");
         p.send("done");
         p.success(T);
-        assert!(root.tree().iter().all(|e| e.starts_with("named-shm.")) && root.tree().len() == 2, "{:?}", root.tree());
+        assert!(
+            root.tree().iter().all(|e| e.starts_with("named-shm.")) && root.tree().len() == 2,
+            "{:?}",
+            root.tree()
+        );
     }
 }
 
@@ -512,17 +629,36 @@ fn another_users_local_objects_cannot_be_read_or_written() {
     let root = TempRoot::new("other-local");
     let name = unique_name("secret");
     // Root's Local object with a permissive mode: the 0700 directory still protects it.
-    let mut holder = spawn_with(ENTRY, "umask", &["000", "666", &name, &format!("Global\\{name}-g")], |c| {
-        c.env("NAMED_SHM_DIR", root.path());
-    });
+    let mut holder = spawn_with(
+        ENTRY,
+        "umask",
+        &["000", "666", &name, &format!("Global\\{name}-g")],
+        |c| {
+            c.env("NAMED_SHM_DIR", root.path());
+        },
+    );
     assert_eq!(holder.expect_line(T), "ok ok");
     let path = root.local(0).join(&name);
-    assert_eq!(root.run("nobody-lib", &["open", &name]), "NotFound", "nobody's Local\\ is its own");
-    assert_eq!(root.run("nobody-lib", &["open", &format!("Local\\{name}")]), "NotFound");
+    assert_eq!(
+        root.run("nobody-lib", &["open", &name]),
+        "NotFound",
+        "nobody's Local\\ is its own"
+    );
+    assert_eq!(
+        root.run("nobody-lib", &["open", &format!("Local\\{name}")]),
+        "NotFound"
+    );
     for acc in ["r", "rw"] {
-        assert_eq!(root.run("nobody-open-path", &[path.to_str().unwrap(), acc]), format!("errno {}", libc::EACCES), "{acc}");
+        assert_eq!(
+            root.run("nobody-open-path", &[path.to_str().unwrap(), acc]),
+            format!("errno {}", libc::EACCES),
+            "{acc}"
+        );
     }
-    assert_eq!(root.run("nobody-truncate", &[path.to_str().unwrap(), "0"]), format!("errno {}", libc::EACCES));
+    assert_eq!(
+        root.run("nobody-truncate", &[path.to_str().unwrap(), "0"]),
+        format!("errno {}", libc::EACCES)
+    );
     holder.send("done");
     holder.success(T);
     assert!(!path.exists());
@@ -540,8 +676,15 @@ fn a_peer_truncating_a_global_object_gets_the_documented_outcome() {
     });
     assert_eq!(holder.expect_line(T), "ok ok");
     let p644 = root.global().join("t644");
-    assert_eq!(root.run("nobody-truncate", &[p644.to_str().unwrap(), "0"]), format!("errno {}", libc::EACCES));
-    assert_eq!(std::fs::metadata(&p644).unwrap().len(), 8192, "a read-only peer cannot shrink it");
+    assert_eq!(
+        root.run("nobody-truncate", &[p644.to_str().unwrap(), "0"]),
+        format!("errno {}", libc::EACCES)
+    );
+    assert_eq!(
+        std::fs::metadata(&p644).unwrap().len(),
+        8192,
+        "a read-only peer cannot shrink it"
+    );
     // A read-only holder cannot take the write lock that would block closers and openers.
     let mut p = spawn_with(ENTRY, "nobody-wrlock", &[p644.to_str().unwrap(), "r"], |_| {});
     assert_eq!(p.expect_line(T), format!("errno {}", libc::EBADF));
@@ -560,7 +703,10 @@ fn a_peer_truncating_a_global_object_gets_the_documented_outcome() {
         c.env("NAMED_SHM_DIR", root.path());
     });
     assert_eq!(viewer.expect_line(T), "mapped");
-    assert_eq!(root.run("nobody-truncate", &[p666.to_str().unwrap(), "100"]), "truncated");
+    assert_eq!(
+        root.run("nobody-truncate", &[p666.to_str().unwrap(), "100"]),
+        "truncated"
+    );
     // New opens refuse the damaged object...
     let got = root.run("lib", &["all", "Global\\t666"]);
     assert!(got.split(" | ").all(|s| s.contains("truncated")), "{got}");
@@ -640,7 +786,11 @@ fn fill_tmpfs() {
     // Warm up: create the namespace directory.
     drop(SharedMemory::create("warm", 4096).unwrap());
     let free0 = statfs_free(&root);
-    let entries = || std::fs::read_dir(root.join(format!("named-shm.u{}", euid()))).unwrap().count();
+    let entries = || {
+        std::fs::read_dir(root.join(format!("named-shm.u{}", euid())))
+            .unwrap()
+            .count()
+    };
     let too_big = SharedMemory::create("too-big", 4 << 20);
     assert!(matches!(too_big, Err(Error::OutOfMemory { .. })), "{too_big:?}");
     assert_eq!(entries(), 0, "nothing left behind by a failed create");
@@ -652,7 +802,11 @@ fn fill_tmpfs() {
             Ok(s) => held.push(s),
             Err(e) => break e,
         }
-        assert!(held.len() < 64, "a 2 MiB tmpfs took {} objects of 256 KiB", held.len());
+        assert!(
+            held.len() < 64,
+            "a 2 MiB tmpfs took {} objects of 256 KiB",
+            held.len()
+        );
     };
     assert!(matches!(oom, Error::OutOfMemory { .. }), "{oom:?}");
     assert_eq!(entries(), held.len(), "the failed create left nothing");
@@ -671,7 +825,10 @@ fn fill_tmpfs() {
     drop(held);
     assert_eq!(entries(), 0, "every name died with its handle");
     assert_eq!(statfs_free(&root), free0, "all memory returned");
-    say(format!("filled {n} objects of 256 KiB, then {} ; reserve-mode create: {reserve}", variant(&oom)));
+    say(format!(
+        "filled {n} objects of 256 KiB, then {} ; reserve-mode create: {reserve}",
+        variant(&oom)
+    ));
 }
 
 #[test]
@@ -681,7 +838,10 @@ fn a_full_tmpfs_fails_create_cleanly_and_committed_objects_never_sigbus() {
     }
     let dir = PathBuf::from(format!("/tmp/named-shm-full-{}", unique_name("tmpfs")));
     std::fs::create_dir_all(&dir).unwrap();
-    let st = std::process::Command::new("mount").args(["-t", "tmpfs", "-o", "size=2m,mode=1777", "tmpfs"]).arg(&dir).status();
+    let st = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=2m,mode=1777", "tmpfs"])
+        .arg(&dir)
+        .status();
     if !matches!(st, Ok(s) if s.success()) {
         let _ = std::fs::remove_dir(&dir);
         return skip("mount -t tmpfs failed (no CAP_SYS_ADMIN?)");
@@ -692,7 +852,10 @@ fn a_full_tmpfs_fails_create_cleanly_and_committed_objects_never_sigbus() {
     });
     let l = p.expect_line(Duration::from_secs(60));
     let status = p.wait(T);
-    assert!(status.success(), "child died: {status} (SIGBUS would be signal 7); said {l}");
+    assert!(
+        status.success(),
+        "child died: {status} (SIGBUS would be signal 7); said {l}"
+    );
     eprintln!("attack: 2 MiB tmpfs: {l}");
     assert!(l.starts_with("filled") && l.contains("OutOfMemory"), "{l}");
 }

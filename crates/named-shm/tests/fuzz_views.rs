@@ -17,7 +17,10 @@ use proptest::test_runner::{Config, TestRunner};
 const G: u64 = ALLOCATION_GRANULARITY;
 
 fn config() -> Config {
-    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(1000);
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1000);
     // No failure files: a failing case is printed, and this is a test, not a corpus.
     Config {
         failure_persistence: None,
@@ -41,7 +44,8 @@ fn length() -> impl Strategy<Value = usize> {
     prop_oneof![
         Just(0usize),
         1usize..(8 * G as usize),
-        (0usize..8, prop::sample::select(vec![-1i64, 0, 1])).prop_map(|(k, d)| ((k as i64) * G as i64 + d).max(0) as usize),
+        (0usize..8, prop::sample::select(vec![-1i64, 0, 1]))
+            .prop_map(|(k, d)| ((k as i64) * G as i64 + d).max(0) as usize),
         any::<usize>(),
         (0usize..4).prop_map(|k| usize::MAX - k),
     ]
@@ -55,7 +59,10 @@ fn map_succeeds_exactly_for_in_range_views_of_real_objects() {
         .iter()
         .map(|s| SharedMemory::create(&unique_name("fuzz-view"), *s).unwrap())
         .collect();
-    let readers: Vec<SharedMemory> = objs.iter().map(|o| SharedMemory::open(o.name().as_str(), Access::Read).unwrap()).collect();
+    let readers: Vec<SharedMemory> = objs
+        .iter()
+        .map(|o| SharedMemory::open(o.name().as_str(), Access::Read).unwrap())
+        .collect();
     let mut runner = TestRunner::new(config());
     let strategy = (0..objs.len(), offset(), length(), any::<bool>());
     let t = std::time::Instant::now();
@@ -63,7 +70,9 @@ fn map_succeeds_exactly_for_in_range_views_of_real_objects() {
         .run(&strategy, |(i, off, len, ro)| {
             let sut = if ro { &readers[i] } else { &objs[i] };
             let size = sut.size();
-            let in_range = off % G == 0 && off < size && (len == 0 || off.checked_add(len as u64).is_some_and(|e| e <= size));
+            let in_range = off % G == 0
+                && off < size
+                && (len == 0 || off.checked_add(len as u64).is_some_and(|e| e <= size));
             match sut.map(off, len) {
                 Ok(v) => {
                     prop_assert!(in_range, "mapped {off:#x}+{len:#x} of {size:#x}");
@@ -72,7 +81,14 @@ fn map_succeeds_exactly_for_in_range_views_of_real_objects() {
                     let mut b = [0u8; 1];
                     v.read_at(0, &mut b).unwrap();
                     v.read_at(v.len() - 1, &mut b).unwrap();
-                    prop_assert_eq!(v.access(), if ro { ViewAccess::Read } else { ViewAccess::ReadWrite });
+                    prop_assert_eq!(
+                        v.access(),
+                        if ro {
+                            ViewAccess::Read
+                        } else {
+                            ViewAccess::ReadWrite
+                        }
+                    );
                 }
                 Err(Error::MisalignedOffset { .. }) => prop_assert!(off % G != 0),
                 Err(Error::OutOfRange { .. }) => prop_assert!(!in_range && off % G == 0),
@@ -81,16 +97,30 @@ fn map_succeeds_exactly_for_in_range_views_of_real_objects() {
             Ok(())
         })
         .unwrap();
-    eprintln!("fuzz: map ranges: {} cases in {:.2?}", config().cases, t.elapsed());
+    eprintln!(
+        "fuzz: map ranges: {} cases in {:.2?}",
+        config().cases,
+        t.elapsed()
+    );
 }
 
 #[test]
 fn copies_in_and_out_of_a_view_never_pass_its_end() {
-    let sut = ShmOptions::new().create(&unique_name("fuzz-copy"), G + 4096).unwrap();
-    let views = [sut.map(0, 0).unwrap(), sut.map(G, 0).unwrap(), sut.map(0, 5000).unwrap()];
+    let sut = ShmOptions::new()
+        .create(&unique_name("fuzz-copy"), G + 4096)
+        .unwrap();
+    let views = [
+        sut.map(0, 0).unwrap(),
+        sut.map(G, 0).unwrap(),
+        sut.map(0, 5000).unwrap(),
+    ];
     let ro = sut.map_with(ViewAccess::Read, 0, 4096).unwrap();
     let mut runner = TestRunner::new(config());
-    let strategy = (0usize..4, prop_oneof![any::<usize>(), 0usize..80_000], 0usize..70_000);
+    let strategy = (
+        0usize..4,
+        prop_oneof![any::<usize>(), 0usize..80_000],
+        0usize..70_000,
+    );
     let t = std::time::Instant::now();
     runner
         .run(&strategy, |(k, off, n)| {
@@ -100,7 +130,10 @@ fn copies_in_and_out_of_a_view_never_pass_its_end() {
             prop_assert_eq!(v.read_at(off, &mut buf).is_ok(), fits);
             let w = v.write_at(off, &buf);
             if k == 3 {
-                prop_assert!(matches!(w, Err(Error::PermissionDenied { .. })), "a read-only view wrote");
+                prop_assert!(
+                    matches!(w, Err(Error::PermissionDenied { .. })),
+                    "a read-only view wrote"
+                );
             } else {
                 prop_assert_eq!(w.is_ok(), fits);
             }
@@ -110,5 +143,9 @@ fn copies_in_and_out_of_a_view_never_pass_its_end() {
             Ok(())
         })
         .unwrap();
-    eprintln!("fuzz: view copies: {} cases in {:.2?}", config().cases, t.elapsed());
+    eprintln!(
+        "fuzz: view copies: {} cases in {:.2?}",
+        config().cases,
+        t.elapsed()
+    );
 }

@@ -221,7 +221,10 @@ impl World {
     }
 
     fn others_locked(&self, d: Desc) -> bool {
-        self.inodes[self.ino(d) as usize].locks.iter().any(|(x, _)| *x != d)
+        self.inodes[self.ino(d) as usize]
+            .locks
+            .iter()
+            .any(|(x, _)| *x != d)
     }
 
     /// `F_OFD_SETLK`: Ok(true) if granted.
@@ -254,12 +257,23 @@ fn step(w: &mut World, a: usize, mutant: Mutant) -> Option<String> {
     match me.pc {
         Pc::Start => set(w, Pc::OpenAt),
         Pc::OpenAt => match w.open_name(a) {
-            Some(d) => set(w, if mutant == Mutant::NoGetlk { Pc::RdLock(d) } else { Pc::GetLk(d) }),
+            Some(d) => set(
+                w,
+                if mutant == Mutant::NoGetlk {
+                    Pc::RdLock(d)
+                } else {
+                    Pc::GetLk(d)
+                },
+            ),
             None => free(w, a),
         },
         Pc::GetLk(d) => {
             let ino = w.ino(d) as usize;
-            if w.inodes[ino].locks.iter().any(|(x, k)| *x != d && *k == Lock::Write) {
+            if w.inodes[ino]
+                .locks
+                .iter()
+                .any(|(x, k)| *x != d && *k == Lock::Write)
+            {
                 // A closer or reclaimer is at work (it may die before it
                 // unlinks): back off and look again.
                 w.close(d);
@@ -294,7 +308,9 @@ fn step(w: &mut World, a: usize, mutant: Mutant) -> Option<String> {
             } else {
                 let ino = w.ino(d);
                 if w.inodes[ino as usize].dead.is_some() {
-                    return Some(format!("S2: actor {a} opened inode {ino}, dead before its open began"));
+                    return Some(format!(
+                        "S2: actor {a} opened inode {ino}, dead before its open began"
+                    ));
                 }
                 opened(w, a, d);
             }
@@ -335,7 +351,14 @@ fn step(w: &mut World, a: usize, mutant: Mutant) -> Option<String> {
             let d = w.free_desc(a);
             w.descs[d as usize] = Some(ino);
             w.actors[a].tmp = Some(d);
-            set(w, if mutant == Mutant::LockAfterLink { Pc::Link(d) } else { Pc::TmpLock(d) });
+            set(
+                w,
+                if mutant == Mutant::LockAfterLink {
+                    Pc::Link(d)
+                } else {
+                    Pc::TmpLock(d)
+                },
+            );
         }
         Pc::TmpLock(d) => {
             assert!(w.try_lock(d, Lock::Read));
@@ -406,7 +429,11 @@ fn step(w: &mut World, a: usize, mutant: Mutant) -> Option<String> {
         }
         Pc::CloseOwn(d, f) => {
             w.close(d);
-            let f = if mutant == Mutant::CloseWithoutFresh { w.open_name(a) } else { f };
+            let f = if mutant == Mutant::CloseWithoutFresh {
+                w.open_name(a)
+            } else {
+                f
+            };
             match f {
                 Some(f) => set(w, Pc::FreshWrLock(f)),
                 None => next_round(w, a),
@@ -421,7 +448,14 @@ fn step(w: &mut World, a: usize, mutant: Mutant) -> Option<String> {
         }
         Pc::FreshNlink(f) => {
             let linked = w.inodes[w.ino(f) as usize].linked;
-            set(w, if linked { Pc::FreshUnlink(f) } else { Pc::CloseFresh(f) });
+            set(
+                w,
+                if linked {
+                    Pc::FreshUnlink(f)
+                } else {
+                    Pc::CloseFresh(f)
+                },
+            );
         }
         Pc::FreshUnlink(f) => {
             w.unlink_name();
@@ -488,7 +522,10 @@ fn check(w: &World) -> Option<String> {
         }
     }
     if w.actors.iter().all(|x| x.pc == Pc::Done) && !w.killed_any && w.name.is_some() {
-        return Some(format!("S3: every actor closed, but the name still links {:?}", w.name));
+        return Some(format!(
+            "S3: every actor closed, but the name still links {:?}",
+            w.name
+        ));
     }
     None
 }
@@ -554,12 +591,36 @@ use Mode::{Open, OpenOrCreate as Ooc};
 /// opens, repeated rounds, and up to one `kill -9` anywhere.
 fn configs() -> Vec<(&'static str, Vec<(Mode, ClosePath, u8)>, u8)> {
     vec![
-        ("2 creators, fast close, 2 rounds", vec![(Ooc, Fast, 2), (Ooc, Fast, 2)], 0),
-        ("2 creators, slow close, 2 rounds", vec![(Ooc, Slow, 2), (Ooc, Slow, 2)], 0),
-        ("creator + opener, 1 kill", vec![(Ooc, Fast, 2), (Open, Fast, 2)], 1),
-        ("creator + read-only opener, 1 kill", vec![(Ooc, Fast, 1), (Open, Slow, 2)], 1),
-        ("3 actors, mixed, 1 kill", vec![(Ooc, Fast, 1), (Ooc, Slow, 1), (Open, Fast, 1)], 1),
-        ("3 actors, 2 rounds, no kill", vec![(Ooc, Fast, 2), (Open, Fast, 1), (Ooc, Slow, 1)], 0),
+        (
+            "2 creators, fast close, 2 rounds",
+            vec![(Ooc, Fast, 2), (Ooc, Fast, 2)],
+            0,
+        ),
+        (
+            "2 creators, slow close, 2 rounds",
+            vec![(Ooc, Slow, 2), (Ooc, Slow, 2)],
+            0,
+        ),
+        (
+            "creator + opener, 1 kill",
+            vec![(Ooc, Fast, 2), (Open, Fast, 2)],
+            1,
+        ),
+        (
+            "creator + read-only opener, 1 kill",
+            vec![(Ooc, Fast, 1), (Open, Slow, 2)],
+            1,
+        ),
+        (
+            "3 actors, mixed, 1 kill",
+            vec![(Ooc, Fast, 1), (Ooc, Slow, 1), (Open, Fast, 1)],
+            1,
+        ),
+        (
+            "3 actors, 2 rounds, no kill",
+            vec![(Ooc, Fast, 2), (Open, Fast, 1), (Ooc, Slow, 1)],
+            0,
+        ),
     ]
 }
 

@@ -337,7 +337,10 @@ fn auto_reset_burst_of_8_sets_releases_all_8_waiting_processes() {
 }
 
 #[test]
-#[cfg_attr(windows, ignore = "POSIX signals interrupting a futex wait; Windows has no signals")]
+#[cfg_attr(
+    windows,
+    ignore = "POSIX signals interrupting a futex wait; Windows has no signals"
+)]
 fn event_wait_interrupted_by_signals_still_sees_the_set() {
     let test = "event_wait_interrupted_by_signals_still_sees_the_set";
     if let Some(r) = role() {
@@ -353,7 +356,9 @@ fn event_wait_interrupted_by_signals_still_sees_the_set() {
         for _ in 0..20 {
             #[cfg(unix)]
             // SAFETY: kill with a valid pid and signal.
-            unsafe { libc::kill(kid.pid() as libc::pid_t, libc::SIGUSR1) };
+            unsafe {
+                libc::kill(kid.pid() as libc::pid_t, libc::SIGUSR1)
+            };
             std::thread::sleep(Duration::from_millis(5));
         }
         sut.set().unwrap();
@@ -423,7 +428,10 @@ fn event_is_reclaimed_after_its_holder_is_killed() {
 }
 
 #[test]
-#[cfg_attr(windows, ignore = "Windows objects have a DACL and an owner SID: mode() and owner_uid() report 0, require_owner checks the SID")]
+#[cfg_attr(
+    windows,
+    ignore = "Windows objects have a DACL and an owner SID: mode() and owner_uid() report 0, require_owner checks the SID"
+)]
 fn event_options_set_mode_and_check_owner() {
     let name = unique_name("ev");
     let sut = EventOptions::new()

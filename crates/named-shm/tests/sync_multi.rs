@@ -230,6 +230,29 @@ fn wait_any_reports_an_abandoned_mutex_by_index() {
 }
 
 #[test]
+fn wait_any_on_a_manual_event_sees_a_set_followed_by_a_reset() {
+    watchdog(
+        "wait_any_on_a_manual_event_sees_a_set_followed_by_a_reset",
+        LIMIT,
+        || {
+            let name = unique_name("ev");
+            let sut = Event::create(&name, true, false).unwrap();
+            let other = Event::create(&unique_name("ev"), false, false).unwrap();
+            std::thread::scope(|s| {
+                let waiter = s.spawn(|| {
+                    let objs = [WaitObject::Event(&other), WaitObject::Event(&sut)];
+                    wait_for_multiple(&objs, false, Some(CHILD_WAIT)).unwrap()
+                });
+                std::thread::sleep(SETTLE);
+                sut.set().unwrap();
+                sut.reset().unwrap();
+                assert_eq!(waiter.join().unwrap(), MultiWaitStatus::Signaled(1));
+            });
+        },
+    );
+}
+
+#[test]
 fn wait_for_multiple_rejects_bad_lists() {
     let e = Event::create(&unique_name("ev"), true, true).unwrap();
     let m = Mutex::create(&unique_name("mx"), false).unwrap();

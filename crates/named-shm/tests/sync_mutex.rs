@@ -238,7 +238,10 @@ fn mutex_release_by_non_owner_fails_with_not_owner() {
 }
 
 #[test]
-#[cfg_attr(windows, ignore = "owner() of a mutex another process holds needs NtQueryMutant(MutantOwnerInformation), which Wine 8 lacks")]
+#[cfg_attr(
+    windows,
+    ignore = "owner() of a mutex another process holds needs NtQueryMutant(MutantOwnerInformation), which Wine 8 lacks"
+)]
 fn mutex_lock_times_out_while_another_process_holds_it() {
     let test = "mutex_lock_times_out_while_another_process_holds_it";
     if let Some(r) = role() {

@@ -177,13 +177,17 @@ pub fn is_root() -> bool {
     cfg!(unix) && euid() == 0
 }
 
-/// The effective uid (0 on Windows, where there are no uids).
+/// The effective uid.
+#[cfg(unix)]
 pub fn euid() -> u32 {
     // SAFETY: geteuid has no preconditions.
-    #[cfg(unix)]
-    return unsafe { libc::geteuid() };
-    #[cfg(not(unix))]
-    return 0;
+    unsafe { libc::geteuid() }
+}
+
+/// The effective uid: 0 on Windows, which has no uids.
+#[cfg(not(unix))]
+pub fn euid() -> u32 {
+    0
 }
 
 /// Prints why a test is skipped (never silently).

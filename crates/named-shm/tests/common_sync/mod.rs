@@ -167,29 +167,35 @@ pub fn leftovers(needle: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The effective uid (0 on Windows, which has no uids).
+/// The effective uid.
+#[cfg(unix)]
 pub fn euid() -> u32 {
-    #[cfg(unix)]
     // SAFETY: geteuid has no preconditions.
-    return unsafe { libc::geteuid() };
-    #[cfg(not(unix))]
-    return 0;
+    unsafe { libc::geteuid() }
 }
 
-/// The calling thread's id: `gettid` on Linux, `GetCurrentThreadId` on Windows.
+/// The effective uid: 0 on Windows, which has no uids.
+#[cfg(not(unix))]
+pub fn euid() -> u32 {
+    0
+}
+
+/// The calling thread's id (`gettid`).
+#[cfg(unix)]
 pub fn thread_id() -> u32 {
-    #[cfg(unix)]
     // SAFETY: gettid has no preconditions.
-    return unsafe { libc::gettid() } as u32;
-    #[cfg(windows)]
-    {
-        #[link(name = "kernel32")]
-        extern "system" {
-            fn GetCurrentThreadId() -> u32;
-        }
-        // SAFETY: GetCurrentThreadId has no preconditions.
-        return unsafe { GetCurrentThreadId() };
+    unsafe { libc::gettid() as u32 }
+}
+
+/// The calling thread's id (`GetCurrentThreadId`).
+#[cfg(windows)]
+pub fn thread_id() -> u32 {
+    #[link(name = "kernel32")]
+    extern "system" {
+        fn GetCurrentThreadId() -> u32;
     }
+    // SAFETY: GetCurrentThreadId has no preconditions.
+    unsafe { GetCurrentThreadId() }
 }
 
 /// Whether `open` fails with `NotFound`, allowing a moment for it to become

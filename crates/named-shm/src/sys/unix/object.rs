@@ -65,8 +65,11 @@ pub(crate) struct Spec<'a> {
     /// Reserve the memory now (`posix_fallocate`).
     pub commit: bool,
     /// Initialises the header page of a new object before it is published.
-    pub init: Option<&'a dyn Fn(&mut [u8]) -> Result<()>>,
+    pub init: Option<&'a InitFn<'a>>,
 }
+
+/// Writes the initial state (events, mutexes) into a new object's header page.
+pub(crate) type InitFn<'a> = dyn Fn(&mut [u8]) -> Result<()> + 'a;
 
 /// How to open.
 #[derive(Debug, Clone, Copy)]
