@@ -27,6 +27,7 @@
 #![allow(non_snake_case)]
 
 pub mod consts;
+mod arena;
 mod handles;
 mod lasterr;
 mod mapping;

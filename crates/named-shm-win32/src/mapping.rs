@@ -32,6 +32,8 @@ struct ViewEntry {
     /// `base` is a second mapping of the view's pages (moved there by
     /// `mremap`) that this entry must unmap itself.
     moved: bool,
+    /// `base` is a slot of the arena, returned on drop.
+    slot: bool,
     /// The library's view: keeps the memory alive; unmapped on drop.
     _view: View,
 }
@@ -51,7 +53,9 @@ impl MappingObj {
 
 impl Drop for ViewEntry {
     fn drop(&mut self) {
-        if self.moved {
+        if self.slot {
+            crate::arena::release(self.base, self.len);
+        } else if self.moved {
             // SAFETY: base/len is the mapping `relocate` created for this
             // entry; nobody uses it after UnmapViewOfFile. An error would only
             // leave address space mapped.
@@ -285,7 +289,13 @@ pub(crate) fn map_view(
                 Err(e) => lasterr::fail(e.win32_code(), ptr::null_mut()),
             };
         };
-        match reserve_at(base as usize, round_page(len)) {
+        let b = base as usize;
+        let r = if crate::arena::contains(b) {
+            crate::arena::alloc_at(b, round_page(len)).map(|r| (r, true))
+        } else {
+            reserve_at(b, round_page(len)).map(|r| (r, false))
+        };
+        match r {
             Some(r) => Some(r),
             None => return lasterr::fail(ERROR_INVALID_ADDRESS, ptr::null_mut()),
         }
@@ -293,29 +303,30 @@ pub(crate) fn map_view(
     let view = match m.shm.map_with(lib_access, offset, size) {
         Ok(v) => v,
         Err(e) => {
-            if let Some(r) = reserved {
-                // SAFETY: r/len is the reservation made above, unused.
-                unsafe {
-                    libc::munmap(
-                        r as *mut c_void,
-                        round_page(m.view_len(offset, size).unwrap_or(0)),
-                    )
-                };
+            if let Some((r, in_arena)) = reserved {
+                let len = round_page(m.view_len(offset, size).unwrap_or(0));
+                if in_arena {
+                    crate::arena::release(r, len);
+                } else {
+                    // SAFETY: r/len is the reservation made above, unused.
+                    unsafe { libc::munmap(r as *mut c_void, len) };
+                }
             }
             return lasterr::fail(e.win32_code(), ptr::null_mut());
         }
     };
     let len = round_page(view.len());
     let src = view.as_ptr() as usize;
-    let (addr, moved) = match relocate(src, len, reserved) {
-        Ok(dst) => (dst, true),
+    let (addr, moved, slot) = match relocate(src, len, reserved) {
+        Ok((dst, slot)) => (dst, true, slot),
         Err(()) if reserved.is_some() => return lasterr::fail(ERROR_INVALID_ADDRESS, ptr::null_mut()),
-        Err(()) => (src, false),
+        Err(()) => (src, false, false),
     };
     let entry = ViewEntry {
         base: addr,
         len,
         moved,
+        slot,
         _view: view,
     };
     let native_prot = match prot {
@@ -344,7 +355,7 @@ pub(crate) fn map_view(
 }
 
 /// Reserves `len` bytes at exactly `base` (MAP_FIXED_NOREPLACE), or `None`
-/// if any of it is in use.
+/// if any of it is in use (outside the arena).
 fn reserve_at(base: usize, len: usize) -> Option<usize> {
     // SAFETY: MAP_FIXED_NOREPLACE never replaces an existing mapping; the
     // anonymous PROT_NONE reservation aliases nothing.
@@ -370,54 +381,27 @@ fn reserve_at(base: usize, len: usize) -> Option<usize> {
     Some(base)
 }
 
-/// Gives the pages of the mapping at `src` a second address: 64 KiB aligned
-/// (`want == None`) or the reservation `want` made by [`reserve_at`].
+/// Gives the pages of the mapping at `src` a second address: a 64 KiB
+/// aligned slot of the arena (`want == None`) or the reservation `want`
+/// (`(address, in_arena)`) made for an explicit base. Returns the address
+/// and whether it is an arena slot.
 ///
 /// `mremap(MREMAP_DONTUNMAP)` moves the page tables and leaves the original
 /// mapping in place, so the library's `View` still owns (and later unmaps) a
 /// valid mapping of the same object.
-fn relocate(src: usize, len: usize, want: Option<usize>) -> Result<usize, ()> {
-    if want.is_none() && src % ALLOCATION_GRANULARITY == 0 {
-        // Already aligned: a second mapping would only cost time.
-        return Err(());
-    }
-    let dst = match want {
-        Some(base) => base,
-        None => {
-            let total = len + ALLOCATION_GRANULARITY - PAGE_SIZE;
-            // SAFETY: a fresh anonymous PROT_NONE reservation aliases nothing.
-            let p = unsafe {
-                libc::mmap(
-                    ptr::null_mut(),
-                    total,
-                    libc::PROT_NONE,
-                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-                    -1,
-                    0,
-                )
-            };
-            if p == libc::MAP_FAILED {
-                return Err(());
-            }
-            let start = p as usize;
-            let aligned = start.next_multiple_of(ALLOCATION_GRANULARITY);
-            // SAFETY: both ranges lie inside the reservation just made and
-            // outside [aligned, aligned + len), which we keep.
-            unsafe {
-                if aligned > start {
-                    libc::munmap(p, aligned - start);
-                }
-                let end = aligned + len;
-                if start + total > end {
-                    libc::munmap(end as *mut c_void, start + total - end);
-                }
-            }
-            aligned
-        }
+fn relocate(src: usize, len: usize, want: Option<(usize, bool)>) -> Result<(usize, bool), ()> {
+    let (dst, slot) = match want {
+        Some((base, in_arena)) => (base, in_arena),
+        None => match crate::arena::alloc(len) {
+            Some(a) => (a, true),
+            None if src % ALLOCATION_GRANULARITY == 0 => return Err(()),
+            None => (reserve_aligned(len).ok_or(())?, false),
+        },
     };
     // SAFETY: src/len is the library view's mapping (page-rounded length);
-    // dst/len is our reservation, which MREMAP_FIXED replaces atomically.
-    // DONTUNMAP leaves the source mapped, so the View stays valid.
+    // dst/len is our reservation (an arena slot or a one-off one), which
+    // MREMAP_FIXED replaces atomically. DONTUNMAP leaves the source mapped,
+    // so the View stays valid.
     let r = unsafe {
         libc::mremap(
             src as *mut c_void,
@@ -428,11 +412,49 @@ fn relocate(src: usize, len: usize, want: Option<usize>) -> Result<usize, ()> {
         )
     };
     if r == libc::MAP_FAILED {
-        // SAFETY: dst/len is still our reservation.
-        unsafe { libc::munmap(dst as *mut c_void, len) };
+        if slot {
+            crate::arena::release(dst, len);
+        } else {
+            // SAFETY: dst/len is still our reservation.
+            unsafe { libc::munmap(dst as *mut c_void, len) };
+        }
         return Err(());
     }
-    Ok(dst)
+    Ok((dst, slot))
+}
+
+/// A one-off 64 KiB-aligned reservation of `len` bytes, for views the arena
+/// cannot hold.
+fn reserve_aligned(len: usize) -> Option<usize> {
+    let total = len + ALLOCATION_GRANULARITY - PAGE_SIZE;
+    // SAFETY: a fresh anonymous PROT_NONE reservation aliases nothing.
+    let p = unsafe {
+        libc::mmap(
+            ptr::null_mut(),
+            total,
+            libc::PROT_NONE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        return None;
+    }
+    let start = p as usize;
+    let aligned = start.next_multiple_of(ALLOCATION_GRANULARITY);
+    // SAFETY: both ranges lie inside the reservation just made and outside
+    // [aligned, aligned + len), which we keep.
+    unsafe {
+        if aligned > start {
+            libc::munmap(p, aligned - start);
+        }
+        let end = aligned + len;
+        if start + total > end {
+            libc::munmap(end as *mut c_void, start + total - end);
+        }
+    }
+    Some(aligned)
 }
 
 fn take_view(addr: usize) -> Option<ViewEntry> {
