@@ -8,7 +8,7 @@
 #   scripts/mutants.sh [mutant...]
 set -uo pipefail
 cd "$(dirname "$0")/.."
-TARGET=${MUTANT_TARGET_DIR:-${CARGO_TARGET_DIR:-target}-mutants}
+TARGET=${MUTANT_TARGET_DIR:-${CARGO_TARGET_DIR:-target}/mutants}
 # mutant -> stress runs ("args; args"): caught if any run reports a violation or leak.
 declare -A RUNS=(
   [no_nlink_recheck]="creators -p 8 -n 3000 -k 0; close-race -p 8 -n 100000 -k 0"

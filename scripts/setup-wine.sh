@@ -43,7 +43,9 @@ fi
 # 3. Wine prefix.
 if [ ! -f "$WINEPREFIX/system.reg" ]; then
     log "creating the Wine prefix $WINEPREFIX"
-    wineboot --init >/dev/null 2>&1 || wine wineboot --init >/dev/null 2>&1
+    # No Mono or Gecko: their installers would ask through a dialog, and
+    # nothing here needs .NET or HTML.
+    WINEDLLOVERRIDES="mscoree,mshtml=" wineboot --init >/dev/null 2>&1
     wineserver -w
 fi
 

@@ -6,11 +6,12 @@
 # seeded bug. Takes about 10-15 minutes on 2 cores (SKIP_MUTANTS=1 skips the
 # seeded bugs, FUZZ_CASES sets the cases per fuzz property, default 100000).
 #
-#   scripts/stress-full.sh [log file]     (default: stress-full.log)
+#   scripts/stress-full.sh [log file]     (default: $CARGO_TARGET_DIR/stress-full.log)
 set -uo pipefail
 cd "$(dirname "$0")/.."
-LOG=${1:-stress-full.log}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
+mkdir -p "$CARGO_TARGET_DIR"
+LOG=${1:-$CARGO_TARGET_DIR/stress-full.log}
 FUZZ_CASES=${FUZZ_CASES:-100000}
 fail=0
 exec > >(tee "$LOG") 2>&1
@@ -33,6 +34,7 @@ stress close-race --processes 8  --iterations 100000 --kill-rate 0.05
 stress close-race --processes 16 --iterations 100000 --kill-rate 0
 stress mutex      --processes 8  --iterations 100000 --kill-rate 0.1
 stress events     --processes 8  --iterations 50000  --kill-rate 0.1
+stress events     --processes 8  --iterations 20000  --kill-rate 0
 stress leaks      --iterations 100000
 
 step "attack tests (second user, planted names, squatting, umask, truncation, full tmpfs)"

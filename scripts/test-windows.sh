@@ -19,4 +19,7 @@ export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine
 # for 3 s after its last client, long enough for cargo to start the next
 # binary. Killing it here would also kill other Wine programs of the prefix.
 
-cargo test -p named-shm --target x86_64-pc-windows-gnu "$@"
+# Through a pipe: Wine writes to a regular file at its own offset (pwrite),
+# so when stdout is a log file shared with cargo, the test binaries' lines and
+# cargo's overwrite each other. A pipe keeps them whole and in order.
+cargo test -p named-shm --target x86_64-pc-windows-gnu "$@" 2>&1 | cat

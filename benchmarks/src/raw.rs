@@ -140,10 +140,14 @@ impl Drop for Map {
 }
 
 /// Writes one byte into every page: the first touch of a fresh mapping.
-pub fn touch_pages(p: *mut u8, len: usize) {
+///
+/// # Safety
+/// `p` must be the start of a writable mapping of at least `len` bytes that
+/// no Rust reference covers.
+pub unsafe fn touch_pages(p: *mut u8, len: usize) {
     let mut off = 0;
     while off < len {
-        // SAFETY: callers pass a writable mapping of at least len bytes.
+        // SAFETY: the caller passes a writable mapping of at least len bytes.
         unsafe { p.add(off).write_volatile(1) };
         off += 4096;
     }

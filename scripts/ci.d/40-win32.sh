@@ -13,6 +13,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
 export WINEDEBUG=-all
+# No Mono/Gecko installers on the first Wine start (nothing here needs them).
+export WINEDLLOVERRIDES="${WINEDLLOVERRIDES:-mscoree=;mshtml=}"
 
 # --- dependencies (idempotent) -------------------------------------------
 need=()

@@ -10,7 +10,8 @@ static void views(const char *what, HANDLE h)
         {FILE_MAP_READ, "READ"}, {FILE_MAP_WRITE, "WRITE"}, {FILE_MAP_READ | FILE_MAP_WRITE, "READ|WRITE"},
         {FILE_MAP_COPY, "COPY"}, {FILE_MAP_ALL_ACCESS, "ALL_ACCESS"}, {0, "0"},
         {FILE_MAP_EXECUTE | FILE_MAP_READ, "EXECUTE|READ"}, {FILE_MAP_COPY | FILE_MAP_WRITE, "COPY|WRITE"},
-        {FILE_MAP_COPY | FILE_MAP_READ, "COPY|READ"},
+        {FILE_MAP_COPY | FILE_MAP_READ, "COPY|READ"}, {FILE_MAP_EXECUTE, "EXECUTE"},
+        {FILE_MAP_EXECUTE | FILE_MAP_WRITE, "EXECUTE|WRITE"}, {FILE_MAP_EXECUTE | FILE_MAP_COPY, "EXECUTE|COPY"},
     };
     char label[160];
     for (unsigned i = 0; i < sizeof acc / sizeof acc[0]; i++) {

@@ -109,7 +109,10 @@ impl Holders {
                 raise_nofile();
                 let mut held = Vec::with_capacity(end - start);
                 for i in start..end {
-                    match ShmOptions::new().commit(false).create(&format!("{tag}-{i}"), 4096) {
+                    match ShmOptions::new()
+                        .commit(false)
+                        .create(&format!("{tag}-{i}"), 4096)
+                    {
                         Ok(s) => held.push(s),
                         Err(e) => {
                             eprintln!("holder: {e}");

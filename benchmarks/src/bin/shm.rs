@@ -43,6 +43,7 @@ fn main() -> Result<()> {
     row2(c, &mut sink, c.iters(cli.iterations, 20))?;
     row3(c, &mut sink)?;
     row4(c, &mut sink)?;
+    steps(c, &mut sink, c.iters(cli.iterations * 5, 20))?;
     Ok(())
 }
 
@@ -114,15 +115,12 @@ fn row1(c: &Common, sink: &mut Sink, iters: u64) -> Result<()> {
     let named = unique("r1-named");
     let named_res = unique("r1-named-reserve");
     let sm = unique("r1-sm");
-    let mut g = Group::new(
-        "1",
-        "create+map+write+unmap+close, fresh 4 KiB",
-        "ns/op",
-        iters,
-    );
+    let mut g = Group::new("1", "create+map+write+unmap+close, fresh 4 KiB", "ns/op", iters);
     g.add(
         c,
-        Case::new("raw", |n| timed(n, || raw::create_cycle(&raw_name, SMALL, MSG, false))),
+        Case::new("raw", |n| {
+            timed(n, || raw::create_cycle(&raw_name, SMALL, MSG, false))
+        }),
     );
     g.add(
         c,
@@ -130,7 +128,10 @@ fn row1(c: &Common, sink: &mut Sink, iters: u64) -> Result<()> {
             timed(n, || raw::create_cycle(&raw_name2, SMALL, MSG, true))
         }),
     );
-    g.add(c, Case::new("named-shm", |n| timed(n, || named_create_cycle(&named))));
+    g.add(
+        c,
+        Case::new("named-shm", |n| timed(n, || named_create_cycle(&named))),
+    );
     g.add(
         c,
         Case::new("named-shm commit(false)", |n| {
@@ -172,9 +173,15 @@ fn row2(c: &Common, sink: &mut Sink, iters: u64) -> Result<()> {
     let mut buf = [0u8; 64];
     let mut g = Group::new("2", "open+map+read+unmap+close, existing 4 KiB", "ns/op", iters);
     let mut b1 = buf;
-    g.add(c, Case::new("raw", |n| timed(n, || raw::open_cycle(&raw_obj.name, &mut b1))));
+    g.add(
+        c,
+        Case::new("raw", |n| timed(n, || raw::open_cycle(&raw_obj.name, &mut b1))),
+    );
     let mut b2 = buf;
-    g.add(c, Case::new("named-shm", |n| timed(n, || named_open_cycle(&named, &mut b2))));
+    g.add(
+        c,
+        Case::new("named-shm", |n| timed(n, || named_open_cycle(&named, &mut b2))),
+    );
     g.add(
         c,
         Case::new("shared_memory", |n| {
@@ -211,48 +218,65 @@ fn row3(c: &Common, sink: &mut Sink) -> Result<()> {
             let rn = &raw_name;
             g.add(
                 c,
-                Case::new(if populate { "raw + MADV_POPULATE_WRITE" } else { "raw" }, move |n| {
-                    let mut d = Duration::ZERO;
-                    for _ in 0..n {
-                        let fd = raw::shm_open(rn, libc::O_CREAT | libc::O_EXCL | libc::O_RDWR)?;
-                        let r = (|| -> Result<Duration> {
-                            raw::ftruncate(fd, BIG)?;
-                            let t = Instant::now();
-                            let m = Map::file(fd, BIG, true)?;
-                            if populate {
-                                m.populate_write()?;
-                            }
-                            let t2 = Instant::now();
-                            raw::touch_pages(m.ptr(), BIG);
-                            let end = Instant::now();
-                            Ok(if total { end - t } else { end - t2 })
-                        })();
-                        raw::close(fd);
-                        raw::shm_unlink(rn)?;
-                        d += r?;
-                    }
-                    Ok(d)
-                }),
+                Case::new(
+                    if populate {
+                        "raw + MADV_POPULATE_WRITE"
+                    } else {
+                        "raw"
+                    },
+                    move |n| {
+                        let mut d = Duration::ZERO;
+                        for _ in 0..n {
+                            let fd = raw::shm_open(rn, libc::O_CREAT | libc::O_EXCL | libc::O_RDWR)?;
+                            let r = (|| -> Result<Duration> {
+                                raw::ftruncate(fd, BIG)?;
+                                let t = Instant::now();
+                                let m = Map::file(fd, BIG, true)?;
+                                if populate {
+                                    m.populate_write()?;
+                                }
+                                let t2 = Instant::now();
+                                // SAFETY: m is a writable mapping of BIG bytes of our own.
+                                unsafe { raw::touch_pages(m.ptr(), BIG) };
+                                let end = Instant::now();
+                                Ok(if total { end - t } else { end - t2 })
+                            })();
+                            raw::close(fd);
+                            raw::shm_unlink(rn)?;
+                            d += r?;
+                        }
+                        Ok(d)
+                    },
+                ),
             );
         }
         for prefault in [false, true] {
             let nm = &named;
             g.add(
                 c,
-                Case::new(if prefault { "named-shm prefault(true)" } else { "named-shm" }, move |n| {
-                    let mut d = Duration::ZERO;
-                    for _ in 0..n {
-                        let shm = ShmOptions::new().prefault(prefault).create(nm, BIG as u64)?;
-                        let t = Instant::now();
-                        let view = shm.map(0, 0)?;
-                        let t2 = Instant::now();
-                        let p = view.as_mut_ptr().context("writable view")?;
-                        raw::touch_pages(p, view.len());
-                        let end = Instant::now();
-                        d += if total { end - t } else { end - t2 };
-                    }
-                    Ok(d)
-                }),
+                Case::new(
+                    if prefault {
+                        "named-shm prefault(true)"
+                    } else {
+                        "named-shm"
+                    },
+                    move |n| {
+                        let mut d = Duration::ZERO;
+                        for _ in 0..n {
+                            let shm = ShmOptions::new().prefault(prefault).create(nm, BIG as u64)?;
+                            let t = Instant::now();
+                            let view = shm.map(0, 0)?;
+                            let t2 = Instant::now();
+                            let p = view.as_mut_ptr().context("writable view")?;
+                            // SAFETY: p starts a writable view of view.len() bytes that
+                            // only this benchmark knows.
+                            unsafe { raw::touch_pages(p, view.len()) };
+                            let end = Instant::now();
+                            d += if total { end - t } else { end - t2 };
+                        }
+                        Ok(d)
+                    },
+                ),
             );
         }
         g.run(c, sink)?;
@@ -269,7 +293,9 @@ fn row4(c: &Common, sink: &mut Sink) -> Result<()> {
         let src: Vec<u8> = (0..size).map(|i| i as u8).collect();
         let mut private = vec![0u8; size];
         private.fill(7); // faulted in: warm, like the view below
-        let shm = ShmOptions::new().prefault(true).create(&unique("r4-named"), size as u64)?;
+        let shm = ShmOptions::new()
+            .prefault(true)
+            .create(&unique("r4-named"), size as u64)?;
         let view = shm.map(0, 0)?;
         view.fill(0, size, 7)?;
         let raw_obj = RawObject::create(&unique("r4-raw"), size, &[])?;
@@ -313,7 +339,9 @@ fn row4(c: &Common, sink: &mut Sink) -> Result<()> {
         );
         g.add(
             c,
-            Case::new("named-shm View::write_at", |n| timed(n, || Ok(view.write_at(0, &src)?))),
+            Case::new("named-shm View::write_at", |n| {
+                timed(n, || Ok(view.write_at(0, &src)?))
+            }),
         );
         g.add(
             c,
@@ -329,4 +357,246 @@ fn row4(c: &Common, sink: &mut Sink) -> Result<()> {
         g.run(c, sink)?;
     }
     Ok(())
+}
+
+/// What each step of named-shm's create and open protocol costs on this
+/// machine, one syscall (or one pair) at a time, on a file in a scratch
+/// directory on /dev/shm: the price list that explains the gap to the floor.
+fn steps(c: &Common, sink: &mut Sink, iters: u64) -> Result<()> {
+    if !c.wants_row("steps") {
+        return Ok(());
+    }
+    use std::ffi::CString;
+    let dir_path = CString::new(format!("/dev/shm/{}", unique("steps")))?;
+    // SAFETY: dir_path is a valid C string.
+    raw::cvt(unsafe { libc::mkdir(dir_path.as_ptr(), 0o700) })?;
+    let r = (|| -> Result<()> {
+        // SAFETY: dir_path is a valid C string; the descriptor is closed below.
+        let dir = raw::cvt(unsafe {
+            libc::open(
+                dir_path.as_ptr(),
+                libc::O_DIRECTORY | libc::O_RDONLY | libc::O_CLOEXEC,
+            )
+        })?;
+        let file = CString::new("obj")?;
+        let open_file = |flags: libc::c_int| -> Result<libc::c_int> {
+            // SAFETY: dir is an open directory, file a valid C string.
+            Ok(raw::cvt(unsafe {
+                libc::openat(
+                    dir,
+                    file.as_ptr(),
+                    flags | libc::O_CLOEXEC | libc::O_NOFOLLOW,
+                    0o600,
+                )
+            })?)
+        };
+        let fd = open_file(libc::O_CREAT | libc::O_RDWR)?;
+        raw::ftruncate(fd, 8192)?;
+        let other = open_file(libc::O_RDWR)?; // a second handle, holding a read lock
+        let lock = |fd: libc::c_int, cmd: libc::c_int, kind: libc::c_int| {
+            // SAFETY: flock is plain old data; all-zero is valid.
+            let mut fl: libc::flock = unsafe { std::mem::zeroed() };
+            fl.l_type = kind as libc::c_short;
+            fl.l_whence = libc::SEEK_SET as libc::c_short;
+            fl.l_len = 1;
+            // SAFETY: fl is a valid flock with l_pid 0, as the OFD commands require.
+            unsafe { libc::fcntl(fd, cmd, &mut fl) }
+        };
+        raw::cvt(lock(other, libc::F_OFD_SETLK, libc::F_RDLCK))?;
+        let shm = raw::posix_name(&unique("steps-shm"));
+        let _shm_obj = RawObject::create(&unique("steps-shm"), 4096, MSG)?;
+        let mut page = vec![0u8; 4096];
+        let loop_ = |n: u64, f: &mut dyn FnMut() -> Result<()>| -> Result<Duration> {
+            let t = Instant::now();
+            for _ in 0..n {
+                f()?;
+            }
+            Ok(t.elapsed())
+        };
+        let dot = CString::new(".")?;
+        let tmpfile = || -> Result<libc::c_int> {
+            // SAFETY: dir is an open directory, dot a valid C string.
+            Ok(raw::cvt(unsafe {
+                libc::openat(
+                    dir,
+                    dot.as_ptr(),
+                    libc::O_TMPFILE | libc::O_RDWR | libc::O_CLOEXEC,
+                    0o600,
+                )
+            })?)
+        };
+        let pub_name = CString::new("published")?;
+        let empty = CString::new("")?;
+        let mut g = Group::new("steps", "cost of one protocol step", "ns/call", iters);
+        g.add(
+            c,
+            Case::new("geteuid (a null syscall)", |n| {
+                loop_(n, &mut || {
+                    // SAFETY: geteuid has no preconditions.
+                    std::hint::black_box(unsafe { libc::geteuid() });
+                    Ok(())
+                })
+            }),
+        );
+        g.add(
+            c,
+            Case::new("fstat", |n| {
+                loop_(n, &mut || {
+                    std::hint::black_box(raw::fstat_size(fd)?);
+                    Ok(())
+                })
+            }),
+        );
+        g.add(
+            c,
+            Case::new("fcntl(F_OFD_GETLK)", |n| {
+                loop_(n, &mut || {
+                    raw::cvt(lock(fd, libc::F_OFD_GETLK, libc::F_WRLCK))?;
+                    Ok(())
+                })
+            }),
+        );
+        g.add(
+            c,
+            Case::new("fcntl(F_OFD_SETLK) read lock + unlock (2 calls)", |n| {
+                loop_(n, &mut || {
+                    raw::cvt(lock(fd, libc::F_OFD_SETLK, libc::F_RDLCK))?;
+                    raw::cvt(lock(fd, libc::F_OFD_SETLK, libc::F_UNLCK))?;
+                    Ok(())
+                })
+            }),
+        );
+        g.add(
+            c,
+            Case::new("fcntl(F_OFD_SETLK) write lock, refused (EAGAIN)", |n| {
+                loop_(n, &mut || {
+                    std::hint::black_box(lock(fd, libc::F_OFD_SETLK, libc::F_WRLCK));
+                    Ok(())
+                })
+            }),
+        );
+        g.add(
+            c,
+            Case::new("pread of 1088 header bytes", |n| {
+                loop_(n, &mut || {
+                    // SAFETY: page has room for 1088 bytes.
+                    raw::cvt(unsafe { libc::pread(fd, page.as_mut_ptr().cast(), 1088, 0) } as libc::c_int)?;
+                    Ok(())
+                })
+            }),
+        );
+        g.add(
+            c,
+            Case::new("openat(dirfd, name) + close", |n| {
+                loop_(n, &mut || {
+                    raw::close(open_file(libc::O_RDONLY | libc::O_NONBLOCK)?);
+                    Ok(())
+                })
+            }),
+        );
+        g.add(
+            c,
+            Case::new("shm_open(name) + close (path from /)", |n| {
+                loop_(n, &mut || {
+                    raw::close(raw::shm_open(&shm, libc::O_RDONLY)?);
+                    Ok(())
+                })
+            }),
+        );
+        g.add(
+            c,
+            Case::new("mmap + munmap 4 KiB", |n| {
+                loop_(n, &mut || {
+                    Map::file(fd, 4096, true)?;
+                    Ok(())
+                })
+            }),
+        );
+        g.add(
+            c,
+            Case::new("fchmod", |n| {
+                loop_(n, &mut || {
+                    // SAFETY: fd is our open file.
+                    raw::cvt(unsafe { libc::fchmod(fd, 0o600) })?;
+                    Ok(())
+                })
+            }),
+        );
+        g.add(
+            c,
+            Case::new("open(O_TMPFILE) + ftruncate 8 KiB + close", |n| {
+                loop_(n, &mut || {
+                    let t = tmpfile()?;
+                    raw::ftruncate(t, 8192)?;
+                    raw::close(t);
+                    Ok(())
+                })
+            }),
+        );
+        g.add(
+            c,
+            Case::new("open(O_TMPFILE) + posix_fallocate 8 KiB + close", |n| {
+                loop_(n, &mut || {
+                    let t = tmpfile()?;
+                    // SAFETY: t is our open file.
+                    let e = unsafe { libc::posix_fallocate(t, 0, 8192) };
+                    raw::close(t);
+                    anyhow::ensure!(e == 0, "posix_fallocate: {e}");
+                    Ok(())
+                })
+            }),
+        );
+        g.add(
+            c,
+            Case::new("open(O_TMPFILE) + linkat + unlinkat + close", |n| {
+                loop_(n, &mut || {
+                    let t = tmpfile()?;
+                    // SAFETY: t is an open O_TMPFILE file, dir an open directory, names valid C strings.
+                    let r = unsafe {
+                        libc::linkat(t, empty.as_ptr(), dir, pub_name.as_ptr(), libc::AT_EMPTY_PATH)
+                    };
+                    let r2 = raw::cvt(r).and_then(|_| {
+                        // SAFETY: as above.
+                        raw::cvt(unsafe { libc::unlinkat(dir, pub_name.as_ptr(), 0) })
+                    });
+                    raw::close(t);
+                    r2?;
+                    Ok(())
+                })
+            }),
+        );
+        g.add(
+            c,
+            Case::new("shm_open(O_CREAT|O_EXCL) + ftruncate + close + shm_unlink", |n| {
+                loop_(n, &mut || {
+                    let t = raw::shm_open(&shm_x(&shm), libc::O_CREAT | libc::O_EXCL | libc::O_RDWR)?;
+                    raw::ftruncate(t, 4096)?;
+                    raw::close(t);
+                    raw::shm_unlink(&shm_x(&shm))?;
+                    Ok(())
+                })
+            }),
+        );
+        g.iters = iters / 5; // the create-type cases are slower
+        let r = g.run(c, sink);
+        raw::close(other);
+        raw::close(fd);
+        // SAFETY: valid C strings; the files are ours.
+        unsafe {
+            libc::unlinkat(dir, file.as_ptr(), 0);
+            libc::unlinkat(dir, pub_name.as_ptr(), 0);
+        }
+        raw::close(dir);
+        r.map(drop)
+    })();
+    // SAFETY: dir_path is a valid C string; the directory is empty now.
+    unsafe { libc::rmdir(dir_path.as_ptr()) };
+    r
+}
+
+/// A second POSIX name next to `name`, for the create cycle of `steps`.
+fn shm_x(name: &std::ffi::CStr) -> std::ffi::CString {
+    let mut v = name.to_bytes().to_vec();
+    v.extend_from_slice(b"-x");
+    std::ffi::CString::new(v).expect("no NUL")
 }

@@ -40,7 +40,12 @@ fn main() -> Result<()> {
     let c = &cli.common;
     proc::pin(c.cpu_for(0));
     let mut sink = Sink::new(c)?;
-    row5(c, &mut sink, c.iters(cli.round_trips, 20), Duration::from_micros(cli.spin_us))?;
+    row5(
+        c,
+        &mut sink,
+        c.iters(cli.round_trips, 20),
+        Duration::from_micros(cli.spin_us),
+    )?;
     row6(c, &mut sink, c.iters(cli.locks, 100))?;
     Ok(())
 }
@@ -295,7 +300,10 @@ fn init_pthread_mutex(page: &Map, recursive: bool) -> Result<*mut libc::pthread_
         if r == 0 {
             Ok(())
         } else {
-            Err(anyhow::anyhow!("{what}: {}", std::io::Error::from_raw_os_error(r)))
+            Err(anyhow::anyhow!(
+                "{what}: {}",
+                std::io::Error::from_raw_os_error(r)
+            ))
         }
     };
     // SAFETY: attr is initialised first and destroyed last; m points at
@@ -389,7 +397,10 @@ fn row6(c: &Common, sink: &mut Sink, n: u64) -> Result<()> {
     // figure is wall time per pair, and the count must come out exact.
     let half = (n / 2).max(1);
     let errors = std::cell::Cell::new(0u64);
-    let contended = |c: &Common, step: &dyn Fn() -> Result<()>, child_setup: &dyn Fn() -> Result<Box<dyn Fn() -> Result<()>>>| -> Result<Duration> {
+    let contended = |c: &Common,
+                     step: &dyn Fn() -> Result<()>,
+                     child_setup: &dyn Fn() -> Result<Box<dyn Fn() -> Result<()>>>|
+     -> Result<Duration> {
         // SAFETY: count is in our shared page; no other process runs now.
         unsafe { count.write(0) };
         page.word(GO).store(0, Ordering::Relaxed);
@@ -435,7 +446,12 @@ fn row6(c: &Common, sink: &mut Sink, n: u64) -> Result<()> {
         }
         Ok(d)
     };
-    let mut g = Group::new("6-contended", "lock+unlock, 2 processes contending", "ns/pair", 2 * half);
+    let mut g = Group::new(
+        "6-contended",
+        "lock+unlock, 2 processes contending",
+        "ns/pair",
+        2 * half,
+    );
     g.add(
         c,
         Case::new("robust pthread_mutex", |_| {

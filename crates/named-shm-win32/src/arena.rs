@@ -41,7 +41,16 @@ fn reserve_flags() -> i32 {
 fn init() -> Option<Arena> {
     let total = ARENA_SIZE + ALLOCATION_GRANULARITY;
     // SAFETY: a fresh anonymous PROT_NONE reservation aliases nothing.
-    let p = unsafe { libc::mmap(std::ptr::null_mut(), total, libc::PROT_NONE, reserve_flags(), -1, 0) };
+    let p = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            total,
+            libc::PROT_NONE,
+            reserve_flags(),
+            -1,
+            0,
+        )
+    };
     if p == libc::MAP_FAILED {
         return None; // e.g. a tight `ulimit -v`: views fall back to one-off reservations
     }

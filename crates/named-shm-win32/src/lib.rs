@@ -26,8 +26,8 @@
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![allow(non_snake_case)]
 
-pub mod consts;
 mod arena;
+pub mod consts;
 mod handles;
 mod lasterr;
 mod mapping;

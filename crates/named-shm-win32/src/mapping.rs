@@ -226,7 +226,8 @@ fn view_protection(access: u32) -> u32 {
     } else {
         PAGE_NOACCESS
     };
-    if access & FILE_MAP_EXECUTE != 0 {
+    // FILE_MAP_EXECUTE alone stays PAGE_NOACCESS (§4's table).
+    if access & FILE_MAP_EXECUTE != 0 && prot != PAGE_NOACCESS {
         prot << 4
     } else {
         prot
@@ -264,6 +265,11 @@ pub(crate) fn map_view(
     } | if exec { SECTION_MAP_EXECUTE } else { 0 };
     if entry.access & need != need {
         return lasterr::fail(ERROR_ACCESS_DENIED, ptr::null_mut());
+    }
+    // The library records a read-only section in the object itself, so this
+    // holds for sections created by other processes too.
+    if write && !m.shm.section_writable() {
+        return lasterr::fail(ERROR_INVALID_PARAMETER, ptr::null_mut());
     }
     if let Some(sp) = m.section_prot {
         let section_writable = matches!(sp, PAGE_READWRITE | PAGE_EXECUTE_READWRITE);

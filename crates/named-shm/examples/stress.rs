@@ -1478,7 +1478,12 @@ fn events(a: &Args, _env: &Env) -> Verdict {
                 pool.spawn(|s| worker(s, crng));
             }
             if t.elapsed() > Duration::from_secs(1) {
-                if pool.killed_in[1] + pool.killed_in[2] > waiter_deaths {
+                // Still set with waiters blocked for a second: nobody was woken.
+                // Consumed without a wake-up report: only a killed waiter may do that.
+                if ev.wait(Some(Duration::ZERO)).ok() == Some(WaitStatus::Signaled) {
+                    lost += 1;
+                    eprintln!("VIOLATION: set #{rounds} stayed set for 1 s while waiters were blocked");
+                } else if pool.killed_in[1] + pool.killed_in[2] > waiter_deaths {
                     lost_to_kills += 1;
                 } else {
                     lost += 1;
@@ -1575,7 +1580,8 @@ pub fn main() {
             std::process::exit(2);
         }
     };
-    let all: [(&str, fn(&Args, &Env) -> Verdict); 5] = [
+    type Scenario = fn(&Args, &Env) -> Verdict;
+    let all: [(&str, Scenario); 5] = [
         ("creators", creators),
         ("close-race", close_race),
         ("mutex", mutex),

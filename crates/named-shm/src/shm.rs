@@ -77,8 +77,10 @@ impl ShmOptions {
         Self::default()
     }
 
-    /// The access of the handle (opening, or opening an existing object with
-    /// `open_or_create`). A creator may always initialise the memory.
+    /// The access of the handle. Creating with [`Access::Read`] makes a
+    /// read-only mapping (`PAGE_READONLY`): zero-filled, and no handle, whatever
+    /// its access, can map a writable shared view of it (copy-on-write views
+    /// still work).
     pub fn access(&mut self, access: Access) -> &mut Self {
         self.access = access;
         self
@@ -245,6 +247,12 @@ impl SharedMemory {
         self.inner.created()
     }
 
+    /// Whether writable views are possible: `false` for a mapping created
+    /// through a read-only handle (`PAGE_READONLY`).
+    pub fn section_writable(&self) -> bool {
+        self.inner.section_writable()
+    }
+
     /// Whether the memory was reserved at creation (`SEC_COMMIT`).
     pub fn committed(&self) -> bool {
         self.inner.committed()
@@ -278,6 +286,14 @@ impl SharedMemory {
                 name: self.name.as_str().to_owned(),
                 reason: "a read-only handle cannot map a writable view".into(),
                 source: None,
+            });
+        }
+        if access == ViewAccess::ReadWrite && !self.inner.section_writable() {
+            // Windows: the handle has the access, the section's protection
+            // does not allow the view: ERROR_INVALID_PARAMETER.
+            return Err(Error::InvalidArgument {
+                name: self.name.as_str().to_owned(),
+                reason: "the mapping was created read-only; it has no writable views".into(),
             });
         }
         let len = check_view_range(&self.name, self.size(), offset, len)?;

@@ -859,3 +859,45 @@ fn a_full_tmpfs_fails_create_cleanly_and_committed_objects_never_sigbus() {
     eprintln!("attack: 2 MiB tmpfs: {l}");
     assert!(l.starts_with("filled") && l.contains("OutOfMemory"), "{l}");
 }
+
+#[test]
+fn an_external_remove_never_lets_a_later_close_unlink_the_new_object() {
+    // `rm` (or logind's RemoveIPC) removes a live name: holders keep their
+    // memory, the name is free, and the old handles' closes must never
+    // unlink the new object that took the name.
+    for read_only_old in [false, true] {
+        let name = unique_name("external-rm");
+        let creator = SharedMemory::create(&name, 4096).unwrap();
+        let old = if read_only_old {
+            SharedMemory::open(&name, Access::Read).unwrap()
+        } else {
+            SharedMemory::open(&name, Access::ReadWrite).unwrap()
+        };
+        let view = creator.map(0, 0).unwrap();
+        view.write_at(0, b"old").unwrap();
+        named_shm::admin::remove(&name).unwrap();
+        assert!(matches!(
+            SharedMemory::open(&name, Access::Read),
+            Err(Error::NotFound { .. })
+        ));
+        let sut = SharedMemory::create(&name, 4096).expect("the name is free again");
+        sut.map(0, 0).unwrap().write_at(0, b"new").unwrap();
+        // The old holders still work on their own memory...
+        let mut b = [0u8; 3];
+        old.map(0, 0).unwrap().read_at(0, &mut b).unwrap();
+        assert_eq!(&b, b"old");
+        // ...and their closes leave the new object alone.
+        drop(view);
+        drop(old);
+        drop(creator);
+        let again = SharedMemory::open(&name, Access::Read).expect("the new object survived the old closes");
+        again.map(0, 0).unwrap().read_at(0, &mut b).unwrap();
+        assert_eq!(&b, b"new", "read-only old handle: {read_only_old}");
+        drop(again);
+        drop(sut);
+        assert!(matches!(
+            SharedMemory::open(&name, Access::Read),
+            Err(Error::NotFound { .. })
+        ));
+    }
+}

@@ -155,7 +155,7 @@ struct World {
 }
 
 impl World {
-    fn new(actors: &[(Mode, ClosePath, u8)], kills: u8) -> World {
+    fn new(actors: &[ActorSpec], kills: u8) -> World {
         World {
             name: None,
             inodes: Vec::new(),
@@ -573,7 +573,7 @@ impl Explorer {
 }
 
 /// Explores every interleaving of `actors`; Ok((states, transitions)) or the first violation.
-fn run(actors: &[(Mode, ClosePath, u8)], kills: u8, mutant: Mutant) -> Result<(u64, u64), String> {
+fn run(actors: &[ActorSpec], kills: u8, mutant: Mutant) -> Result<(u64, u64), String> {
     let mut e = Explorer {
         mutant,
         seen: HashSet::new(),
@@ -587,9 +587,12 @@ fn run(actors: &[(Mode, ClosePath, u8)], kills: u8, mutant: Mutant) -> Result<(u
 use ClosePath::{Fast, Slow};
 use Mode::{Open, OpenOrCreate as Ooc};
 
+/// One actor: how it opens, how it closes, how many rounds it runs.
+type ActorSpec = (Mode, ClosePath, u8);
+
 /// The configurations checked: 2 and 3 actors, both close paths, plain
 /// opens, repeated rounds, and up to one `kill -9` anywhere.
-fn configs() -> Vec<(&'static str, Vec<(Mode, ClosePath, u8)>, u8)> {
+fn configs() -> Vec<(&'static str, Vec<ActorSpec>, u8)> {
     vec![
         (
             "2 creators, fast close, 2 rounds",

@@ -27,7 +27,7 @@ fn child() {
         // Create and destroy big objects in a loop until stdin closes.
         "churn" => {
             say("ready");
-            let stop = std::thread::spawn(|| wait_parent());
+            let stop = std::thread::spawn(wait_parent);
             let deadline = Instant::now() + Duration::from_secs(20);
             let mut n = 0;
             while !stop.is_finished() && Instant::now() < deadline {

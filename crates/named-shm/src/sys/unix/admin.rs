@@ -69,22 +69,32 @@ fn open_ro(dir: &NsDir, file: &CStr) -> Option<OwnedFd> {
     (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-/// Number of OFD locks on the inode (one per open handle), from `/proc/locks`.
-fn lock_count(dev: u64, ino: u64) -> usize {
-    let Ok(text) = std::fs::read_to_string("/proc/locks") else {
-        return 0;
-    };
-    let major = libc::major(dev);
-    let minor = libc::minor(dev);
-    let want = format!("{major:02x}:{minor:02x}:{ino}");
-    text.lines()
-        .filter(|l| l.contains("OFDLCK") && l.split_whitespace().any(|f| f == want))
-        .count()
+/// OFD locks per inode (one per open handle), read once from `/proc/locks`.
+struct LockTable(std::collections::HashMap<String, usize>);
+
+impl LockTable {
+    fn read() -> LockTable {
+        let mut map = std::collections::HashMap::new();
+        if let Ok(text) = std::fs::read_to_string("/proc/locks") {
+            for l in text.lines().filter(|l| l.contains("OFDLCK")) {
+                // `1: OFDLCK ADVISORY READ -1 00:1a:12345 0 0`: the 6th field.
+                if let Some(id) = l.split_whitespace().nth(5) {
+                    *map.entry(id.to_owned()).or_insert(0) += 1;
+                }
+            }
+        }
+        LockTable(map)
+    }
+
+    fn count(&self, dev: u64, ino: u64) -> usize {
+        let key = format!("{:02x}:{:02x}:{ino}", libc::major(dev), libc::minor(dev));
+        self.0.get(&key).copied().unwrap_or(0)
+    }
 }
 
 /// Describes one directory entry, or `None` for entries that are not objects
 /// of ours (they are still reported by `reap` as foreign).
-fn describe(dir: &NsDir, file: &CStr) -> Option<ObjectInfo> {
+fn describe(dir: &NsDir, file: &CStr, locks: Option<&LockTable>) -> Option<ObjectInfo> {
     let fd = open_ro(dir, file)?;
     let raw: RawFd = fd.as_raw_fd();
     let st = fstat(raw).ok()?;
@@ -100,7 +110,8 @@ fn describe(dir: &NsDir, file: &CStr) -> Option<ObjectInfo> {
         return None;
     }
     let held = is_held(raw).unwrap_or(false);
-    let holders = lock_count(st.st_dev, st.st_ino);
+    // Without a lock table (remove, reap): only whether the object is held.
+    let holders = locks.map_or(1, |t| t.count(st.st_dev, st.st_ino));
     Some(ObjectInfo {
         name: format!("{}\\{}", dir.ns.as_str(), base),
         namespace: dir.ns,
@@ -122,7 +133,8 @@ pub(crate) fn list(ns: Namespace) -> Result<Vec<ObjectInfo>> {
     let Some(dir) = ns::dir_if_exists(ns)? else {
         return Ok(Vec::new());
     };
-    Ok(entries(&dir)?.iter().filter_map(|f| describe(&dir, f)).collect())
+    let locks = LockTable::read();
+    Ok(entries(&dir)?.iter().filter_map(|f| describe(&dir, f, Some(&locks))).collect())
 }
 
 pub(crate) fn info(name: &ObjectName) -> Result<ObjectInfo> {
@@ -131,7 +143,7 @@ pub(crate) fn info(name: &ObjectName) -> Result<ObjectInfo> {
     };
     let dir = ns::dir_if_exists(name.namespace())?.ok_or_else(not_found)?;
     let file = CString::new(name.file_name()).expect("no NUL");
-    match describe(&dir, &file) {
+    match describe(&dir, &file, Some(&LockTable::read())) {
         Some(i) if !i.orphan => Ok(i),
         Some(_) => Err(not_found()),
         None => {
@@ -173,7 +185,7 @@ pub(crate) fn remove(name: &ObjectName) -> Result<()> {
         name: name.as_str().to_owned(),
     })?;
     let file = CString::new(name.file_name()).expect("no NUL");
-    if describe(&dir, &file).is_none() {
+    if describe(&dir, &file, None).is_none() {
         return Err(match open_ro(&dir, &file) {
             Some(_) => Error::NameOccupied {
                 name: name.as_str().to_owned(),
@@ -213,7 +225,7 @@ pub(crate) fn reap(dry_run: bool) -> Result<ReapReport> {
         for file in entries(&dir)? {
             let label = match decode_file_name(&file.to_string_lossy()) {
                 Some(base) => format!("{}\\{}", ns.as_str(), base),
-                None => match describe(&dir, &file) {
+                None => match describe(&dir, &file, None) {
                     Some(i) => i.name,
                     None => format!("{}/{}", dir.path, file.to_string_lossy()),
                 },

@@ -39,6 +39,9 @@ const NAME_OFFSET: usize = 64;
 /// The mapping was created with `commit(false)` (`SEC_RESERVE`): its pages are
 /// not reserved in advance.
 pub(crate) const FLAG_RESERVE: u32 = 1;
+/// The mapping was created read-only (`PAGE_READONLY`): no handle may map a
+/// writable shared view of it, whatever its access.
+pub(crate) const FLAG_READONLY: u32 = 4;
 /// The event is manual-reset.
 pub(crate) const FLAG_MANUAL_RESET: u32 = 2;
 

@@ -13,16 +13,21 @@
 //!
 //! **Open**: `openat(O_NOFOLLOW|O_NONBLOCK)`; `F_OFD_GETLK` asks whether any
 //! lock is held. None: the object is dead (all holders closed or were killed),
-//! so it is reclaimed (see below) and the name is treated as free. Otherwise
-//! take the read lock (`EAGAIN` means a closer or reaper holds the write lock:
-//! back off and retry), then `fstat` to re-check `nlink > 0` (the closer may
-//! have unlinked it between our lookup and our lock: retry), type, owner and
-//! size, and read and validate the header.
+//! so it is reclaimed (see below) and the name is treated as free. A write
+//! lock: a closer or reaper found it dead and may be killed before it unlinks,
+//! so never lock it: back off and look again. Read locks: handles are open, so
+//! take the read lock (`EAGAIN` means a closer or reaper took the write lock
+//! meanwhile: back off and retry), then `fstat` to re-check `nlink > 0` (the
+//! closer may have unlinked it between our lookup and our lock: retry), type,
+//! owner and size, and read and validate the header.
 //!
 //! **Close**: when the process has not forked since the handle was opened, the
 //! handle's description is ours alone: upgrade its read lock to a write lock.
 //! That succeeds only if no other handle is open anywhere, so the object is
-//! dead: unlink it (still holding the lock). Either way, unlock and close.
+//! dead: unlink it (still holding the lock). If the upgrade fails, release the
+//! read lock and try the write lock once more: two handles closing at once
+//! would otherwise each fail on the other's read lock and leave an orphan.
+//! Either way, unlock and close.
 //! After a fork the description may be shared with the child, whose handle
 //! must keep the object alive, so the close takes the slow path: open a fresh
 //! description of whatever the name points to, close the handle (dropping its
@@ -375,7 +380,7 @@ fn open_live(name: &ObjectName, dir: &Arc<NsDir>, file: &CString, spec: &OpenSpe
         let held = held_lock(raw).map_err(|e| io("fcntl(F_OFD_GETLK)", e))?;
         // Seeded bug (scripts/mutants.sh): never notice a dead object.
         #[cfg(named_shm_mutant = "no_getlk")]
-        let held = Some(libc::F_RDLCK);
+        let held = held.or(Some(libc::F_RDLCK));
         if held == Some(libc::F_WRLCK) {
             // A closer or reaper found it dead and is unlinking it. It may be
             // killed before it does, leaving an orphan that our read lock

@@ -1,7 +1,7 @@
 //! Named mappings: an [`Object`] of kind `Mapping` and its views (`mmap`).
 
 use super::cvt;
-use super::header::{FLAG_RESERVE, HEADER_SIZE};
+use super::header::{FLAG_READONLY, FLAG_RESERVE, HEADER_SIZE};
 use super::object::{self, Disposition, Object, OpenSpec, Spec};
 use crate::error::{Error, ObjectKind, Result};
 use crate::name::ObjectName;
@@ -26,7 +26,8 @@ impl Shm {
         let spec = Spec {
             kind: ObjectKind::Mapping,
             size,
-            flags: if opts.commit { 0 } else { FLAG_RESERVE },
+            flags: if opts.commit { 0 } else { FLAG_RESERVE }
+                | if opts.access == Access::Read { FLAG_READONLY } else { 0 },
             mode: opts.mode,
             commit: opts.commit,
             init: None,
@@ -53,6 +54,10 @@ impl Shm {
 
     pub(crate) fn committed(&self) -> bool {
         self.obj.header.flags & FLAG_RESERVE == 0
+    }
+
+    pub(crate) fn section_writable(&self) -> bool {
+        self.obj.header.flags & FLAG_READONLY == 0
     }
 
     /// Maps `len` bytes at `offset` (both already validated against the size).

@@ -215,7 +215,11 @@ mod tests {
     fn unique(tag: &str) -> String {
         use std::sync::atomic::{AtomicU32, Ordering};
         static N: AtomicU32 = AtomicU32::new(0);
-        format!("win-{tag}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+        format!(
+            "win-{tag}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        )
     }
 
     #[test]
@@ -226,6 +230,21 @@ mod tests {
         assert!(matches!(e, Error::PermissionDenied { .. }), "{e}");
         let r = SharedMemory::open(&name, Access::Read).unwrap();
         assert_eq!(r.size(), 4096);
+    }
+
+    #[test]
+    fn an_event_without_write_permission_opens_read_only() {
+        use crate::{EventOptions, WaitStatus};
+        use std::time::Duration;
+        let name = unique("ro-ev");
+        let _ev = EventOptions::new().mode(0o400).create(&name, true, true).unwrap();
+        let sut = Event::open(&name).unwrap();
+        assert!(matches!(sut.set(), Err(Error::PermissionDenied { .. })));
+        assert!(matches!(sut.reset(), Err(Error::PermissionDenied { .. })));
+        assert!(sut.is_manual_reset() && sut.is_set());
+        assert_eq!(sut.wait(Some(Duration::ZERO)).unwrap(), WaitStatus::Signaled);
+        // Not checked for mutexes: locking needs only `SYNCHRONIZE`, which
+        // Wine 8 grants whatever the DACL says (Windows checks it).
     }
 
     #[test]
@@ -267,12 +286,108 @@ mod tests {
         let a = SharedMemory::create(&name, 8192).unwrap();
         let b = SharedMemory::open(&name, Access::Read).unwrap();
         let info = admin::info(&name).unwrap();
-        assert_eq!((info.kind, info.size, info.holders), (ObjectKind::Mapping, 8192, 2));
+        assert_eq!(
+            (info.kind, info.size, info.holders),
+            (ObjectKind::Mapping, 8192, 2)
+        );
         assert_eq!(info.name, format!("Local\\{name}"));
         drop((a, b));
         assert!(matches!(admin::info(&name), Err(Error::NotFound { .. })));
         assert_eq!(admin::reap().unwrap(), Default::default());
-        assert!(matches!(admin::list(crate::Namespace::Local), Err(Error::Unsupported { .. })));
+        assert!(matches!(
+            admin::list(crate::Namespace::Local),
+            Err(Error::Unsupported { .. })
+        ));
+    }
+
+    /// Open handles of this process; `None` where `GetProcessHandleCount`
+    /// does not tell (Wine 8 answers 0).
+    fn handles() -> Option<u32> {
+        let mut n = 0;
+        // SAFETY: the pseudo-handle of the current process; n is a valid out pointer.
+        let ok = unsafe {
+            windows_sys::Win32::System::Threading::GetProcessHandleCount(
+                windows_sys::Win32::System::Threading::GetCurrentProcess(),
+                &mut n,
+            )
+        };
+        (ok != 0 && n > 0).then_some(n)
+    }
+
+    /// Mapped views (`MEM_MAPPED` regions) in this process's address space.
+    fn views() -> usize {
+        use windows_sys::Win32::System::Memory::{VirtualQuery, MEMORY_BASIC_INFORMATION, MEM_MAPPED};
+        let (mut addr, mut n) = (0usize, 0);
+        loop {
+            // SAFETY: all-zero is a valid MEMORY_BASIC_INFORMATION.
+            let mut mbi: MEMORY_BASIC_INFORMATION = unsafe { std::mem::zeroed() };
+            // SAFETY: VirtualQuery only describes the address space.
+            let got = unsafe { VirtualQuery(addr as *const _, &mut mbi, std::mem::size_of_val(&mbi)) };
+            if got == 0 || mbi.RegionSize == 0 {
+                return n;
+            }
+            if mbi.Type == MEM_MAPPED && mbi.AllocationBase == mbi.BaseAddress {
+                n += 1;
+            }
+            match addr.checked_add(mbi.RegionSize) {
+                Some(next) => addr = next,
+                None => return n,
+            }
+        }
+    }
+
+    /// The leak check's child: alone in its process, so the counts are its own.
+    #[test]
+    fn leak_child() {
+        if std::env::var("NAMED_SHM_WIN_LEAK_CHILD").is_err() {
+            return;
+        }
+        let name = unique("leak");
+        drop(SharedMemory::create(&name, 4096).unwrap()); // warm up lazy state
+        let (h0, v0) = (handles(), views());
+        for i in 0..2000usize {
+            let sut = ShmOptions::new().commit(i % 2 == 0).create(&name, 4096).unwrap();
+            let v = sut.map(0, 0).unwrap();
+            v.write_at(0, &i.to_le_bytes()).unwrap();
+            let reader = SharedMemory::open(&name, Access::Read).unwrap();
+            assert_eq!(reader.map(0, 0).unwrap().read::<usize>(0).unwrap(), i);
+            let ev = Event::create(&unique("leak-ev"), false, true).unwrap();
+            ev.wait(Some(std::time::Duration::ZERO)).unwrap();
+            let mx = Mutex::create(&unique("leak-mx"), true).unwrap();
+            mx.release().unwrap();
+            drop((sut, v, reader, ev, mx));
+        }
+        let h1 = handles();
+        // Where the handle count is unknown, a leaked handle would still show:
+        // it would keep the last name alive.
+        assert!(matches!(
+            SharedMemory::open(&name, Access::Read),
+            Err(Error::NotFound { .. })
+        ));
+        println!("\n@@ handles {h0:?} {h1:?} views {v0} {}", views());
+    }
+
+    #[test]
+    fn create_map_close_cycles_leak_no_handle_and_no_view() {
+        let exe = std::env::current_exe().unwrap();
+        let out = std::process::Command::new(exe)
+            .args([
+                "--exact",
+                "sys::windows::tests::leak_child",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("NAMED_SHM_WIN_LEAK_CHILD", "1")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let line = text
+            .lines()
+            .find_map(|l| l.strip_prefix("@@ "))
+            .unwrap_or_else(|| panic!("{text}"));
+        let v: Vec<&str> = line.split(' ').collect();
+        assert_eq!(v[1], v[2], "handles: {line}");
+        assert_eq!(v[4], v[5], "views: {line}");
     }
 
     #[test]
@@ -284,6 +399,9 @@ mod tests {
         assert_eq!(other.map(0, 0).unwrap().read::<u8>(0).unwrap(), b'g');
         // `Local\X` and `X` are one object; `Global\X` is another.
         let bare = name.trim_start_matches("Global\\");
-        assert!(matches!(SharedMemory::open(bare, Access::Read), Err(Error::NotFound { .. })));
+        assert!(matches!(
+            SharedMemory::open(bare, Access::Read),
+            Err(Error::NotFound { .. })
+        ));
     }
 }

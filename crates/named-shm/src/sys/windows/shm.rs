@@ -137,6 +137,12 @@ impl Shm {
         self.committed
     }
 
+    /// Windows enforces the section's protection itself (`MapViewOfFile`
+    /// fails with `ERROR_INVALID_PARAMETER`), so the portable check passes.
+    pub(crate) fn section_writable(&self) -> bool {
+        true
+    }
+
     /// `MapViewOfFile` of `len` bytes at `offset` (both already validated
     /// against the size).
     pub(crate) fn map(
