@@ -248,3 +248,198 @@ pub fn futex_wake(word: &AtomicU32, n: i32) {
     // SAFETY: word is a valid, aligned u32 for the call.
     unsafe { libc::syscall(libc::SYS_futex, word.as_ptr(), FUTEX_WAKE, n) };
 }
+
+/// The smallest crash-safe protocol with named-shm's semantics, in raw
+/// syscalls: what the floor allows once a name must die with its last handle
+/// (even after `kill -9`), never show a half-created object and reserve its
+/// memory at creation. A scratch namespace directory under /dev/shm, removed
+/// on drop.
+///
+/// - create: `openat(O_TMPFILE)`, `posix_fallocate` (header page + payload),
+///   `pwrite` header, read lock (`F_OFD_SETLK`), `linkat` (publish);
+/// - open: `openat`, `F_OFD_GETLK` (any holder? else the object is dead),
+///   read lock, `fstat` (still linked? size), `pread` header;
+/// - close: unlock, `F_OFD_GETLK` (anyone left?), `close`; the last one takes
+///   a write lock and unlinks.
+pub struct Protocol {
+    path: CString,
+    dir: libc::c_int,
+}
+
+const HEADER: usize = 4096;
+
+fn ofd_lock(fd: libc::c_int, cmd: libc::c_int, kind: libc::c_int) -> io::Result<bool> {
+    // SAFETY: flock is plain old data; all-zero is valid.
+    let mut fl: libc::flock = unsafe { std::mem::zeroed() };
+    fl.l_type = kind as libc::c_short;
+    fl.l_whence = libc::SEEK_SET as libc::c_short;
+    fl.l_len = 1;
+    // SAFETY: fl is a valid flock with l_pid 0, as the OFD commands require.
+    let r = unsafe { libc::fcntl(fd, cmd, &mut fl) };
+    if r == -1 {
+        let e = io::Error::last_os_error();
+        return match e.raw_os_error() {
+            Some(libc::EAGAIN) | Some(libc::EACCES) => Ok(false),
+            _ => Err(e),
+        };
+    }
+    // For F_OFD_GETLK: true if another description holds a conflicting lock.
+    Ok(cmd != libc::F_OFD_GETLK || fl.l_type != libc::F_UNLCK as libc::c_short)
+}
+
+impl Protocol {
+    /// Makes the scratch namespace directory.
+    pub fn new(tag: &str) -> Result<Protocol> {
+        let path = CString::new(format!("/dev/shm/{tag}"))?;
+        // SAFETY: path is a valid C string.
+        cvt(unsafe { libc::mkdir(path.as_ptr(), 0o700) })?;
+        // SAFETY: as above; the descriptor is closed on drop.
+        let dir = match cvt(unsafe {
+            libc::open(
+                path.as_ptr(),
+                libc::O_DIRECTORY | libc::O_RDONLY | libc::O_CLOEXEC,
+            )
+        }) {
+            Ok(d) => d,
+            Err(e) => {
+                // SAFETY: as above.
+                unsafe { libc::rmdir(path.as_ptr()) };
+                return Err(e.into());
+            }
+        };
+        Ok(Protocol { path, dir })
+    }
+
+    /// Creates and publishes an object of `size` payload bytes; returns its handle.
+    pub fn create(&self, name: &CStr, size: usize) -> Result<libc::c_int> {
+        let dot = c".";
+        // SAFETY: dir is an open directory, dot a valid C string.
+        let fd = cvt(unsafe {
+            libc::openat(
+                self.dir,
+                dot.as_ptr(),
+                libc::O_TMPFILE | libc::O_RDWR | libc::O_CLOEXEC,
+                0o600,
+            )
+        })?;
+        let r = (|| -> Result<()> {
+            // SAFETY: fd is our open file.
+            let e = unsafe { libc::posix_fallocate(fd, 0, (HEADER + size) as libc::off_t) };
+            if e != 0 {
+                bail!("posix_fallocate: {}", io::Error::from_raw_os_error(e));
+            }
+            let mut hdr = [0u8; 128];
+            hdr[..8].copy_from_slice(b"NSHMOBJ1");
+            let n = name.to_bytes().len().min(64);
+            hdr[64..64 + n].copy_from_slice(&name.to_bytes()[..n]);
+            // SAFETY: hdr is a valid buffer of 64 + n bytes.
+            if unsafe { libc::pwrite(fd, hdr.as_ptr().cast(), 64 + n, 0) } < 0 {
+                return Err(io::Error::last_os_error().into());
+            }
+            ofd_lock(fd, libc::F_OFD_SETLK, libc::F_RDLCK)?;
+            // SAFETY: fd is an O_TMPFILE file, dir an open directory, name a valid C string.
+            cvt(unsafe { libc::linkat(fd, c"".as_ptr(), self.dir, name.as_ptr(), libc::AT_EMPTY_PATH) })?;
+            Ok(())
+        })();
+        match r {
+            Ok(()) => Ok(fd),
+            Err(e) => {
+                close(fd);
+                Err(e)
+            }
+        }
+    }
+
+    /// Opens a live object read-only; returns its handle and payload size.
+    pub fn open(&self, name: &CStr) -> Result<(libc::c_int, usize)> {
+        // SAFETY: dir is an open directory, name a valid C string.
+        let fd = cvt(unsafe {
+            libc::openat(
+                self.dir,
+                name.as_ptr(),
+                libc::O_RDONLY | libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC,
+            )
+        })?;
+        let r = (|| -> Result<usize> {
+            if !ofd_lock(fd, libc::F_OFD_GETLK, libc::F_WRLCK)? {
+                bail!("dead object");
+            }
+            if !ofd_lock(fd, libc::F_OFD_SETLK, libc::F_RDLCK)? {
+                bail!("being closed");
+            }
+            let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+            // SAFETY: st is a valid out-pointer.
+            cvt(unsafe { libc::fstat(fd, st.as_mut_ptr()) })?;
+            // SAFETY: fstat succeeded.
+            let st = unsafe { st.assume_init() };
+            if st.st_nlink == 0 {
+                bail!("unlinked meanwhile");
+            }
+            let mut hdr = [0u8; 128];
+            let want = 64 + name.to_bytes().len().min(64);
+            // SAFETY: hdr has room for `want` bytes.
+            if unsafe { libc::pread(fd, hdr.as_mut_ptr().cast(), want, 0) } != want as isize
+                || &hdr[..8] != b"NSHMOBJ1"
+            {
+                bail!("bad header");
+            }
+            Ok(st.st_size as usize - HEADER)
+        })();
+        match r {
+            Ok(size) => Ok((fd, size)),
+            Err(e) => {
+                close(fd);
+                Err(e)
+            }
+        }
+    }
+
+    /// Maps the payload of a handle.
+    pub fn map(&self, fd: libc::c_int, size: usize, writable: bool) -> io::Result<Map> {
+        let prot = if writable {
+            libc::PROT_READ | libc::PROT_WRITE
+        } else {
+            libc::PROT_READ
+        };
+        // SAFETY: a fresh mapping at an address of the kernel's choosing aliases nothing.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                size,
+                prot,
+                libc::MAP_SHARED,
+                fd,
+                HEADER as libc::off_t,
+            )
+        };
+        Map::from_raw(p, size)
+    }
+
+    /// Closes a handle; the last one unlinks the name.
+    pub fn close(&self, fd: libc::c_int, name: &CStr, writable: bool) -> Result<()> {
+        if writable {
+            // Creator's handle: unlock, then try the write lock on the same
+            // (writable) description: it succeeds only if nobody else holds one.
+            ofd_lock(fd, libc::F_OFD_SETLK, libc::F_UNLCK)?;
+            if ofd_lock(fd, libc::F_OFD_SETLK, libc::F_WRLCK)? {
+                // SAFETY: dir is an open directory, name a valid C string.
+                unsafe { libc::unlinkat(self.dir, name.as_ptr(), 0) };
+            }
+        } else {
+            ofd_lock(fd, libc::F_OFD_SETLK, libc::F_UNLCK)?;
+            if !ofd_lock(fd, libc::F_OFD_GETLK, libc::F_WRLCK)? {
+                bail!("last reader: the slow path (not measured here) would reclaim");
+            }
+        }
+        close(fd);
+        Ok(())
+    }
+}
+
+impl Drop for Protocol {
+    fn drop(&mut self) {
+        close(self.dir);
+        // SAFETY: path is a valid C string; every benchmark object was unlinked.
+        unsafe { libc::rmdir(self.path.as_ptr()) };
+    }
+}

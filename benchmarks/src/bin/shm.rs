@@ -128,6 +128,21 @@ fn row1(c: &Common, sink: &mut Sink, iters: u64) -> Result<()> {
             timed(n, || raw::create_cycle(&raw_name2, SMALL, MSG, true))
         }),
     );
+    let proto = raw::Protocol::new(&unique("r1-proto"))?;
+    let pname = std::ffi::CString::new(unique("r1-p"))?;
+    g.add(
+        c,
+        Case::new("raw, minimal crash-safe protocol", |n| {
+            timed(n, || {
+                let fd = proto.create(&pname, SMALL)?;
+                let m = proto.map(fd, SMALL, true)?;
+                // SAFETY: m is SMALL writable bytes of our own.
+                unsafe { std::ptr::copy_nonoverlapping(MSG.as_ptr(), m.ptr(), MSG.len()) };
+                drop(m);
+                proto.close(fd, &pname, true)
+            })
+        }),
+    );
     g.add(
         c,
         Case::new("named-shm", |n| timed(n, || named_create_cycle(&named))),
@@ -177,6 +192,23 @@ fn row2(c: &Common, sink: &mut Sink, iters: u64) -> Result<()> {
         c,
         Case::new("raw", |n| timed(n, || raw::open_cycle(&raw_obj.name, &mut b1))),
     );
+    let proto = raw::Protocol::new(&unique("r2-proto"))?;
+    let pname = std::ffi::CString::new(unique("r2-p"))?;
+    let pkeep = proto.create(&pname, SMALL)?;
+    let mut b3 = buf;
+    g.add(
+        c,
+        Case::new("raw, minimal crash-safe protocol", |n| {
+            timed(n, || {
+                let (fd, size) = proto.open(&pname)?;
+                let m = proto.map(fd, size, false)?;
+                // SAFETY: m is `size` >= 64 readable bytes.
+                unsafe { std::ptr::copy_nonoverlapping(m.ptr(), b3.as_mut_ptr(), b3.len()) };
+                drop(m);
+                proto.close(fd, &pname, false)
+            })
+        }),
+    );
     let mut b2 = buf;
     g.add(
         c,
@@ -194,6 +226,7 @@ fn row2(c: &Common, sink: &mut Sink, iters: u64) -> Result<()> {
         }),
     );
     g.run(c, sink)?;
+    proto.close(pkeep, &pname, true)?;
     Ok(())
 }
 
