@@ -115,6 +115,8 @@ fn row1(c: &Common, sink: &mut Sink, iters: u64) -> Result<()> {
     let named = unique("r1-named");
     let named_res = unique("r1-named-reserve");
     let sm = unique("r1-sm");
+    let proto = raw::Protocol::new(&unique("r1-proto"))?;
+    let pname = std::ffi::CString::new(unique("r1-p"))?;
     let mut g = Group::new("1", "create+map+write+unmap+close, fresh 4 KiB", "ns/op", iters);
     g.add(
         c,
@@ -128,8 +130,6 @@ fn row1(c: &Common, sink: &mut Sink, iters: u64) -> Result<()> {
             timed(n, || raw::create_cycle(&raw_name2, SMALL, MSG, true))
         }),
     );
-    let proto = raw::Protocol::new(&unique("r1-proto"))?;
-    let pname = std::ffi::CString::new(unique("r1-p"))?;
     g.add(
         c,
         Case::new("raw, minimal crash-safe protocol", |n| {
@@ -186,16 +186,17 @@ fn row2(c: &Common, sink: &mut Sink, iters: u64) -> Result<()> {
     // SAFETY: as in row 1: SMALL writable bytes of our own.
     unsafe { std::ptr::copy_nonoverlapping(MSG.as_ptr(), sm_keep.as_ptr(), MSG.len()) };
     let mut buf = [0u8; 64];
-    let mut g = Group::new("2", "open+map+read+unmap+close, existing 4 KiB", "ns/op", iters);
-    let mut b1 = buf;
-    g.add(
-        c,
-        Case::new("raw", |n| timed(n, || raw::open_cycle(&raw_obj.name, &mut b1))),
-    );
     let proto = raw::Protocol::new(&unique("r2-proto"))?;
     let pname = std::ffi::CString::new(unique("r2-p"))?;
     let pkeep = proto.create(&pname, SMALL)?;
     let mut b3 = buf;
+    let mut b2 = buf;
+    let mut b1 = buf;
+    let mut g = Group::new("2", "open+map+read+unmap+close, existing 4 KiB", "ns/op", iters);
+    g.add(
+        c,
+        Case::new("raw", |n| timed(n, || raw::open_cycle(&raw_obj.name, &mut b1))),
+    );
     g.add(
         c,
         Case::new("raw, minimal crash-safe protocol", |n| {
@@ -209,7 +210,6 @@ fn row2(c: &Common, sink: &mut Sink, iters: u64) -> Result<()> {
             })
         }),
     );
-    let mut b2 = buf;
     g.add(
         c,
         Case::new("named-shm", |n| timed(n, || named_open_cycle(&named, &mut b2))),
