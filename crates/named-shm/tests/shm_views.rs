@@ -64,12 +64,19 @@ fn a_read_only_handle_cannot_map_a_writable_view() {
 #[test]
 fn a_mapping_created_read_only_has_no_writable_views_through_any_handle() {
     let name = unique_name("rosection");
-    let creator = ShmOptions::new().access(Access::Read).create(&name, 4096).unwrap();
+    let creator = ShmOptions::new()
+        .access(Access::Read)
+        .create(&name, 4096)
+        .unwrap();
     assert!(!creator.section_writable());
     let rw = SharedMemory::open(&name, Access::ReadWrite).unwrap();
     let e = rw.map_with(ViewAccess::ReadWrite, 0, 0).unwrap_err();
     assert!(matches!(e, Error::InvalidArgument { .. }), "{e}");
-    assert_eq!(e.win32_code(), 87, "handle has the access, the section does not: 87");
+    assert_eq!(
+        e.win32_code(),
+        87,
+        "handle has the access, the section does not: 87"
+    );
     let cow = rw.map_with(ViewAccess::CopyOnWrite, 0, 0).unwrap();
     cow.write_at(0, b"private").unwrap();
     let mut b = [1u8; 7];

@@ -134,7 +134,10 @@ pub(crate) fn list(ns: Namespace) -> Result<Vec<ObjectInfo>> {
         return Ok(Vec::new());
     };
     let locks = LockTable::read();
-    Ok(entries(&dir)?.iter().filter_map(|f| describe(&dir, f, Some(&locks))).collect())
+    Ok(entries(&dir)?
+        .iter()
+        .filter_map(|f| describe(&dir, f, Some(&locks)))
+        .collect())
 }
 
 pub(crate) fn info(name: &ObjectName) -> Result<ObjectInfo> {

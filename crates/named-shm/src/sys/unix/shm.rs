@@ -27,7 +27,11 @@ impl Shm {
             kind: ObjectKind::Mapping,
             size,
             flags: if opts.commit { 0 } else { FLAG_RESERVE }
-                | if opts.access == Access::Read { FLAG_READONLY } else { 0 },
+                | if opts.access == Access::Read {
+                    FLAG_READONLY
+                } else {
+                    0
+                },
             mode: opts.mode,
             commit: opts.commit,
             init: None,
