@@ -42,7 +42,7 @@ emit() {
       printf "{\"row\":\"%s\",\"case\":\"%s\",\"imp\":\"%s\",\"unit\":\"%s\",\"median\":%f,\"p10\":%f,\"p90\":%f,\"min\":%f,\"max\":%f,\"repeats\":%d,\"iters\":%d,\"errors\":0,\"note\":\"%s\"}\n",
         row, case_, imp, (row == "5" ? "ns/rtt" : "ns/op"), pct(0.5), pct(0.1), pct(0.9), v[1], v[NR], NR, n, note
       printf "  row %-8s %-46s %-26s %10.2f µs\n", row, case_, imp, pct(0.5) / 1000 > "/dev/stderr"
-    }' >>"$results"
+    }' >>"$results" || skip "$row" "$imp" "bench.c printed no $key figure"
 }
 
 if [ ! -f "$src" ]; then
@@ -82,8 +82,11 @@ records() { # kind imp n rtt
 
 # Natively, through named-shm-win32.
 if "$root/scripts/wincc" -O2 "$src" -o "$out/bench" 2>"$out/wincc.log"; then
-  run native "" "$out/bench" "$n_native" "$rtt_native"
-  records native c-win32 "$n_native" "$rtt_native"
+  if run native "" "$out/bench" "$n_native" "$rtt_native"; then
+    records native c-win32 "$n_native" "$rtt_native"
+  else
+    for r in 1 2; do skip "$r" c-win32 "bench.c failed when run through named-shm-win32 (see the log)"; done
+  fi
 else
   why=$(tail -1 "$out/wincc.log" | tr -d '"\\' | cut -c1-120)
   for r in 1 2; do skip "$r" c-win32 "scripts/wincc could not build bench.c ($why)"; done
@@ -96,8 +99,14 @@ elif ! command -v x86_64-w64-mingw32-gcc >/dev/null; then
   for r in 1 2; do skip "$r" wine "x86_64-w64-mingw32-gcc is not installed (scripts/setup-wine.sh)"; done
 else
   export WINEDEBUG=-all
-  x86_64-w64-mingw32-gcc -O2 "$src" -o "$out/bench.exe"
-  wine "$out/bench.exe" cycles "warm$$" 10 >/dev/null 2>&1 || true # starts the wineserver
-  run wine wine "$out/bench.exe" "$n_wine" "$rtt_wine"
-  records wine wine "$n_wine" "$rtt_wine"
+  if ! x86_64-w64-mingw32-gcc -O2 "$src" -o "$out/bench.exe" 2>"$out/mingw.log"; then
+    for r in 1 2; do skip "$r" wine "mingw could not build bench.c"; done
+  else
+    wine "$out/bench.exe" cycles "warm$$" 10 >/dev/null 2>&1 || true # starts the wineserver
+    if run wine wine "$out/bench.exe" "$n_wine" "$rtt_wine"; then
+      records wine wine "$n_wine" "$rtt_wine"
+    else
+      for r in 1 2; do skip "$r" wine "bench.exe failed under Wine (scripts/setup-wine.sh prepares the prefix)"; done
+    fi
+  fi
 fi

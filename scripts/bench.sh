@@ -91,7 +91,8 @@ log "Python multiprocessing.shared_memory"
 if command -v python3 >/dev/null; then
   pyargs=()
   [ "$quick" = 1 ] && pyargs+=(--quick)
-  python3 benchmarks/python/shm_bench.py --out "$results" "${pyargs[@]}"
+  python3 benchmarks/python/shm_bench.py --out "$results" "${pyargs[@]}" ||
+    for r in 1 2; do skip "$r" "" python "benchmarks/python/shm_bench.py failed (see the log)"; done
 else
   for r in 1 2; do skip "$r" "" python "python3 is not installed"; done
 fi

@@ -87,8 +87,20 @@ impl Common {
         if self.cpu < 0 {
             return None;
         }
-        let n = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-        Some((self.cpu as usize + k) % n)
+        // Not available_parallelism(): it honours this process's affinity
+        // mask, which is one CPU once the parent has pinned itself.
+        Some((self.cpu as usize + k) % online_cpus())
+    }
+}
+
+/// CPUs online (`sysconf(_SC_NPROCESSORS_ONLN)`), whatever the affinity mask.
+pub fn online_cpus() -> usize {
+    // SAFETY: sysconf has no preconditions.
+    let n = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
+    if n > 0 {
+        n as usize
+    } else {
+        1
     }
 }
 

@@ -24,8 +24,7 @@ pub fn pin(cpu: Option<usize>) {
 pub fn unpin() {
     // SAFETY: as in `pin`.
     let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-    let n = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    for c in 0..n {
+    for c in 0..crate::online_cpus() {
         // SAFETY: as in `pin`.
         unsafe { libc::CPU_SET(c, &mut set) };
     }
