@@ -55,6 +55,9 @@ pub(crate) struct Shm {
     size: u64,
     created: bool,
     committed: bool,
+    /// `false` for a section this handle created `PAGE_READONLY`; sections
+    /// opened by name report `true` and Windows itself refuses a writable view.
+    section_writable: bool,
 }
 
 impl Shm {
@@ -111,6 +114,7 @@ impl Shm {
             size,
             created,
             committed,
+            section_writable: !(created && opts.access == Access::Read),
         })
     }
 
@@ -137,10 +141,10 @@ impl Shm {
         self.committed
     }
 
-    /// Windows enforces the section's protection itself (`MapViewOfFile`
-    /// fails with `ERROR_INVALID_PARAMETER`), so the portable check passes.
+    /// Known for sections this handle created; for others Windows enforces
+    /// the protection itself (`MapViewOfFile` fails with `ERROR_INVALID_PARAMETER`).
     pub(crate) fn section_writable(&self) -> bool {
-        true
+        self.section_writable
     }
 
     /// `MapViewOfFile` of `len` bytes at `offset` (both already validated
@@ -172,6 +176,12 @@ impl Shm {
                 source: Some(os_error(code)),
             },
             ERROR_MAPPED_ALIGNMENT => Error::MisalignedOffset { name: n(), offset },
+            // The range was validated before the call: what remains is the
+            // section's protection refusing the view.
+            ERROR_INVALID_PARAMETER if access == ViewAccess::ReadWrite => Error::InvalidArgument {
+                name: n(),
+                reason: "the mapping was created read-only; it has no writable views".into(),
+            },
             ERROR_INVALID_PARAMETER => Error::OutOfRange {
                 name: n(),
                 offset,
@@ -242,7 +252,14 @@ fn create(name: &ObjectName, size: u64, opts: &ShmOptions) -> Result<(OwnedHandl
         op: "building the security descriptor",
         source,
     })?;
-    let protect = PAGE_READWRITE | if opts.commit { SEC_COMMIT } else { SEC_RESERVE };
+    // A read-only creator makes a read-only section (`PAGE_READONLY`), as the
+    // Linux backend records in its header.
+    let page = if opts.access == Access::Read {
+        PAGE_READONLY
+    } else {
+        PAGE_READWRITE
+    };
+    let protect = page | if opts.commit { SEC_COMMIT } else { SEC_RESERVE };
     let w = wide(name);
     // SAFETY: w is NUL-terminated and sec's attributes stay valid for the call.
     // CreateFileMappingW sets the last error to 0 or ERROR_ALREADY_EXISTS on success.
