@@ -164,6 +164,8 @@ impl ShmOptions {
 pub struct SharedMemory {
     inner: sys::Shm,
     name: ObjectName,
+    /// The name once more, shared with every view for its error messages.
+    view_name: std::sync::Arc<str>,
     access: Access,
     prefault: bool,
 }
@@ -179,6 +181,7 @@ impl SharedMemory {
         let inner = sys::Shm::acquire(&name, disp, rounded, opts)?;
         Ok(SharedMemory {
             inner,
+            view_name: name.as_str().into(),
             name,
             access: opts.access,
             prefault: opts.prefault,
@@ -298,7 +301,7 @@ impl SharedMemory {
         }
         let len = check_view_range(&self.name, self.size(), offset, len)?;
         let raw = self.inner.map(&self.name, access, offset, len, self.prefault)?;
-        Ok(View::new(raw, access, self.name.as_str()))
+        Ok(View::new(raw, access, self.view_name.clone()))
     }
 }
 

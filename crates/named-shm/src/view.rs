@@ -26,16 +26,12 @@ use std::sync::atomic::{AtomicU32, AtomicU64};
 pub struct View {
     raw: RawView,
     access: ViewAccess,
-    name: String,
+    name: std::sync::Arc<str>,
 }
 
 impl View {
-    pub(crate) fn new(raw: RawView, access: ViewAccess, name: &str) -> View {
-        View {
-            raw,
-            access,
-            name: name.to_owned(),
-        }
+    pub(crate) fn new(raw: RawView, access: ViewAccess, name: std::sync::Arc<str>) -> View {
+        View { raw, access, name }
     }
 
     /// Length in bytes.
@@ -73,7 +69,7 @@ impl View {
         match offset.checked_add(len) {
             Some(end) if end <= self.len() => Ok(()),
             _ => Err(Error::OutOfRange {
-                name: self.name.clone(),
+                name: self.name.to_string(),
                 offset: offset as u64,
                 len: len as u64,
                 size: self.len() as u64,
@@ -86,7 +82,7 @@ impl View {
             Ok(())
         } else {
             Err(Error::PermissionDenied {
-                name: self.name.clone(),
+                name: self.name.to_string(),
                 reason: "the view is read-only".into(),
                 source: None,
             })
@@ -144,7 +140,7 @@ impl View {
         let p = self.raw.ptr().as_ptr().wrapping_add(offset);
         if (p as usize) % size != 0 {
             return Err(Error::InvalidArgument {
-                name: self.name.clone(),
+                name: self.name.to_string(),
                 reason: format!("offset {offset} is not aligned to {size} bytes"),
             });
         }
@@ -197,7 +193,7 @@ impl View {
     /// `FlushViewOfFile`: orders the writes; memory-backed objects have nothing to write back.
     pub fn flush(&self) -> Result<()> {
         self.raw.flush().map_err(|source| Error::Io {
-            name: self.name.clone(),
+            name: self.name.to_string(),
             op: "msync",
             source,
         })

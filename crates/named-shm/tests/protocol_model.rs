@@ -55,9 +55,13 @@ enum Mode {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum ClosePath {
-    /// Unforked writable handle: upgrade the handle's own lock.
+    /// Unforked writable handle: release the handle's own lock, then try a
+    /// write lock on the same description.
     Fast,
-    /// After a fork or read-only: fresh description, close, write lock.
+    /// Unforked read-only handle: release the lock; if another description
+    /// still holds one, just close; otherwise continue as `Slow`.
+    ReadOnly,
+    /// After a fork: fresh description, close, write lock.
     Slow,
 }
 
@@ -86,6 +90,8 @@ enum Pc {
     Upgrade(Desc),
     Release(Desc),
     Retry(Desc),
+    RoRelease(Desc),
+    RoCheck(Desc),
     DeadNlink(Desc),
     DeadUnlink(Desc),
     Unlock(Desc),
@@ -109,6 +115,8 @@ impl Pc {
                 | Pc::Upgrade(_)
                 | Pc::Release(_)
                 | Pc::Retry(_)
+                | Pc::RoRelease(_)
+                | Pc::RoCheck(_)
                 | Pc::DeadNlink(_)
                 | Pc::DeadUnlink(_)
                 | Pc::Unlock(_)
@@ -388,7 +396,10 @@ fn step(w: &mut World, a: usize, mutant: Mutant) -> Option<String> {
         }
         Pc::Held(d) => {
             w.actors[a].pc = match me.close {
-                ClosePath::Fast => Pc::Upgrade(d),
+                // The seeded bug restores the old in-place upgrade without retry.
+                ClosePath::Fast if mutant == Mutant::CloseNoRetry => Pc::Upgrade(d),
+                ClosePath::Fast => Pc::Release(d),
+                ClosePath::ReadOnly => Pc::RoRelease(d),
                 ClosePath::Slow if mutant == Mutant::CloseWithoutFresh => Pc::CloseOwn(d, None),
                 ClosePath::Slow => Pc::Fresh(d),
             };
@@ -403,12 +414,13 @@ fn step(w: &mut World, a: usize, mutant: Mutant) -> Option<String> {
             }
         }
         Pc::Release(d) => {
-            // Another closer may be failing its upgrade on our lock: drop it, retry.
+            // Drop our read lock first, so that two concurrent closers cannot
+            // both fail on each other's lock.
             w.release(d);
             set(w, Pc::Retry(d));
         }
         Pc::Retry(d) => {
-            let dead = w.try_lock(d, Lock::Write);
+            let dead = w.try_lock(d, Lock::Write) || mutant == Mutant::CloseAlwaysUnlinks;
             set(w, if dead { Pc::DeadNlink(d) } else { Pc::Unlock(d) });
         }
         Pc::DeadNlink(d) => {
@@ -422,6 +434,19 @@ fn step(w: &mut World, a: usize, mutant: Mutant) -> Option<String> {
         Pc::Unlock(d) => {
             w.close(d);
             next_round(w, a);
+        }
+        Pc::RoRelease(d) => {
+            w.release(d);
+            set(w, Pc::RoCheck(d));
+        }
+        Pc::RoCheck(d) => {
+            // F_OFD_GETLK: another handle still holds it, so the last of them
+            // unlinks; otherwise take the slow path to check and unlink.
+            if w.others_locked(d) {
+                set(w, Pc::Unlock(d));
+            } else {
+                set(w, Pc::Fresh(d));
+            }
         }
         Pc::Fresh(d) => {
             let f = w.open_name(a);
@@ -584,7 +609,7 @@ fn run(actors: &[ActorSpec], kills: u8, mutant: Mutant) -> Result<(u64, u64), St
     Ok((e.states, e.transitions))
 }
 
-use ClosePath::{Fast, Slow};
+use ClosePath::{Fast, ReadOnly, Slow};
 use Mode::{Open, OpenOrCreate as Ooc};
 
 /// One actor: how it opens, how it closes, how many rounds it runs.
@@ -618,6 +643,16 @@ fn configs() -> Vec<(&'static str, Vec<ActorSpec>, u8)> {
             "3 actors, mixed, 1 kill",
             vec![(Ooc, Fast, 1), (Ooc, Slow, 1), (Open, Fast, 1)],
             1,
+        ),
+        (
+            "creator + 2 read-only openers, 1 kill",
+            vec![(Ooc, Fast, 1), (Open, ReadOnly, 1), (Open, ReadOnly, 1)],
+            1,
+        ),
+        (
+            "writable and read-only closers racing, 2 rounds",
+            vec![(Ooc, Fast, 2), (Open, ReadOnly, 2)],
+            0,
         ),
         (
             "3 actors, 2 rounds, no kill",

@@ -77,6 +77,22 @@ pub(crate) fn win32_code(e: &io::Error) -> u32 {
     }
 }
 
+/// The process id, cached until the next fork (glibc no longer caches it).
+pub(crate) fn pid() -> u32 {
+    use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+    // (fork generation + 1) << 32 | pid; 0 means "not read yet".
+    static CACHE: AtomicU64 = AtomicU64::new(0);
+    let gen = fork_generation().wrapping_add(1) & 0xFFFF_FFFF;
+    let c = CACHE.load(Relaxed);
+    if c >> 32 == gen {
+        return c as u32;
+    }
+    let pid = std::process::id();
+    // Relaxed: a stale value is detected by the generation and re-read.
+    CACHE.store(gen << 32 | u64::from(pid), Relaxed);
+    pid
+}
+
 /// The effective uid of the calling thread.
 pub(crate) fn euid() -> u32 {
     // SAFETY: geteuid has no preconditions and cannot fail.

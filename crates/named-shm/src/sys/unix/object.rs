@@ -48,7 +48,7 @@
 
 use super::header::{Header, HEADER_SIZE};
 use super::ns::{self, NsDir};
-use super::{cvt, cvt_r, euid};
+use super::{cvt, cvt_r};
 use crate::error::{Error, ObjectKind, Result};
 use crate::name::ObjectName;
 use std::ffi::CString;
@@ -261,7 +261,7 @@ fn unlink_dead(dir: &NsDir, file: &CString, fd: RawFd) -> Reclaim {
     if st.st_mode & libc::S_IFMT != libc::S_IFREG {
         return Reclaim::Foreign("a special file".into());
     }
-    let me = euid();
+    let me = dir.uid;
     let ours = st.st_uid == me || (me == 0 && has_valid_header(fd));
     if !ours {
         return Reclaim::Foreign(format!("an orphaned object of uid {}", st.st_uid));
@@ -533,6 +533,7 @@ pub(crate) fn acquire_with(
     let (tmp, header) = make_tmpfile(name, &dir, spec)?;
     before_publish(tmp.as_raw_fd())?;
     let fork_gen = super::fork_generation();
+    let uid = dir.uid;
     for _ in 0..10_000 {
         if link_tmpfile(tmp.as_raw_fd(), &dir, &file) == 0 {
             #[cfg(named_shm_mutant = "lock_after_link")]
@@ -546,7 +547,7 @@ pub(crate) fn acquire_with(
                 dir,
                 file,
                 header,
-                owner_uid: euid(),
+                owner_uid: uid,
                 mode: spec.mode & 0o7777,
                 created: true,
                 writable: open.writable,
@@ -691,8 +692,8 @@ fn make_tmpfile(name: &ObjectName, dir: &NsDir, spec: &Spec<'_>) -> Result<(Owne
     let header = Header {
         kind: spec.kind,
         size: spec.size,
-        creator_uid: euid(),
-        creator_pid: std::process::id(),
+        creator_uid: dir.uid,
+        creator_pid: super::pid(),
         created_ns: now_ns(),
         flags: spec.flags,
         name: name.base().to_owned(),
@@ -757,21 +758,14 @@ impl Drop for Object {
         let views = self.views_on_fd.load(std::sync::atomic::Ordering::Relaxed);
         let exclusive = super::fork_generation() == self.fork_gen;
         if exclusive && (self.writable || self.created) {
-            // Fast path: the description is ours alone and writable. The
-            // upgrade succeeds only if no other handle is open anywhere. If it
-            // fails, another handle may be closing right now, its own upgrade
-            // failing on our read lock: release ours and try once more, so the
-            // last of concurrent closers always finds the object dead (else
-            // both give up and leave an orphan; tests/protocol_model.rs).
-            let dead = matches!(try_lock(raw, libc::F_WRLCK), Ok(true))
-                // Seeded bug (scripts/mutants.sh): give up after the failed upgrade.
-                || cfg!(not(named_shm_mutant = "close_no_retry")) && {
-                let fl = lock_struct(libc::F_UNLCK);
-                // SAFETY: `fl` is a valid flock with l_pid 0.
-                let _ = unsafe { libc::fcntl(raw, libc::F_OFD_SETLK, &fl) };
-                matches!(try_lock(raw, libc::F_WRLCK), Ok(true))
-            };
-            if dead {
+            // Fast path: the description is ours alone and writable. Release
+            // our read lock, then try the write lock: it succeeds only if no
+            // other handle is open anywhere. (Upgrading in place instead would
+            // let two concurrent closers fail on each other's read lock and
+            // both leave: tests/protocol_model.rs.)
+            #[cfg(not(named_shm_mutant = "close_no_retry"))]
+            unlock(true);
+            if matches!(try_lock(raw, libc::F_WRLCK), Ok(true)) {
                 // Dead: unlink while holding the write lock. A failure leaves an
                 // orphan for the next open, create or reap, so it is ignored.
                 let _ = unlink_dead(&self.dir, &self.file, raw);
@@ -782,8 +776,14 @@ impl Drop for Object {
         }
         if exclusive {
             // A read-only description cannot take a write lock: release ours
-            // (views may keep the description open), then check as below.
-            unlock(views);
+            // (views may keep the description open). If another handle still
+            // holds the object, the last of them unlinks it; otherwise check
+            // through a writable description, as below.
+            unlock(true);
+            if matches!(is_held(raw), Ok(true)) {
+                drop(fd);
+                return;
+            }
         }
         // Slow path after a fork: a child may share the description.
         // Seeded bug (scripts/mutants.sh): close before opening the fresh description.
