@@ -767,10 +767,20 @@ impl Drop for Object {
             unlock(true);
             if matches!(try_lock(raw, libc::F_WRLCK), Ok(true)) {
                 // Dead: unlink while holding the write lock. A failure leaves an
-                // orphan for the next open, create or reap, so it is ignored.
-                let _ = unlink_dead(&self.dir, &self.file, raw);
+                // orphan for the next open, create or reap.
+                let unlinked = matches!(
+                    unlink_dead(&self.dir, &self.file, raw),
+                    Reclaim::Reclaimed | Reclaim::Gone
+                );
+                // A view may keep this description (and its write lock) open
+                // after the close. On an unlinked inode that is harmless: an
+                // opener that finds it locked retries by name and finds nothing.
+                // On a file still linked, release the lock.
+                if !unlinked {
+                    unlock(views);
+                }
             }
-            unlock(views);
+            // Without the write lock we hold no lock at all any more.
             drop(fd);
             return;
         }
