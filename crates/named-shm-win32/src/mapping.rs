@@ -29,13 +29,15 @@ struct ViewEntry {
     base: usize,
     /// Length, rounded up to whole pages.
     len: usize,
-    /// `base` is a second mapping of the view's pages (moved there by
-    /// `mremap`) that this entry must unmap itself.
+    /// The entry owns the mapping at `base` (placed there by the library's
+    /// `map_at`, or a second mapping made by `mremap`) and must unmap it.
     moved: bool,
     /// `base` is a slot of the arena, returned on drop.
     slot: bool,
-    /// The library's view: keeps the memory alive; unmapped on drop.
-    _view: View,
+    /// The library's view, when the entry does not own the mapping itself
+    /// (`moved` copies and `map_at` views are owned by the entry): keeps the
+    /// memory alive; unmapped on drop.
+    _view: Option<View>,
 }
 
 impl MappingObj {
@@ -283,58 +285,87 @@ pub(crate) fn map_view(
         p if p == PAGE_WRITECOPY => ViewAccess::CopyOnWrite,
         _ => ViewAccess::Read,
     };
-    // An explicit base is reserved first: the library's own mapping could
-    // otherwise land in the very hole the caller asks for.
-    let reserved = if base.is_null() {
-        None
-    } else {
-        let Some(len) = m.view_len(offset, size) else {
-            // Let the library report the range error.
-            return match m.shm.map_with(lib_access, offset, size) {
-                Ok(_) => lasterr::fail(ERROR_INVALID_PARAMETER, ptr::null_mut()),
-                Err(e) => lasterr::fail(e.win32_code(), ptr::null_mut()),
-            };
+    let Some(want) = m.view_len(offset, size) else {
+        // Let the library report the range error.
+        return match m.shm.map_with(lib_access, offset, size) {
+            Ok(_) => lasterr::fail(ERROR_INVALID_PARAMETER, ptr::null_mut()),
+            Err(e) => lasterr::fail(e.win32_code(), ptr::null_mut()),
         };
+    };
+    let want = round_page(want);
+    // Where the view goes: the caller's base (reserved first, so that nothing
+    // else lands in the hole), or a 64 KiB-aligned slot of the arena.
+    let target = if base.is_null() {
+        crate::arena::alloc(want).map(|a| (a, true))
+    } else {
         let b = base as usize;
         let r = if crate::arena::contains(b) {
-            crate::arena::alloc_at(b, round_page(len)).map(|r| (r, true))
+            crate::arena::alloc_at(b, want).map(|r| (r, true))
         } else {
-            reserve_at(b, round_page(len)).map(|r| (r, false))
+            reserve_at(b, want).map(|r| (r, false))
         };
         match r {
             Some(r) => Some(r),
             None => return lasterr::fail(ERROR_INVALID_ADDRESS, ptr::null_mut()),
         }
     };
-    let view = match m.shm.map_with(lib_access, offset, size) {
-        Ok(v) => v,
-        Err(e) => {
-            if let Some((r, in_arena)) = reserved {
-                let len = round_page(m.view_len(offset, size).unwrap_or(0));
-                if in_arena {
-                    crate::arena::release(r, len);
-                } else {
-                    // SAFETY: r/len is the reservation made above, unused.
-                    unsafe { libc::munmap(r as *mut c_void, len) };
+    let entry = if let Some((dst, in_arena)) = target {
+        let release = || {
+            if in_arena {
+                crate::arena::release(dst, want);
+            } else {
+                // SAFETY: dst/want is the reservation made above, unused.
+                unsafe { libc::munmap(dst as *mut c_void, want) };
+            }
+        };
+        let Some(at) = ptr::NonNull::new(dst as *mut u8) else {
+            release();
+            return lasterr::fail(ERROR_INVALID_ADDRESS, ptr::null_mut());
+        };
+        // SAFETY: dst/want is our own PROT_NONE reservation (an arena slot or a
+        // one-off one) that nothing references; the library's MAP_FIXED
+        // replaces it with the view in one step.
+        match unsafe { m.shm.map_at(lib_access, offset, size, at) } {
+            Ok(view) => {
+                // The entry owns the mapping from here: its drop puts the
+                // reservation back (arena) or unmaps it.
+                let (p, len) = view.into_raw();
+                ViewEntry {
+                    base: p as usize,
+                    len: round_page(len),
+                    moved: true,
+                    slot: in_arena,
+                    _view: None,
                 }
             }
-            return lasterr::fail(e.win32_code(), ptr::null_mut());
+            Err(e) => {
+                release();
+                return lasterr::fail(e.win32_code(), ptr::null_mut());
+            }
+        }
+    } else {
+        // No arena (address space exhausted): map anywhere, then move the
+        // pages to a one-off aligned reservation.
+        let view = match m.shm.map_with(lib_access, offset, size) {
+            Ok(v) => v,
+            Err(e) => return lasterr::fail(e.win32_code(), ptr::null_mut()),
+        };
+        let len = round_page(view.len());
+        let src = view.as_ptr() as usize;
+        let (addr, moved, slot) = match relocate(src, len, None) {
+            Ok((dst, slot)) => (dst, true, slot),
+            Err(()) => (src, false, false),
+        };
+        ViewEntry {
+            base: addr,
+            len,
+            moved,
+            slot,
+            _view: Some(view),
         }
     };
-    let len = round_page(view.len());
-    let src = view.as_ptr() as usize;
-    let (addr, moved, slot) = match relocate(src, len, reserved) {
-        Ok((dst, slot)) => (dst, true, slot),
-        Err(()) if reserved.is_some() => return lasterr::fail(ERROR_INVALID_ADDRESS, ptr::null_mut()),
-        Err(()) => (src, false, false),
-    };
-    let entry = ViewEntry {
-        base: addr,
-        len,
-        moved,
-        slot,
-        _view: view,
-    };
+    let addr = entry.base;
+    let len = entry.len;
     let native_prot = match prot {
         PAGE_NOACCESS => Some(libc::PROT_NONE),
         PAGE_EXECUTE_READ => Some(libc::PROT_READ | libc::PROT_EXEC),
@@ -491,7 +522,10 @@ pub(crate) fn flush_view(addr: *const c_void) -> i32 {
     let v = views();
     match v.range(..=a).next_back() {
         Some((_, e)) if a < e.base + e.len => {
-            let _ = e._view.flush();
+            // Memory-backed views have nothing to write back: msync only
+            // orders the writes. Its result is irrelevant for a valid range.
+            // SAFETY: base/len is a live view of this table.
+            let _ = unsafe { libc::msync(e.base as *mut c_void, e.len, libc::MS_SYNC) };
             1
         }
         _ => lasterr::fail(ERROR_INVALID_PARAMETER, 0),

@@ -10,8 +10,9 @@ const INVALID_HANDLE_VALUE: HANDLE = usize::MAX as HANDLE;
 const PAGE_READWRITE: u32 = 4;
 const FILE_MAP_ALL_ACCESS: u32 = 0xF001F;
 
-/// Tests that map views run one at a time: one of them asks for a freed
-/// address back, which a concurrent map could take first.
+/// Tests run one at a time: one asks for a freed address back, which a
+/// concurrent map could take first, and one uses a closed handle value, which
+/// Windows (and this layer) hands out again to the next object created.
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn serial() -> std::sync::MutexGuard<'static, ()> {
@@ -142,6 +143,7 @@ fn the_name_dies_with_the_last_handle_and_views_survive() {
 
 #[test]
 fn waits_on_bogus_handles_fail_with_invalid_handle() {
+    let _serial = serial();
     assert_eq!(WaitForSingleObject(0x1234 as HANDLE, 0), u32::MAX);
     assert_eq!(GetLastError(), 6);
     // SAFETY: NULL name.

@@ -284,6 +284,44 @@ impl SharedMemory {
     /// As [`map`](Self::map), and [`Error::PermissionDenied`] for a writable
     /// view through a read-only handle.
     pub fn map_with(&self, access: ViewAccess, offset: u64, len: usize) -> Result<View> {
+        self.map_inner(access, offset, len, None)
+    }
+
+    /// Maps a view at a given address, replacing whatever the caller had
+    /// there: for callers that manage their own address space (the Win32
+    /// layer places every view on a 64 KiB boundary, as Windows does).
+    /// Otherwise as [`map_with`](Self::map_with).
+    ///
+    /// # Safety
+    /// `addr` must be page-aligned, and the range of the view's length
+    /// rounded up to whole pages must belong to the caller: on Linux, a
+    /// reservation it made (e.g. `PROT_NONE` memory), which is replaced
+    /// (`MAP_FIXED`); on Windows, free address space (`MapViewOfFileEx`). No
+    /// reference into the range may be alive.
+    ///
+    /// # Platform differences
+    /// On Linux the range is replaced; on Windows it must be free, or the
+    /// call fails with [`Error::Io`] (`ERROR_INVALID_ADDRESS`).
+    // The one unsafe entry point outside `sys` and `view`: the caller vouches
+    // for the address range (see # Safety).
+    #[allow(unsafe_code)]
+    pub unsafe fn map_at(
+        &self,
+        access: ViewAccess,
+        offset: u64,
+        len: usize,
+        addr: std::ptr::NonNull<u8>,
+    ) -> Result<View> {
+        self.map_inner(access, offset, len, Some(addr))
+    }
+
+    fn map_inner(
+        &self,
+        access: ViewAccess,
+        offset: u64,
+        len: usize,
+        at: Option<std::ptr::NonNull<u8>>,
+    ) -> Result<View> {
         if access == ViewAccess::ReadWrite && self.access == Access::Read {
             return Err(Error::PermissionDenied {
                 name: self.name.as_str().to_owned(),
@@ -300,7 +338,9 @@ impl SharedMemory {
             });
         }
         let len = check_view_range(&self.name, self.size(), offset, len)?;
-        let raw = self.inner.map(&self.name, access, offset, len, self.prefault)?;
+        let raw = self
+            .inner
+            .map(&self.name, access, offset, len, self.prefault, at)?;
         Ok(View::new(raw, access, self.view_name.clone()))
     }
 }

@@ -34,6 +34,15 @@ impl View {
         View { raw, access, name }
     }
 
+    /// Gives up the view without unmapping it: returns its start and length,
+    /// and the caller becomes responsible for the range (`munmap`,
+    /// `UnmapViewOfFile`, or replacing it with its own mapping). The memory
+    /// stays alive as long as the range stays mapped.
+    pub fn into_raw(self) -> (*mut u8, usize) {
+        let (p, len) = self.raw.into_raw();
+        (p.as_ptr(), len)
+    }
+
     /// Length in bytes.
     pub fn len(&self) -> usize {
         self.raw.len()

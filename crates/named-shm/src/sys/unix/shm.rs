@@ -72,8 +72,9 @@ impl Shm {
         offset: u64,
         len: usize,
         prefault: bool,
+        at: Option<NonNull<u8>>,
     ) -> Result<RawView> {
-        let (prot, flags) = match access {
+        let (prot, mut flags) = match access {
             ViewAccess::Read => (libc::PROT_READ, libc::MAP_SHARED),
             ViewAccess::ReadWrite => (libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED),
             ViewAccess::CopyOnWrite => (libc::PROT_READ | libc::PROT_WRITE, libc::MAP_PRIVATE),
@@ -84,18 +85,18 @@ impl Shm {
             op: "reopen for mapping",
             source: e,
         })?;
-        // SAFETY: a fresh mapping at an address of the kernel's choosing cannot
-        // alias any Rust object; fd is open and the range lies inside the file.
-        let ptr = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                prot,
-                flags,
-                fd,
-                file_off as libc::off_t,
-            )
+        let hint = match at {
+            Some(p) => {
+                flags |= libc::MAP_FIXED;
+                p.as_ptr().cast()
+            }
+            None => std::ptr::null_mut(),
         };
+        // SAFETY: without `at`, a fresh mapping at an address of the kernel's
+        // choosing cannot alias any Rust object; with `at`, the caller of
+        // `SharedMemory::map_at` guarantees the range is its own to replace.
+        // fd is open and the range lies inside the file.
+        let ptr = unsafe { libc::mmap(hint, len, prot, flags, fd, file_off as libc::off_t) };
         if ptr == libc::MAP_FAILED {
             let e = io::Error::last_os_error();
             return Err(match e.raw_os_error() {
@@ -166,6 +167,13 @@ impl RawView {
 
     pub(crate) fn len(&self) -> usize {
         self.len
+    }
+
+    /// Gives up ownership: the mapping stays until the caller unmaps it.
+    pub(crate) fn into_raw(self) -> (NonNull<u8>, usize) {
+        let parts = (self.ptr, self.len);
+        std::mem::forget(self);
+        parts
     }
 
     /// `msync(MS_SYNC)`: on tmpfs there is no backing store, so this only

@@ -16,8 +16,8 @@ use std::os::windows::io::{AsRawHandle, OwnedHandle};
 use std::ptr::NonNull;
 use windows_sys::Win32::Foundation::{HANDLE, INVALID_HANDLE_VALUE};
 use windows_sys::Win32::System::Memory::{
-    CreateFileMappingW, FlushViewOfFile, MapViewOfFile, OpenFileMappingW, UnmapViewOfFile, VirtualAlloc,
-    VirtualQuery, FILE_MAP_COPY, FILE_MAP_READ, FILE_MAP_WRITE, MEMORY_BASIC_INFORMATION,
+    CreateFileMappingW, FlushViewOfFile, MapViewOfFile, MapViewOfFileEx, OpenFileMappingW, UnmapViewOfFile,
+    VirtualAlloc, VirtualQuery, FILE_MAP_COPY, FILE_MAP_READ, FILE_MAP_WRITE, MEMORY_BASIC_INFORMATION,
     MEMORY_MAPPED_VIEW_ADDRESS, MEM_COMMIT, PAGE_READONLY, PAGE_READWRITE, PAGE_WRITECOPY, SECTION_QUERY,
     SEC_COMMIT, SEC_RESERVE,
 };
@@ -156,6 +156,7 @@ impl Shm {
         offset: u64,
         len: usize,
         prefault: bool,
+        at: Option<NonNull<u8>>,
     ) -> Result<RawView> {
         let (desired, protect) = match access {
             ViewAccess::Read => (FILE_MAP_READ, PAGE_READONLY),
@@ -194,15 +195,19 @@ impl Shm {
                 source: os_error(code),
             },
         };
-        // SAFETY: the handle is an open section handle; Windows picks the
-        // address, so the view cannot alias any Rust object.
+        let base: *const c_void = at.map_or(std::ptr::null(), |p| p.as_ptr().cast());
+        // SAFETY: the handle is an open section handle. Without `at`, Windows
+        // picks the address, so the view cannot alias any Rust object; with
+        // it, the caller of `SharedMemory::map_at` vouches for the range, and
+        // Windows refuses a range that is not free.
         let addr = unsafe {
-            MapViewOfFile(
+            MapViewOfFileEx(
                 self.handle.as_raw_handle(),
                 desired,
                 (offset >> 32) as u32,
                 offset as u32,
                 len,
+                base,
             )
         };
         let Some(ptr) = NonNull::new(addr.Value.cast::<u8>()) else {
@@ -376,6 +381,13 @@ impl RawView {
 
     pub(crate) fn len(&self) -> usize {
         self.len
+    }
+
+    /// Gives up ownership: the view stays until the caller unmaps it.
+    pub(crate) fn into_raw(self) -> (NonNull<u8>, usize) {
+        let parts = (self.ptr, self.len);
+        std::mem::forget(self);
+        parts
     }
 
     /// `FlushViewOfFile`: page-file-backed views have nothing to write back,
