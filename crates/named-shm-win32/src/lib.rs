@@ -26,7 +26,6 @@
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![allow(non_snake_case)]
 
-mod arena;
 pub mod consts;
 mod handles;
 mod lasterr;

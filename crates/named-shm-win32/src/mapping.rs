@@ -29,15 +29,50 @@ struct ViewEntry {
     base: usize,
     /// Length, rounded up to whole pages.
     len: usize,
-    /// The entry owns the mapping at `base` (placed there by the library's
-    /// `map_at`, or a second mapping made by `mremap`) and must unmap it.
+    /// `base` is a second mapping of the view's pages (moved there by
+    /// `mremap`) that this entry must unmap itself.
     moved: bool,
-    /// `base` is a slot of the arena, returned on drop.
-    slot: bool,
-    /// The library's view, when the entry does not own the mapping itself
-    /// (`moved` copies and `map_at` views are owned by the entry): keeps the
-    /// memory alive; unmapped on drop.
+    /// The library's view: keeps the memory alive; unmapped on drop.
     _view: Option<View>,
+}
+
+impl ViewEntry {
+    /// An entry for a view the library placed where the caller sees it.
+    fn library(view: View) -> ViewEntry {
+        ViewEntry {
+            base: view.as_ptr() as usize,
+            len: round_page(view.len()),
+            moved: false,
+            _view: Some(view),
+        }
+    }
+}
+
+/// Aligned addresses given back by `UnmapViewOfFile`, tried first for the
+/// next view: the kernel leaves a freed range free until another mapping
+/// needs it, so the next view usually lands there in one `mmap`.
+static FREE_SLOTS: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+/// How many freed addresses are remembered.
+const MAX_FREE_SLOTS: usize = 64;
+
+fn take_slot() -> Option<usize> {
+    FREE_SLOTS.lock().unwrap_or_else(|p| p.into_inner()).pop()
+}
+
+fn give_back_slot(addr: usize) {
+    let mut v = FREE_SLOTS.lock().unwrap_or_else(|p| p.into_inner());
+    if v.len() < MAX_FREE_SLOTS {
+        v.push(addr);
+    }
+}
+
+/// A 64 KiB-aligned address with `len` free bytes at this moment: found with
+/// a throw-away reservation, which is released again.
+fn fresh_slot(len: usize) -> Option<usize> {
+    let a = reserve_aligned(len)?;
+    // SAFETY: a/len is the reservation just made; nothing uses it.
+    unsafe { libc::munmap(a as *mut c_void, len) };
+    Some(a)
 }
 
 impl MappingObj {
@@ -55,13 +90,16 @@ impl MappingObj {
 
 impl Drop for ViewEntry {
     fn drop(&mut self) {
-        if self.slot {
-            crate::arena::release(self.base, self.len);
-        } else if self.moved {
+        if self.moved {
             // SAFETY: base/len is the mapping `relocate` created for this
             // entry; nobody uses it after UnmapViewOfFile. An error would only
             // leave address space mapped.
             unsafe { libc::munmap(self.base as *mut c_void, self.len) };
+        }
+        // Unmap the library's view now, then offer its address to the next view.
+        self._view = None;
+        if self.base % ALLOCATION_GRANULARITY == 0 {
+            give_back_slot(self.base);
         }
     }
 }
@@ -293,75 +331,59 @@ pub(crate) fn map_view(
         };
     };
     let want = round_page(want);
-    // Where the view goes: the caller's base (reserved first, so that nothing
-    // else lands in the hole), or a 64 KiB-aligned slot of the arena.
-    let target = if base.is_null() {
-        crate::arena::alloc(want).map(|a| (a, true))
-    } else {
-        let b = base as usize;
-        let r = if crate::arena::contains(b) {
-            crate::arena::alloc_at(b, want).map(|r| (r, true))
-        } else {
-            reserve_at(b, want).map(|r| (r, false))
-        };
-        match r {
-            Some(r) => Some(r),
-            None => return lasterr::fail(ERROR_INVALID_ADDRESS, ptr::null_mut()),
-        }
-    };
-    let entry = if let Some((dst, in_arena)) = target {
-        let release = || {
-            if in_arena {
-                crate::arena::release(dst, want);
-            } else {
-                // SAFETY: dst/want is the reservation made above, unused.
-                unsafe { libc::munmap(dst as *mut c_void, want) };
-            }
-        };
-        let Some(at) = ptr::NonNull::new(dst as *mut u8) else {
-            release();
+    let entry = if !base.is_null() {
+        // MapViewOfFileEx: exactly there, or ERROR_INVALID_ADDRESS (487) if
+        // any of the range is in use, as on Windows.
+        let Some(at) = ptr::NonNull::new(base.cast::<u8>()) else {
             return lasterr::fail(ERROR_INVALID_ADDRESS, ptr::null_mut());
         };
-        // SAFETY: dst/want is our own PROT_NONE reservation (an arena slot or a
-        // one-off one) that nothing references; the library's MAP_FIXED
-        // replaces it with the view in one step.
-        match unsafe { m.shm.map_at(lib_access, offset, size, at) } {
-            Ok(view) => {
-                // The entry owns the mapping from here: its drop puts the
-                // reservation back (arena) or unmaps it.
-                let (p, len) = view.into_raw();
-                ViewEntry {
-                    base: p as usize,
-                    len: round_page(len),
-                    moved: true,
-                    slot: in_arena,
-                    _view: None,
-                }
-            }
-            Err(e) => {
-                release();
-                return lasterr::fail(e.win32_code(), ptr::null_mut());
-            }
+        match m.shm.map_at(lib_access, offset, size, at) {
+            Ok(view) => ViewEntry::library(view),
+            Err(e) => return lasterr::fail(e.win32_code(), ptr::null_mut()),
         }
     } else {
-        // No arena (address space exhausted): map anywhere, then move the
-        // pages to a one-off aligned reservation.
-        let view = match m.shm.map_with(lib_access, offset, size) {
-            Ok(v) => v,
-            Err(e) => return lasterr::fail(e.win32_code(), ptr::null_mut()),
-        };
-        let len = round_page(view.len());
-        let src = view.as_ptr() as usize;
-        let (addr, moved, slot) = match relocate(src, len, None) {
-            Ok((dst, slot)) => (dst, true, slot),
-            Err(()) => (src, false, false),
-        };
-        ViewEntry {
-            base: addr,
-            len,
-            moved,
-            slot,
-            _view: Some(view),
+        // A 64 KiB-aligned address that is free: one just given back by
+        // UnmapViewOfFile, or a fresh one. `map_at` never replaces a mapping,
+        // so a candidate taken meanwhile by other code is merely skipped.
+        let mut placed = None;
+        for _ in 0..4 {
+            let Some(cand) = take_slot().or_else(|| fresh_slot(want)) else {
+                break;
+            };
+            let Some(at) = ptr::NonNull::new(cand as *mut u8) else {
+                break;
+            };
+            match m.shm.map_at(lib_access, offset, size, at) {
+                Ok(view) => {
+                    placed = Some(view);
+                    break;
+                }
+                Err(named_shm::Error::AddressInUse { .. }) => continue,
+                Err(e) => return lasterr::fail(e.win32_code(), ptr::null_mut()),
+            }
+        }
+        match placed {
+            Some(view) => ViewEntry::library(view),
+            None => {
+                // Address space too fragmented for a candidate: map anywhere,
+                // then move the pages to an aligned reservation.
+                let view = match m.shm.map_with(lib_access, offset, size) {
+                    Ok(v) => v,
+                    Err(e) => return lasterr::fail(e.win32_code(), ptr::null_mut()),
+                };
+                let len = round_page(view.len());
+                let src = view.as_ptr() as usize;
+                let (addr, moved) = match relocate(src, len) {
+                    Ok(dst) => (dst, true),
+                    Err(()) => (src, false),
+                };
+                ViewEntry {
+                    base: addr,
+                    len,
+                    moved,
+                    _view: Some(view),
+                }
+            }
         }
     };
     let addr = entry.base;
@@ -391,54 +413,20 @@ pub(crate) fn map_view(
     addr as *mut c_void
 }
 
-/// Reserves `len` bytes at exactly `base` (MAP_FIXED_NOREPLACE), or `None`
-/// if any of it is in use (outside the arena).
-fn reserve_at(base: usize, len: usize) -> Option<usize> {
-    // SAFETY: MAP_FIXED_NOREPLACE never replaces an existing mapping; the
-    // anonymous PROT_NONE reservation aliases nothing.
-    let p = unsafe {
-        libc::mmap(
-            base as *mut c_void,
-            len,
-            libc::PROT_NONE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED_NOREPLACE,
-            -1,
-            0,
-        )
-    };
-    if p == libc::MAP_FAILED {
-        return None;
-    }
-    if p as usize != base {
-        // A kernel without MAP_FIXED_NOREPLACE treated it as a hint.
-        // SAFETY: p/len is the reservation just made.
-        unsafe { libc::munmap(p, len) };
-        return None;
-    }
-    Some(base)
-}
-
-/// Gives the pages of the mapping at `src` a second address: a 64 KiB
-/// aligned slot of the arena (`want == None`) or the reservation `want`
-/// (`(address, in_arena)`) made for an explicit base. Returns the address
-/// and whether it is an arena slot.
+/// Gives the pages of the mapping at `src` a second, 64 KiB-aligned address
+/// (a fresh reservation, replaced atomically) and returns it.
 ///
 /// `mremap(MREMAP_DONTUNMAP)` moves the page tables and leaves the original
 /// mapping in place, so the library's `View` still owns (and later unmaps) a
 /// valid mapping of the same object.
-fn relocate(src: usize, len: usize, want: Option<(usize, bool)>) -> Result<(usize, bool), ()> {
-    let (dst, slot) = match want {
-        Some((base, in_arena)) => (base, in_arena),
-        None => match crate::arena::alloc(len) {
-            Some(a) => (a, true),
-            None if src % ALLOCATION_GRANULARITY == 0 => return Err(()),
-            None => (reserve_aligned(len).ok_or(())?, false),
-        },
-    };
+fn relocate(src: usize, len: usize) -> Result<usize, ()> {
+    if src % ALLOCATION_GRANULARITY == 0 {
+        return Err(()); // already aligned: keep it where it is
+    }
+    let dst = reserve_aligned(len).ok_or(())?;
     // SAFETY: src/len is the library view's mapping (page-rounded length);
-    // dst/len is our reservation (an arena slot or a one-off one), which
-    // MREMAP_FIXED replaces atomically. DONTUNMAP leaves the source mapped,
-    // so the View stays valid.
+    // dst/len is our fresh reservation, which MREMAP_FIXED replaces
+    // atomically. DONTUNMAP leaves the source mapped, so the View stays valid.
     let r = unsafe {
         libc::mremap(
             src as *mut c_void,
@@ -449,19 +437,14 @@ fn relocate(src: usize, len: usize, want: Option<(usize, bool)>) -> Result<(usiz
         )
     };
     if r == libc::MAP_FAILED {
-        if slot {
-            crate::arena::release(dst, len);
-        } else {
-            // SAFETY: dst/len is still our reservation.
-            unsafe { libc::munmap(dst as *mut c_void, len) };
-        }
+        // SAFETY: dst/len is still our reservation.
+        unsafe { libc::munmap(dst as *mut c_void, len) };
         return Err(());
     }
-    Ok((dst, slot))
+    Ok(dst)
 }
 
-/// A one-off 64 KiB-aligned reservation of `len` bytes, for views the arena
-/// cannot hold.
+/// A one-off 64 KiB-aligned reservation of `len` bytes.
 fn reserve_aligned(len: usize) -> Option<usize> {
     let total = len + ALLOCATION_GRANULARITY - PAGE_SIZE;
     // SAFETY: a fresh anonymous PROT_NONE reservation aliases nothing.

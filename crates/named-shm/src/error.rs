@@ -145,6 +145,16 @@ pub enum Error {
         reason: String,
     },
 
+    /// A view was asked for at an address that is not free (Windows:
+    /// `ERROR_INVALID_ADDRESS`, 487).
+    #[error("cannot map a view of `{name}` at {addr:#x}: the address range is in use")]
+    AddressInUse {
+        /// The object's name.
+        name: String,
+        /// The address asked for.
+        addr: usize,
+    },
+
     /// A mutex was released by a thread that does not own it (Windows: `ERROR_NOT_OWNER`, 288).
     #[error("mutex `{name}` is not owned by the calling thread")]
     NotOwner {
@@ -231,6 +241,7 @@ impl Error {
                 }
             }
             Error::InvalidArgument { .. } => 87,
+            Error::AddressInUse { .. } => 487,
             Error::NotOwner { .. } => 288,
             Error::Timeout { .. } => 258,
             Error::NameOccupied { .. } => 5,
@@ -257,6 +268,7 @@ impl Error {
             | Error::WrongType { .. } => K::InvalidInput,
             Error::OutOfMemory { .. } => K::OutOfMemory,
             Error::NotOwner { .. } => K::PermissionDenied,
+            Error::AddressInUse { .. } => K::AddrInUse,
             Error::Timeout { .. } => K::TimedOut,
             Error::Unsupported { .. } => K::Unsupported,
             Error::Io { source, .. } => source.kind(),

@@ -287,31 +287,44 @@ impl SharedMemory {
         self.map_inner(access, offset, len, None)
     }
 
-    /// Maps a view at a given address, replacing whatever the caller had
-    /// there: for callers that manage their own address space (the Win32
-    /// layer places every view on a 64 KiB boundary, as Windows does).
-    /// Otherwise as [`map_with`](Self::map_with).
+    /// Maps a view at a given address, if the whole range is free: for callers
+    /// that place views themselves (the Win32 layer puts every view on a
+    /// 64 KiB boundary, as Windows does; `MapViewOfFileEx`). Otherwise as
+    /// [`map_with`](Self::map_with). Nothing already mapped is ever replaced.
     ///
-    /// # Safety
-    /// `addr` must be page-aligned, and the range of the view's length
-    /// rounded up to whole pages must belong to the caller: on Linux, a
-    /// reservation it made (e.g. `PROT_NONE` memory), which is replaced
-    /// (`MAP_FIXED`); on Windows, free address space (`MapViewOfFileEx`). No
-    /// reference into the range may be alive.
+    /// # Errors
+    /// As [`map_with`](Self::map_with), and [`Error::AddressInUse`] if any
+    /// page of the range is in use, or `addr` is not page-aligned.
     ///
-    /// # Platform differences
-    /// On Linux the range is replaced; on Windows it must be free, or the
-    /// call fails with [`Error::Io`] (`ERROR_INVALID_ADDRESS`).
-    // The one unsafe entry point outside `sys` and `view`: the caller vouches
-    // for the address range (see # Safety).
-    #[allow(unsafe_code)]
-    pub unsafe fn map_at(
+    /// ```
+    /// use named_shm::{SharedMemory, ViewAccess};
+    /// let name = format!("doc-map-at-{}", std::process::id());
+    /// let shm = SharedMemory::create(&name, 4096)?;
+    /// let first = shm.map(0, 0)?;
+    /// let addr = std::ptr::NonNull::new(first.as_ptr() as *mut u8).unwrap();
+    /// // The range is taken: refused, never replaced.
+    /// assert!(shm.map_at(ViewAccess::ReadWrite, 0, 0, addr).is_err());
+    /// drop(first);
+    /// // Free again (unless another thread mapped something there meanwhile).
+    /// if let Ok(again) = shm.map_at(ViewAccess::ReadWrite, 0, 0, addr) {
+    ///     assert_eq!(again.as_ptr(), addr.as_ptr() as *const u8);
+    /// }
+    /// # Ok::<(), named_shm::Error>(())
+    /// ```
+    #[doc(alias = "MapViewOfFileEx")]
+    pub fn map_at(
         &self,
         access: ViewAccess,
         offset: u64,
         len: usize,
         addr: std::ptr::NonNull<u8>,
     ) -> Result<View> {
+        if addr.as_ptr() as usize % PAGE_SIZE as usize != 0 {
+            return Err(Error::AddressInUse {
+                name: self.name.as_str().to_owned(),
+                addr: addr.as_ptr() as usize,
+            });
+        }
         self.map_inner(access, offset, len, Some(addr))
     }
 

@@ -87,19 +87,24 @@ impl Shm {
         })?;
         let hint = match at {
             Some(p) => {
-                flags |= libc::MAP_FIXED;
+                // Never replaces an existing mapping: fails with EEXIST instead.
+                flags |= libc::MAP_FIXED_NOREPLACE;
                 p.as_ptr().cast()
             }
             None => std::ptr::null_mut(),
         };
-        // SAFETY: without `at`, a fresh mapping at an address of the kernel's
-        // choosing cannot alias any Rust object; with `at`, the caller of
-        // `SharedMemory::map_at` guarantees the range is its own to replace.
-        // fd is open and the range lies inside the file.
+        let in_use = || Error::AddressInUse {
+            name: name.as_str().to_owned(),
+            addr: hint as usize,
+        };
+        // SAFETY: the new mapping lands only on free address space (at the
+        // kernel's choice, or at `at` with MAP_FIXED_NOREPLACE), so it cannot
+        // alias any Rust object; fd is open and the range lies inside the file.
         let ptr = unsafe { libc::mmap(hint, len, prot, flags, fd, file_off as libc::off_t) };
         if ptr == libc::MAP_FAILED {
             let e = io::Error::last_os_error();
             return Err(match e.raw_os_error() {
+                Some(libc::EEXIST) if at.is_some() => in_use(),
                 Some(libc::ENOMEM) => Error::OutOfMemory {
                     name: name.as_str().to_owned(),
                     size: len as u64,
@@ -121,6 +126,11 @@ impl Shm {
             ptr: NonNull::new(ptr.cast()).expect("mmap never returns NULL on success"),
             len,
         };
+        if at.is_some() && ptr != hint {
+            // A kernel older than 4.17 took MAP_FIXED_NOREPLACE as a hint.
+            drop(view);
+            return Err(in_use());
+        }
         if prefault {
             let advice = match access {
                 ViewAccess::Read => MADV_POPULATE_READ,

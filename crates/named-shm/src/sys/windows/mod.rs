@@ -33,6 +33,7 @@ pub(crate) const ERROR_INVALID_HANDLE: u32 = 6;
 pub(crate) const ERROR_NOT_ENOUGH_MEMORY: u32 = 8;
 pub(crate) const ERROR_OUTOFMEMORY: u32 = 14;
 pub(crate) const ERROR_INVALID_PARAMETER: u32 = 87;
+pub(crate) const ERROR_INVALID_ADDRESS: u32 = 487;
 pub(crate) const ERROR_INVALID_NAME: u32 = 123;
 pub(crate) const ERROR_BAD_PATHNAME: u32 = 161;
 pub(crate) const ERROR_ALREADY_EXISTS: u32 = 183;

@@ -4,7 +4,7 @@
 use super::security::{self, Security};
 use super::{last_error, name_error, os_error, owned, wide};
 use super::{ERROR_ACCESS_DENIED, ERROR_ALREADY_EXISTS, ERROR_FILE_NOT_FOUND};
-use super::{ERROR_COMMITMENT_LIMIT, ERROR_INVALID_PARAMETER, ERROR_MAPPED_ALIGNMENT};
+use super::{ERROR_COMMITMENT_LIMIT, ERROR_INVALID_ADDRESS, ERROR_INVALID_PARAMETER, ERROR_MAPPED_ALIGNMENT};
 use super::{ERROR_NOT_ENOUGH_MEMORY, ERROR_OUTOFMEMORY};
 use crate::error::{Error, ObjectKind, Result};
 use crate::name::ObjectName;
@@ -165,6 +165,7 @@ impl Shm {
             ViewAccess::CopyOnWrite => (FILE_MAP_COPY, PAGE_WRITECOPY),
         };
         let n = || name.as_str().to_owned();
+        let base: *const c_void = at.map_or(std::ptr::null(), |p| p.as_ptr().cast());
         let view_error = |code: u32| match code {
             ERROR_ACCESS_DENIED => Error::PermissionDenied {
                 name: n(),
@@ -176,7 +177,18 @@ impl Shm {
                 size: len as u64,
                 source: Some(os_error(code)),
             },
+            ERROR_MAPPED_ALIGNMENT if at.is_some() && offset % crate::ALLOCATION_GRANULARITY == 0 => {
+                // The base address is not 64 KiB-aligned.
+                Error::AddressInUse {
+                    name: n(),
+                    addr: base as usize,
+                }
+            }
             ERROR_MAPPED_ALIGNMENT => Error::MisalignedOffset { name: n(), offset },
+            ERROR_INVALID_ADDRESS => Error::AddressInUse {
+                name: n(),
+                addr: base as usize,
+            },
             // The range was validated before the call: what remains is the
             // section's protection refusing the view.
             ERROR_INVALID_PARAMETER if access == ViewAccess::ReadWrite => Error::InvalidArgument {
@@ -195,11 +207,10 @@ impl Shm {
                 source: os_error(code),
             },
         };
-        let base: *const c_void = at.map_or(std::ptr::null(), |p| p.as_ptr().cast());
-        // SAFETY: the handle is an open section handle. Without `at`, Windows
-        // picks the address, so the view cannot alias any Rust object; with
-        // it, the caller of `SharedMemory::map_at` vouches for the range, and
-        // Windows refuses a range that is not free.
+        // SAFETY: the handle is an open section handle. Windows places the
+        // view on free address space only (its choice, or `at`, which it
+        // refuses with ERROR_INVALID_ADDRESS when in use), so the view cannot
+        // alias any Rust object.
         let addr = unsafe {
             MapViewOfFileEx(
                 self.handle.as_raw_handle(),
