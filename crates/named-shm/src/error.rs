@@ -192,8 +192,8 @@ pub enum Error {
         reason: String,
     },
 
-    /// The operation is not supported on this platform.
-    #[error("{what} is not supported on this platform")]
+    /// The operation or option is not supported on this platform or system.
+    #[error("{what} is not supported here")]
     Unsupported {
         /// What was asked for.
         what: &'static str,

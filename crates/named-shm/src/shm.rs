@@ -54,6 +54,7 @@ pub struct ShmOptions {
     pub(crate) mode: u32,
     pub(crate) commit: bool,
     pub(crate) prefault: bool,
+    pub(crate) huge_pages: bool,
     pub(crate) require_owner: Option<u32>,
     pub(crate) lock_timeout: Duration,
 }
@@ -65,6 +66,7 @@ impl Default for ShmOptions {
             mode: 0o600,
             commit: true,
             prefault: false,
+            huge_pages: false,
             require_owner: None,
             lock_timeout: Duration::from_secs(10),
         }
@@ -105,6 +107,21 @@ impl ShmOptions {
     /// first touch of each page does not fault.
     pub fn prefault(&mut self, prefault: bool) -> &mut Self {
         self.prefault = prefault;
+        self
+    }
+
+    /// Back views with transparent huge pages where the system offers them
+    /// for shared memory (`MADV_HUGEPAGE`; Linux's
+    /// `/sys/kernel/mm/transparent_hugepage/shmem_enabled` must be `advise`,
+    /// `within_size`, `always` or `force`). Where it does not, `create`,
+    /// `open` and `open_or_create` fail with [`Error::Unsupported`] naming the
+    /// setting, rather than silently using small pages.
+    ///
+    /// # Platform differences
+    /// Windows' large pages (`SEC_LARGE_PAGES`) need `SeLockMemoryPrivilege`
+    /// and are not offered: always [`Error::Unsupported`] there.
+    pub fn huge_pages(&mut self, huge: bool) -> &mut Self {
+        self.huge_pages = huge;
         self
     }
 
@@ -168,6 +185,7 @@ pub struct SharedMemory {
     view_name: std::sync::Arc<str>,
     access: Access,
     prefault: bool,
+    huge_pages: bool,
 }
 
 impl SharedMemory {
@@ -185,6 +203,7 @@ impl SharedMemory {
             name,
             access: opts.access,
             prefault: opts.prefault,
+            huge_pages: opts.huge_pages,
         })
     }
 
@@ -351,9 +370,17 @@ impl SharedMemory {
             });
         }
         let len = check_view_range(&self.name, self.size(), offset, len)?;
-        let raw = self
-            .inner
-            .map(&self.name, access, offset, len, self.prefault, at)?;
+        let raw = self.inner.map(
+            &self.name,
+            &sys::MapRequest {
+                access,
+                offset,
+                len,
+                prefault: self.prefault,
+                huge_pages: self.huge_pages,
+                at,
+            },
+        )?;
         Ok(View::new(raw, access, self.view_name.clone()))
     }
 }

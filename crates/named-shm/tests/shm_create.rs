@@ -39,6 +39,21 @@ fn child() {
             say(format!("cycles={n}"));
             0
         }
+        // Create with huge pages under the NAMED_SHM_DIR the parent mounted.
+        "huge" => {
+            let r = ShmOptions::new()
+                .huge_pages(true)
+                .create(&unique_name("huge"), 4 << 20);
+            say(match r {
+                Ok(s) => {
+                    let v = s.map(0, 0).unwrap();
+                    v.fill(0, v.len(), 3).unwrap();
+                    "huge ok".to_owned()
+                }
+                Err(e) => format!("huge failed: {e}"),
+            });
+            0
+        }
         other => panic!("unknown role {other}"),
     };
     std::process::exit(code);
@@ -203,4 +218,49 @@ fn prefaulted_views_are_usable() {
     let v = sut.map(0, 0).unwrap();
     v.fill(0, v.len(), 7).unwrap();
     assert_eq!(v.read::<u8>(v.len() - 1).unwrap(), 7);
+}
+
+#[test]
+fn huge_pages_are_used_where_offered_and_refused_clearly_where_not() {
+    let name = unique_name("huge");
+    match ShmOptions::new().huge_pages(true).create(&name, 4 << 20) {
+        Ok(sut) => {
+            let v = sut.map(0, 0).unwrap();
+            v.fill(0, v.len(), 1).unwrap();
+            assert_eq!(v.read::<u8>(v.len() - 1).unwrap(), 1);
+        }
+        Err(e) => {
+            assert!(matches!(e, Error::Unsupported { .. }), "{e}");
+            #[cfg(unix)]
+            assert!(e.to_string().contains("huge="), "names the setting: {e}");
+            assert!(!ns_has(false, &name), "nothing left behind");
+            eprintln!("huge pages not offered here: {e}");
+        }
+    }
+}
+
+#[test]
+#[cfg(unix)]
+fn huge_pages_work_on_a_tmpfs_mounted_with_huge_always() {
+    if !is_root() {
+        return skip("needs root to mount a tmpfs with huge=always");
+    }
+    let dir = format!("/dev/shm/named-shm-test-{}", unique_name("hugemnt"));
+    std::fs::create_dir(&dir).unwrap();
+    let ok = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=16m,huge=always", "tmpfs", &dir])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        let _ = std::fs::remove_dir(&dir);
+        return skip("mount -t tmpfs -o huge=always failed (no permission or no THP support)");
+    }
+    let mut p = spawn_with("child", "huge", &[], |c| {
+        c.env("NAMED_SHM_DIR", &dir);
+    });
+    let line = p.expect_line(T);
+    p.success(T);
+    let _ = std::process::Command::new("umount").arg(&dir).status();
+    let _ = std::fs::remove_dir(&dir);
+    assert_eq!(line, "huge ok");
 }

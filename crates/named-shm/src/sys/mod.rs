@@ -28,5 +28,21 @@ pub(crate) enum Disposition {
     OpenOrCreate,
 }
 
+/// One view to map: what `SharedMemory` asks of a backend's `Shm::map`.
+/// Offset and length are already validated against the object's size.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MapRequest {
+    pub access: crate::ViewAccess,
+    pub offset: u64,
+    pub len: usize,
+    pub prefault: bool,
+    /// Ask for huge pages (`MADV_HUGEPAGE`); Windows refuses the option at
+    /// acquire time and never reads this.
+    #[cfg_attr(windows, allow(dead_code))]
+    pub huge_pages: bool,
+    /// Map exactly here if the range is free (never replacing a mapping).
+    pub at: Option<std::ptr::NonNull<u8>>,
+}
+
 #[cfg(not(any(unix, windows)))]
 compile_error!("named-shm supports Linux and Windows");

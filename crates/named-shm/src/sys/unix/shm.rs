@@ -36,6 +36,9 @@ impl Shm {
             commit: opts.commit,
             init: None,
         };
+        if opts.huge_pages {
+            huge_pages_offered()?;
+        }
         let obj = object::acquire(name, disp, &open, Some(&spec))?;
         Ok(Shm { obj })
     }
@@ -65,15 +68,15 @@ impl Shm {
     }
 
     /// Maps `len` bytes at `offset` (both already validated against the size).
-    pub(crate) fn map(
-        &self,
-        name: &ObjectName,
-        access: ViewAccess,
-        offset: u64,
-        len: usize,
-        prefault: bool,
-        at: Option<NonNull<u8>>,
-    ) -> Result<RawView> {
+    pub(crate) fn map(&self, name: &ObjectName, req: &crate::sys::MapRequest) -> Result<RawView> {
+        let crate::sys::MapRequest {
+            access,
+            offset,
+            len,
+            prefault,
+            huge_pages,
+            at,
+        } = *req;
         let (prot, mut flags) = match access {
             ViewAccess::Read => (libc::PROT_READ, libc::MAP_SHARED),
             ViewAccess::ReadWrite => (libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED),
@@ -131,6 +134,12 @@ impl Shm {
             drop(view);
             return Err(in_use());
         }
+        if huge_pages {
+            // SAFETY: the range is exactly the mapping we just created. The
+            // advice is only a hint; with shmem_enabled = always/within_size
+            // the kernel uses huge pages anyway, so a failure is ignored.
+            let _ = unsafe { libc::madvise(ptr, len, libc::MADV_HUGEPAGE) };
+        }
         if prefault {
             let advice = match access {
                 ViewAccess::Read => MADV_POPULATE_READ,
@@ -151,6 +160,83 @@ impl Shm {
             }
         }
         Ok(view)
+    }
+}
+
+/// Whether the file system holding the namespaces gives shared memory huge
+/// pages. On a tmpfs that is its `huge=` mount option (`always`,
+/// `within_size` or `advise`, the latter honouring `MADV_HUGEPAGE`), unless
+/// `/sys/kernel/mm/transparent_hugepage/shmem_enabled` says `deny` (off
+/// everywhere) or `force` (on everywhere).
+fn huge_pages_offered() -> Result<()> {
+    let global =
+        std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/shmem_enabled").unwrap_or_default();
+    let active = global
+        .split_whitespace()
+        .find(|w| w.starts_with('['))
+        .unwrap_or("");
+    match active {
+        "[force]" => return Ok(()),
+        "[deny]" => {
+            return Err(Error::Unsupported {
+                what: "huge pages for shared memory (transparent_hugepage/shmem_enabled is deny)",
+            })
+        }
+        _ => {}
+    }
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    match mount_huge_option(&mountinfo, super::ns::root()) {
+        Some("always") | Some("within_size") | Some("advise") => Ok(()),
+        _ => Err(Error::Unsupported {
+            what: "huge pages for shared memory (the namespace root's tmpfs is not mounted with huge=always, within_size or advise)",
+        }),
+    }
+}
+
+/// The `huge=` super option of the mount that holds `path` (the longest
+/// mount point that is a prefix of it; the last such line wins, as later
+/// mounts hide earlier ones).
+fn mount_huge_option<'a>(mountinfo: &'a str, path: &str) -> Option<&'a str> {
+    let mut best: Option<(usize, Option<&'a str>)> = None;
+    for line in mountinfo.lines() {
+        let mut fields = line.split(' ');
+        let Some(mount_point) = fields.nth(4) else {
+            continue;
+        };
+        let covers = path == mount_point
+            || mount_point == "/"
+            || path
+                .strip_prefix(mount_point)
+                .is_some_and(|rest| rest.starts_with('/'));
+        if !covers {
+            continue;
+        }
+        let super_opts = line
+            .split(" - ")
+            .nth(1)
+            .and_then(|t| t.split(' ').nth(2))
+            .unwrap_or("");
+        let huge = super_opts.split(',').find_map(|o| o.strip_prefix("huge="));
+        if best.is_none_or(|(len, _)| mount_point.len() >= len) {
+            best = Some((mount_point.len(), huge));
+        }
+    }
+    best.and_then(|(_, h)| h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mount_huge_option;
+
+    #[test]
+    fn the_covering_mounts_huge_option_is_found() {
+        let info = "25 24 0:23 / /dev/shm rw,relatime - tmpfs tmpfs rw,size=100k\n\
+                    30 25 0:27 / /dev/shm rw,relatime - tmpfs tmpfs rw,size=100k,huge=always\n\
+                    31 25 0:28 / /dev/shm/x rw - tmpfs tmpfs rw,huge=advise\n";
+        assert_eq!(mount_huge_option(info, "/dev/shm"), Some("always"));
+        assert_eq!(mount_huge_option(info, "/dev/shm/x"), Some("advise"));
+        assert_eq!(mount_huge_option(info, "/dev/shmx"), None);
+        assert_eq!(mount_huge_option(info, "/tmp"), None);
     }
 }
 

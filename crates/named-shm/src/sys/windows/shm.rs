@@ -62,6 +62,11 @@ pub(crate) struct Shm {
 
 impl Shm {
     pub(crate) fn acquire(name: &ObjectName, disp: Disposition, size: u64, opts: &ShmOptions) -> Result<Shm> {
+        if opts.huge_pages {
+            return Err(Error::Unsupported {
+                what: "large pages (SEC_LARGE_PAGES needs SeLockMemoryPrivilege)",
+            });
+        }
         let (handle, created) = match disp {
             Disposition::Open => (open(name, opts)?, false),
             Disposition::Create => match create(name, size, opts) {
@@ -149,15 +154,15 @@ impl Shm {
 
     /// `MapViewOfFile` of `len` bytes at `offset` (both already validated
     /// against the size).
-    pub(crate) fn map(
-        &self,
-        name: &ObjectName,
-        access: ViewAccess,
-        offset: u64,
-        len: usize,
-        prefault: bool,
-        at: Option<NonNull<u8>>,
-    ) -> Result<RawView> {
+    pub(crate) fn map(&self, name: &ObjectName, req: &crate::sys::MapRequest) -> Result<RawView> {
+        let crate::sys::MapRequest {
+            access,
+            offset,
+            len,
+            prefault,
+            huge_pages: _,
+            at,
+        } = *req;
         let (desired, protect) = match access {
             ViewAccess::Read => (FILE_MAP_READ, PAGE_READONLY),
             ViewAccess::ReadWrite => (FILE_MAP_WRITE, PAGE_READWRITE),
