@@ -217,7 +217,7 @@ fn mount_huge_option<'a>(mountinfo: &'a str, path: &str) -> Option<&'a str> {
             .and_then(|t| t.split(' ').nth(2))
             .unwrap_or("");
         let huge = super_opts.split(',').find_map(|o| o.strip_prefix("huge="));
-        if best.is_none_or(|(len, _)| mount_point.len() >= len) {
+        if best.map_or(true, |(len, _)| mount_point.len() >= len) {
             best = Some((mount_point.len(), huge));
         }
     }
