@@ -28,6 +28,52 @@ pub(crate) enum Disposition {
     OpenOrCreate,
 }
 
+/// One object of a multi-object wait; each backend implements its methods.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum SysObject<'a> {
+    Event(&'a SysEvent),
+    Mutex(&'a SysMutex),
+}
+
+/// The outcome of a multi-object wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Multi {
+    Signaled(usize),
+    Abandoned(usize),
+    TimedOut,
+}
+
+/// One mapped view, owned: each backend unmaps it on drop and implements
+/// `flush`. Its fields are private to `sys` and its backends.
+#[derive(Debug)]
+pub(crate) struct RawView {
+    ptr: std::ptr::NonNull<u8>,
+    len: usize,
+}
+
+// SAFETY: RawView owns its mapping; the mapping is valid from any thread, and
+// all access to the bytes goes through raw pointers or atomics.
+unsafe impl Send for RawView {}
+// SAFETY: as above; shared references only hand out raw pointers and copies.
+unsafe impl Sync for RawView {}
+
+impl RawView {
+    pub(crate) fn ptr(&self) -> std::ptr::NonNull<u8> {
+        self.ptr
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Gives up ownership: the mapping stays until the caller unmaps it.
+    pub(crate) fn into_raw(self) -> (std::ptr::NonNull<u8>, usize) {
+        let parts = (self.ptr, self.len);
+        std::mem::forget(self);
+        parts
+    }
+}
+
 /// One view to map: what `SharedMemory` asks of a backend's `Shm::map`.
 /// Offset and length are already validated against the object's size.
 #[derive(Debug, Clone, Copy)]

@@ -10,8 +10,8 @@ pub(crate) mod object;
 pub(crate) mod shm;
 pub(crate) mod sync;
 
-pub(crate) use shm::{RawView, Shm};
-pub(crate) use sync::{wait_multiple, Deadline, Locked, Multi, SysEvent, SysMutex, SysObject};
+pub(crate) use shm::Shm;
+pub(crate) use sync::{wait_multiple, Deadline, Locked, SysEvent, SysMutex};
 
 use std::io;
 

@@ -6,6 +6,7 @@ use super::object::{self, Disposition, Object, OpenSpec, Spec};
 use crate::error::{Error, ObjectKind, Result};
 use crate::name::ObjectName;
 use crate::shm::{Access, ShmOptions, ViewAccess};
+use crate::sys::RawView;
 use std::io;
 use std::ptr::NonNull;
 
@@ -224,54 +225,11 @@ fn mount_huge_option<'a>(mountinfo: &'a str, path: &str) -> Option<&'a str> {
     best.and_then(|(_, h)| h)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::mount_huge_option;
-
-    #[test]
-    fn the_covering_mounts_huge_option_is_found() {
-        let info = "25 24 0:23 / /dev/shm rw,relatime - tmpfs tmpfs rw,size=100k\n\
-                    30 25 0:27 / /dev/shm rw,relatime - tmpfs tmpfs rw,size=100k,huge=always\n\
-                    31 25 0:28 / /dev/shm/x rw - tmpfs tmpfs rw,huge=advise\n";
-        assert_eq!(mount_huge_option(info, "/dev/shm"), Some("always"));
-        assert_eq!(mount_huge_option(info, "/dev/shm/x"), Some("advise"));
-        assert_eq!(mount_huge_option(info, "/dev/shmx"), None);
-        assert_eq!(mount_huge_option(info, "/tmp"), None);
-    }
-}
-
 const MADV_POPULATE_READ: libc::c_int = 22;
 const MADV_POPULATE_WRITE: libc::c_int = 23;
 
-/// One mapped view; unmapped on drop.
-#[derive(Debug)]
-pub(crate) struct RawView {
-    ptr: NonNull<u8>,
-    len: usize,
-}
-
-// SAFETY: RawView owns its mapping; the mapping is valid from any thread, and
-// all access to the bytes goes through raw pointers or atomics.
-unsafe impl Send for RawView {}
-// SAFETY: as above; shared references only hand out raw pointers and copies.
-unsafe impl Sync for RawView {}
-
+// `RawView` itself is defined in `sys`; this backend adds `flush` and `Drop`.
 impl RawView {
-    pub(crate) fn ptr(&self) -> NonNull<u8> {
-        self.ptr
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Gives up ownership: the mapping stays until the caller unmaps it.
-    pub(crate) fn into_raw(self) -> (NonNull<u8>, usize) {
-        let parts = (self.ptr, self.len);
-        std::mem::forget(self);
-        parts
-    }
-
     /// `msync(MS_SYNC)`: on tmpfs there is no backing store, so this only
     /// orders the writes; it exists for parity with `FlushViewOfFile`.
     pub(crate) fn flush(&self) -> io::Result<()> {
@@ -288,5 +246,21 @@ impl Drop for RawView {
         unsafe {
             libc::munmap(self.ptr.as_ptr().cast(), self.len);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mount_huge_option;
+
+    #[test]
+    fn the_covering_mounts_huge_option_is_found() {
+        let info = "25 24 0:23 / /dev/shm rw,relatime - tmpfs tmpfs rw,size=100k\n\
+                    30 25 0:27 / /dev/shm rw,relatime - tmpfs tmpfs rw,size=100k,huge=always\n\
+                    31 25 0:28 / /dev/shm/x rw - tmpfs tmpfs rw,huge=advise\n";
+        assert_eq!(mount_huge_option(info, "/dev/shm"), Some("always"));
+        assert_eq!(mount_huge_option(info, "/dev/shm/x"), Some("advise"));
+        assert_eq!(mount_huge_option(info, "/dev/shmx"), None);
+        assert_eq!(mount_huge_option(info, "/tmp"), None);
     }
 }

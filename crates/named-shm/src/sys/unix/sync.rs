@@ -853,20 +853,7 @@ fn new_robust_mutex() -> io::Result<Vec<u8>> {
 // ---------------------------------------------------------------------------
 // Waiting on several objects.
 
-/// One object of a multi-object wait.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum SysObject<'a> {
-    Event(&'a SysEvent),
-    Mutex(&'a SysMutex),
-}
-
-/// The outcome of a multi-object wait.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Multi {
-    Signaled(usize),
-    Abandoned(usize),
-    TimedOut,
-}
+pub(crate) use crate::sys::{Multi, SysObject};
 
 impl SysObject<'_> {
     fn word(&self) -> &AtomicU32 {

@@ -14,8 +14,8 @@ mod security;
 mod shm;
 mod sync;
 
-pub(crate) use shm::{RawView, Shm};
-pub(crate) use sync::{wait_multiple, Deadline, Locked, Multi, SysEvent, SysMutex, SysObject};
+pub(crate) use shm::Shm;
+pub(crate) use sync::{wait_multiple, Deadline, Locked, SysEvent, SysMutex};
 
 use crate::error::{Error, ObjectKind};
 use crate::name::ObjectName;

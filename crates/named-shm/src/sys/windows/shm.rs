@@ -10,6 +10,7 @@ use crate::error::{Error, ObjectKind, Result};
 use crate::name::ObjectName;
 use crate::shm::{Access, ShmOptions, ViewAccess, PAGE_SIZE};
 use crate::sys::Disposition;
+use crate::sys::RawView;
 use std::ffi::c_void;
 use std::io;
 use std::os::windows::io::{AsRawHandle, OwnedHandle};
@@ -377,35 +378,9 @@ fn query_by_mapping(h: HANDLE) -> io::Result<(u64, bool)> {
     Ok((size, committed))
 }
 
-/// One mapped view; `UnmapViewOfFile` on drop.
-#[derive(Debug)]
-pub(crate) struct RawView {
-    ptr: NonNull<u8>,
-    len: usize,
-}
-
-// SAFETY: RawView owns its view; a view is valid from any thread, and all
-// access to the bytes goes through raw pointers or atomics.
-unsafe impl Send for RawView {}
-// SAFETY: as above; shared references only hand out raw pointers and copies.
-unsafe impl Sync for RawView {}
-
+// `RawView` itself is defined in `sys`; this backend adds `flush`,
+// `prefault` and `Drop` (`UnmapViewOfFile`).
 impl RawView {
-    pub(crate) fn ptr(&self) -> NonNull<u8> {
-        self.ptr
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Gives up ownership: the view stays until the caller unmaps it.
-    pub(crate) fn into_raw(self) -> (NonNull<u8>, usize) {
-        let parts = (self.ptr, self.len);
-        std::mem::forget(self);
-        parts
-    }
-
     /// `FlushViewOfFile`: page-file-backed views have nothing to write back,
     /// so it succeeds and only orders the writes.
     pub(crate) fn flush(&self) -> io::Result<()> {

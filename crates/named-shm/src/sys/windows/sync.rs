@@ -480,20 +480,7 @@ impl SysMutex {
 // ---------------------------------------------------------------------------
 // Waiting on several objects.
 
-/// One object of a multi-object wait.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum SysObject<'a> {
-    Event(&'a SysEvent),
-    Mutex(&'a SysMutex),
-}
-
-/// The outcome of a multi-object wait.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Multi {
-    Signaled(usize),
-    Abandoned(usize),
-    TimedOut,
-}
+pub(crate) use crate::sys::{Multi, SysObject};
 
 impl SysObject<'_> {
     fn handle(&self) -> HANDLE {
