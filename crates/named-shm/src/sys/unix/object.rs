@@ -22,12 +22,15 @@
 //! owner and size, and read and validate the header.
 //!
 //! **Close**: when the process has not forked since the handle was opened, the
-//! handle's description is ours alone: upgrade its read lock to a write lock.
-//! That succeeds only if no other handle is open anywhere, so the object is
-//! dead: unlink it (still holding the lock). If the upgrade fails, release the
-//! read lock and try the write lock once more: two handles closing at once
-//! would otherwise each fail on the other's read lock and leave an orphan.
-//! Either way, unlock and close.
+//! handle's description is ours alone. A writable one releases its read lock,
+//! then tries a write lock on the same description: that succeeds only if no
+//! other handle is open anywhere, so the object is dead: unlink it while
+//! holding the lock. (Upgrading in place instead would let two handles closing
+//! at once each fail on the other's read lock and both leave an orphan;
+//! releasing first means the last to release always finds nobody.) A
+//! read-only description cannot take a write lock: it releases its lock and
+//! asks `F_OFD_GETLK` whether another handle still holds one; if so, that
+//! handle's close will unlink; if not, it continues as after a fork.
 //! After a fork the description may be shared with the child, whose handle
 //! must keep the object alive, so the close takes the slow path: open a fresh
 //! description of whatever the name points to, close the handle (dropping its
