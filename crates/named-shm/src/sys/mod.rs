@@ -28,6 +28,17 @@ pub(crate) enum Disposition {
     OpenOrCreate,
 }
 
+/// The outcome of trying to take a mutex.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Locked {
+    /// Acquired.
+    Acquired,
+    /// Acquired; the previous owner died holding it (`WAIT_ABANDONED`).
+    Abandoned,
+    /// Not acquired before the deadline (or busy, for a try).
+    TimedOut,
+}
+
 /// One object of a multi-object wait; each backend implements its methods.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum SysObject<'a> {

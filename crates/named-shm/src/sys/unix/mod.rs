@@ -11,7 +11,7 @@ pub(crate) mod shm;
 pub(crate) mod sync;
 
 pub(crate) use shm::Shm;
-pub(crate) use sync::{wait_multiple, Deadline, Locked, SysEvent, SysMutex};
+pub(crate) use sync::{wait_multiple, Deadline, SysEvent, SysMutex};
 
 use std::io;
 

@@ -563,16 +563,7 @@ impl Drop for SysEvent {
 // ---------------------------------------------------------------------------
 // Mutexes.
 
-/// The outcome of trying to take a mutex.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Locked {
-    /// Acquired.
-    Acquired,
-    /// Acquired; the previous owner died holding it (`WAIT_ABANDONED`).
-    Abandoned,
-    /// Not acquired before the deadline (or busy, for a try).
-    TimedOut,
-}
+pub(crate) use crate::sys::Locked;
 
 /// One handle to a named mutex.
 #[derive(Debug)]

@@ -15,7 +15,7 @@ mod shm;
 mod sync;
 
 pub(crate) use shm::Shm;
-pub(crate) use sync::{wait_multiple, Deadline, Locked, SysEvent, SysMutex};
+pub(crate) use sync::{wait_multiple, Deadline, SysEvent, SysMutex};
 
 use crate::error::{Error, ObjectKind};
 use crate::name::ObjectName;

@@ -349,16 +349,7 @@ fn query_event(h: &OwnedHandle) -> io::Result<EventBasicInformation> {
 // ---------------------------------------------------------------------------
 // Mutexes.
 
-/// The outcome of trying to take a mutex.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Locked {
-    /// Acquired.
-    Acquired,
-    /// Acquired; the previous owner died holding it (`WAIT_ABANDONED`).
-    Abandoned,
-    /// Not acquired before the deadline.
-    TimedOut,
-}
+pub(crate) use crate::sys::Locked;
 
 /// One handle to a named mutex. Dropping it is `CloseHandle`, which does not
 /// release a mutex the thread owns (as on Windows).
