@@ -293,10 +293,10 @@ fn targets(rows: &Rows) -> Vec<Target> {
         &x,
         &|v| v <= 1.1,
     );
-    let evs = rows.median("5-spin", "named-shm Event (caller spins on is_set, then wait)");
+    let evs = rows.median("5-spin", "named-shm Event::wait_spin (auto-reset)");
     let sp = rows.median("5-spin", "raw spin (atomics, yield after the budget)");
     push(
-        "(5) Event RTT with spin ÷ raw spin RTT",
+        "(5) Event::wait_spin RTT ÷ raw spin RTT",
         "≤ 1.3×",
         evs.zip(sp).map(|(a, b)| a / b),
         &x,

@@ -26,7 +26,12 @@ fn child(role: &str) -> ! {
             let c = Counters::open(&common_sync::arg("CNT"));
             let sut = Event::open(&common_sync::arg("EV")).expect("open event");
             c.inc(READY);
-            match sut.wait(Some(CHILD_WAIT)).expect("wait") {
+            // SPIN: spin that long (in ms) before blocking, via `wait_spin`.
+            let st = match std::env::var("NSHM_ARG_SPIN").ok().and_then(|v| v.parse().ok()) {
+                Some(ms) => sut.wait_spin(Duration::from_millis(ms), Some(CHILD_WAIT)),
+                None => sut.wait(Some(CHILD_WAIT)),
+            };
+            match st.expect("wait") {
                 WaitStatus::Signaled => {
                     c.inc(RELEASED);
                     exit(code::SIGNALED)
@@ -53,6 +58,29 @@ fn child(role: &str) -> ! {
                 WaitStatus::Signaled => exit(code::SIGNALED),
                 _ => exit(code::TIMED_OUT),
             }
+        }
+        // Answers every ping with a pong (the other side of the ping-pong test).
+        "pong" => {
+            let c = Counters::open(&common_sync::arg("CNT"));
+            let ping = Event::open(&common_sync::arg("PING")).expect("open ping");
+            let pong = Event::open(&common_sync::arg("PONG")).expect("open pong");
+            for i in 0..PING_PONGS {
+                // Every 500th ping is taken after a short sleep, so the other
+                // side's spin runs out and it blocks.
+                if i % 500 == 499 {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                let spin = Duration::from_micros(if i % 100 == 99 { 0 } else { 200 });
+                if ping.wait_spin(spin, Some(CHILD_WAIT)).expect("wait") != WaitStatus::Signaled {
+                    exit(3);
+                }
+                if c.get(READY) != i + 1 {
+                    exit(4); // took a ping that was not sent (or one twice)
+                }
+                c.at(RELEASED).store(i + 1, std::sync::atomic::Ordering::Relaxed);
+                pong.set().expect("set");
+            }
+            exit(0)
         }
         "set" => {
             let sut = Event::open(&common_sync::arg("EV")).expect("open event");
@@ -97,7 +125,16 @@ fn child(role: &str) -> ! {
     }
 }
 
+/// Extra child arguments: waiters that spin for [`SPIN_MS`] (longer than
+/// [`SETTLE`], so the set comes during the spin) before they would block.
+const SPINNING: &[(&str, &str)] = &[("SPIN", SPIN_MS)];
+const SPIN_MS: &str = "5000";
+
 fn releases_waiters(test: &str, manual: bool, n: u64) {
+    releases(test, manual, n, &[]);
+}
+
+fn releases(test: &str, manual: bool, n: u64, extra: &[(&str, &str)]) {
     if let Some(r) = role() {
         child(&r)
     }
@@ -106,9 +143,11 @@ fn releases_waiters(test: &str, manual: bool, n: u64) {
         let cnt = unique_name("cnt");
         let c = Counters::create(&cnt);
         let sut = Event::create(&ev, manual, false).unwrap();
-        let mut kids: Vec<_> = (0..n)
-            .map(|_| spawn(test, "wait", &[("EV", &ev), ("CNT", &cnt)]))
+        let args: Vec<_> = [("EV", ev.as_str()), ("CNT", cnt.as_str())]
+            .into_iter()
+            .chain(extra.iter().copied())
             .collect();
+        let mut kids: Vec<_> = (0..n).map(|_| spawn(test, "wait", &args)).collect();
         wait_until(|| c.get(READY) == n);
         std::thread::sleep(SETTLE);
         assert_eq!(c.get(RELEASED), 0, "released before any set");
@@ -258,7 +297,7 @@ fn event_set_by_another_process_wakes_this_one() {
     });
 }
 
-fn set_then_reset_releases(test: &str, manual: bool) {
+fn set_then_reset_releases(test: &str, manual: bool, extra: &[(&str, &str)]) {
     if let Some(r) = role() {
         child(&r)
     }
@@ -267,15 +306,29 @@ fn set_then_reset_releases(test: &str, manual: bool) {
         let cnt = unique_name("cnt");
         let c = Counters::create(&cnt);
         let sut = Event::create(&ev, manual, false).unwrap();
-        let mut kids: Vec<_> = (0..2)
-            .map(|_| spawn(test, "wait", &[("EV", &ev), ("CNT", &cnt)]))
+        let args: Vec<_> = [("EV", ev.as_str()), ("CNT", cnt.as_str())]
+            .into_iter()
+            .chain(extra.iter().copied())
             .collect();
+        let mut kids: Vec<_> = (0..2).map(|_| spawn(test, "wait", &args)).collect();
         wait_until(|| c.get(READY) == 2);
         std::thread::sleep(SETTLE);
         // Windows releases the waiters at SetEvent time; a reset right after
-        // must not take that back.
+        // must not take that back. Spinning waiters are stopped meanwhile, so
+        // they cannot catch the bit while it is set: only the generation
+        // that moved since their wait began can release them.
+        #[cfg(unix)]
+        let stopped: Vec<_> = if extra.is_empty() {
+            Vec::new()
+        } else {
+            kids.iter().map(|k| k.pid() as libc::pid_t).collect()
+        };
+        #[cfg(unix)]
+        stop(&stopped);
         sut.set().unwrap();
         sut.reset().unwrap();
+        #[cfg(unix)]
+        cont(&stopped);
         if manual {
             wait_until(|| c.get(RELEASED) == 2);
         } else {
@@ -296,6 +349,7 @@ fn manual_reset_set_then_reset_still_releases_every_waiting_process() {
     set_then_reset_releases(
         "manual_reset_set_then_reset_still_releases_every_waiting_process",
         true,
+        &[],
     );
 }
 
@@ -304,7 +358,189 @@ fn auto_reset_set_then_reset_still_releases_one_waiting_process() {
     set_then_reset_releases(
         "auto_reset_set_then_reset_still_releases_one_waiting_process",
         false,
+        &[],
     );
+}
+
+#[test]
+fn manual_reset_set_releases_all_4_spinning_processes() {
+    releases(
+        "manual_reset_set_releases_all_4_spinning_processes",
+        true,
+        4,
+        SPINNING,
+    );
+}
+
+#[test]
+fn auto_reset_set_releases_exactly_one_of_4_spinning_processes() {
+    releases(
+        "auto_reset_set_releases_exactly_one_of_4_spinning_processes",
+        false,
+        4,
+        SPINNING,
+    );
+}
+
+/// Linux only: the Windows backend's spin polls with zero-timeout waits,
+/// which miss a set that is reset before the next look (README).
+#[test]
+#[cfg_attr(
+    windows,
+    ignore = "the Windows spin is a poll and may miss a set undone by a reset"
+)]
+fn manual_reset_set_then_reset_during_the_spin_still_releases_every_spinning_process() {
+    set_then_reset_releases(
+        "manual_reset_set_then_reset_during_the_spin_still_releases_every_spinning_process",
+        true,
+        SPINNING,
+    );
+}
+
+/// While it spins, an auto-reset `wait_spin` is not registered as a waiter
+/// (a grant needs one): like a thread that polls with a zero timeout, it
+/// misses a set that is reset before it looks, and later sets release the
+/// spinners one each (README, semantics table).
+#[test]
+#[cfg_attr(windows, ignore = "stops the children with SIGSTOP")]
+fn auto_reset_set_then_reset_while_spinners_are_stopped_releases_none_later_sets_release_one_each() {
+    let test =
+        "auto_reset_set_then_reset_while_spinners_are_stopped_releases_none_later_sets_release_one_each";
+    if let Some(r) = role() {
+        child(&r)
+    }
+    #[cfg(windows)]
+    let _ = test;
+    #[cfg(unix)]
+    watchdog(test, LIMIT, || {
+        let ev = unique_name("ev");
+        let cnt = unique_name("cnt");
+        let c = Counters::create(&cnt);
+        let sut = Event::create(&ev, false, false).unwrap();
+        let args = [("EV", ev.as_str()), ("CNT", cnt.as_str()), SPINNING[0]];
+        let mut kids: Vec<_> = (0..2).map(|_| spawn(test, "wait", &args)).collect();
+        wait_until(|| c.get(READY) == 2);
+        std::thread::sleep(SETTLE);
+        let pids: Vec<_> = kids.iter().map(|k| k.pid() as libc::pid_t).collect();
+        stop(&pids);
+        sut.set().unwrap();
+        sut.reset().unwrap();
+        cont(&pids);
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(
+            c.get(RELEASED),
+            0,
+            "a set that was reset before any look released a spinner"
+        );
+        for k in 1..=2 {
+            sut.set().unwrap();
+            wait_until(|| c.get(RELEASED) >= k);
+            std::thread::sleep(Duration::from_millis(50));
+            assert_eq!(c.get(RELEASED), k, "one set released more than one spinner");
+        }
+        for k in &mut kids {
+            assert_eq!(k.wait_code(), Some(code::SIGNALED));
+        }
+        assert!(!sut.is_set());
+    });
+}
+
+/// Stops the processes and waits until they are stopped (the stop is asynchronous).
+#[cfg(unix)]
+fn stop(pids: &[libc::pid_t]) {
+    for &pid in pids {
+        // SAFETY: kill has no memory-safety preconditions; the pids are our live children.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGSTOP) }, 0);
+        wait_until(|| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|st| {
+                st.rsplit(')')
+                    .next()
+                    .is_some_and(|r| r.trim_start().starts_with('T'))
+            })
+        });
+    }
+}
+
+#[cfg(unix)]
+fn cont(pids: &[libc::pid_t]) {
+    for &pid in pids {
+        // SAFETY: as in `stop`.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGCONT) }, 0);
+    }
+}
+
+#[test]
+fn wait_spin_times_out_when_unset_whether_the_timeout_ends_in_the_spin_or_after_it() {
+    watchdog(
+        "wait_spin_times_out_when_unset_whether_the_timeout_ends_in_the_spin_or_after_it",
+        LIMIT,
+        || {
+            for manual in [false, true] {
+                let sut = Event::create(&unique_name("ev"), manual, false).unwrap();
+                for (spin, timeout) in [(1000, 50), (5, 50), (0, 20)] {
+                    let (spin, timeout) = (Duration::from_millis(spin), Duration::from_millis(timeout));
+                    let t = Instant::now();
+                    assert_eq!(
+                        sut.wait_spin(spin, Some(timeout)).unwrap(),
+                        WaitStatus::TimedOut,
+                        "spin {spin:?}, timeout {timeout:?}"
+                    );
+                    assert!(t.elapsed() >= timeout, "returned before the timeout");
+                }
+                assert_eq!(
+                    sut.wait_spin(Duration::from_millis(10), Some(Duration::ZERO))
+                        .unwrap(),
+                    WaitStatus::TimedOut
+                );
+                sut.set().unwrap();
+                assert_eq!(
+                    sut.wait_spin(Duration::from_millis(10), Some(Duration::ZERO))
+                        .unwrap(),
+                    WaitStatus::Signaled
+                );
+                assert_eq!(
+                    sut.is_set(),
+                    manual,
+                    "auto-reset consumed, manual-reset stays set"
+                );
+            }
+        },
+    );
+}
+
+/// Round trips per run of the spin ping-pong test.
+const PING_PONGS: u64 = 20_000;
+
+#[test]
+fn wait_spin_ping_pong_between_two_processes_loses_and_duplicates_nothing() {
+    let test = "wait_spin_ping_pong_between_two_processes_loses_and_duplicates_nothing";
+    if let Some(r) = role() {
+        child(&r)
+    }
+    watchdog(test, LIMIT, || {
+        let (ping, pong, cnt) = (unique_name("ping"), unique_name("pong"), unique_name("cnt"));
+        let c = Counters::create(&cnt);
+        let a = Event::create(&ping, false, false).unwrap();
+        let b = Event::create(&pong, false, false).unwrap();
+        let mut kid = spawn(test, "pong", &[("PING", &ping), ("PONG", &pong), ("CNT", &cnt)]);
+        for i in 0..PING_PONGS {
+            // The counter is written before the set: a take that came
+            // without its set, or a set taken twice, shows as a mismatch.
+            c.at(READY).store(i + 1, std::sync::atomic::Ordering::Relaxed);
+            a.set().unwrap();
+            // Mostly spinning; every 1000th round trip the budget is too
+            // short for the answer and the wait goes to sleep.
+            let spin = Duration::from_micros(if i % 1000 == 999 { 0 } else { 200 });
+            assert_eq!(b.wait_spin(spin, Some(CHILD_WAIT)).unwrap(), WaitStatus::Signaled);
+            assert_eq!(
+                c.get(RELEASED),
+                i + 1,
+                "round trip {i}: the answer is not to this ping"
+            );
+        }
+        assert_eq!(kid.wait_code(), Some(0), "the answering process failed");
+        assert!(!a.is_set() && !b.is_set(), "every set was consumed exactly once");
+    });
 }
 
 #[test]

@@ -182,3 +182,22 @@ pub(crate) fn wait_any(words: &[(&AtomicU32, u32)], deadline: Option<&Deadline>)
         _ => Woke::Maybe,
     }
 }
+
+/// Whether the machine has more than one CPU online, so that spinning while
+/// another process works can pay off. This counts the machine's CPUs, not
+/// our affinity mask: a process pinned to one CPU still profits from
+/// spinning while its peer runs on another. Asked once per process; a wrong
+/// guess only costs speed.
+pub(crate) fn multi_cpu() -> bool {
+    use std::sync::atomic::{AtomicU8, Ordering};
+    static MULTI: AtomicU8 = AtomicU8::new(0); // 0 unknown, 1 no, 2 yes
+    match MULTI.load(Ordering::Relaxed) {
+        0 => {
+            // SAFETY: sysconf has no memory-safety preconditions.
+            let multi = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) } > 1;
+            MULTI.store(if multi { 2 } else { 1 }, Ordering::Relaxed);
+            multi
+        }
+        v => v == 2,
+    }
+}

@@ -399,7 +399,22 @@ impl SysEvent {
     /// where `SetEvent` releases a waiting thread at once); otherwise set the
     /// bit for the next waiter.
     fn set_auto(&self) {
-        let mut v = self.state().load(Ordering::Relaxed);
+        // First guess the common state, "not set, nobody registered": a
+        // compare-and-swap straight away takes the cache line exclusively in
+        // one transfer, where a load first would fetch it shared and then
+        // need a second transfer to upgrade it (the waiter just wrote it).
+        let mut v = match self
+            .state()
+            .compare_exchange(0, SIGNALED, Ordering::SeqCst, Ordering::Relaxed)
+        {
+            Ok(_) => {
+                if self.waiters().load(Ordering::SeqCst) > 0 {
+                    futex::wake(self.state(), i32::MAX);
+                }
+                return;
+            }
+            Err(cur) => cur,
+        };
         let granted = loop {
             let (new, granted) = if auto_waiters(v) > auto_grants(v) {
                 (v + GRANT_ONE, true)
@@ -464,7 +479,61 @@ impl SysEvent {
         if !self.manual_reset() {
             return self.wait_auto(deadline);
         }
+        self.wait_manual(self.state().load(Ordering::Acquire), deadline)
+    }
+
+    /// Like [`wait`](Self::wait), but first polls the state word in user
+    /// space for up to `spin` (never past `deadline`): no syscall and no
+    /// sleep while the peer answers within the budget. On a machine with one
+    /// CPU spinning cannot help (the setter cannot run meanwhile), so it
+    /// blocks at once.
+    pub(crate) fn wait_spin(&self, spin: Duration, deadline: Option<Deadline>) -> bool {
         let start = self.state().load(Ordering::Acquire);
+        if !spin.is_zero() && futex::multi_cpu() {
+            let stop = Deadline::min_after(deadline, spin);
+            let mut k = 0u32;
+            loop {
+                if self.poll(start) {
+                    return true;
+                }
+                std::hint::spin_loop();
+                k = k.wrapping_add(1);
+                // A clock read costs about as much as 30 pause instructions.
+                if k % 32 == 0 && stop.passed() {
+                    break;
+                }
+            }
+        }
+        if self.manual_reset() {
+            self.wait_manual(start, deadline)
+        } else {
+            self.wait_auto(deadline)
+        }
+    }
+
+    /// One look for [`wait_spin`](Self::wait_spin): takes the event if it is
+    /// signalled (a manual-reset event counts as taken when it was set since
+    /// `start`, as in `wait`).
+    fn poll(&self, start: u32) -> bool {
+        if self.manual_reset() {
+            return self.try_take(Some(start));
+        }
+        // An auto-reset event is consumed by a compare-and-swap; trying it on
+        // the expected value ("set, nobody registered") instead of loading
+        // first keeps the line exclusive here while it is not set, so the
+        // setter's write and our take cost one line transfer each, like a
+        // plain flag. Acquire: see what the setter wrote before `set`.
+        match self
+            .state()
+            .compare_exchange(SIGNALED, 0, Ordering::Acquire, Ordering::Relaxed)
+        {
+            Ok(_) => true,
+            Err(cur) => cur & SIGNALED != 0 && self.try_take(None),
+        }
+    }
+
+    /// `wait` on a manual-reset event whose wait began at state `start`.
+    fn wait_manual(&self, start: u32, deadline: Option<Deadline>) -> bool {
         if self.try_take(Some(start)) {
             return true;
         }

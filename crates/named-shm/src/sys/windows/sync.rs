@@ -317,6 +317,26 @@ impl SysEvent {
         debug_assert!(ok != 0, "ResetEvent: {}", os_error(last_error()));
     }
 
+    /// [`wait`](Self::wait) after polling for up to `spin` (never past
+    /// `deadline`). Windows has no user-space event state, so each look is a
+    /// zero-timeout `WaitForSingleObject`: cheaper than a sleep and a wake-up
+    /// when the peer answers within the budget, never faster than that.
+    pub(crate) fn wait_spin(&self, spin: Duration, deadline: Option<Deadline>) -> bool {
+        if let Some(stop) = Instant::now().checked_add(spin) {
+            let stop = match deadline {
+                Some(d) if d.0 < stop => d.0,
+                _ => stop,
+            };
+            while Instant::now() < stop {
+                if self.wait(Some(Deadline(Instant::now()))) {
+                    return true;
+                }
+                std::hint::spin_loop();
+            }
+        }
+        self.wait(deadline)
+    }
+
     /// `WaitForSingleObject`: `true` if signalled, `false` on timeout.
     pub(crate) fn wait(&self, deadline: Option<Deadline>) -> bool {
         match wait_handles(&[self.handle.as_raw_handle()], false, deadline.as_ref()) {
