@@ -47,7 +47,7 @@ impl std::fmt::Display for Namespace {
 /// A parsed, validated object name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ObjectName {
-    full: String,
+    full: std::sync::Arc<str>,
     ns: Namespace,
     base_start: usize,
 }
@@ -92,7 +92,7 @@ impl ObjectName {
             return Err(invalid(why::TOO_LONG));
         }
         Ok(ObjectName {
-            full: name.to_owned(),
+            full: name.into(),
             ns,
             base_start,
         })
@@ -101,6 +101,11 @@ impl ObjectName {
     /// The name as given, prefix included.
     pub fn as_str(&self) -> &str {
         &self.full
+    }
+
+    /// The name as given, shared without a copy.
+    pub(crate) fn shared(&self) -> std::sync::Arc<str> {
+        self.full.clone()
     }
 
     /// The namespace.
@@ -123,8 +128,17 @@ impl ObjectName {
     /// The mapping is injective: readable names are percent-encoded (`%XX`,
     /// upper-case hex), long ones become `%h` plus a SHA-256 of the base name,
     /// which the direct form can never produce.
+    #[cfg(test)]
     pub(crate) fn file_name(&self) -> String {
         encode_file_name(self.base())
+    }
+
+    /// [`file_name`](Self::file_name) as a C string, built in one allocation.
+    pub(crate) fn file_name_c(&self) -> std::ffi::CString {
+        let mut v = encode_file_name_bytes(self.base(), 1);
+        v.push(0);
+        // One NUL, at the end: the encoding produces only `[A-Za-z0-9._%-]`.
+        std::ffi::CString::from_vec_with_nul(v).expect("encoded names hold no NUL")
     }
 }
 
@@ -135,29 +149,48 @@ impl std::fmt::Display for ObjectName {
 }
 
 pub(crate) fn encode_file_name(base: &str) -> String {
-    let mut out = String::with_capacity(base.len());
-    for (i, b) in base.bytes().enumerate() {
-        let plain = b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || (b == b'.' && i > 0);
-        if plain {
-            out.push(b as char);
-        } else {
-            out.push('%');
-            out.push(HEX[(b >> 4) as usize] as char);
-            out.push(HEX[(b & 15) as usize] as char);
-        }
-        if out.len() > MAX_DIRECT_FILE_NAME {
-            break;
-        }
+    // Only ASCII bytes are produced.
+    String::from_utf8(encode_file_name_bytes(base, 0)).expect("ASCII")
+}
+
+/// Bytes that stand for themselves in a file name (`.` only after the first).
+const PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'.';
+        b += 1;
     }
-    if out.len() <= MAX_DIRECT_FILE_NAME {
+    t
+};
+
+/// The encoded file name as bytes, with room for `spare` more at the end.
+fn encode_file_name_bytes(base: &str, spare: usize) -> Vec<u8> {
+    let bytes = base.as_bytes();
+    let plain = |i: usize, b: u8| PLAIN[b as usize] && (b != b'.' || i > 0);
+    let escapes = bytes.iter().enumerate().filter(|&(i, &b)| !plain(i, b)).count();
+    let len = bytes.len() + 2 * escapes;
+    if len <= MAX_DIRECT_FILE_NAME {
+        let mut out = Vec::with_capacity(len + spare);
+        if escapes == 0 {
+            out.extend_from_slice(bytes);
+            return out;
+        }
+        for (i, &b) in bytes.iter().enumerate() {
+            if plain(i, b) {
+                out.push(b);
+            } else {
+                out.extend_from_slice(&[b'%', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
+            }
+        }
         return out;
     }
-    let digest = Sha256::digest(base.as_bytes());
-    let mut h = String::with_capacity(2 + 64);
-    h.push_str("%h");
+    let digest = Sha256::digest(bytes);
+    let mut h = Vec::with_capacity(2 + 64 + spare);
+    h.extend_from_slice(b"%h");
     for b in digest {
-        h.push(HEX_LOWER[(b >> 4) as usize] as char);
-        h.push(HEX_LOWER[(b & 15) as usize] as char);
+        h.extend_from_slice(&[HEX_LOWER[(b >> 4) as usize], HEX_LOWER[(b & 15) as usize]]);
     }
     h
 }

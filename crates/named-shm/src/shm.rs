@@ -199,7 +199,7 @@ impl SharedMemory {
         let inner = sys::Shm::acquire(&name, disp, rounded, opts)?;
         Ok(SharedMemory {
             inner,
-            view_name: name.as_str().into(),
+            view_name: name.shared(),
             name,
             access: opts.access,
             prefault: opts.prefault,

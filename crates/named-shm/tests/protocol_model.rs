@@ -58,6 +58,9 @@ enum ClosePath {
     /// Unforked writable handle: release the handle's own lock, then try a
     /// write lock on the same description.
     Fast,
+    /// Unforked handle that created the object: try to upgrade its read lock
+    /// in place; if refused, continue as `Fast` (release, then try again).
+    UpgradeFirst,
     /// Unforked read-only handle: release the lock; if another description
     /// still holds one, just close; otherwise continue as `Slow`.
     ReadOnly,
@@ -399,6 +402,7 @@ fn step(w: &mut World, a: usize, mutant: Mutant) -> Option<String> {
                 // The seeded bug restores the old in-place upgrade without retry.
                 ClosePath::Fast if mutant == Mutant::CloseNoRetry => Pc::Upgrade(d),
                 ClosePath::Fast => Pc::Release(d),
+                ClosePath::UpgradeFirst => Pc::Upgrade(d),
                 ClosePath::ReadOnly => Pc::RoRelease(d),
                 ClosePath::Slow if mutant == Mutant::CloseWithoutFresh => Pc::CloseOwn(d, None),
                 ClosePath::Slow => Pc::Fresh(d),
@@ -609,7 +613,7 @@ fn run(actors: &[ActorSpec], kills: u8, mutant: Mutant) -> Result<(u64, u64), St
     Ok((e.states, e.transitions))
 }
 
-use ClosePath::{Fast, ReadOnly, Slow};
+use ClosePath::{Fast, ReadOnly, Slow, UpgradeFirst as Up};
 use Mode::{Open, OpenOrCreate as Ooc};
 
 /// One actor: how it opens, how it closes, how many rounds it runs.
@@ -658,6 +662,21 @@ fn configs() -> Vec<(&'static str, Vec<ActorSpec>, u8)> {
             "3 actors, 2 rounds, no kill",
             vec![(Ooc, Fast, 2), (Open, Fast, 1), (Ooc, Slow, 1)],
             0,
+        ),
+        (
+            "2 creators, upgrade-first close, 2 rounds",
+            vec![(Ooc, Up, 2), (Ooc, Up, 2)],
+            0,
+        ),
+        (
+            "upgrade-first and fast closers racing, 1 kill",
+            vec![(Ooc, Up, 2), (Ooc, Fast, 2)],
+            1,
+        ),
+        (
+            "upgrade-first creator + read-only and writable openers, 1 kill",
+            vec![(Ooc, Up, 1), (Open, ReadOnly, 1), (Open, Fast, 1)],
+            1,
         ),
     ]
 }

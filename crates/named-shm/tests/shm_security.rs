@@ -93,6 +93,32 @@ fn child() {
             say(outcome(SharedMemory::create(&args[0], 4096)));
             0
         }
+        // NAMED_SHM_DIR is set by the parent; args: the namespace directory.
+        // Uses the namespace, removes its directory, and goes on using it.
+        "remove-dir-in-use" => {
+            let dir = std::path::Path::new(&args[0]);
+            let first = SharedMemory::create("first", 4096).expect("create first");
+            drop(first);
+            std::fs::remove_dir(dir).expect("rmdir (empty)");
+            // Create through the cached, removed directory: the link fails,
+            // the directory is re-checked and made anew.
+            let a = SharedMemory::create("after-create", 4096).expect("create after rmdir");
+            say(format!("create {}", dir.join("after-create").exists()));
+            drop(a);
+            std::fs::remove_dir(dir).expect("rmdir again");
+            // Open finds nothing through the removed directory, re-checks it.
+            say(format!(
+                "open {}",
+                outcome(SharedMemory::open("first", Access::ReadWrite))
+            ));
+            std::fs::remove_dir(dir).expect("rmdir a third time");
+            let b = ShmOptions::new()
+                .open_or_create("after-ooc", 4096)
+                .expect("open_or_create after rmdir");
+            say(format!("open_or_create {}", dir.join("after-ooc").exists()));
+            drop(b);
+            0
+        }
         "nobody-read-dir" => {
             become_nobody();
             say(match std::fs::read_dir(&args[0]) {
@@ -170,6 +196,92 @@ fn permissions_are_exact_whatever_the_umask() {
     );
 }
 
+/// The directory's default ACL (`system.posix_acl_default`), if any.
+fn default_acl(dir: &Path) -> Option<Vec<u8>> {
+    let path = std::ffi::CString::new(dir.to_str().unwrap()).unwrap();
+    let mut buf = [0u8; 256];
+    // SAFETY: valid C strings; buf is writable for its length.
+    let n = unsafe {
+        libc::getxattr(
+            path.as_ptr(),
+            c"system.posix_acl_default".as_ptr(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+        )
+    };
+    (n >= 0).then(|| buf[..n as usize].to_vec())
+}
+
+/// A default ACL in the kernel's format: (tag, permissions) entries.
+fn acl(entries: &[(u16, u16)]) -> Vec<u8> {
+    let mut v = 2u32.to_le_bytes().to_vec();
+    for &(tag, perm) in entries {
+        v.extend_from_slice(&tag.to_le_bytes());
+        v.extend_from_slice(&perm.to_le_bytes());
+        v.extend_from_slice(&u32::MAX.to_le_bytes());
+    }
+    v
+}
+
+#[test]
+fn modes_are_exact_with_the_namespace_default_acl_and_with_a_foreign_one() {
+    const USER_OBJ: u16 = 0x01;
+    const GROUP_OBJ: u16 = 0x04;
+    const OTHER: u16 = 0x20;
+    let dirname = format!("named-shm.u{}", euid());
+    // (a) A fresh namespace directory gets the exact-modes ACL: modes are
+    // exact without an fchmod. (b) A directory whose default ACL would
+    // narrow the modes keeps it, and fchmod makes them exact.
+    for narrowing in [false, true] {
+        let root = TempRoot::new();
+        let dir = root.0.join(&dirname);
+        let narrow = acl(&[(USER_OBJ, 7), (GROUP_OBJ, 0), (OTHER, 0)]);
+        if narrowing {
+            std::fs::create_dir(&dir).unwrap();
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+            let path = std::ffi::CString::new(dir.to_str().unwrap()).unwrap();
+            // SAFETY: valid C strings; the value is `narrow`'s bytes.
+            let r = unsafe {
+                libc::setxattr(
+                    path.as_ptr(),
+                    c"system.posix_acl_default".as_ptr(),
+                    narrow.as_ptr().cast(),
+                    narrow.len(),
+                    0,
+                )
+            };
+            if r != 0 {
+                return skip("the file system under /dev/shm has no POSIX ACLs");
+            }
+        }
+        for (mode, umask) in [("644", "077"), ("660", "022")] {
+            let name = unique_name("acl");
+            let mut p = spawn_with("child", "create", &[&name, mode, umask], |c| {
+                c.env("NAMED_SHM_DIR", &root.0);
+            });
+            assert_eq!(last_word(&p.expect_line(T)), "ok");
+            let md = std::fs::metadata(dir.join(&name)).unwrap();
+            assert_eq!(
+                md.mode() & 0o777,
+                u32::from_str_radix(mode, 8).unwrap(),
+                "mode {mode} under umask {umask}, narrowing ACL: {narrowing}"
+            );
+            p.send("go");
+            p.success(T);
+        }
+        let want = if narrowing {
+            narrow
+        } else {
+            acl(&[(USER_OBJ, 7), (GROUP_OBJ, 7), (OTHER, 7)])
+        };
+        match default_acl(&dir) {
+            Some(got) => assert_eq!(got, want, "narrowing ACL: {narrowing}"),
+            None if !narrowing => eprintln!("note: no POSIX ACLs here; modes were made exact by fchmod"),
+            None => panic!("the directory's own ACL was removed"),
+        }
+    }
+}
+
 fn run_in_root(root: &Path, name: &str) -> String {
     let mut p = spawn_with("child", "try-create-in-root", &[name], |c| {
         c.env("NAMED_SHM_DIR", root);
@@ -224,6 +336,28 @@ fn a_local_directory_that_is_a_symlink_a_file_or_too_open_is_refused() {
     assert_eq!(run_in_root(&root.0, &name), "ok", "a fresh root works");
     let md = std::fs::metadata(root.0.join(&dirname)).unwrap();
     assert_eq!(md.mode() & 0o7777, 0o700);
+}
+
+#[test]
+fn a_namespace_directory_removed_while_in_use_is_made_anew_and_used() {
+    let root = TempRoot::new();
+    let dir = root.0.join(format!("named-shm.u{}", euid()));
+    let mut p = spawn_with("child", "remove-dir-in-use", &[dir.to_str().unwrap()], |c| {
+        c.env("NAMED_SHM_DIR", &root.0);
+    });
+    assert_eq!(
+        p.expect_line(T),
+        "create true",
+        "create lands in the new directory"
+    );
+    assert_eq!(
+        last_word(&p.expect_line(T)),
+        "NotFound",
+        "open of a name that died with the old one"
+    );
+    assert_eq!(p.expect_line(T), "open_or_create true");
+    p.success(T);
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "nothing left behind");
 }
 
 #[test]

@@ -45,16 +45,18 @@ pub(crate) const FLAG_READONLY: u32 = 4;
 /// The event is manual-reset.
 pub(crate) const FLAG_MANUAL_RESET: u32 = 2;
 
-/// The parsed fixed part of a header.
+/// A parsed header. `S` holds the base name: `String` when it is kept,
+/// `&str` borrowed from the buffer while checking it, `()` once checked (an
+/// open object needs only the fixed part).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Header {
+pub(crate) struct Header<S = String> {
     pub kind: ObjectKind,
     pub size: u64,
     pub creator_uid: u32,
     pub creator_pid: u32,
     pub created_ns: u64,
     pub flags: u32,
-    pub name: String,
+    pub name: S,
 }
 
 /// Why a header was refused.
@@ -89,10 +91,36 @@ fn kind_code(kind: ObjectKind) -> u32 {
     }
 }
 
+impl<S> Header<S> {
+    /// The same header with the name replaced.
+    pub(crate) fn with_name<T>(self, name: T) -> Header<T> {
+        Header {
+            kind: self.kind,
+            size: self.size,
+            creator_uid: self.creator_uid,
+            creator_pid: self.creator_pid,
+            created_ns: self.created_ns,
+            flags: self.flags,
+            name,
+        }
+    }
+}
+
 impl Header {
+    /// Parses and validates a header. Never panics, whatever the bytes.
+    pub(crate) fn decode(buf: &[u8]) -> Result<Header, HeaderError> {
+        Header::decode_borrowed(buf).map(|h| {
+            let name = h.name.to_owned();
+            h.with_name(name)
+        })
+    }
+}
+
+impl<S: AsRef<str>> Header<S> {
     /// Serialises the header into the first bytes of a page.
     pub(crate) fn encode(&self, page: &mut [u8]) {
-        debug_assert!(page.len() >= NAME_OFFSET + self.name.len());
+        let name = self.name.as_ref();
+        debug_assert!(page.len() >= NAME_OFFSET + name.len());
         page[0..8].copy_from_slice(&MAGIC);
         page[8..12].copy_from_slice(&VERSION.to_le_bytes());
         page[12..16].copy_from_slice(&kind_code(self.kind).to_le_bytes());
@@ -101,12 +129,14 @@ impl Header {
         page[28..32].copy_from_slice(&self.creator_pid.to_le_bytes());
         page[32..40].copy_from_slice(&self.created_ns.to_le_bytes());
         page[40..44].copy_from_slice(&self.flags.to_le_bytes());
-        page[44..48].copy_from_slice(&(self.name.len() as u32).to_le_bytes());
-        page[NAME_OFFSET..NAME_OFFSET + self.name.len()].copy_from_slice(self.name.as_bytes());
+        page[44..48].copy_from_slice(&(name.len() as u32).to_le_bytes());
+        page[NAME_OFFSET..NAME_OFFSET + name.len()].copy_from_slice(name.as_bytes());
     }
+}
 
-    /// Parses and validates a header. Never panics, whatever the bytes.
-    pub(crate) fn decode(buf: &[u8]) -> Result<Header, HeaderError> {
+impl<'a> Header<&'a str> {
+    /// [`Header::decode`] without copying the name out of `buf`.
+    pub(crate) fn decode_borrowed(buf: &'a [u8]) -> Result<Header<&'a str>, HeaderError> {
         if buf.len() < NAME_OFFSET {
             return Err(HeaderError::Short);
         }
@@ -142,10 +172,10 @@ impl Header {
         let name_bytes = buf
             .get(NAME_OFFSET..NAME_OFFSET + name_len)
             .ok_or(HeaderError::Short)?;
-        let name = std::str::from_utf8(name_bytes).map_err(|_| HeaderError::Name)?;
-        if name.contains(['\0', '\\']) {
+        if name_bytes.iter().any(|&b| b == 0 || b == b'\\') {
             return Err(HeaderError::Name);
         }
+        let name = std::str::from_utf8(name_bytes).map_err(|_| HeaderError::Name)?;
         Ok(Header {
             kind,
             size,
@@ -153,7 +183,7 @@ impl Header {
             creator_pid: u32_at(28),
             created_ns: u64_at(32),
             flags: u32_at(40),
-            name: name.to_owned(),
+            name,
         })
     }
 }

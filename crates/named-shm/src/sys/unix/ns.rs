@@ -7,8 +7,13 @@
 //! `<root>` is `/dev/shm`, or `$NAMED_SHM_DIR` when set (read once per process;
 //! tests use it to run on a small tmpfs). Each directory is opened with
 //! `O_DIRECTORY|O_NOFOLLOW`, checked (type, owner, mode) and its descriptor
-//! cached; every use re-checks it with one `fstat`, so a directory that was
-//! removed, re-owned or loosened is noticed and opened anew (or refused).
+//! cached. Creating and opening objects use the cached descriptor as it is
+//! and re-check it (one `fstat`) only when a call through it finds nothing:
+//! a directory that was removed is then noticed (a removed directory holds
+//! no names and takes no new ones, so every call through it ends there) and
+//! opened anew. Only its owner (the user, or root) can re-own or loosen a
+//! checked directory, so that needs no check per call; the admin functions
+//! (list, remove, reap) re-check it on every use.
 
 use super::{cvt, cvt_r, euid};
 use crate::error::{Error, Result};
@@ -27,6 +32,62 @@ pub(crate) struct NsDir {
     pub(crate) uid: u32,
     dev: u64,
     ino: u64,
+    /// The directory carries [`EXACT_MODES_ACL`] as its default ACL: files
+    /// created in it get exactly the mode passed to `open`, whatever the
+    /// umask, so no `fchmod` is needed.
+    pub(crate) exact_modes: bool,
+}
+
+/// The default ACL `u::rwx,g::rwx,o::rwx` in the kernel's xattr format
+/// (version 2; tag, permissions, id per entry). In a directory with a
+/// default ACL the kernel does not apply the umask (POSIX.1e): a new file's
+/// permissions are the mode passed to `open` masked by the ACL's entries,
+/// which this one leaves whole; and a file whose inherited ACL is equivalent
+/// to its mode stores none.
+const EXACT_MODES_ACL: [u8; 28] = {
+    let mut a = [0u8; 28];
+    a[0] = 2; // version
+    let tags: [u8; 3] = [0x01, 0x04, 0x20]; // ACL_USER_OBJ, ACL_GROUP_OBJ, ACL_OTHER
+    let mut i = 0;
+    while i < 3 {
+        let o = 4 + 8 * i;
+        a[o] = tags[i];
+        a[o + 2] = 7; // rwx
+        a[o + 4] = 0xff; // id: ACL_UNDEFINED_ID
+        a[o + 5] = 0xff;
+        a[o + 6] = 0xff;
+        a[o + 7] = 0xff;
+        i += 1;
+    }
+    a
+};
+
+/// Whether `fd` (a checked namespace directory) carries [`EXACT_MODES_ACL`];
+/// if it carries no default ACL and `ours`, sets it. Best effort: a file
+/// system without ACLs, or any other answer, means `false` (and an `fchmod`
+/// per object).
+fn exact_modes(fd: RawFd, ours: bool) -> bool {
+    let name = c"system.posix_acl_default";
+    let mut buf = [0u8; 64];
+    // SAFETY: name is a valid C string; buf is writable for its length.
+    let n = unsafe { libc::fgetxattr(fd, name.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+    if n >= 0 {
+        return buf.get(..n as usize) == Some(&EXACT_MODES_ACL[..]);
+    }
+    if !ours || io::Error::last_os_error().raw_os_error() != Some(libc::ENODATA) {
+        return false;
+    }
+    // SAFETY: name is a valid C string; the value is EXACT_MODES_ACL's bytes.
+    let r = unsafe {
+        libc::fsetxattr(
+            fd,
+            name.as_ptr(),
+            EXACT_MODES_ACL.as_ptr().cast(),
+            EXACT_MODES_ACL.len(),
+            0,
+        )
+    };
+    r == 0
 }
 
 impl NsDir {
@@ -62,22 +123,34 @@ fn wanted_mode(ns: Namespace) -> u32 {
 type Cache = Vec<(u32, Namespace, Arc<NsDir>)>;
 static CACHE: Mutex<Cache> = Mutex::new(Vec::new());
 
-/// The namespace directory, created if missing.
+/// The namespace directory, created if missing. A cached descriptor is
+/// returned without a re-check: see [`recheck`].
 pub(crate) fn dir(ns: Namespace) -> Result<Arc<NsDir>> {
-    lookup(ns, true).map(|d| d.expect("created"))
+    lookup(ns, true, false).map(|d| d.expect("created"))
 }
 
-/// The namespace directory, or `None` if it does not exist yet.
+/// The namespace directory, or `None` if it does not exist yet; re-checked.
 pub(crate) fn dir_if_exists(ns: Namespace) -> Result<Option<Arc<NsDir>>> {
-    lookup(ns, false)
+    lookup(ns, false, true)
 }
 
-fn lookup(ns: Namespace, create: bool) -> Result<Option<Arc<NsDir>>> {
+/// After a call through `d` found nothing (no such name, or `ENOENT` from a
+/// link): `None` if `d` is still the valid namespace directory, so the result
+/// stands; otherwise the directory as it is now (re-created if it was
+/// removed), through which the caller tries again.
+pub(crate) fn recheck(d: &Arc<NsDir>) -> Result<Option<Arc<NsDir>>> {
+    if still_valid(d) {
+        return Ok(None);
+    }
+    lookup(d.ns, true, true)
+}
+
+fn lookup(ns: Namespace, create: bool, recheck: bool) -> Result<Option<Arc<NsDir>>> {
     let uid = euid();
     let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
     if let Some(pos) = cache.iter().position(|(u, n, _)| *u == uid && *n == ns) {
         let d = cache[pos].2.clone();
-        if still_valid(&d) {
+        if !recheck || still_valid(&d) {
             return Ok(Some(d));
         }
         cache.swap_remove(pos);
@@ -220,6 +293,7 @@ fn open_dir(ns: Namespace, uid: u32, create: bool) -> Result<Option<NsDir>> {
         path: path.clone(),
         reason,
     })?;
+    let exact_modes = exact_modes(fd.as_raw_fd(), st.st_uid == uid);
     Ok(Some(NsDir {
         fd,
         path,
@@ -227,5 +301,6 @@ fn open_dir(ns: Namespace, uid: u32, create: bool) -> Result<Option<NsDir>> {
         uid,
         dev: st.st_dev,
         ino: st.st_ino,
+        exact_modes,
     }))
 }

@@ -5,11 +5,12 @@
 //! that lock when the last descriptor of the description closes, including when
 //! the process dies, so the set of lock holders *is* the set of open handles.
 //!
-//! **Create**: `O_TMPFILE` in the namespace directory, `fchmod` to the exact
-//! mode, `posix_fallocate` (commit) or `ftruncate` (reserve), header, optional
-//! initialisation of the sync area, the read lock, then `linkat` of
-//! `/proc/self/fd/N`. Nobody can open the file before `linkat`, and when they
-//! can, it is complete and already held.
+//! **Create**: `O_TMPFILE` in the namespace directory with the exact mode
+//! (the directory's default ACL keeps the umask out; without it, `fchmod`),
+//! `posix_fallocate` (commit) or `ftruncate` (reserve), header, optional
+//! initialisation of the sync area, the read lock, then `linkat` (with
+//! `AT_EMPTY_PATH`, or of `/proc/self/fd/N`). Nobody can open the file before
+//! `linkat`, and when they can, it is complete and already held.
 //!
 //! **Open**: `openat(O_NOFOLLOW|O_NONBLOCK)`; `F_OFD_GETLK` asks whether any
 //! lock is held. None: the object is dead (all holders closed or were killed),
@@ -25,9 +26,12 @@
 //! handle's description is ours alone. A writable one releases its read lock,
 //! then tries a write lock on the same description: that succeeds only if no
 //! other handle is open anywhere, so the object is dead: unlink it while
-//! holding the lock. (Upgrading in place instead would let two handles closing
+//! holding the lock. (Only upgrading in place would let two handles closing
 //! at once each fail on the other's read lock and both leave an orphan;
-//! releasing first means the last to release always finds nobody.) A
+//! releasing first means the last to release always finds nobody.) The
+//! handle that created the object, usually the last to close, first tries
+//! the upgrade in place (one call when it is last) and, refused, releases
+//! and tries again as above. A
 //! read-only description cannot take a write lock: it releases its lock and
 //! asks `F_OFD_GETLK` whether another handle still holds one; if so, that
 //! handle's close will unlink; if not, it continues as after a fork.
@@ -105,7 +109,7 @@ pub(crate) struct Object {
     identity: std::sync::OnceLock<(u64, u64)>,
     dir: Arc<NsDir>,
     file: CString,
-    pub(crate) header: Header,
+    pub(crate) header: Header<()>,
     pub(crate) owner_uid: u32,
     pub(crate) mode: u32,
     pub(crate) created: bool,
@@ -442,10 +446,14 @@ fn open_live(name: &ObjectName, dir: &Arc<NsDir>, file: &CString, spec: &OpenSpe
                 });
             }
         }
-        let header = read_header(raw).map_err(|what| occupied(name, what))?;
+        let mut buf = [0u8; HEADER_READ];
+        let got =
+            read_header_into(raw, &mut buf).map_err(|_| occupied(name, "a file that cannot be read"))?;
+        let header = Header::decode_borrowed(&buf[..got]).map_err(|e| occupied(name, e.describe()))?;
         if header.name != name.base() {
             return Err(occupied(name, "an object whose header names another object"));
         }
+        let header = header.with_name(());
         if header.kind != spec.kind {
             return Err(Error::WrongType {
                 name: name.as_str().to_owned(),
@@ -520,13 +528,22 @@ pub(crate) fn acquire_with(
     create: Option<&Spec<'_>>,
     before_publish: &dyn Fn(RawFd) -> Result<()>,
 ) -> Result<Object> {
-    let dir = ns::dir(name.namespace())?;
-    let file = CString::new(name.file_name()).expect("encoded names hold no NUL");
+    let mut dir = ns::dir(name.namespace())?;
+    let file = name.file_name_c();
     let not_found = || Error::NotFound {
         name: name.as_str().to_owned(),
     };
     if disp != Disposition::Create {
-        match open_live(name, &dir, &file, open)? {
+        let mut opened = open_live(name, &dir, &file, open)?;
+        if matches!(opened, Opened::Free) {
+            // Nothing there: make sure "there" is still the namespace
+            // directory (the cached descriptor is not re-checked per call).
+            if let Some(d) = ns::recheck(&dir)? {
+                dir = d;
+                opened = open_live(name, &dir, &file, open)?;
+            }
+        }
+        match opened {
             Opened::Object(o) => return Ok(o),
             Opened::Free if disp == Disposition::Open => return Err(not_found()),
             Opened::Free => {}
@@ -537,6 +554,7 @@ pub(crate) fn acquire_with(
     before_publish(tmp.as_raw_fd())?;
     let fork_gen = super::fork_generation();
     let uid = dir.uid;
+    let mut rechecked = false;
     for _ in 0..10_000 {
         if link_tmpfile(tmp.as_raw_fd(), &dir, &file) == 0 {
             #[cfg(named_shm_mutant = "lock_after_link")]
@@ -570,6 +588,15 @@ pub(crate) fn acquire_with(
                 Ok(Opened::Free) => continue,
                 Err(err) => return Err(err),
             },
+            // The directory was removed since it was checked: publish in
+            // the namespace directory as it is now (same file system).
+            Some(libc::ENOENT) if !rechecked => {
+                rechecked = true;
+                if let Some(d) = ns::recheck(&dir)? {
+                    dir = d;
+                }
+                continue;
+            }
             Some(libc::EACCES) | Some(libc::EPERM) => {
                 return Err(Error::PermissionDenied {
                     name: name.as_str().to_owned(),
@@ -623,20 +650,23 @@ fn link_tmpfile(fd: RawFd, dir: &NsDir, file: &CString) -> libc::c_int {
     }
 }
 
-fn make_tmpfile(name: &ObjectName, dir: &NsDir, spec: &Spec<'_>) -> Result<(OwnedFd, Header)> {
+fn make_tmpfile(name: &ObjectName, dir: &NsDir, spec: &Spec<'_>) -> Result<(OwnedFd, Header<()>)> {
     let io = |op, source| Error::Io {
         name: name.as_str().to_owned(),
         op,
         source,
     };
-    let dot = CString::new(".").expect("no NUL");
+    // In a directory with the exact-modes default ACL the file gets exactly
+    // this mode; elsewhere the umask may clear bits, and `fchmod` below sets it.
+    let mode = spec.mode & 0o777;
+    let exact = dir.exact_modes && mode == spec.mode & 0o7777;
     // SAFETY: dir is an open directory; "." is a valid C string.
     let fd = cvt_r(|| unsafe {
         libc::openat(
             dir.raw(),
-            dot.as_ptr(),
+            c".".as_ptr(),
             libc::O_TMPFILE | libc::O_RDWR | libc::O_CLOEXEC,
-            0o600 as libc::c_uint,
+            if exact { mode } else { 0o600 } as libc::c_uint,
         )
     })
     .map_err(|e| match e.raw_os_error() {
@@ -658,8 +688,11 @@ fn make_tmpfile(name: &ObjectName, dir: &NsDir, spec: &Spec<'_>) -> Result<(Owne
     // SAFETY: fd was just returned by openat and is owned by nobody else.
     let fd = unsafe { OwnedFd::from_raw_fd(fd) };
     let raw = fd.as_raw_fd();
-    // SAFETY: raw is our open file; the mode is a plain permission mask.
-    cvt(unsafe { libc::fchmod(raw, (spec.mode & 0o7777) as libc::mode_t) }).map_err(|e| io("fchmod", e))?;
+    if !exact {
+        // SAFETY: raw is our open file; the mode is a plain permission mask.
+        cvt(unsafe { libc::fchmod(raw, (spec.mode & 0o7777) as libc::mode_t) })
+            .map_err(|e| io("fchmod", e))?;
+    }
     let total = HEADER_SIZE
         .checked_add(spec.size)
         .filter(|t| *t <= i64::MAX as u64)
@@ -699,20 +732,24 @@ fn make_tmpfile(name: &ObjectName, dir: &NsDir, spec: &Spec<'_>) -> Result<(Owne
         creator_pid: super::pid(),
         created_ns: now_ns(),
         flags: spec.flags,
-        name: name.base().to_owned(),
+        name: name.base(),
     };
-    let mut page = vec![0u8; HEADER_SIZE as usize];
-    header.encode(&mut page);
-    if let Some(init) = spec.init {
-        init(&mut page)?;
-    }
-    // The file is zero-filled: write only the header (and the sync area if initialised).
-    let used = if spec.init.is_some() {
-        page.len()
-    } else {
-        64 + header.name.len()
+    // The file is zero-filled: write only the header (from a stack buffer),
+    // or the whole page when `init` fills in the sync area.
+    let mut small = [0u8; HEADER_READ];
+    let mut full = Vec::new();
+    let page: &[u8] = match spec.init {
+        None => {
+            header.encode(&mut small);
+            &small[..64 + header.name.len()]
+        }
+        Some(init) => {
+            full.resize(HEADER_SIZE as usize, 0);
+            header.encode(&mut full);
+            init(&mut full)?;
+            &full
+        }
     };
-    let page = &page[..used];
     let mut done = 0usize;
     while done < page.len() {
         // SAFETY: the source is the unwritten tail of `page`.
@@ -738,7 +775,7 @@ fn make_tmpfile(name: &ObjectName, dir: &NsDir, spec: &Spec<'_>) -> Result<(Owne
             io::Error::from_raw_os_error(libc::EAGAIN),
         ));
     }
-    Ok((fd, header))
+    Ok((fd, header.with_name(())))
 }
 
 impl Drop for Object {
@@ -763,12 +800,17 @@ impl Drop for Object {
         if exclusive && (self.writable || self.created) {
             // Fast path: the description is ours alone and writable. Release
             // our read lock, then try the write lock: it succeeds only if no
-            // other handle is open anywhere. (Upgrading in place instead would
+            // other handle is open anywhere. (Only upgrading in place would
             // let two concurrent closers fail on each other's read lock and
-            // both leave: tests/protocol_model.rs.)
+            // both leave: tests/protocol_model.rs.) The creator, usually the
+            // last to close, first tries the upgrade in place, which saves
+            // the release when it is last; refused, it releases and retries.
+            let last = self.created && matches!(try_lock(raw, libc::F_WRLCK), Ok(true));
             #[cfg(not(named_shm_mutant = "close_no_retry"))]
-            unlock(true);
-            if matches!(try_lock(raw, libc::F_WRLCK), Ok(true)) {
+            if !last {
+                unlock(true);
+            }
+            if last || matches!(try_lock(raw, libc::F_WRLCK), Ok(true)) {
                 // Dead: unlink while holding the write lock. A failure leaves an
                 // orphan for the next open, create or reap.
                 let unlinked = matches!(
