@@ -169,7 +169,11 @@ const PLAIN: [bool; 256] = {
 fn encode_file_name_bytes(base: &str, spare: usize) -> Vec<u8> {
     let bytes = base.as_bytes();
     let plain = |i: usize, b: u8| PLAIN[b as usize] && (b != b'.' || i > 0);
-    let escapes = bytes.iter().enumerate().filter(|&(i, &b)| !plain(i, b)).count();
+    let escapes = if bytes.first() != Some(&b'.') && bytes.iter().all(|&b| PLAIN[b as usize]) {
+        0
+    } else {
+        bytes.iter().enumerate().filter(|&(i, &b)| !plain(i, b)).count()
+    };
     let len = bytes.len() + 2 * escapes;
     if len <= MAX_DIRECT_FILE_NAME {
         let mut out = Vec::with_capacity(len + spare);

@@ -345,7 +345,8 @@ fn occupied(name: &ObjectName, what: impl Into<String>) -> Error {
 
 /// Opens the live object at the name, reclaiming a dead one.
 fn open_live(name: &ObjectName, dir: &Arc<NsDir>, file: &CString, spec: &OpenSpec) -> Result<Opened> {
-    let deadline = Instant::now() + spec.timeout;
+    // Set at the first back-off: the common open never waits, nor reads the clock.
+    let mut deadline = None::<Instant>;
     let mut spins = 0u32;
     let acc = if spec.writable {
         libc::O_RDWR
@@ -392,7 +393,7 @@ fn open_live(name: &ObjectName, dir: &Arc<NsDir>, file: &CString, spec: &OpenSpe
             // A closer or reaper found it dead and is unlinking it. It may be
             // killed before it does, leaving an orphan that our read lock
             // would revive: never lock it now, back off and look again.
-            if Instant::now() >= deadline {
+            if Instant::now() >= *deadline.get_or_insert_with(|| Instant::now() + spec.timeout) {
                 return Err(Error::Timeout {
                     name: name.as_str().to_owned(),
                     what: "another process holds the object's write lock",
@@ -412,7 +413,7 @@ fn open_live(name: &ObjectName, dir: &Arc<NsDir>, file: &CString, spec: &OpenSpe
         }
         if !try_lock(raw, libc::F_RDLCK).map_err(|e| io("fcntl(F_OFD_SETLK)", e))? {
             // A closer or reaper holds the write lock for a moment.
-            if Instant::now() >= deadline {
+            if Instant::now() >= *deadline.get_or_insert_with(|| Instant::now() + spec.timeout) {
                 return Err(Error::Timeout {
                     name: name.as_str().to_owned(),
                     what: "another process holds the object's write lock",
