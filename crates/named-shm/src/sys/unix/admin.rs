@@ -145,7 +145,7 @@ pub(crate) fn info(name: &ObjectName) -> Result<ObjectInfo> {
         name: name.as_str().to_owned(),
     };
     let dir = ns::dir_if_exists(name.namespace())?.ok_or_else(not_found)?;
-    let file = name.file_name_c();
+    let file = super::file_name(name);
     match describe(&dir, &file, Some(&LockTable::read())) {
         Some(i) if !i.orphan => Ok(i),
         Some(_) => Err(not_found()),
@@ -187,7 +187,7 @@ pub(crate) fn remove(name: &ObjectName) -> Result<()> {
     let dir = ns::dir_if_exists(name.namespace())?.ok_or_else(|| Error::NotFound {
         name: name.as_str().to_owned(),
     })?;
-    let file = name.file_name_c();
+    let file = super::file_name(name);
     if describe(&dir, &file, None).is_none() {
         return Err(match open_ro(&dir, &file) {
             Some(_) => Error::NameOccupied {

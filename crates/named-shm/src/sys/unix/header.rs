@@ -137,6 +137,17 @@ impl<S: AsRef<str>> Header<S> {
 impl<'a> Header<&'a str> {
     /// [`Header::decode`] without copying the name out of `buf`.
     pub(crate) fn decode_borrowed(buf: &'a [u8]) -> Result<Header<&'a str>, HeaderError> {
+        Header::decode_expecting(buf, None)
+    }
+
+    /// [`decode_borrowed`](Self::decode_borrowed) for a caller that expects
+    /// the (valid) base name `expected`: a header naming exactly it is
+    /// accepted without re-validating the name's characters; any other name
+    /// is validated (and returned) as usual.
+    pub(crate) fn decode_expecting(
+        buf: &'a [u8],
+        expected: Option<&'a str>,
+    ) -> Result<Header<&'a str>, HeaderError> {
         if buf.len() < NAME_OFFSET {
             return Err(HeaderError::Short);
         }
@@ -172,10 +183,16 @@ impl<'a> Header<&'a str> {
         let name_bytes = buf
             .get(NAME_OFFSET..NAME_OFFSET + name_len)
             .ok_or(HeaderError::Short)?;
-        if name_bytes.iter().any(|&b| b == 0 || b == b'\\') {
-            return Err(HeaderError::Name);
-        }
-        let name = std::str::from_utf8(name_bytes).map_err(|_| HeaderError::Name)?;
+        let name = match expected {
+            // The expected name is a valid one: equal bytes need no checks.
+            Some(want) if want.as_bytes() == name_bytes => want,
+            _ => {
+                if name_bytes.iter().any(|&b| b == 0 || b == b'\\') {
+                    return Err(HeaderError::Name);
+                }
+                std::str::from_utf8(name_bytes).map_err(|_| HeaderError::Name)?
+            }
+        };
         Ok(Header {
             kind,
             size,
@@ -209,6 +226,21 @@ mod tests {
         let mut page = vec![0u8; HEADER_SIZE as usize];
         sample().encode(&mut page);
         assert_eq!(Header::decode(&page), Ok(sample()));
+    }
+
+    #[test]
+    fn decode_expecting_accepts_the_expected_name_and_reports_any_other() {
+        let mut page = vec![0u8; HEADER_SIZE as usize];
+        sample().encode(&mut page);
+        let h = Header::decode_expecting(&page, Some("x y")).unwrap();
+        assert_eq!(h.name, "x y");
+        let h = Header::decode_expecting(&page, Some("other")).unwrap();
+        assert_eq!(h.name, "x y", "another expected name returns the header's own");
+        // A name the expected one would not excuse is still refused.
+        let mut bad = sample();
+        bad.name = "a\\b".into();
+        bad.encode(&mut page);
+        assert_eq!(Header::decode_expecting(&page, Some("ab")), Err(HeaderError::Name));
     }
 
     use proptest::prelude::*;

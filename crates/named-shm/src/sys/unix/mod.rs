@@ -98,3 +98,12 @@ pub(crate) fn euid() -> u32 {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() }
 }
+
+/// The object's file name in its namespace directory, as a C string.
+pub(crate) fn file_name(name: &crate::name::ObjectName) -> std::ffi::CString {
+    let bytes = name.file_name_nul();
+    debug_assert!(bytes.iter().position(|&b| b == 0) == Some(bytes.len() - 1));
+    // SAFETY: `file_name_nul` ends in the only NUL (the encoding produces
+    // only `[A-Za-z0-9._%-]` before it).
+    unsafe { std::ffi::CString::from_vec_with_nul_unchecked(bytes) }
+}

@@ -450,7 +450,8 @@ fn open_live(name: &ObjectName, dir: &Arc<NsDir>, file: &CString, spec: &OpenSpe
         let mut buf = [0u8; HEADER_READ];
         let got =
             read_header_into(raw, &mut buf).map_err(|_| occupied(name, "a file that cannot be read"))?;
-        let header = Header::decode_borrowed(&buf[..got]).map_err(|e| occupied(name, e.describe()))?;
+        let header = Header::decode_expecting(&buf[..got], Some(name.base()))
+            .map_err(|e| occupied(name, e.describe()))?;
         if header.name != name.base() {
             return Err(occupied(name, "an object whose header names another object"));
         }
@@ -530,7 +531,7 @@ pub(crate) fn acquire_with(
     before_publish: &dyn Fn(RawFd) -> Result<()>,
 ) -> Result<Object> {
     let mut dir = ns::dir(name.namespace())?;
-    let file = name.file_name_c();
+    let file = super::file_name(name);
     let not_found = || Error::NotFound {
         name: name.as_str().to_owned(),
     };
