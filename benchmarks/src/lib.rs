@@ -285,6 +285,11 @@ pub struct Group<'a> {
     pub ops_per_iter: f64,
     /// The cases.
     pub cases: Vec<Case<'a>>,
+    /// Each round is run in this many slices, the cases taking turns slice
+    /// by slice (1: each case runs its whole round at once). Bandwidth-bound
+    /// rows use many slices, so that a noisy moment on the shared machine
+    /// hits every case alike instead of one case's whole round.
+    pub slices: u64,
 }
 
 impl<'a> Group<'a> {
@@ -297,6 +302,7 @@ impl<'a> Group<'a> {
             iters,
             ops_per_iter: 1.0,
             cases: Vec::new(),
+            slices: 1,
         }
     }
 
@@ -321,13 +327,22 @@ impl<'a> Group<'a> {
             }
         }
         let mut samples = vec![Vec::new(); n];
+        let slices = self.slices.clamp(1, self.iters.max(1));
         for round in 0..c.rounds() {
-            for k in 0..n {
-                let i = (k + round) % n;
-                let case = &mut self.cases[i];
-                let d = (case.run)(self.iters)
-                    .with_context(|| format!("row {} {}: {}", self.row, self.case, case.imp))?;
-                samples[i].push(d.as_nanos() as f64 / (self.iters as f64 * self.ops_per_iter));
+            let mut spent = vec![0f64; n];
+            for slice in 0..slices {
+                // Iterations of this slice: the round's, spread evenly.
+                let its = self.iters * (slice + 1) / slices - self.iters * slice / slices;
+                for k in 0..n {
+                    let i = (k + round + slice as usize) % n;
+                    let case = &mut self.cases[i];
+                    let d = (case.run)(its)
+                        .with_context(|| format!("row {} {}: {}", self.row, self.case, case.imp))?;
+                    spent[i] += d.as_nanos() as f64;
+                }
+            }
+            for (i, t) in spent.into_iter().enumerate() {
+                samples[i].push(t / (self.iters as f64 * self.ops_per_iter));
             }
         }
         let mut out = Vec::new();

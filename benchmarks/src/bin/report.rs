@@ -444,7 +444,7 @@ fn main() -> Result<()> {
     }
     let _ = writeln!(
         md,
-        "Method: each row's implementations are measured in interleaved rounds (a warm-up, then R rounds of M operations, rotating the order each round, so a noisy moment hits all alike). A figure is the median over rounds of the time per operation; the spread is p10 – p90 (and min – max) over rounds. \"× floor\" is the median divided by the floor's median (lower is better); \"named-shm ÷ this\" compares named-shm with each peer (below 1 means named-shm is faster). Two-process rows pin the parent to CPU 0 and the child to CPU 1. The machine is shared and noisy: compare ratios within this run, not absolute times across runs.\n"
+        "Method: each row's implementations are measured in interleaved rounds (a warm-up, then R rounds of M operations, rotating the order each round, so a noisy moment hits all alike; the copy rows (4) take turns every 10 copies within a round). A figure is the median over rounds of the time per operation; the spread is p10 – p90 (and min – max) over rounds. \"× floor\" is the median divided by the floor's median (lower is better); \"named-shm ÷ this\" compares named-shm with each peer (below 1 means named-shm is faster). Two-process rows pin the parent to CPU 0 and the child to CPU 1. The machine is shared and noisy: compare ratios within this run, not absolute times across runs.\n"
     );
 
     let _ = writeln!(
