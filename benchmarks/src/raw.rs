@@ -91,6 +91,24 @@ impl Map {
         Self::from_raw(p, len)
     }
 
+    /// Private anonymous memory, page-aligned like every mapping (the copy
+    /// rows use it so that source and destination have the same alignment
+    /// in every case).
+    pub fn private_anon(len: usize) -> io::Result<Map> {
+        // SAFETY: as in `file`; anonymous memory starts zeroed.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        Self::from_raw(p, len)
+    }
+
     fn from_raw(p: *mut libc::c_void, len: usize) -> io::Result<Map> {
         if p == libc::MAP_FAILED {
             return Err(io::Error::last_os_error());
