@@ -240,7 +240,10 @@ mod tests {
         let mut bad = sample();
         bad.name = "a\\b".into();
         bad.encode(&mut page);
-        assert_eq!(Header::decode_expecting(&page, Some("ab")), Err(HeaderError::Name));
+        assert_eq!(
+            Header::decode_expecting(&page, Some("ab")),
+            Err(HeaderError::Name)
+        );
     }
 
     use proptest::prelude::*;
