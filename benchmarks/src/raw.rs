@@ -77,31 +77,24 @@ impl Map {
 
     /// A shared anonymous mapping: memory a forked child shares with its parent.
     pub fn shared_anon(len: usize) -> io::Result<Map> {
-        // SAFETY: as in `file`; anonymous memory starts zeroed.
-        let p = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED | libc::MAP_ANONYMOUS,
-                -1,
-                0,
-            )
-        };
-        Self::from_raw(p, len)
+        Self::anon(len, libc::MAP_SHARED)
     }
 
     /// Private anonymous memory, page-aligned like every mapping (the copy
     /// rows use it so that source and destination have the same alignment
     /// in every case).
     pub fn private_anon(len: usize) -> io::Result<Map> {
+        Self::anon(len, libc::MAP_PRIVATE)
+    }
+
+    fn anon(len: usize, sharing: libc::c_int) -> io::Result<Map> {
         // SAFETY: as in `file`; anonymous memory starts zeroed.
         let p = unsafe {
             libc::mmap(
                 std::ptr::null_mut(),
                 len,
                 libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                sharing | libc::MAP_ANONYMOUS,
                 -1,
                 0,
             )

@@ -238,10 +238,29 @@ fn row5(c: &Common, sink: &mut Sink, n: u64, spin: Duration) -> Result<()> {
             );
         }
         let (ping, pong, ev_ping, ev_pong) = (&ping, &pong, &ev_ping, &ev_pong);
-        if spinning {
+        // How each side waits for the other's set.
+        type Waiter = fn(&Event, Duration) -> Result<()>;
+        let waiters: &[(&str, Waiter)] = if spinning {
+            &[
+                ("named-shm Event::wait_spin (auto-reset)", |e, spin| {
+                    e.wait_spin(spin, None)?;
+                    Ok(())
+                }),
+                (
+                    "named-shm Event (caller spins on is_set, then wait)",
+                    spin_then_wait,
+                ),
+            ]
+        } else {
+            &[("named-shm Event (auto-reset)", |e, _| {
+                e.wait(None)?;
+                Ok(())
+            })]
+        };
+        for &(label, wait) in waiters {
             g.add(
                 c,
-                Case::new("named-shm Event::wait_spin (auto-reset)", move |n| {
+                Case::new(label, move |n| {
                     two_procs(
                         c,
                         n,
@@ -250,7 +269,7 @@ fn row5(c: &Common, sink: &mut Sink, n: u64, spin: Duration) -> Result<()> {
                             let b = Event::open(pong)?;
                             ready();
                             for _ in 0..n {
-                                a.wait_spin(spin, None)?;
+                                wait(&a, spin)?;
                                 b.set()?;
                             }
                             Ok(())
@@ -258,7 +277,7 @@ fn row5(c: &Common, sink: &mut Sink, n: u64, spin: Duration) -> Result<()> {
                         |n| {
                             for _ in 0..n {
                                 ev_ping.set()?;
-                                ev_pong.wait_spin(spin, None)?;
+                                wait(ev_pong, spin)?;
                             }
                             Ok(())
                         },
@@ -266,47 +285,6 @@ fn row5(c: &Common, sink: &mut Sink, n: u64, spin: Duration) -> Result<()> {
                 }),
             );
         }
-        g.add(
-            c,
-            Case::new(
-                if spinning {
-                    "named-shm Event (caller spins on is_set, then wait)"
-                } else {
-                    "named-shm Event (auto-reset)"
-                },
-                move |n| {
-                    two_procs(
-                        c,
-                        n,
-                        |n, ready| {
-                            let a = Event::open(ping)?;
-                            let b = Event::open(pong)?;
-                            ready();
-                            for _ in 0..n {
-                                if spinning {
-                                    spin_then_wait(&a, spin)?;
-                                } else {
-                                    a.wait(None)?;
-                                }
-                                b.set()?;
-                            }
-                            Ok(())
-                        },
-                        |n| {
-                            for _ in 0..n {
-                                ev_ping.set()?;
-                                if spinning {
-                                    spin_then_wait(ev_pong, spin)?;
-                                } else {
-                                    ev_pong.wait(None)?;
-                                }
-                            }
-                            Ok(())
-                        },
-                    )
-                },
-            ),
-        );
         g.run(c, sink)?;
     }
     Ok(())
