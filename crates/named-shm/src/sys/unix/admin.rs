@@ -250,7 +250,7 @@ pub(crate) fn reap(dry_run: bool) -> Result<ReapReport> {
                 Reclaim::Reclaimed => report.reclaimed.push(label),
                 Reclaim::Live => report.live += 1,
                 Reclaim::Gone => {}
-                Reclaim::Foreign(what) => report.skipped.push((label, what)),
+                Reclaim::Foreign(what) | Reclaim::Dead(what) => report.skipped.push((label, what)),
             }
         }
     }

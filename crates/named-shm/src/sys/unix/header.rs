@@ -10,7 +10,8 @@
 //! 32    created (unix ns)         u64
 //! 40    flags                     u32   FLAG_*
 //! 44    name length               u32
-//! 48    reserved                  16 bytes
+//! 48    requested mode            u32   permission bits asked for at creation (0: not recorded)
+//! 52    reserved                  12 bytes
 //! 64    base name (UTF-8)         up to 1024 bytes
 //! 2048  sync area                 events and mutexes keep their state here
 //! 4096  payload                   the mapping's memory
@@ -44,6 +45,8 @@ pub(crate) const FLAG_RESERVE: u32 = 1;
 pub(crate) const FLAG_READONLY: u32 = 4;
 /// The event is manual-reset.
 pub(crate) const FLAG_MANUAL_RESET: u32 = 2;
+/// Set in [`Header::mode`] when it holds the creator's requested mode.
+pub(crate) const MODE_RECORDED: u32 = 1 << 31;
 
 /// A parsed header. `S` holds the base name: `String` when it is kept,
 /// `&str` borrowed from the buffer while checking it, `()` once checked (an
@@ -56,6 +59,12 @@ pub(crate) struct Header<S = String> {
     pub creator_pid: u32,
     pub created_ns: u64,
     pub flags: u32,
+    /// [`MODE_RECORDED`] | the permission bits the creator asked for, or 0
+    /// in files made before the field existed. The file's own mode always
+    /// grants its owner read and write (so that any of the owner's handles
+    /// can end the object, see `object.rs`); the owner's access is checked
+    /// against this value instead. See [`Header::requested_mode`].
+    pub mode: u32,
     pub name: S,
 }
 
@@ -101,8 +110,16 @@ impl<S> Header<S> {
             creator_pid: self.creator_pid,
             created_ns: self.created_ns,
             flags: self.flags,
+            mode: self.mode,
             name,
         }
+    }
+}
+
+impl<S> Header<S> {
+    /// The permission bits the creator asked for, if the header records them.
+    pub(crate) fn requested_mode(&self) -> Option<u32> {
+        (self.mode & MODE_RECORDED != 0).then_some(self.mode & 0o7777)
     }
 }
 
@@ -130,6 +147,7 @@ impl<S: AsRef<str>> Header<S> {
         page[32..40].copy_from_slice(&self.created_ns.to_le_bytes());
         page[40..44].copy_from_slice(&self.flags.to_le_bytes());
         page[44..48].copy_from_slice(&(name.len() as u32).to_le_bytes());
+        page[48..52].copy_from_slice(&self.mode.to_le_bytes());
         page[NAME_OFFSET..NAME_OFFSET + name.len()].copy_from_slice(name.as_bytes());
     }
 }
@@ -200,6 +218,7 @@ impl<'a> Header<&'a str> {
             creator_pid: u32_at(28),
             created_ns: u64_at(32),
             flags: u32_at(40),
+            mode: u32_at(48),
             name,
         })
     }
@@ -217,6 +236,7 @@ mod tests {
             creator_pid: 42,
             created_ns: 7,
             flags: FLAG_MANUAL_RESET,
+            mode: MODE_RECORDED | 0o640,
             name: "x y".into(),
         }
     }
@@ -262,9 +282,10 @@ mod tests {
             prop::sample::select(vec![ObjectKind::Mapping, ObjectKind::Event, ObjectKind::Mutex]),
             0u64..(1 << 40),
             any::<(u32, u32, u64, u32)>(),
+            0u32..0o10000,
             "[^\\\\\u{0}]{1,250}",
         )
-            .prop_map(|(kind, pages, (uid, pid, ns, flags), name)| Header {
+            .prop_map(|(kind, pages, (uid, pid, ns, flags), mode, name)| Header {
                 kind,
                 size: if kind == ObjectKind::Mapping {
                     pages * HEADER_SIZE
@@ -275,6 +296,7 @@ mod tests {
                 creator_pid: pid,
                 created_ns: ns,
                 flags,
+                mode,
                 name,
             })
     }

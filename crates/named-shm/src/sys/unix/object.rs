@@ -220,8 +220,12 @@ pub(crate) enum Reclaim {
     Gone,
     /// A handle is open on it.
     Live,
-    /// Dead, but not ours to remove (owner and why).
+    /// Not an object of ours, and not ours to remove (what it is).
     Foreign(String),
+    /// A dead object (valid header, no handle) that we may not remove: it
+    /// is no object, but its name cannot be taken until its owner or root
+    /// reclaims it.
+    Dead(String),
 }
 
 /// Reclaims the object at `file` if no handle is open on it.
@@ -271,7 +275,21 @@ fn unlink_dead(dir: &NsDir, file: &CString, fd: RawFd) -> Reclaim {
     let me = dir.uid;
     let ours = st.st_uid == me || (me == 0 && has_valid_header(fd));
     if !ours {
-        return Reclaim::Foreign(format!("an orphaned object of uid {}", st.st_uid));
+        if !has_valid_header(fd) {
+            return Reclaim::Foreign(format!("a file of uid {} that is no object", st.st_uid));
+        }
+        return Reclaim::Dead(format!(
+            "a dead object of uid {} (its last handle was closed by a process that may not \
+             remove it; its owner or root removes it, e.g. with `nshm reap`)",
+            st.st_uid
+        ));
+    }
+    // Seeded bug (scripts/mutants.sh): trust `nlink > 0` to mean "linked at
+    // this name" (a hard link elsewhere keeps it positive after the name
+    // was removed and given to a new object, which this would unlink).
+    #[cfg(not(named_shm_mutant = "unlink_without_identity"))]
+    if !name_links(dir, file, &st) {
+        return Reclaim::Gone;
     }
     // SAFETY: dir is an open directory, file a valid C string.
     match cvt(unsafe { libc::unlinkat(dir.raw(), file.as_ptr(), 0) }) {
@@ -334,6 +352,10 @@ enum Opened {
     Object(Object),
     /// Not live (no name, or a dead object that was reclaimed).
     Free,
+    /// A dead object (no handle open) that the caller may not remove: no
+    /// object for an open (not found), but its name cannot be taken until
+    /// its owner or root reclaims it.
+    Dead(String),
 }
 
 fn occupied(name: &ObjectName, what: impl Into<String>) -> Error {
@@ -344,6 +366,14 @@ fn occupied(name: &ObjectName, what: impl Into<String>) -> Error {
 }
 
 /// Opens the live object at the name, reclaiming a dead one.
+///
+/// Every check that can refuse the object (type, owner, header, kind, size,
+/// the owner's requested mode) runs *before* the handle lock is taken: an
+/// open that fails never holds a lock, so it never counts as a handle. (A
+/// last closer that saw such a transient lock would leave the unlink to it,
+/// and a create racing it would adopt the dead object.) The only lock taken
+/// and then given up is one on an inode that the name no longer links, which
+/// nobody can find by name any more.
 fn open_live(name: &ObjectName, dir: &Arc<NsDir>, file: &CString, spec: &OpenSpec) -> Result<Opened> {
     // Set at the first back-off: the common open never waits, nor reads the clock.
     let mut deadline = None::<Instant>;
@@ -354,6 +384,21 @@ fn open_live(name: &ObjectName, dir: &Arc<NsDir>, file: &CString, spec: &OpenSpe
         libc::O_RDONLY
     };
     let fork_gen = super::fork_generation();
+    let io = |op, source| Error::Io {
+        name: name.as_str().to_owned(),
+        op,
+        source,
+    };
+    let mut wait = |what: &'static str, spins: &mut u32| -> Result<()> {
+        if Instant::now() >= *deadline.get_or_insert_with(|| Instant::now() + spec.timeout) {
+            return Err(Error::Timeout {
+                name: name.as_str().to_owned(),
+                what,
+            });
+        }
+        backoff(spins);
+        Ok(())
+    };
     loop {
         let fd = match open_at(dir.raw(), file, acc) {
             Ok(fd) => fd,
@@ -362,73 +407,28 @@ fn open_live(name: &ObjectName, dir: &Arc<NsDir>, file: &CString, spec: &OpenSpe
                     Some(libc::ENOENT) => Ok(Opened::Free),
                     Some(libc::ELOOP) => Err(occupied(name, "a symbolic link")),
                     Some(libc::EISDIR) => Err(occupied(name, "a directory")),
-                    Some(libc::EACCES) | Some(libc::EPERM) => Err(Error::PermissionDenied {
-                        name: name.as_str().to_owned(),
-                        reason: format!(
-                            "its permissions do not allow {} access",
-                            if spec.writable { "read-write" } else { "read" }
-                        ),
-                        source: Some(e),
-                    }),
+                    Some(libc::EACCES) | Some(libc::EPERM) => {
+                        // A dead object is no object: whatever its mode, the
+                        // name is free (it is reclaimed if we may).
+                        if let Some(free) = dead_at(dir, file) {
+                            return Ok(free);
+                        }
+                        Err(Error::PermissionDenied {
+                            name: name.as_str().to_owned(),
+                            reason: format!(
+                                "its permissions do not allow {} access",
+                                if spec.writable { "read-write" } else { "read" }
+                            ),
+                            source: Some(e),
+                        })
+                    }
                     Some(libc::ENXIO) | Some(libc::ETXTBSY) => Err(occupied(name, "a special file")),
-                    _ => Err(Error::Io {
-                        name: name.as_str().to_owned(),
-                        op: "open",
-                        source: e,
-                    }),
+                    _ => Err(io("open", e)),
                 };
             }
         };
         let raw = fd.as_raw_fd();
-        let io = |op, source| Error::Io {
-            name: name.as_str().to_owned(),
-            op,
-            source,
-        };
-        let held = held_lock(raw).map_err(|e| io("fcntl(F_OFD_GETLK)", e))?;
-        // Seeded bug (scripts/mutants.sh): never notice a dead object.
-        #[cfg(named_shm_mutant = "no_getlk")]
-        let held = held.or(Some(libc::F_RDLCK));
-        if held == Some(libc::F_WRLCK) {
-            // A closer or reaper found it dead and is unlinking it. It may be
-            // killed before it does, leaving an orphan that our read lock
-            // would revive: never lock it now, back off and look again.
-            if Instant::now() >= *deadline.get_or_insert_with(|| Instant::now() + spec.timeout) {
-                return Err(Error::Timeout {
-                    name: name.as_str().to_owned(),
-                    what: "another process holds the object's write lock",
-                });
-            }
-            drop(fd);
-            backoff(&mut spins);
-            continue;
-        }
-        if held.is_none() {
-            drop(fd);
-            match reclaim(dir, file) {
-                Reclaim::Reclaimed | Reclaim::Gone => return Ok(Opened::Free),
-                Reclaim::Live => continue,
-                Reclaim::Foreign(what) => return Err(occupied(name, what)),
-            }
-        }
-        if !try_lock(raw, libc::F_RDLCK).map_err(|e| io("fcntl(F_OFD_SETLK)", e))? {
-            // A closer or reaper holds the write lock for a moment.
-            if Instant::now() >= *deadline.get_or_insert_with(|| Instant::now() + spec.timeout) {
-                return Err(Error::Timeout {
-                    name: name.as_str().to_owned(),
-                    what: "another process holds the object's write lock",
-                });
-            }
-            backoff(&mut spins);
-            continue;
-        }
         let st = fstat(raw).map_err(|e| io("fstat", e))?;
-        // Seeded bug (scripts/mutants.sh): keep a lock on an unlinked inode.
-        #[cfg(not(named_shm_mutant = "no_nlink_recheck"))]
-        if st.st_nlink == 0 {
-            // Unlinked by its last closer between our open and our lock.
-            continue;
-        }
         if st.st_mode & libc::S_IFMT != libc::S_IFREG {
             return Err(occupied(name, "a special file"));
         }
@@ -438,41 +438,53 @@ fn open_live(name: &ObjectName, dir: &Arc<NsDir>, file: &CString, spec: &OpenSpe
                 format!("an object of uid {} in a private namespace", st.st_uid),
             ));
         }
-        if let Some(want) = spec.require_owner {
-            if st.st_uid != want {
-                return Err(Error::PermissionDenied {
-                    name: name.as_str().to_owned(),
-                    reason: format!("it belongs to uid {}, not to the required uid {want}", st.st_uid),
-                    source: None,
-                });
+        let held = held_lock(raw).map_err(|e| io("fcntl(F_OFD_GETLK)", e))?;
+        // Seeded bug (scripts/mutants.sh): never notice a dead object.
+        #[cfg(named_shm_mutant = "no_getlk")]
+        let held = held.or(Some(libc::F_RDLCK));
+        if held == Some(libc::F_WRLCK) {
+            // A closer or reaper found it dead and is unlinking it. It may be
+            // killed before it does, leaving an orphan that our read lock
+            // would revive: never lock it now, back off and look again.
+            drop(fd);
+            wait("another process holds the object's write lock", &mut spins)?;
+            continue;
+        }
+        if held.is_none() {
+            drop(fd);
+            match reclaim(dir, file) {
+                Reclaim::Reclaimed | Reclaim::Gone => return Ok(Opened::Free),
+                Reclaim::Live => continue,
+                Reclaim::Dead(what) => return Ok(Opened::Dead(what)),
+                Reclaim::Foreign(what) => return Err(occupied(name, what)),
             }
         }
-        let mut buf = [0u8; HEADER_READ];
-        let got =
-            read_header_into(raw, &mut buf).map_err(|_| occupied(name, "a file that cannot be read"))?;
-        let header = Header::decode_expecting(&buf[..got], Some(name.base()))
-            .map_err(|e| occupied(name, e.describe()))?;
-        if header.name != name.base() {
-            return Err(occupied(name, "an object whose header names another object"));
+        // Live: check everything that could refuse it before locking.
+        #[cfg(not(named_shm_mutant = "fail_after_lock"))]
+        let header = check_object(name, raw, &st, spec, dir.uid)?;
+        if !try_lock(raw, libc::F_RDLCK).map_err(|e| io("fcntl(F_OFD_SETLK)", e))? {
+            // A closer or reaper holds the write lock for a moment.
+            drop(fd);
+            wait("another process holds the object's write lock", &mut spins)?;
+            continue;
         }
-        let header = header.with_name(());
-        if header.kind != spec.kind {
-            return Err(Error::WrongType {
-                name: name.as_str().to_owned(),
-                expected: spec.kind,
-                found: header.kind,
-            });
+        // Seeded bug (scripts/mutants.sh): keep a lock on an inode the name
+        // no longer links.
+        #[cfg(not(named_shm_mutant = "no_nlink_recheck"))]
+        if !name_links(dir, file, &st) {
+            // Unlinked by its last closer (or removed) between our open and
+            // our lock. Nobody can find this inode by name: just close.
+            drop(fd);
+            continue;
         }
-        let expect_len = HEADER_SIZE + header.size;
-        if st.st_size as u64 != expect_len {
-            return Err(occupied(
-                name,
-                format!(
-                    "an object truncated by another process to {} bytes (expected {expect_len})",
-                    st.st_size
-                ),
-            ));
-        }
+        // Seeded bug (scripts/mutants.sh): lock first, then refuse, dropping
+        // the lock without the close protocol (a failed open hides the last
+        // close from the real last closer, and the name outlives it).
+        #[cfg(named_shm_mutant = "fail_after_lock")]
+        let header = check_object(name, raw, &st, spec, dir.uid)?;
+        let mode = header
+            .requested_mode()
+            .unwrap_or(st.st_mode & 0o7777);
         return Ok(Opened::Object(Object {
             fd: Some(fd),
             map_fd: Default::default(),
@@ -483,11 +495,112 @@ fn open_live(name: &ObjectName, dir: &Arc<NsDir>, file: &CString, spec: &OpenSpe
             file: file.clone(),
             header,
             owner_uid: st.st_uid,
-            mode: st.st_mode & 0o7777,
+            mode,
             created: false,
             writable: spec.writable,
         }));
     }
+}
+
+/// After an open was refused by the file's permissions: `Some(Free)` if
+/// what sits at the name is a dead object (no handle open), which is
+/// reclaimed when we may remove it, and is no object either way.
+fn dead_at(dir: &NsDir, file: &CString) -> Option<Opened> {
+    // Locks can be queried through any readable description; without read
+    // permission we cannot tell, and the caller reports the permission error.
+    let ro = open_at(dir.raw(), file, libc::O_RDONLY).ok()?;
+    if !matches!(fstat(ro.as_raw_fd()), Ok(st) if st.st_mode & libc::S_IFMT == libc::S_IFREG) {
+        return None;
+    }
+    match is_held(ro.as_raw_fd()) {
+        Ok(false) => {
+            drop(ro);
+            Some(match reclaim(dir, file) {
+                Reclaim::Reclaimed | Reclaim::Gone => Opened::Free,
+                Reclaim::Dead(what) => Opened::Dead(what),
+                Reclaim::Live | Reclaim::Foreign(_) => return None,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Whether the name still links the inode `st` describes.
+fn name_links(dir: &NsDir, file: &CString, st: &libc::stat) -> bool {
+    matches!(stat_at(dir, file), Ok(n) if n.st_dev == st.st_dev && n.st_ino == st.st_ino)
+}
+
+fn stat_at(dir: &NsDir, file: &CString) -> io::Result<libc::stat> {
+    let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+    // SAFETY: dir is an open directory, file a valid C string, `st` a valid
+    // out-pointer that fstatat initialises on success.
+    cvt(unsafe { libc::fstatat(dir.raw(), file.as_ptr(), st.as_mut_ptr(), libc::AT_SYMLINK_NOFOLLOW) })?;
+    // SAFETY: fstatat succeeded.
+    Ok(unsafe { st.assume_init() })
+}
+
+/// The checks that can refuse a live object, made before its lock is taken:
+/// owner, header, kind, size and the owner's requested mode.
+fn check_object(
+    name: &ObjectName,
+    raw: RawFd,
+    st: &libc::stat,
+    spec: &OpenSpec,
+    me: u32,
+) -> Result<Header<()>> {
+    if let Some(want) = spec.require_owner {
+        if st.st_uid != want {
+            return Err(Error::PermissionDenied {
+                name: name.as_str().to_owned(),
+                reason: format!("it belongs to uid {}, not to the required uid {want}", st.st_uid),
+                source: None,
+            });
+        }
+    }
+    let mut buf = [0u8; HEADER_READ];
+    let got = read_header_into(raw, &mut buf).map_err(|_| occupied(name, "a file that cannot be read"))?;
+    let header =
+        Header::decode_expecting(&buf[..got], Some(name.base())).map_err(|e| occupied(name, e.describe()))?;
+    if header.name != name.base() {
+        return Err(occupied(name, "an object whose header names another object"));
+    }
+    let header = header.with_name(());
+    if header.kind != spec.kind {
+        return Err(Error::WrongType {
+            name: name.as_str().to_owned(),
+            expected: spec.kind,
+            found: header.kind,
+        });
+    }
+    let expect_len = HEADER_SIZE + header.size;
+    if st.st_size as u64 != expect_len {
+        return Err(occupied(
+            name,
+            format!(
+                "an object truncated by another process to {} bytes (expected {expect_len})",
+                st.st_size
+            ),
+        ));
+    }
+    // The file always grants its owner read and write (so that any handle of
+    // the owner can end the object); the mode the owner asked for is in the
+    // header, and binds the owner here as the file's mode binds everyone else.
+    if st.st_uid == me && me != 0 {
+        if let Some(mode) = header.requested_mode() {
+            let need = if spec.writable { 0o600 } else { 0o400 };
+            if mode & need != need {
+                return Err(Error::PermissionDenied {
+                    name: name.as_str().to_owned(),
+                    reason: format!(
+                        "its mode {mode:04o} does not allow its owner {} access",
+                        if spec.writable { "read-write" } else { "read" }
+                    ),
+                    source: None,
+                });
+            }
+        }
+    }
+    Ok(header)
 }
 
 fn backoff(spins: &mut u32) {
@@ -547,8 +660,9 @@ pub(crate) fn acquire_with(
         }
         match opened {
             Opened::Object(o) => return Ok(o),
-            Opened::Free if disp == Disposition::Open => return Err(not_found()),
+            Opened::Free | Opened::Dead(_) if disp == Disposition::Open => return Err(not_found()),
             Opened::Free => {}
+            Opened::Dead(what) => return Err(occupied(name, what)),
         }
     }
     let spec = create.expect("create and open-or-create need a spec");
@@ -588,6 +702,7 @@ pub(crate) fn acquire_with(
                     return Ok(o);
                 }
                 Ok(Opened::Free) => continue,
+                Ok(Opened::Dead(what)) => return Err(occupied(name, what)),
                 Err(err) => return Err(err),
             },
             // The directory was removed since it was checked: publish in
@@ -658,10 +773,16 @@ fn make_tmpfile(name: &ObjectName, dir: &NsDir, spec: &Spec<'_>) -> Result<(Owne
         op,
         source,
     };
+    // The file always grants its owner read and write, whatever was asked
+    // for: any handle of the owner, read-only ones included, must be able to
+    // take the write lock that ends the object. The requested mode goes into
+    // the header, and `open` holds the owner to it (group and other bits are
+    // the file's own, enforced by the kernel).
+    let disk_mode = (spec.mode & 0o7777) | 0o600;
     // In a directory with the exact-modes default ACL the file gets exactly
     // this mode; elsewhere the umask may clear bits, and `fchmod` below sets it.
-    let mode = spec.mode & 0o777;
-    let exact = dir.exact_modes && mode == spec.mode & 0o7777;
+    let mode = disk_mode & 0o777;
+    let exact = dir.exact_modes && mode == disk_mode;
     // SAFETY: dir is an open directory; "." is a valid C string.
     let fd = cvt_r(|| unsafe {
         libc::openat(
@@ -692,7 +813,7 @@ fn make_tmpfile(name: &ObjectName, dir: &NsDir, spec: &Spec<'_>) -> Result<(Owne
     let raw = fd.as_raw_fd();
     if !exact {
         // SAFETY: raw is our open file; the mode is a plain permission mask.
-        cvt(unsafe { libc::fchmod(raw, (spec.mode & 0o7777) as libc::mode_t) })
+        cvt(unsafe { libc::fchmod(raw, disk_mode as libc::mode_t) })
             .map_err(|e| io("fchmod", e))?;
     }
     let total = HEADER_SIZE
@@ -734,6 +855,7 @@ fn make_tmpfile(name: &ObjectName, dir: &NsDir, spec: &Spec<'_>) -> Result<(Owne
         creator_pid: super::pid(),
         created_ns: now_ns(),
         flags: spec.flags,
+        mode: super::header::MODE_RECORDED | (spec.mode & 0o7777),
         name: name.base(),
     };
     // The file is zero-filled: write only the header (from a stack buffer),
