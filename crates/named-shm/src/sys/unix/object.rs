@@ -242,7 +242,12 @@ pub(crate) fn reclaim(dir: &NsDir, file: &CString) -> Reclaim {
                     match open_at(dir.raw(), file, libc::O_RDONLY) {
                         Ok(ro) => match is_held(ro.as_raw_fd()) {
                             Ok(true) => Reclaim::Live,
-                            _ => Reclaim::Foreign(describe_owner(ro.as_raw_fd(), "an orphaned object")),
+                            _ => match fstat(ro.as_raw_fd()) {
+                                Ok(st) if st.st_mode & libc::S_IFMT == libc::S_IFREG => {
+                                    not_ours(ro.as_raw_fd(), st.st_uid)
+                                }
+                                _ => Reclaim::Foreign("a special file".into()),
+                            },
                         },
                         Err(_) => Reclaim::Foreign("an object the caller cannot open".into()),
                     }
@@ -275,14 +280,7 @@ fn unlink_dead(dir: &NsDir, file: &CString, fd: RawFd) -> Reclaim {
     let me = dir.uid;
     let ours = st.st_uid == me || (me == 0 && has_valid_header(fd));
     if !ours {
-        if !has_valid_header(fd) {
-            return Reclaim::Foreign(format!("a file of uid {} that is no object", st.st_uid));
-        }
-        return Reclaim::Dead(format!(
-            "a dead object of uid {} (its last handle was closed by a process that may not \
-             remove it; its owner or root removes it, e.g. with `nshm reap`)",
-            st.st_uid
-        ));
+        return not_ours(fd, st.st_uid);
     }
     // Seeded bug (scripts/mutants.sh): trust `nlink > 0` to mean "linked at
     // this name" (a hard link elsewhere keeps it positive after the name
@@ -299,11 +297,16 @@ fn unlink_dead(dir: &NsDir, file: &CString, fd: RawFd) -> Reclaim {
     }
 }
 
-fn describe_owner(fd: RawFd, what: &str) -> String {
-    match fstat(fd) {
-        Ok(st) => format!("{what} of uid {}", st.st_uid),
-        Err(_) => what.to_owned(),
+/// What a lock-free regular file of uid `uid` that we may not remove is: a
+/// dead object (valid header), or something else.
+fn not_ours(fd: RawFd, uid: u32) -> Reclaim {
+    if !has_valid_header(fd) {
+        return Reclaim::Foreign(format!("a file of uid {uid} that is no object"));
     }
+    Reclaim::Dead(format!(
+        "a dead object of uid {uid} (its last handle was closed by a process that may not \
+         remove it; its owner or root removes it, e.g. with `nshm reap`)"
+    ))
 }
 
 fn read_header_page(fd: RawFd) -> io::Result<Vec<u8>> {
