@@ -43,6 +43,9 @@ enum Mutant {
     CloseAlwaysUnlinks,
     CloseNoRetry,
     CloseWithoutFresh,
+    /// A failing open takes the read lock before its checks and drops it
+    /// without the close protocol.
+    FailAfterLock,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -51,6 +54,9 @@ enum Mode {
     Open,
     /// `open_or_create`.
     OpenOrCreate,
+    /// An open that finds another kind at the name (`OpenEvent` on a
+    /// mapping): it checks before it locks, so it never holds a lock.
+    FailOpen,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -66,6 +72,10 @@ enum ClosePath {
     ReadOnly,
     /// After a fork: fresh description, close, write lock.
     Slow,
+    /// Another user's read-only handle: it may neither write-lock nor
+    /// remove the file. Released last, the object is dead but linked: every
+    /// open treats it as free, and its owner's next open reclaims it.
+    Foreign,
 }
 
 /// Where an actor is. Descriptions are indices into `World::descs`.
@@ -290,10 +300,21 @@ fn step(w: &mut World, a: usize, mutant: Mutant) -> Option<String> {
                 w.close(d);
                 set(w, Pc::OpenAt);
             } else if w.others_locked(d) {
-                set(w, Pc::RdLock(d));
+                if me.mode == Mode::FailOpen && mutant != Mutant::FailAfterLock {
+                    // Refused by the checks made before the lock.
+                    w.close(d);
+                    next_round(w, a);
+                } else {
+                    set(w, Pc::RdLock(d));
+                }
             } else {
                 w.close(d);
-                set(w, Pc::RecOpen);
+                if me.close == ClosePath::Foreign {
+                    // Dead, and not ours to remove: no object (NotFound).
+                    next_round(w, a);
+                } else {
+                    set(w, Pc::RecOpen);
+                }
             }
         }
         Pc::RdLock(d) => {
@@ -318,6 +339,15 @@ fn step(w: &mut World, a: usize, mutant: Mutant) -> Option<String> {
                 set(w, Pc::OpenAt);
             } else {
                 let ino = w.ino(d);
+                if me.mode == Mode::FailOpen {
+                    // The mutant's late refusal: the lock goes with the
+                    // description, without the close protocol.
+                    w.close(d);
+                    return {
+                        next_round(w, a);
+                        None
+                    };
+                }
                 if w.inodes[ino as usize].dead.is_some() {
                     return Some(format!(
                         "S2: actor {a} opened inode {ino}, dead before its open began"
@@ -403,7 +433,7 @@ fn step(w: &mut World, a: usize, mutant: Mutant) -> Option<String> {
                 ClosePath::Fast if mutant == Mutant::CloseNoRetry => Pc::Upgrade(d),
                 ClosePath::Fast => Pc::Release(d),
                 ClosePath::UpgradeFirst => Pc::Upgrade(d),
-                ClosePath::ReadOnly => Pc::RoRelease(d),
+                ClosePath::ReadOnly | ClosePath::Foreign => Pc::RoRelease(d),
                 ClosePath::Slow if mutant == Mutant::CloseWithoutFresh => Pc::CloseOwn(d, None),
                 ClosePath::Slow => Pc::Fresh(d),
             };
@@ -446,7 +476,7 @@ fn step(w: &mut World, a: usize, mutant: Mutant) -> Option<String> {
         Pc::RoCheck(d) => {
             // F_OFD_GETLK: another handle still holds it, so the last of them
             // unlinks; otherwise take the slow path to check and unlink.
-            if w.others_locked(d) {
+            if w.others_locked(d) || me.close == ClosePath::Foreign {
                 set(w, Pc::Unlock(d));
             } else {
                 set(w, Pc::Fresh(d));
@@ -505,7 +535,7 @@ fn free(w: &mut World, a: usize) {
     w.actors[a].pc = match (mode, tmp) {
         (_, Some(t)) => Pc::Link(t),
         (Mode::OpenOrCreate, None) => Pc::Tmpfile,
-        (Mode::Open, None) => return next_round(w, a),
+        (Mode::Open | Mode::FailOpen, None) => return next_round(w, a),
     };
 }
 
@@ -550,11 +580,15 @@ fn check(w: &World) -> Option<String> {
             }
         }
     }
-    if w.actors.iter().all(|x| x.pc == Pc::Done) && !w.killed_any && w.name.is_some() {
-        return Some(format!(
-            "S3: every actor closed, but the name still links {:?}",
-            w.name
-        ));
+    if w.actors.iter().all(|x| x.pc == Pc::Done) && !w.killed_any {
+        if let Some(ino) = w.name {
+            // Only a foreign last closer may leave a (lock-free, so dead,
+            // so free to every open) file behind.
+            let foreign = w.actors.iter().any(|x| x.close == ClosePath::Foreign);
+            if !(foreign && w.inodes[ino as usize].locks.is_empty()) {
+                return Some(format!("S3: every actor closed, but the name still links {ino}"));
+            }
+        }
     }
     None
 }
@@ -613,8 +647,8 @@ fn run(actors: &[ActorSpec], kills: u8, mutant: Mutant) -> Result<(u64, u64), St
     Ok((e.states, e.transitions))
 }
 
-use ClosePath::{Fast, ReadOnly, Slow, UpgradeFirst as Up};
-use Mode::{Open, OpenOrCreate as Ooc};
+use ClosePath::{Fast, Foreign, ReadOnly, Slow, UpgradeFirst as Up};
+use Mode::{FailOpen, Open, OpenOrCreate as Ooc};
 
 /// One actor: how it opens, how it closes, how many rounds it runs.
 type ActorSpec = (Mode, ClosePath, u8);
@@ -678,6 +712,26 @@ fn configs() -> Vec<(&'static str, Vec<ActorSpec>, u8)> {
             vec![(Ooc, Up, 1), (Open, ReadOnly, 1), (Open, Fast, 1)],
             1,
         ),
+        (
+            "creator + failing opener, 2 rounds",
+            vec![(Ooc, Up, 2), (FailOpen, Fast, 3)],
+            0,
+        ),
+        (
+            "creator + opener + failing opener, 1 kill",
+            vec![(Ooc, Fast, 1), (Open, Fast, 1), (FailOpen, Fast, 2)],
+            1,
+        ),
+        (
+            "creator + foreign read-only opener, 1 kill",
+            vec![(Ooc, Up, 1), (Open, Foreign, 2)],
+            1,
+        ),
+        (
+            "2 creators + foreign read-only opener, 2 rounds",
+            vec![(Ooc, Up, 2), (Open, Foreign, 1), (Ooc, Fast, 1)],
+            0,
+        ),
     ]
 }
 
@@ -706,6 +760,7 @@ fn protocol_model_catches_every_seeded_bug() {
         Mutant::CloseAlwaysUnlinks,
         Mutant::CloseNoRetry,
         Mutant::CloseWithoutFresh,
+        Mutant::FailAfterLock,
     ] {
         let found = configs()
             .into_iter()

@@ -485,9 +485,7 @@ fn open_live(name: &ObjectName, dir: &Arc<NsDir>, file: &CString, spec: &OpenSpe
         // close from the real last closer, and the name outlives it).
         #[cfg(named_shm_mutant = "fail_after_lock")]
         let header = check_object(name, raw, &st, spec, dir.uid)?;
-        let mode = header
-            .requested_mode()
-            .unwrap_or(st.st_mode & 0o7777);
+        let mode = header.requested_mode().unwrap_or(st.st_mode & 0o7777);
         return Ok(Opened::Object(Object {
             fd: Some(fd),
             map_fd: Default::default(),
@@ -537,7 +535,14 @@ fn stat_at(dir: &NsDir, file: &CString) -> io::Result<libc::stat> {
     let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
     // SAFETY: dir is an open directory, file a valid C string, `st` a valid
     // out-pointer that fstatat initialises on success.
-    cvt(unsafe { libc::fstatat(dir.raw(), file.as_ptr(), st.as_mut_ptr(), libc::AT_SYMLINK_NOFOLLOW) })?;
+    cvt(unsafe {
+        libc::fstatat(
+            dir.raw(),
+            file.as_ptr(),
+            st.as_mut_ptr(),
+            libc::AT_SYMLINK_NOFOLLOW,
+        )
+    })?;
     // SAFETY: fstatat succeeded.
     Ok(unsafe { st.assume_init() })
 }
@@ -816,8 +821,7 @@ fn make_tmpfile(name: &ObjectName, dir: &NsDir, spec: &Spec<'_>) -> Result<(Owne
     let raw = fd.as_raw_fd();
     if !exact {
         // SAFETY: raw is our open file; the mode is a plain permission mask.
-        cvt(unsafe { libc::fchmod(raw, disk_mode as libc::mode_t) })
-            .map_err(|e| io("fchmod", e))?;
+        cvt(unsafe { libc::fchmod(raw, disk_mode as libc::mode_t) }).map_err(|e| io("fchmod", e))?;
     }
     let total = HEADER_SIZE
         .checked_add(spec.size)
