@@ -17,10 +17,13 @@ declare -A RUNS=(
   [close_always_unlinks]="close-race -p 8 -n 20000 -k 0"
   [close_no_retry]="creators -p 8 -n 3000 -k 0"
   [close_without_fresh]="close-race -p 8 -n 100000 -k 0.05; close-race -p 16 -n 100000 -k 0"
+  [fail_after_lock]="failed-open -p 3 -n 20000 -k 0; failed-open -p 4 -n 50000 -k 0.2"
+  # No stress scenario makes hard links: the regression test is the run.
+  [unlink_without_identity]="test shm_trust the_last_close_of_a_removed_object_never_unlinks_its_successor"
 )
 EQUIVALENT=" close_without_fresh "
 MUTANTS=("$@")
-[ ${#MUTANTS[@]} -eq 0 ] && MUTANTS=(no_nlink_recheck no_getlk lock_after_link close_always_unlinks close_no_retry close_without_fresh)
+[ ${#MUTANTS[@]} -eq 0 ] && MUTANTS=(no_nlink_recheck no_getlk lock_after_link close_always_unlinks close_no_retry close_without_fresh fail_after_lock unlink_without_identity)
 caught=0; missed=0; summary=""
 for m in "${MUTANTS[@]}"; do
   args=${RUNS[$m]:?unknown mutant $m}
@@ -33,6 +36,15 @@ for m in "${MUTANTS[@]}"; do
   result=missed; by=""
   IFS=';' read -ra sets <<<"$args"
   for set in "${sets[@]}"; do
+    if [[ ${set# } == test\ * ]]; then
+      # "test <file> <filter>": a regression test of the library, built with the mutant.
+      read -r _ tfile tfilter <<<"${set# }"
+      out=$(RUSTFLAGS="--cfg named_shm_mutant=\"$m\"" CARGO_TARGET_DIR="$TARGET/$m" \
+        timeout 900 cargo test --quiet --release -p named-shm --test "$tfile" -- --exact "$tfilter" 2>&1); rc=$?
+      echo "   test [$tfile $tfilter]: rc=$rc"
+      if [ $rc -ne 0 ] && grep -q 'panicked' <<<"$out"; then result=caught; by="test $tfilter"; break; fi
+      continue
+    fi
     out=$(timeout 900 "$bin" $set --timeout 800 2>&1); rc=$?
     verdict=$(grep '^VERDICT' <<<"$out" | head -1)
     echo "   run [${set# }]: rc=$rc $verdict"
