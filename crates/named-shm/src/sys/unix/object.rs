@@ -12,15 +12,30 @@
 //! `AT_EMPTY_PATH`, or of `/proc/self/fd/N`). Nobody can open the file before
 //! `linkat`, and when they can, it is complete and already held.
 //!
-//! **Open**: `openat(O_NOFOLLOW|O_NONBLOCK)`; `F_OFD_GETLK` asks whether any
-//! lock is held. None: the object is dead (all holders closed or were killed),
-//! so it is reclaimed (see below) and the name is treated as free. A write
-//! lock: a closer or reaper found it dead and may be killed before it unlinks,
-//! so never lock it: back off and look again. Read locks: handles are open, so
-//! take the read lock (`EAGAIN` means a closer or reaper took the write lock
-//! meanwhile: back off and retry), then `fstat` to re-check `nlink > 0` (the
-//! closer may have unlinked it between our lookup and our lock: retry), type,
-//! owner and size, and read and validate the header.
+//! **Open**: `openat(O_NOFOLLOW|O_NONBLOCK)`, `fstat` (a regular file; in
+//! `Local\` ours), then `F_OFD_GETLK` asks whether any lock is held. None:
+//! the object is dead (all holders closed or were killed), so it is
+//! reclaimed (see below) and the name is treated as free; if it is not ours
+//! to remove (another user's read-only handle was its last), it is still no
+//! object: open says not found, create says the name is occupied until its
+//! owner or root reclaims it. A write lock: a closer or reaper found it dead
+//! and may be killed before it unlinks, so never lock it: back off and look
+//! again. Read locks: handles are open. Every check that can refuse the
+//! object (header, kind, size, required owner, the owner's requested mode)
+//! runs now, *before* taking the read lock: an open that fails never holds
+//! a lock, so it never counts as a handle (a last closer that saw its lock
+//! would leave the unlink to it, and a create racing it would adopt the dead
+//! object). Then take the read lock (`EAGAIN` means a closer or reaper took
+//! the write lock meanwhile: back off and retry), and check that the name
+//! still links the inode we hold (`fstatat`, device and inode: the closer
+//! may have unlinked it between our lookup and our lock; `nlink` would not
+//! do, since a hard link elsewhere keeps it positive): retry if not.
+//!
+//! **Modes**: the file always grants its owner read and write (requested
+//! mode | 0600), so that any of the owner's handles, read-only ones
+//! included, can take the write lock that ends the object; the requested
+//! mode is recorded in the header and open holds the owner to it. Group and
+//! other bits are the file's own, enforced by the kernel.
 //!
 //! **Close**: when the process has not forked since the handle was opened, the
 //! handle's description is ours alone. A writable one releases its read lock,
@@ -34,7 +49,10 @@
 //! and tries again as above. A
 //! read-only description cannot take a write lock: it releases its lock and
 //! asks `F_OFD_GETLK` whether another handle still holds one; if so, that
-//! handle's close will unlink; if not, it continues as after a fork.
+//! handle's close will unlink; if not, it continues as after a fork. (The
+//! owner can always reopen its file read-write, see **Modes**. Another
+//! user's read-only handle may not: closed last, it leaves a dead file,
+//! which is no object to any open and is reclaimed by its owner or root.)
 //! After a fork the description may be shared with the child, whose handle
 //! must keep the object alive, so the close takes the slow path: open a fresh
 //! description of whatever the name points to, close the handle (dropping its
@@ -48,10 +66,15 @@
 //! description and a shared description cannot be unlocked by one process.
 //!
 //! **Reclaim** (also used by open and `reap`): any object on which a write lock
-//! succeeds has no handle; if it is still linked, a regular file and ours to
-//! remove, unlink it while holding the lock. All unlinkers hold the write lock,
-//! so two of them can never race, and an opener that locked the inode before
-//! the unlink sees `nlink == 0` and retries.
+//! succeeds has no handle; if the name still links it (same device and
+//! inode: never trust `nlink`, a hard link elsewhere keeps it positive after
+//! the name went to a new object), and it is a regular file and ours to
+//! remove, unlink it while holding the lock. All unlinkers hold the write
+//! lock, so two of them can never race, and an opener that locked the inode
+//! before the unlink finds the name gone (or elsewhere) and retries. (Only
+//! `admin::remove`, which unlinks live names on request, unlinks without
+//! the lock: a removal racing a last close between its identity check and
+//! its unlink is the one window left, and it needs the owner or root.)
 
 use super::header::{Header, HEADER_SIZE};
 use super::ns::{self, NsDir};
