@@ -1,7 +1,90 @@
-//! Human-readable output: sizes, ages, dates, owners, modes, hex dumps and
-//! aligned tables.
+//! Human-readable output: sizes, ages, dates, owners, modes, hex dumps,
+//! aligned tables, and the escaping of untrusted text.
+//!
+//! Names, paths, command names and error messages may hold any character
+//! another user chose (a `Global\` name can be made by anyone). Every piece
+//! of such text in human-readable output goes through [`escape`] (or
+//! [`escape_os`]), so that no control sequence reaches the terminal; JSON
+//! output keeps the exact text, escaped as JSON.
 
+use std::borrow::Cow;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Whether `c` must not reach a terminal as itself: C0 and C1 controls, DEL,
+/// and the invisible format characters (bidirectional overrides, embeddings
+/// and isolates, zero-width characters, line and paragraph separators, tags)
+/// that can make text read differently from what it is.
+fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{ad}'
+                | '\u{600}'..='\u{605}'
+                | '\u{61c}'
+                | '\u{6dd}'
+                | '\u{70f}'
+                | '\u{890}'..='\u{891}'
+                | '\u{8e2}'
+                | '\u{180e}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{206f}'
+                | '\u{feff}'
+                | '\u{fff9}'..='\u{fffb}'
+                | '\u{110bd}'
+                | '\u{110cd}'
+                | '\u{13430}'..='\u{1343f}'
+                | '\u{1bca0}'..='\u{1bca3}'
+                | '\u{1d173}'..='\u{1d17a}'
+                | '\u{e0000}'..='\u{e007f}'
+        )
+}
+
+/// Untrusted text made safe to print, like `ls` and `systemctl` do: `\t`,
+/// `\n`, `\r`, `\xNN` for the other C0 controls and DEL, `\u{NNNN}` for C1
+/// controls and invisible format characters (`\u{202e}`). Everything else,
+/// non-ASCII letters included, is kept. Object names cannot hold a backslash
+/// after their prefix, so an escaped name stays unambiguous.
+pub fn escape(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_unsafe) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        push_escaped(&mut out, c);
+    }
+    Cow::Owned(out)
+}
+
+fn push_escaped(out: &mut String, c: char) {
+    use std::fmt::Write as _;
+    match c {
+        '\t' => out.push_str("\\t"),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        c if (c as u32) < 0x20 || c == '\u{7f}' => {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        }
+        c if is_unsafe(c) => {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+        c => out.push(c),
+    }
+}
+
+/// [`escape`] for file names and paths, which may not be UTF-8: bytes that
+/// are not are shown as `\xNN`.
+pub fn escape_os(s: &std::ffi::OsStr) -> String {
+    let bytes = s.as_encoded_bytes();
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(&escape(chunk.valid()));
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
 
 /// `4096` → `4.0 KiB`; exact below 1 KiB (`256 B`).
 pub fn human_size(bytes: u64) -> String {
@@ -224,6 +307,39 @@ mod tests {
         assert!(dump.contains("|Message.........|"));
         assert!(dump.contains("*\n"));
         assert!(dump.ends_with("00000040\n"));
+    }
+
+    #[test]
+    fn untrusted_text_is_escaped_for_the_terminal() {
+        assert_eq!(escape("Global\\plain-é"), "Global\\plain-é");
+        assert!(matches!(escape("plain"), Cow::Borrowed(_)));
+        assert_eq!(
+            escape("a\x1b]0;owned\x07\r\x1b[2K\t\n\x7f"),
+            "a\\x1b]0;owned\\x07\\r\\x1b[2K\\t\\n\\x7f"
+        );
+        assert_eq!(escape("\u{9b}31m"), "\\u{9b}31m");
+        assert_eq!(escape("abc\u{202e}fed"), "abc\\u{202e}fed");
+        assert_eq!(
+            escape("x\u{2066}\u{200b}\u{feff}"),
+            "x\\u{2066}\\u{200b}\\u{feff}"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            assert_eq!(
+                escape_os(std::ffi::OsStr::from_bytes(b"%h\x9b\xff\x1bz")),
+                "%h\\x9b\\xff\\x1bz"
+            );
+        }
+        // Escaping is idempotent: text escaped twice (a name inside an error
+        // message) reads the same.
+        let once = escape("\x1b[2K\u{202e}").into_owned();
+        assert_eq!(escape(&once), once);
+        // Nothing unsafe survives any character.
+        for c in (0..0x11_0000).filter_map(char::from_u32) {
+            let e = escape(c.encode_utf8(&mut [0; 4])).into_owned();
+            assert!(!e.chars().any(is_unsafe), "{c:?} -> {e:?}");
+        }
     }
 
     #[test]

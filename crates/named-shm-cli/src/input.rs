@@ -79,7 +79,7 @@ pub enum Source {
     Text(String),
     /// A file, read in chunks.
     File(PathBuf),
-    /// Standard input, read to its end.
+    /// Standard input, read to its end (or until more than fits).
     Stdin,
 }
 
@@ -91,32 +91,51 @@ pub enum Data {
         len: u64,
         path: PathBuf,
     },
+    /// A stream (standard input, a pipe, a device) that held more than the
+    /// limit: only the limit plus one byte was read, and nothing will be written.
+    TooLong {
+        what: String,
+    },
 }
 
 impl Data {
+    /// The length to write; for [`Data::TooLong`], more than the limit.
     pub fn len(&self) -> u64 {
         match self {
             Data::Bytes(b) => b.len() as u64,
             Data::File { len, .. } => *len,
+            Data::TooLong { .. } => u64::MAX,
         }
     }
 }
 
+/// Reads at most `limit` bytes of a stream, plus one to learn that there are
+/// more: memory stays bounded whatever the stream holds (`/dev/zero`, an
+/// endless pipe).
+fn read_bounded(r: impl Read, limit: u64, what: &str) -> Result<Data> {
+    let mut buf = Vec::new();
+    r.take(limit.saturating_add(1))
+        .read_to_end(&mut buf)
+        .with_context(|| format!("cannot read {what}"))?;
+    Ok(if buf.len() as u64 > limit {
+        Data::TooLong {
+            what: what.to_owned(),
+        }
+    } else {
+        Data::Bytes(buf)
+    })
+}
+
 impl Source {
-    /// Opens the source and learns its length.
-    pub fn open(self) -> Result<Option<Data>> {
+    /// Opens the source and learns its length. Streams are read now, but
+    /// never more than `limit` bytes (what fits in the mapping) plus one: a
+    /// longer one gives [`Data::TooLong`].
+    pub fn open(self, limit: u64) -> Result<Option<Data>> {
         Ok(match self {
             Source::None => None,
             Source::Text(t) => Some(Data::Bytes(t.into_bytes())),
-            Source::Stdin => {
-                let mut buf = Vec::new();
-                std::io::stdin()
-                    .lock()
-                    .read_to_end(&mut buf)
-                    .context("reading standard input")?;
-                Some(Data::Bytes(buf))
-            }
-            Source::File(p) if p == Path::new("-") => Source::Stdin.open()?,
+            Source::Stdin => Some(read_bounded(std::io::stdin().lock(), limit, "standard input")?),
+            Source::File(p) if p == Path::new("-") => Source::Stdin.open(limit)?,
             Source::File(path) => {
                 let file = std::fs::File::open(&path)
                     .with_context(|| format!("cannot open input file {}", path.display()))?;
@@ -125,11 +144,8 @@ impl Source {
                     .with_context(|| format!("cannot read input file {}", path.display()))?;
                 if !meta.is_file() {
                     // A pipe or device: its length is only known once read.
-                    let mut buf = Vec::new();
-                    let mut file = file;
-                    file.read_to_end(&mut buf)
-                        .with_context(|| format!("cannot read input file {}", path.display()))?;
-                    Some(Data::Bytes(buf))
+                    let what = format!("input file {}", path.display());
+                    Some(read_bounded(file, limit, &what)?)
                 } else {
                     Some(Data::File {
                         file,
@@ -175,6 +191,23 @@ mod tests {
         assert_eq!(parse_timeout("1m").unwrap(), Duration::from_secs(60));
         assert!(parse_timeout("soon").is_err());
         assert!(parse_timeout("2d").is_err());
+    }
+
+    #[test]
+    fn streams_are_read_up_to_the_limit_plus_one_byte() {
+        let endless = std::io::repeat(7);
+        match read_bounded(endless, 4096, "test").unwrap() {
+            Data::TooLong { what } => assert_eq!(what, "test"),
+            _ => panic!("an endless stream fits nowhere"),
+        }
+        match read_bounded(&[1u8, 2, 3][..], 3, "test").unwrap() {
+            Data::Bytes(b) => assert_eq!(b, [1, 2, 3]),
+            _ => panic!("exactly the limit fits"),
+        }
+        assert!(matches!(
+            read_bounded(&[1u8, 2, 3, 4][..], 3, "test").unwrap(),
+            Data::TooLong { .. }
+        ));
     }
 
     #[test]

@@ -31,7 +31,8 @@ fn main() {
         Ok(()) => ExitCode::Success,
         Err(e) if exit_codes::is_broken_pipe(&e) => ExitCode::Success,
         Err(e) => {
-            eprintln!("nshm: error: {e:#}");
+            // Names, paths and reasons in it may come from another user.
+            eprintln!("nshm: error: {}", format::escape(&format!("{e:#}")));
             ExitCode::of(&e)
         }
     };

@@ -51,13 +51,34 @@ pub struct ObjectInfo {
     pub inode: u64,
 }
 
+/// An entry of a namespace directory that is not a named object: something
+/// planted there, a file whose header is invalid, or one whose header names
+/// an object other than the one its file name encodes (a forged entry). It is
+/// never listed, shown, removed or reaped under a name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ForeignEntry {
+    /// The namespace whose directory holds it.
+    pub namespace: Namespace,
+    /// Its file name, exactly (any bytes another user chose).
+    pub file_name: std::ffi::OsString,
+    /// Its full path.
+    pub path: PathBuf,
+    /// Its owner, when it could be examined.
+    pub owner_uid: Option<u32>,
+    /// Why it is not a named object.
+    pub reason: String,
+}
+
 /// What [`reap`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ReapReport {
     /// Names of orphans reclaimed (or, in a dry run, that would be).
     pub reclaimed: Vec<String>,
-    /// Entries left alone, with the reason (foreign owner, not an object, …).
+    /// Entries left alone, with the reason (foreign owner, not an object, …):
+    /// labelled by object name only when the entry is a named object, by
+    /// path otherwise.
     pub skipped: Vec<(String, String)>,
     /// Number of live objects seen.
     pub live: usize,
@@ -76,8 +97,24 @@ pub struct Holder {
 }
 
 /// Every named object in the caller's view of a namespace, orphans included.
+///
+/// An entry is listed under a name only if its file name is exactly the
+/// encoding of the name in its header; everything else is in
+/// [`list_foreign`].
 pub fn list(ns: Namespace) -> Result<Vec<ObjectInfo>> {
     sys::admin::list(ns)
+}
+
+/// The entries of a namespace directory that are not named objects (see
+/// [`ForeignEntry`]); always empty on Windows.
+pub fn list_foreign(ns: Namespace) -> Result<Vec<ForeignEntry>> {
+    #[cfg(unix)]
+    return sys::admin::list_foreign(ns);
+    #[cfg(not(unix))]
+    {
+        let _ = ns;
+        Ok(Vec::new())
+    }
 }
 
 /// The live object with this name.
@@ -119,12 +156,15 @@ pub fn remove(name: &str) -> Result<()> {
 
 /// Reclaims every orphan (an object whose holders all died without closing)
 /// in the caller's `Local\` and `Global\` namespaces. Orphans are also
-/// reclaimed by the next create or open of their name.
+/// reclaimed by the next create or open of their name. Only named objects
+/// (see [`list`]) are reclaimed: foreign entries are left alone and reported.
 pub fn reap() -> Result<ReapReport> {
     sys::admin::reap(false)
 }
 
-/// Lists what [`reap`] would reclaim, without touching anything.
+/// Lists what [`reap`] would reclaim, without removing anything: the same
+/// checks, the unlink skipped. (Like a real run it takes each orphan's
+/// write lock for an instant, which a concurrent open waits out.)
 pub fn reap_dry_run() -> Result<ReapReport> {
     sys::admin::reap(true)
 }

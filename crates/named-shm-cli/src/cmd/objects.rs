@@ -4,7 +4,7 @@ use super::sync::{sync_state, SyncState};
 use crate::cli::{InfoArgs, ListArgs};
 use crate::format;
 use anyhow::Result;
-use named_shm::admin::{self, Holder, ObjectInfo};
+use named_shm::admin::{self, ForeignEntry, Holder, ObjectInfo};
 use named_shm::Namespace;
 use serde::Serialize;
 use std::io::Write;
@@ -38,6 +38,50 @@ struct ObjectJson {
     event: Option<EventJson>,
     #[serde(skip_serializing_if = "Option::is_none")]
     mutex: Option<MutexJson>,
+}
+
+/// An entry that is not a named object, as `list --json` prints it (after
+/// the objects, with `"type": "foreign"` and no name).
+#[derive(Debug, Serialize)]
+struct ForeignJson {
+    /// Always `null`: a foreign entry is never shown under a name.
+    name: Option<String>,
+    namespace: &'static str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    /// Its file name: exact when it is UTF-8, else with `\xNN` for the other bytes.
+    file: String,
+    path: String,
+    owner_uid: Option<u32>,
+    reason: String,
+}
+
+/// One element of `list --json`.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum EntryJson {
+    Object(Box<ObjectJson>),
+    Foreign(ForeignJson),
+}
+
+/// Text that may not be UTF-8, for JSON: exact when it is.
+fn json_os(s: &std::ffi::OsStr) -> String {
+    match s.to_str() {
+        Some(s) => s.to_owned(),
+        None => format::escape_os(s),
+    }
+}
+
+fn foreign_json(f: &ForeignEntry) -> ForeignJson {
+    ForeignJson {
+        name: None,
+        namespace: f.namespace.as_str(),
+        kind: "foreign",
+        file: json_os(&f.file_name),
+        path: json_os(f.path.as_os_str()),
+        owner_uid: f.owner_uid,
+        reason: f.reason.clone(),
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -113,15 +157,21 @@ pub fn list(a: ListArgs) -> Result<()> {
         &[Namespace::Local]
     };
     let mut objects = Vec::new();
+    let mut foreign = Vec::new();
     for &ns in namespaces {
         for info in admin::list(ns)? {
             let holders = admin::holders(&info);
             objects.push((info, holders));
         }
+        foreign.extend(admin::list_foreign(ns)?);
     }
     let mut out = std::io::stdout().lock();
     if a.json {
-        let json: Vec<ObjectJson> = objects.iter().map(|(i, h)| to_json(i, h)).collect();
+        let json: Vec<EntryJson> = objects
+            .iter()
+            .map(|(i, h)| EntryJson::Object(Box::new(to_json(i, h))))
+            .chain(foreign.iter().map(|f| EntryJson::Foreign(foreign_json(f))))
+            .collect();
         serde_json::to_writer_pretty(&mut out, &json)?;
         writeln!(out)?;
         return Ok(());
@@ -136,20 +186,20 @@ pub fn list(a: ListArgs) -> Result<()> {
         if !a.all {
             writeln!(out, "(nshm list --all shows both namespaces)")?;
         }
-        return Ok(());
+        return list_foreign(&mut out, &foreign);
     }
     let rows: Vec<Vec<String>> = objects
         .iter()
         .map(|(i, h)| {
             vec![
-                i.name.clone(),
+                format::escape(&i.name).into_owned(),
                 i.kind.as_str().into(),
                 if i.size == 0 {
                     "-".into()
                 } else {
                     format::size(i.size, a.bytes)
                 },
-                format::user_name(i.owner_uid),
+                format::escape(&format::user_name(i.owner_uid)).into_owned(),
                 format::mode(i.mode),
                 if i.orphan {
                     "orphan".into()
@@ -170,6 +220,33 @@ pub fn list(a: ListArgs) -> Result<()> {
             "\n{orphans} orphan{} (every holder died without closing): `nshm reap` reclaims {}",
             if orphans == 1 { "" } else { "s" },
             if orphans == 1 { "it" } else { "them" }
+        )?;
+    }
+    list_foreign(&mut out, &foreign)
+}
+
+/// The entries that are not named objects, by (escaped) file name.
+fn list_foreign(out: &mut impl Write, foreign: &[ForeignEntry]) -> Result<()> {
+    if foreign.is_empty() {
+        return Ok(());
+    }
+    let n = foreign.len();
+    writeln!(
+        out,
+        "\n{n} entr{} that {} not named objects (never shown, removed or reaped under a name):",
+        if n == 1 { "y" } else { "ies" },
+        if n == 1 { "is" } else { "are" }
+    )?;
+    for f in foreign {
+        let owner = f
+            .owner_uid
+            .map(|u| format!("owner {}", format::escape(&format::user_name(u))))
+            .unwrap_or_else(|| "owner ?".into());
+        writeln!(
+            out,
+            "  {}  {owner}: {}",
+            format::escape_os(f.path.as_os_str()),
+            format::escape(&f.reason)
         )?;
     }
     Ok(())
@@ -211,7 +288,7 @@ pub fn info(a: InfoArgs) -> Result<()> {
         return Ok(());
     }
     let mut lines: Vec<(&str, String)> = vec![
-        ("name", info.name.clone()),
+        ("name", format::escape(&info.name).into_owned()),
         ("namespace", info.namespace.as_str().into()),
         ("type", info.kind.as_str().into()),
     ];
@@ -254,7 +331,11 @@ pub fn info(a: InfoArgs) -> Result<()> {
     }
     lines.push((
         "owner uid",
-        format!("{} ({})", format::user_name(info.owner_uid), info.owner_uid),
+        format!(
+            "{} ({})",
+            format::escape(&format::user_name(info.owner_uid)),
+            info.owner_uid
+        ),
     ));
     lines.push((
         "mode",
@@ -290,13 +371,17 @@ pub fn info(a: InfoArgs) -> Result<()> {
             format!(
                 "pid {:<7} {:<16} {} handle{}",
                 h.pid,
-                if h.command.is_empty() { "?" } else { &h.command },
+                if h.command.is_empty() {
+                    "?".into()
+                } else {
+                    format::escape(&h.command)
+                },
                 h.handles,
                 if h.handles == 1 { "" } else { "s" }
             ),
         ));
     }
-    lines.push(("path", info.path.display().to_string()));
+    lines.push(("path", format::escape_os(info.path.as_os_str())));
     for (k, v) in lines {
         if k.is_empty() {
             writeln!(out, "{:11}  {v}", "")?;

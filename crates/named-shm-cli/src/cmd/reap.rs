@@ -1,6 +1,7 @@
 //! `nshm reap`: reclaim orphans.
 
 use crate::cli::ReapArgs;
+use crate::format;
 use anyhow::Result;
 use named_shm::admin;
 use serde::Serialize;
@@ -49,13 +50,13 @@ pub fn reap(a: ReapArgs) -> Result<()> {
     } else {
         writeln!(out, "{verb} {n} orphan{}:", if n == 1 { "" } else { "s" })?;
         for name in &report.reclaimed {
-            writeln!(out, "  {name}")?;
+            writeln!(out, "  {}", format::escape(name))?;
         }
     }
     if !report.skipped.is_empty() {
         writeln!(out, "left alone:")?;
         for (name, reason) in &report.skipped {
-            writeln!(out, "  {name}: {reason}")?;
+            writeln!(out, "  {}: {}", format::escape(name), format::escape(reason))?;
         }
     }
     writeln!(

@@ -28,13 +28,18 @@ pub fn create(a: CreateArgs) -> Result<()> {
         (None, None) if !a.hold && !std::io::stdin().is_terminal() => Source::Stdin,
         (None, None) => Source::None,
     };
-    let data = source.open()?;
+    // At most what fits in the mapping (whole pages) plus one byte is read.
+    let fits = size
+        .checked_next_multiple_of(named_shm::PAGE_SIZE)
+        .unwrap_or(u64::MAX);
+    let data = source.open(fits)?;
     let shm = opts.create(&a.name, size)?;
     let name = shm.name().as_str().to_owned();
+    let shown = format::escape(&name);
     let mut out = std::io::stdout().lock();
     write!(
         out,
-        "created mapping `{name}` ({})",
+        "created mapping `{shown}` ({})",
         if shm.size() == size {
             format::human_size(size)
         } else {
@@ -42,8 +47,8 @@ pub fn create(a: CreateArgs) -> Result<()> {
         }
     )?;
     if let Some(data) = data {
+        check_fits(&name, shm.size(), 0, &data)?;
         let len = data.len();
-        check_fits(&name, shm.size(), 0, len)?;
         let view = shm.map(0, 0)?;
         write_data(&view, 0, data, &name)?;
         write!(out, ", wrote {len} byte{}", if len == 1 { "" } else { "s" })?;
@@ -62,6 +67,7 @@ pub fn create(a: CreateArgs) -> Result<()> {
 
 /// After closing the only handle of a new object without `--hold`.
 pub fn note_if_gone(out: &mut impl Write, given: &str, name: &str) -> Result<()> {
+    let name = format::escape(name);
     if admin::info(given).is_err() {
         writeln!(
             out,
@@ -75,6 +81,7 @@ pub fn note_if_gone(out: &mut impl Write, given: &str, name: &str) -> Result<()>
 pub fn hold(out: &mut impl Write, name: &str, use_stdin: bool) -> Result<Release> {
     // Before saying so: from then on Ctrl-C must release, not kill.
     signal::install();
+    let name = format::escape(name);
     writeln!(
         out,
         "holding `{name}` (pid {}): it stays alive until you press {}",
@@ -87,6 +94,7 @@ pub fn hold(out: &mut impl Write, name: &str, use_stdin: bool) -> Result<Release
 
 /// After closing a held handle: says whether the name died with it.
 pub fn report_release(out: &mut impl Write, given: &str, name: &str) -> Result<()> {
+    let name = format::escape(name);
     match admin::info(given) {
         Ok(i) => writeln!(
             out,
@@ -99,10 +107,20 @@ pub fn report_release(out: &mut impl Write, given: &str, name: &str) -> Result<(
     Ok(())
 }
 
-fn check_fits(name: &str, size: u64, offset: u64, len: u64) -> Result<()> {
+/// Fails with [`ExitCode::InvalidInput`] unless `data` fits at `offset`.
+fn check_fits(name: &str, size: u64, offset: u64, data: &Data) -> Result<()> {
+    let len = data.len();
+    let name = format::escape(name);
     if offset > size || (offset == size && len > 0) {
         return Err(invalid(format!(
             "offset {offset} is past the end of `{name}` ({size} bytes)"
+        )));
+    }
+    if let Data::TooLong { what } = data {
+        return Err(invalid(format!(
+            "{what} holds more than the {} bytes at offset {offset} that fit in `{name}` ({size} bytes): \
+             it does not fit, nothing was written",
+            size - offset
         )));
     }
     if len > size - offset {
@@ -116,6 +134,7 @@ fn check_fits(name: &str, size: u64, offset: u64, len: u64) -> Result<()> {
 /// Copies `data` into the view at `offset`, showing progress for large input
 /// on a terminal. The caller has checked that it fits.
 fn write_data(view: &View, offset: u64, data: Data, name: &str) -> Result<()> {
+    let name = &*format::escape(name);
     let total = data.len();
     let progress = total >= PROGRESS_MIN && std::io::stderr().is_terminal();
     if progress {
@@ -130,6 +149,7 @@ fn write_data(view: &View, offset: u64, data: Data, name: &str) -> Result<()> {
                 step(progress, name, done + chunk.len() as u64, total)?;
             }
         }
+        Data::TooLong { what } => return Err(invalid(format!("{what} does not fit in `{name}`"))),
         Data::File { mut file, len, path } => {
             let mut buf = vec![0u8; CHUNK];
             let mut done = 0u64;
@@ -175,7 +195,7 @@ fn step(progress: bool, name: &str, done: u64, total: u64) -> Result<()> {
 
 pub fn read(a: ReadArgs) -> Result<()> {
     let shm = SharedMemory::open(&a.name, Access::Read)?;
-    let name = shm.name().as_str().to_owned();
+    let name = format::escape(shm.name().as_str()).into_owned();
     let size = shm.size();
     let offset = parse_size("--offset", &a.offset)?;
     if offset >= size {
@@ -246,31 +266,36 @@ pub fn write(a: WriteArgs) -> Result<()> {
         (None, Some(f)) => Source::File(f),
         (None, None) => Source::Stdin,
     };
-    let data = source.open()?.expect("every write source has data");
+    // At most what fits after the offset plus one byte is read.
+    let data = source
+        .open(shm.size().saturating_sub(offset))?
+        .expect("every write source has data");
+    check_fits(&name, shm.size(), offset, &data)?;
     let len = data.len();
-    check_fits(&name, shm.size(), offset, len)?;
     let view = shm.map(0, 0)?;
     write_data(&view, offset, data, &name)?;
     outln!(
-        "wrote {len} byte{} to `{name}` at offset {offset}",
-        if len == 1 { "" } else { "s" }
+        "wrote {len} byte{} to `{}` at offset {offset}",
+        if len == 1 { "" } else { "s" },
+        format::escape(&name)
     )?;
     Ok(())
 }
 
 pub fn rm(a: RmArgs) -> Result<()> {
+    let given = format::escape(&a.name);
     if !a.yes {
         let what = match admin::info(&a.name) {
             Ok(i) => format!(
                 "{} `{}`, {} handle{} open",
                 i.kind,
-                i.name,
+                format::escape(&i.name),
                 i.holders,
                 if i.holders == 1 { "" } else { "s" }
             ),
             Err(named_shm::Error::NotFound { .. }) => {
                 // Maybe an orphan: `remove` knows; otherwise it reports not found.
-                format!("`{}`", a.name)
+                format!("`{given}`")
             }
             Err(e) => return Err(e.into()),
         };
@@ -285,14 +310,11 @@ pub fn rm(a: RmArgs) -> Result<()> {
             }
             return Err(fail(
                 ExitCode::Failure,
-                format!(
-                    "`{}` not removed: not confirmed (--yes skips the question)",
-                    a.name
-                ),
+                format!("`{given}` not removed: not confirmed (--yes skips the question)"),
             ));
         }
     }
     admin::remove(&a.name)?;
-    outln!("removed `{}`", a.name)?;
+    outln!("removed `{given}`")?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 use super::shm::{hold, note_if_gone, report_release};
 use crate::cli::{EventCommand, MutexCommand};
 use crate::exit_codes::{fail, ExitCode};
+use crate::format;
 use crate::input::parse_timeout;
 use crate::signal;
 use anyhow::Result;
@@ -86,12 +87,13 @@ pub fn event(c: EventCommand) -> Result<()> {
             use std::io::Write;
             writeln!(
                 out,
-                "created {} event `{canonical}` ({})",
+                "created {} event `{}` ({})",
                 if manual_reset {
                     "manual-reset"
                 } else {
                     "auto-reset"
                 },
+                format::escape(&canonical),
                 if set { "set" } else { "not set" }
             )?;
             if keep {
@@ -105,11 +107,11 @@ pub fn event(c: EventCommand) -> Result<()> {
         }
         EventCommand::Set { name } => {
             Event::open(&name)?.set()?;
-            outln!("set event `{name}`")?;
+            outln!("set event `{}`", format::escape(&name))?;
         }
         EventCommand::Reset { name } => {
             Event::open(&name)?.reset()?;
-            outln!("reset event `{name}`")?;
+            outln!("reset event `{}`", format::escape(&name))?;
         }
         EventCommand::Wait { name, timeout } => {
             signal::install();
@@ -122,7 +124,7 @@ pub fn event(c: EventCommand) -> Result<()> {
                 })
             })?;
             match got {
-                Some(_) => outln!("event `{name}` is set")?,
+                Some(_) => outln!("event `{}` is set", format::escape(&name))?,
                 None => return Err(timed_out("waiting for event", &name, timeout, ": it is not set")),
             }
         }
@@ -143,7 +145,8 @@ pub fn mutex(c: MutexCommand) -> Result<()> {
             let canonical = m.name().as_str().to_owned();
             writeln!(
                 out,
-                "created mutex `{canonical}`{}",
+                "created mutex `{}`{}",
+                format::escape(&canonical),
                 if owned { ", locked by this process" } else { "" }
             )?;
             if keep {
@@ -180,7 +183,8 @@ pub fn mutex(c: MutexCommand) -> Result<()> {
             })?;
             writeln!(
                 out,
-                "locked mutex `{canonical}`{}",
+                "locked mutex `{}`{}",
+                format::escape(&canonical),
                 if guard.was_abandoned() {
                     " (abandoned: its previous owner died holding it)"
                 } else {
@@ -191,7 +195,7 @@ pub fn mutex(c: MutexCommand) -> Result<()> {
                 hold(&mut out, &canonical, true)?;
             }
             drop(guard);
-            writeln!(out, "released mutex `{canonical}`")?;
+            writeln!(out, "released mutex `{}`", format::escape(&canonical))?;
         }
     }
     Ok(())

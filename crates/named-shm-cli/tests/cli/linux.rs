@@ -64,7 +64,16 @@ struct Held {
 impl Held {
     /// Starts `nshm ARGS` and waits until it says it is holding.
     fn start(args: &[&str]) -> Held {
-        let mut child = std::process::Command::new(bin())
+        Held::start_in(None, args)
+    }
+
+    /// [`Held::start`] under a private root (`NAMED_SHM_DIR`).
+    fn start_in(root: Option<&TempRoot>, args: &[&str]) -> Held {
+        let mut cmd = std::process::Command::new(bin());
+        if let Some(r) = root {
+            cmd.env("NAMED_SHM_DIR", r.path());
+        }
+        let mut child = cmd
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -1116,4 +1125,490 @@ fn a_closed_pipe_ends_output_quietly() {
     }
     held.release();
     assert_gone(&name);
+}
+
+// ---------------------------------------------------------------- hostile input
+
+/// A private root for one test (`NAMED_SHM_DIR`; sticky and world-writable,
+/// like /dev/shm), removed with everything in it on drop.
+struct TempRoot(std::path::PathBuf);
+
+impl TempRoot {
+    fn new(tag: &str) -> TempRoot {
+        use std::os::unix::fs::PermissionsExt;
+        let p = std::path::PathBuf::from(format!("/dev/shm/{}", unique(&format!("root-{tag}"))));
+        std::fs::create_dir(&p).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o1777)).unwrap();
+        TempRoot(p)
+    }
+
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+
+    fn global(&self) -> std::path::PathBuf {
+        self.0.join("named-shm.global")
+    }
+
+    fn local(&self) -> std::path::PathBuf {
+        self.0.join(format!("named-shm.u{}", euid()))
+    }
+
+    /// `nshm` under this root.
+    fn nshm(&self) -> Command {
+        let mut c = nshm();
+        c.env("NAMED_SHM_DIR", &self.0);
+        c
+    }
+
+    /// `nshm` under this root, as `nobody` (only when run as root).
+    fn nshm_as_nobody(&self) -> Command {
+        let mut c = std::process::Command::new(bin());
+        c.env("NAMED_SHM_DIR", &self.0).uid(65534).gid(65534);
+        let mut c = Command::from_std(c);
+        c.timeout(STEP);
+        c
+    }
+
+    /// Creates the namespace directory of `ns` ("Local" or "Global") with a
+    /// name that dies at once.
+    fn make_dir(&self, ns: &str) {
+        self.nshm()
+            .args(["create", &format!("{ns}\\{}", unique("mkdir")), "--size", "4K"])
+            .assert()
+            .success();
+    }
+}
+
+impl Drop for TempRoot {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A forged mapping file: a valid header naming `base`, one 4 KiB page.
+fn forged_object(base: &str) -> Vec<u8> {
+    let mut b = vec![0u8; 8192];
+    b[0..8].copy_from_slice(b"NSHMOBJ1");
+    b[8..12].copy_from_slice(&1u32.to_le_bytes());
+    b[12..16].copy_from_slice(&1u32.to_le_bytes());
+    b[16..24].copy_from_slice(&4096u64.to_le_bytes());
+    b[24..28].copy_from_slice(&65534u32.to_le_bytes());
+    b[28..32].copy_from_slice(&1u32.to_le_bytes());
+    b[44..48].copy_from_slice(&(base.len() as u32).to_le_bytes());
+    b[64..64 + base.len()].copy_from_slice(base.as_bytes());
+    b
+}
+
+/// Plants `bytes` at `path` as `nobody` would (owned by uid 65534 when run as root).
+fn plant(path: &std::path::Path, bytes: &[u8]) {
+    std::fs::write(path, bytes).unwrap();
+    if euid() == 0 {
+        std::os::unix::fs::chown(path, Some(65534), Some(65534)).unwrap();
+    }
+}
+
+/// Makes a FIFO at `path`, as `nobody` when run as root.
+fn plant_fifo(path: &std::path::Path) {
+    let mut c = std::process::Command::new("mkfifo");
+    c.arg(path);
+    if euid() == 0 {
+        c.uid(65534).gid(65534);
+    }
+    assert!(c.status().expect("mkfifo runs").success(), "mkfifo {path:?}");
+}
+
+/// Fails if `bytes` could drive a terminal: not UTF-8, or holding a control
+/// character other than the line feed, or an invisible bidi/format character.
+fn assert_terminal_safe(what: &str, bytes: &[u8]) {
+    let text = std::str::from_utf8(bytes).unwrap_or_else(|e| panic!("{what}: not UTF-8 ({e}): {bytes:?}"));
+    for c in text.chars() {
+        let bad = (c.is_control() && c != '\n')
+            || matches!(
+                c,
+                '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}'
+            );
+        assert!(!bad, "{what}: a raw {c:?} reaches the terminal: {text:?}");
+    }
+}
+
+/// Runs `cmd`, checks its exit code and that neither stdout nor stderr is
+/// unsafe for a terminal; returns stdout and stderr.
+fn run_safe(what: &str, cmd: &mut Command, code: i32) -> (String, String) {
+    let out = cmd.assert().code(code).get_output().clone();
+    assert_terminal_safe(&format!("{what} (stdout)"), &out.stdout);
+    assert_terminal_safe(&format!("{what} (stderr)"), &out.stderr);
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// `nshm` under `prlimit --as` (1 GiB of address space), its standard input
+/// from `stdin_from` (a shell redirection) when given.
+fn limited(root: &TempRoot, stdin_from: Option<&str>, args: &[&str]) -> Command {
+    let script = match stdin_from {
+        Some(from) => format!("exec prlimit --as=1073741824 \"$0\" \"$@\" < {from}"),
+        None => "exec prlimit --as=1073741824 \"$0\" \"$@\" < /dev/null".to_owned(),
+    };
+    let mut c = Command::new("sh");
+    c.args(["-c", &script])
+        .arg(bin())
+        .args(args)
+        .env("NAMED_SHM_DIR", root.path())
+        .timeout(STEP);
+    c
+}
+
+#[test]
+fn endless_stream_input_fails_fast_as_does_not_fit_with_bounded_memory() {
+    // Before: `--file /dev/zero` was read whole before the size check (3 GB in 2 s).
+    let root = TempRoot::new("zero");
+    let name = unique("zero");
+    let held = Held::start_in(
+        Some(&root),
+        &["create", &name, "--size", "4K", "--text", "keep", "--hold"],
+    );
+    let does_not_fit =
+        || predicate::str::contains("does not fit").and(predicate::str::contains(name.as_str()));
+    // A character device, standard input and a FIFO, into a live mapping.
+    limited(&root, None, &["write", &name, "--file", "/dev/zero"])
+        .assert()
+        .code(6)
+        .stderr(does_not_fit());
+    limited(&root, Some("/dev/zero"), &["write", &name, "--file", "-"])
+        .assert()
+        .code(6)
+        .stderr(does_not_fit());
+    limited(&root, Some("/dev/zero"), &["write", &name])
+        .assert()
+        .code(6)
+        .stderr(does_not_fit());
+    let fifo = root.path().join("endless.fifo");
+    plant_fifo(&fifo);
+    // The writer is bounded too, should nshm never open the FIFO.
+    let mut writer = std::process::Command::new("timeout")
+        .args(["60", "sh", "-c", "yes > \"$0\""])
+        .arg(&fifo)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    limited(&root, None, &["write", &name, "--file", fifo.to_str().unwrap()])
+        .assert()
+        .code(6)
+        .stderr(does_not_fit());
+    // Its reader gone, `yes` dies of SIGPIPE.
+    let _ = writer.wait();
+    // Nothing was written.
+    root.nshm()
+        .args(["read", &name])
+        .assert()
+        .success()
+        .stdout("keep\n");
+    // An offset leaves less room: exactly what fits after it is still accepted.
+    root.nshm()
+        .args(["write", &name, "--offset", "4000", "--file", "-"])
+        .write_stdin(vec![b'z'; 96])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("wrote 96 bytes"));
+    root.nshm()
+        .args(["write", &name, "--offset", "4000", "--file", "-"])
+        .write_stdin(vec![b'z'; 97])
+        .assert()
+        .code(6)
+        .stderr(predicate::str::contains("does not fit"));
+    // create: the name dies with the failed command.
+    let fresh = unique("zero-create");
+    limited(
+        &root,
+        None,
+        &["create", &fresh, "--size", "4K", "--file", "/dev/zero"],
+    )
+    .assert()
+    .code(6)
+    .stderr(predicate::str::contains("does not fit"));
+    limited(&root, Some("/dev/zero"), &["create", &fresh, "--size", "4K"])
+        .assert()
+        .code(6)
+        .stderr(predicate::str::contains("does not fit"));
+    root.nshm().args(["info", &fresh]).assert().code(3);
+    held.release();
+}
+
+#[test]
+fn hostile_names_are_escaped_in_human_output_and_exact_in_json() {
+    let root = TempRoot::new("escape");
+    // Object names may hold any character but NUL and backslash.
+    let evil = "\x1b]0;pwned\x07\r\x1b[2K\u{202e}\u{9b}31m\x7f";
+    let shown = "\\x1b]0;pwned\\x07\\r\\x1b[2K\\u{202e}\\u{9b}31m\\x7f";
+    let tag = unique("esc");
+    let name = format!("Global\\live{evil}{tag}");
+    let name_shown = format!("Global\\live{shown}{tag}");
+    let held = Held::start_in(
+        Some(&root),
+        &["create", &name, "--size", "4K", "--text", "x", "--hold"],
+    );
+    // An orphan with such a name, for reap.
+    let orphan = format!("Global\\dead{evil}{tag}");
+    let orphan_shown = format!("Global\\dead{shown}{tag}");
+    Held::start_in(Some(&root), &["create", &orphan, "--size", "4K", "--hold"]).kill();
+    // Foreign entries whose file names are hostile, one of them not UTF-8.
+    let junk = format!("junk\x1b[2K\r{tag}");
+    plant(&root.global().join(&junk), b"squatter");
+    let raw_junk = {
+        use std::os::unix::ffi::OsStrExt;
+        let mut b = b"raw\x9b31m\xff".to_vec();
+        b.extend_from_slice(tag.as_bytes());
+        std::ffi::OsString::from(std::ffi::OsStr::from_bytes(&b))
+    };
+    plant(&root.global().join(&raw_junk), b"squatter");
+
+    let (out, _) = run_safe("list", root.nshm().args(["list", "--global"]), 0);
+    assert!(out.contains(&name_shown), "{out}");
+    assert!(out.contains(&orphan_shown), "{out}");
+    assert!(out.contains(&format!("junk\\x1b[2K\\r{tag}")), "{out}");
+    assert!(out.contains(&format!("raw\\x9b31m\\xff{tag}")), "{out}");
+    let v = json(root.nshm().args(["list", "--global", "--json"]));
+    let entries = v.as_array().unwrap();
+    assert!(entries.iter().any(|o| o["name"] == name.as_str()), "{v}");
+    assert!(entries.iter().any(|o| o["name"] == orphan.as_str()), "{v}");
+    assert!(
+        entries
+            .iter()
+            .any(|o| o["type"] == "foreign" && o["file"] == junk.as_str() && o["name"].is_null()),
+        "{v}"
+    );
+
+    let (out, _) = run_safe("info", root.nshm().args(["info", &name]), 0);
+    assert!(out.contains(&name_shown), "{out}");
+    let v = json(root.nshm().args(["info", &name, "--json"]));
+    assert_eq!(v["name"], name.as_str());
+
+    // Error messages and prompts.
+    let (_, err) = run_safe(
+        "info missing",
+        root.nshm().args(["info", &format!("{name}-missing")]),
+        3,
+    );
+    assert!(err.contains(&format!("{name_shown}-missing")), "{err}");
+    run_safe(
+        "create existing",
+        root.nshm().args(["create", &name, "--size", "4K"]),
+        5,
+    );
+    run_safe(
+        "write past the end",
+        root.nshm()
+            .args(["write", &name, "--offset", "8K", "--text", "x"]),
+        6,
+    );
+    run_safe(
+        "rm declined",
+        root.nshm().args(["rm", &name]).write_stdin("n\n"),
+        1,
+    );
+    run_safe(
+        "event set (wrong type)",
+        root.nshm().args(["event", "set", &name]),
+        6,
+    );
+    let (out, _) = run_safe(
+        "event create",
+        root.nshm()
+            .args(["event", "create", &format!("Global\\ev{evil}{tag}")]),
+        0,
+    );
+    assert!(out.contains(&format!("ev{shown}{tag}")), "{out}");
+
+    let (out, _) = run_safe("reap --dry-run", root.nshm().args(["reap", "--dry-run"]), 0);
+    assert!(out.contains(&orphan_shown), "{out}");
+    let v = json(root.nshm().args(["reap", "--json"]));
+    assert!(
+        v["reclaimed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n == orphan.as_str()),
+        "{v}"
+    );
+    held.release();
+}
+
+#[test]
+fn a_forged_hashed_entry_is_never_listed_or_targeted_under_the_victims_name() {
+    let root = TempRoot::new("forged");
+    let base = unique("Victim");
+    let victim = format!("Global\\{base}");
+    let held = Held::start_in(
+        Some(&root),
+        &["create", &victim, "--size", "4K", "--text", "live", "--hold"],
+    );
+    // A real long name is stored under its hash, and listed under its name.
+    let long_base = format!("{}-{}", "long".repeat(60), unique("long"));
+    let long = format!("Global\\{long_base}");
+    let long_held = Held::start_in(Some(&root), &["create", &long, "--size", "4K", "--hold"]);
+    // Another user plants a hashed file name whose header names the victim:
+    // dead, it looks exactly like an orphan of `Global\Victim`.
+    let forged_file = format!("%h{}", "ab".repeat(32));
+    let forged_path = root.global().join(&forged_file);
+    plant(&forged_path, &forged_object(&base));
+
+    let v = json(root.nshm().args(["list", "--global", "--json"]));
+    let entries = v.as_array().unwrap();
+    let named: Vec<_> = entries.iter().filter(|o| o["name"] == victim.as_str()).collect();
+    assert_eq!(named.len(), 1, "one object has the victim's name: {v}");
+    assert_eq!(named[0]["orphan"], false, "{v}");
+    assert!(entries.iter().any(|o| o["name"] == long.as_str()), "{v}");
+    let foreign = entries
+        .iter()
+        .find(|o| o["file"] == forged_file.as_str())
+        .unwrap_or_else(|| panic!("the forged file is listed as foreign: {v}"));
+    assert_eq!(foreign["type"], "foreign");
+    assert!(foreign["name"].is_null());
+    assert!(
+        foreign["reason"]
+            .as_str()
+            .unwrap()
+            .contains("header names another object"),
+        "{foreign}"
+    );
+    if euid() == 0 {
+        assert_eq!(foreign["owner_uid"], 65534);
+    }
+    let out = root
+        .nshm()
+        .args(["list", "--global"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    assert_eq!(out.matches(base.as_str()).count(), 1, "{out}");
+    assert!(out.contains(&forged_file), "{out}");
+    assert!(!out.contains("orphan"), "no orphan is shown: {out}");
+
+    // Neither reap (dry or not) nor rm can reach the victim through it.
+    let dry = json(root.nshm().args(["reap", "--dry-run", "--json"]));
+    let real = json(root.nshm().args(["reap", "--json"]));
+    for r in [&dry, &real] {
+        assert_eq!(r["reclaimed"].as_array().unwrap().len(), 0, "{r}");
+        assert!(
+            r["skipped"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["name"].as_str().unwrap().ends_with(&forged_file)),
+            "{r}"
+        );
+    }
+    assert!(forged_path.exists(), "reap leaves a foreign entry alone");
+    root.nshm().args(["info", &victim]).assert().success();
+    root.nshm()
+        .args(["read", &victim])
+        .assert()
+        .success()
+        .stdout("live\n");
+    root.nshm().args(["info", &long]).assert().success();
+    held.release();
+    long_held.release();
+    root.nshm().args(["info", &victim]).assert().code(3);
+}
+
+/// `reap --dry-run --json` and `reap --json`, compared as sets.
+fn reap_both(cmd: impl Fn() -> Command) -> (serde_json::Value, serde_json::Value) {
+    let dry = json(cmd().args(["reap", "--dry-run", "--json"]));
+    let real = json(cmd().args(["reap", "--json"]));
+    let sorted = |v: &serde_json::Value, k: &str| {
+        let mut a: Vec<String> = v[k].as_array().unwrap().iter().map(|x| x.to_string()).collect();
+        a.sort();
+        a
+    };
+    for k in ["reclaimed", "skipped"] {
+        assert_eq!(
+            sorted(&dry, k),
+            sorted(&real, k),
+            "dry run {dry}\nreal run {real}"
+        );
+    }
+    assert_eq!(dry["live"], real["live"], "dry run {dry}\nreal run {real}");
+    (dry, real)
+}
+
+#[test]
+fn reap_dry_run_reports_exactly_what_reap_then_does() {
+    let root = TempRoot::new("dry");
+    root.make_dir("Local");
+    root.make_dir("Global");
+    // A real orphan: reclaimed by both.
+    let orphan = format!("Local\\{}", unique("orphan"));
+    Held::start_in(Some(&root), &["create", &orphan, "--size", "4K", "--hold"]).kill();
+    // A FIFO at a name (before: counted by the dry run, left alone by reap).
+    let fifo = unique("fifo");
+    plant_fifo(&root.global().join(&fifo));
+    // A file of ours that is not an object, and a live object.
+    let junk = unique("junk");
+    std::fs::write(root.local().join(&junk), b"not an object").unwrap();
+    let live = format!("Global\\{}", unique("live"));
+    let held = Held::start_in(Some(&root), &["create", &live, "--size", "4K", "--hold"]);
+
+    let (dry, _) = reap_both(|| root.nshm());
+    let reclaimed = dry["reclaimed"].as_array().unwrap();
+    assert_eq!(reclaimed.len(), 1, "{dry}");
+    assert_eq!(reclaimed[0], orphan.as_str());
+    let skipped = dry["skipped"].as_array().unwrap();
+    let why = |file: &str| {
+        skipped
+            .iter()
+            .find(|s| s["name"].as_str().unwrap().ends_with(file))
+            .map(|s| s["reason"].as_str().unwrap().to_owned())
+            .unwrap_or_else(|| panic!("{file} is not among the skipped: {dry}"))
+    };
+    assert!(why(&fifo).contains("special file"), "{dry}");
+    assert!(why(&junk).contains("header"), "{dry}");
+    assert_eq!(dry["live"], 1, "{dry}");
+    assert!(root.global().join(&fifo).exists());
+    assert!(root.local().join(&junk).exists());
+    root.nshm().args(["info", &live]).assert().success();
+    held.release();
+
+    // Another user reaping root's readable orphan: it may look, not remove
+    // (before: the dry run counted it as reclaimable).
+    if euid() != 0 {
+        eprintln!(
+            "SKIPPED the second-user half of reap_dry_run_reports_exactly_what_reap_then_does: needs root"
+        );
+        return;
+    }
+    let mine = format!("Global\\{}", unique("roots-orphan"));
+    Held::start_in(
+        Some(&root),
+        &["create", &mine, "--size", "4K", "--mode", "644", "--hold"],
+    )
+    .kill();
+    let (dry, _) = reap_both(|| root.nshm_as_nobody());
+    assert_eq!(dry["reclaimed"].as_array().unwrap().len(), 0, "{dry}");
+    assert!(
+        dry["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["name"] == mine.as_str() && s["reason"].as_str().unwrap().contains("uid 0")),
+        "{dry}"
+    );
+    root.nshm()
+        .args(["list", "--global", "--json"])
+        .assert()
+        .success();
+    let v = json(root.nshm().args(["reap", "--json"]));
+    assert!(
+        v["reclaimed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n == mine.as_str()),
+        "{v}"
+    );
 }

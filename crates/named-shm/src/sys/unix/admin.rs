@@ -2,10 +2,10 @@
 
 use super::header::Header;
 use super::ns::{self, NsDir};
-use super::object::{self, fstat, is_held, Reclaim};
-use crate::admin::{Holder, ObjectInfo, ReapReport};
+use super::object::{self, fstat, is_held};
+use crate::admin::{ForeignEntry, Holder, ObjectInfo, ReapReport};
 use crate::error::{Error, Result};
-use crate::name::{decode_file_name, Namespace, ObjectName};
+use crate::name::{decode_file_name, encode_file_name, Namespace, ObjectName};
 use std::ffi::{CStr, CString};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::path::PathBuf;
@@ -92,52 +92,145 @@ impl LockTable {
     }
 }
 
-/// Describes one directory entry, or `None` for entries that are not objects
-/// of ours (they are still reported by `reap` as foreign).
-fn describe(dir: &NsDir, file: &CStr, locks: Option<&LockTable>) -> Option<ObjectInfo> {
-    let fd = open_ro(dir, file)?;
+/// Why an entry of a namespace directory is not a named object.
+struct NotObject {
+    reason: String,
+    owner_uid: Option<u32>,
+}
+
+impl NotObject {
+    fn new(reason: impl Into<String>, owner_uid: Option<u32>) -> NotObject {
+        NotObject {
+            reason: reason.into(),
+            owner_uid,
+        }
+    }
+}
+
+/// The checks that make the open file `fd`, found at `file`, a named object:
+/// a regular file with a valid header whose name encodes to exactly `file`
+/// (hash included), so that a planted file can never pass for another name.
+/// Shared by listing, `info`, `remove` and `reap` (dry or not).
+fn check_object(fd: RawFd, st: &libc::stat, file: &CStr) -> std::result::Result<Header, NotObject> {
+    let uid = Some(st.st_uid);
+    match st.st_mode & libc::S_IFMT {
+        libc::S_IFREG => {}
+        libc::S_IFDIR => return Err(NotObject::new("a directory", uid)),
+        libc::S_IFLNK => return Err(NotObject::new("a symbolic link", uid)),
+        _ => return Err(NotObject::new("a special file", uid)),
+    }
+    let header: Header = object::read_header(fd).map_err(|why| NotObject::new(why, uid))?;
+    // Our encodings are ASCII: any other file name is nobody's encoding.
+    let exact = file.to_str().is_ok_and(|f| match decode_file_name(f) {
+        // A readable file name decodes to exactly one name.
+        Some(base) => base == header.name,
+        // A hashed one (`%h` + SHA-256) must be the hash of the header's name.
+        None => encode_file_name(&header.name) == f,
+    });
+    if !exact {
+        return Err(NotObject::new("a file whose header names another object", uid));
+    }
+    Ok(header)
+}
+
+/// Why an entry that cannot be opened read-only is not an object we can see.
+fn unopenable(dir: &NsDir, file: &CStr) -> NotObject {
+    // SAFETY: stat is plain old data; fstatat fills it on success.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: dir is open, file a valid C string, st a valid out-pointer.
+    let r = unsafe { libc::fstatat(dir.raw(), file.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) };
+    if r != 0 {
+        let e = std::io::Error::last_os_error();
+        return NotObject::new(format!("something that cannot be examined ({e})"), None);
+    }
+    let uid = Some(st.st_uid);
+    match st.st_mode & libc::S_IFMT {
+        libc::S_IFLNK => NotObject::new("a symbolic link", uid),
+        libc::S_IFDIR => NotObject::new("a directory", uid),
+        libc::S_IFREG => NotObject::new("an object the caller cannot open", uid),
+        _ => NotObject::new("a special file", uid),
+    }
+}
+
+/// Describes one directory entry: the object, or why it is not one (then it
+/// is listed as a foreign entry, by file name, and never under a name).
+fn examine(
+    dir: &NsDir,
+    file: &CStr,
+    locks: Option<&LockTable>,
+) -> std::result::Result<ObjectInfo, NotObject> {
+    let fd = open_ro(dir, file).ok_or_else(|| unopenable(dir, file))?;
     let raw: RawFd = fd.as_raw_fd();
-    let st = fstat(raw).ok()?;
-    if st.st_mode & libc::S_IFMT != libc::S_IFREG {
-        return None;
-    }
-    let header: Header = object::read_header(raw).ok()?;
-    let base = match decode_file_name(file.to_str().ok()?) {
-        Some(b) => b,
-        None => header.name.clone(),
-    };
-    if base != header.name {
-        return None;
-    }
+    let st =
+        fstat(raw).map_err(|e| NotObject::new(format!("something that cannot be examined ({e})"), None))?;
+    let header = check_object(raw, &st, file)?;
     let held = is_held(raw).unwrap_or(false);
     // Without a lock table (remove, reap): only whether the object is held.
     let holders = locks.map_or(1, |t| t.count(st.st_dev, st.st_ino));
-    Some(ObjectInfo {
-        name: format!("{}\\{}", dir.ns.as_str(), base),
+    Ok(ObjectInfo {
+        name: format!("{}\\{}", dir.ns.as_str(), header.name),
         namespace: dir.ns,
         kind: header.kind,
         size: header.size,
         owner_uid: st.st_uid,
-        mode: st.st_mode & 0o7777,
+        // The mode the creator asked for (the file adds owner read-write:
+        // see object.rs, "Modes").
+        mode: header.requested_mode().unwrap_or(st.st_mode & 0o7777),
         holders: if held { holders.max(1) } else { 0 },
         orphan: !held,
         creator_pid: header.creator_pid,
         created: UNIX_EPOCH + Duration::from_nanos(header.created_ns),
-        path: PathBuf::from(format!("{}/{}", dir.path, file.to_string_lossy())),
+        path: entry_path(dir, file),
         committed: header.flags & super::header::FLAG_RESERVE == 0,
         inode: st.st_ino,
     })
 }
 
+/// Describes one directory entry, or `None` for entries that are not objects.
+fn describe(dir: &NsDir, file: &CStr, locks: Option<&LockTable>) -> Option<ObjectInfo> {
+    examine(dir, file, locks).ok()
+}
+
+/// The full path of an entry (its file name's bytes, exactly).
+fn entry_path(dir: &NsDir, file: &CStr) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    PathBuf::from(&dir.path).join(std::ffi::OsStr::from_bytes(file.to_bytes()))
+}
+
 pub(crate) fn list(ns: Namespace) -> Result<Vec<ObjectInfo>> {
+    Ok(scan(ns)?.0)
+}
+
+/// The entries of a namespace directory that are not named objects.
+pub(crate) fn list_foreign(ns: Namespace) -> Result<Vec<ForeignEntry>> {
+    Ok(scan(ns)?.1)
+}
+
+/// One pass over a namespace directory: its objects, and everything else.
+fn scan(ns: Namespace) -> Result<(Vec<ObjectInfo>, Vec<ForeignEntry>)> {
     let Some(dir) = ns::dir_if_exists(ns)? else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     };
     let locks = LockTable::read();
-    Ok(entries(&dir)?
-        .iter()
-        .filter_map(|f| describe(&dir, f, Some(&locks)))
-        .collect())
+    let (mut objects, mut foreign) = (Vec::new(), Vec::new());
+    for f in entries(&dir)? {
+        match examine(&dir, &f, Some(&locks)) {
+            Ok(info) => objects.push(info),
+            Err(not) => foreign.push(foreign_entry(&dir, &f, not)),
+        }
+    }
+    Ok((objects, foreign))
+}
+
+fn foreign_entry(dir: &NsDir, file: &CStr, not: NotObject) -> ForeignEntry {
+    use std::os::unix::ffi::OsStrExt;
+    ForeignEntry {
+        namespace: dir.ns,
+        file_name: std::ffi::OsStr::from_bytes(file.to_bytes()).to_owned(),
+        path: entry_path(dir, file),
+        owner_uid: not.owner_uid,
+        reason: not.reason,
+    }
 }
 
 pub(crate) fn info(name: &ObjectName) -> Result<ObjectInfo> {
@@ -219,6 +312,14 @@ pub(crate) fn remove(name: &ObjectName) -> Result<()> {
         })
 }
 
+/// What reaping one entry did (or, in a dry run, would do).
+enum Reaped {
+    Reclaimed,
+    Live,
+    Gone,
+    Skipped(String),
+}
+
 pub(crate) fn reap(dry_run: bool) -> Result<ReapReport> {
     let mut report = ReapReport::default();
     for ns in [Namespace::Local, Namespace::Global] {
@@ -226,35 +327,105 @@ pub(crate) fn reap(dry_run: bool) -> Result<ReapReport> {
             continue;
         };
         for file in entries(&dir)? {
-            let label = match decode_file_name(&file.to_string_lossy()) {
-                Some(base) => format!("{}\\{}", ns.as_str(), base),
-                None => match describe(&dir, &file, None) {
-                    Some(i) => i.name,
-                    None => format!("{}/{}", dir.path, file.to_string_lossy()),
-                },
-            };
-            let Some(fd) = open_ro(&dir, &file) else {
-                report.skipped.push((label, "cannot be opened".into()));
-                continue;
-            };
-            if is_held(fd.as_raw_fd()).unwrap_or(true) {
-                report.live += 1;
-                continue;
-            }
-            drop(fd);
-            if dry_run {
-                report.reclaimed.push(label);
-                continue;
-            }
-            match object::reclaim(&dir, &file) {
-                Reclaim::Reclaimed => report.reclaimed.push(label),
-                Reclaim::Live => report.live += 1,
-                Reclaim::Gone => {}
-                Reclaim::Foreign(what) | Reclaim::Dead(what) => report.skipped.push((label, what)),
+            let (label, outcome) = reap_entry(&dir, &file, dry_run);
+            match outcome {
+                Reaped::Reclaimed => report.reclaimed.push(label),
+                Reaped::Live => report.live += 1,
+                Reaped::Gone => {}
+                Reaped::Skipped(why) => report.skipped.push((label, why)),
             }
         }
     }
     Ok(report)
+}
+
+/// Reaps one entry: the one code path of `reap` and `reap --dry-run`, which
+/// makes exactly the same checks (object, lock, owner) and differs only in
+/// skipping the final unlink. Returns the entry's label, its object name only
+/// when it passed [`check_object`] (else its path), and the outcome.
+fn reap_entry(dir: &NsDir, file: &CStr, dry_run: bool) -> (String, Reaped) {
+    let mut label = entry_path(dir, file).to_string_lossy().into_owned();
+    let open = |acc| {
+        // SAFETY: dir is open, file a valid C string; the descriptor is owned below.
+        let fd = unsafe {
+            libc::openat(
+                dir.raw(),
+                file.as_ptr(),
+                acc | libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK | libc::O_NOCTTY,
+            )
+        };
+        if fd < 0 {
+            Err(std::io::Error::last_os_error())
+        } else {
+            // SAFETY: a non-negative fd was just returned by openat and is ours.
+            Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+        }
+    };
+    let errno_outcome = |e: &std::io::Error| match e.raw_os_error() {
+        Some(libc::ENOENT) => Reaped::Gone,
+        Some(libc::ELOOP) => Reaped::Skipped("a symbolic link".into()),
+        Some(libc::EISDIR) => Reaped::Skipped("a directory".into()),
+        _ => Reaped::Skipped(format!("something that cannot be opened ({e})")),
+    };
+    // Read-write to lock and remove it; read-only lets us look, no more.
+    let (fd, writable) = match open(libc::O_RDWR) {
+        Ok(fd) => (fd, true),
+        Err(e) if matches!(e.raw_os_error(), Some(libc::EACCES) | Some(libc::EPERM)) => {
+            match open(libc::O_RDONLY) {
+                Ok(fd) => (fd, false),
+                Err(_) => return (label, Reaped::Skipped("an object the caller cannot open".into())),
+            }
+        }
+        Err(e) => return (label, errno_outcome(&e)),
+    };
+    let raw = fd.as_raw_fd();
+    let st = match fstat(raw) {
+        Ok(st) => st,
+        Err(e) => {
+            return (
+                label,
+                Reaped::Skipped(format!("something that cannot be examined ({e})")),
+            )
+        }
+    };
+    match check_object(raw, &st, file) {
+        Ok(header) => label = format!("{}\\{}", dir.ns.as_str(), header.name),
+        Err(not) => return (label, Reaped::Skipped(not.reason)),
+    }
+    if !writable {
+        return match is_held(raw) {
+            Ok(true) => (label, Reaped::Live),
+            _ => (
+                label,
+                Reaped::Skipped(format!("an orphaned object of uid {}", st.st_uid)),
+            ),
+        };
+    }
+    // The write lock: no handle is open, and no other reclaimer is at work.
+    // A dry run takes it too (for an instant), so that it decides alike.
+    match object::try_lock(raw, libc::F_WRLCK) {
+        Ok(true) => {}
+        Ok(false) => return (label, Reaped::Live),
+        Err(e) => {
+            return (
+                label,
+                Reaped::Skipped(format!("something that cannot be locked ({e})")),
+            )
+        }
+    }
+    // Examined again under the lock (the name may have been removed or given
+    // to another object meanwhile) and unlinked by the one code path that
+    // every unlinker shares; a dry run makes the same checks and stops short
+    // of the unlink.
+    let outcome = match object::unlink_dead(dir, file, raw, dry_run) {
+        object::Reclaim::Reclaimed => Reaped::Reclaimed,
+        object::Reclaim::Gone => Reaped::Gone,
+        object::Reclaim::Live => Reaped::Live,
+        object::Reclaim::Foreign(why) | object::Reclaim::Dead(why) => Reaped::Skipped(why),
+    };
+    // The lock goes with `fd`, after the unlink.
+    drop(fd);
+    (label, outcome)
 }
 
 /// The processes holding open handles to the object, found through the OFD

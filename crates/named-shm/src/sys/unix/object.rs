@@ -81,7 +81,7 @@ use super::ns::{self, NsDir};
 use super::{cvt, cvt_r};
 use crate::error::{Error, ObjectKind, Result};
 use crate::name::ObjectName;
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::Arc;
@@ -280,7 +280,7 @@ pub(crate) fn reclaim(dir: &NsDir, file: &CString) -> Reclaim {
         }
     };
     match try_lock(fd.as_raw_fd(), libc::F_WRLCK) {
-        Ok(true) => unlink_dead(dir, file, fd.as_raw_fd()),
+        Ok(true) => unlink_dead(dir, file, fd.as_raw_fd(), false),
         Ok(false) => Reclaim::Live,
         Err(e) => Reclaim::Foreign(format!("something that cannot be locked ({e})")),
     }
@@ -288,8 +288,9 @@ pub(crate) fn reclaim(dir: &NsDir, file: &CString) -> Reclaim {
 
 /// Second half of [`reclaim`]: `fd` is a description of the name holding the
 /// write lock, so no handle is open on it and no other reclaimer can be at work.
-/// The caller releases the lock after this returns.
-fn unlink_dead(dir: &NsDir, file: &CString, fd: RawFd) -> Reclaim {
+/// The caller releases the lock after this returns. With `dry`, every check
+/// is made and the unlink is not (`reap --dry-run`).
+pub(crate) fn unlink_dead(dir: &NsDir, file: &CStr, fd: RawFd, dry: bool) -> Reclaim {
     let st = match fstat(fd) {
         Ok(st) => st,
         Err(e) => return Reclaim::Foreign(format!("something that cannot be examined ({e})")),
@@ -311,6 +312,9 @@ fn unlink_dead(dir: &NsDir, file: &CString, fd: RawFd) -> Reclaim {
     #[cfg(not(named_shm_mutant = "unlink_without_identity"))]
     if !name_links(dir, file, &st) {
         return Reclaim::Gone;
+    }
+    if dry {
+        return Reclaim::Reclaimed;
     }
     // SAFETY: dir is an open directory, file a valid C string.
     match cvt(unsafe { libc::unlinkat(dir.raw(), file.as_ptr(), 0) }) {
@@ -550,11 +554,11 @@ fn dead_at(dir: &NsDir, file: &CString) -> Option<Opened> {
 }
 
 /// Whether the name still links the inode `st` describes.
-fn name_links(dir: &NsDir, file: &CString, st: &libc::stat) -> bool {
+fn name_links(dir: &NsDir, file: &CStr, st: &libc::stat) -> bool {
     matches!(stat_at(dir, file), Ok(n) if n.st_dev == st.st_dev && n.st_ino == st.st_ino)
 }
 
-fn stat_at(dir: &NsDir, file: &CString) -> io::Result<libc::stat> {
+fn stat_at(dir: &NsDir, file: &CStr) -> io::Result<libc::stat> {
     let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
     // SAFETY: dir is an open directory, file a valid C string, `st` a valid
     // out-pointer that fstatat initialises on success.
@@ -968,7 +972,7 @@ impl Drop for Object {
                 // Dead: unlink while holding the write lock. A failure leaves an
                 // orphan for the next open, create or reap.
                 let unlinked = matches!(
-                    unlink_dead(&self.dir, &self.file, raw),
+                    unlink_dead(&self.dir, &self.file, raw, false),
                     Reclaim::Reclaimed | Reclaim::Gone
                 );
                 // A view may keep this description (and its write lock) open
@@ -1009,7 +1013,7 @@ impl Drop for Object {
                 // No handle is open anywhere: the object is dead. Anything that
                 // stops the unlink leaves an orphan for the next open, create or
                 // reap, so the outcome is ignored.
-                let _ = unlink_dead(&self.dir, &self.file, fresh.as_raw_fd());
+                let _ = unlink_dead(&self.dir, &self.file, fresh.as_raw_fd(), false);
             }
         }
     }
