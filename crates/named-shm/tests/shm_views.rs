@@ -211,7 +211,8 @@ fn threads_copying_through_views_of_one_object_at_once_see_only_written_bytes() 
             readers.push(s.spawn(move || {
                 let mut buf = vec![0u8; 40_000];
                 let mut i = t;
-                while !done.load(Ordering::Relaxed) {
+                // Until the writers are done, and at least 200 times.
+                while i < 200 || !done.load(Ordering::Relaxed) {
                     let len = LENGTHS[i % LENGTHS.len()];
                     let off = (i * 7919 + 5) % (SIZE - len);
                     view.read_at(off, &mut buf[..len]).unwrap();
@@ -233,7 +234,7 @@ fn threads_copying_through_views_of_one_object_at_once_see_only_written_bytes() 
             r.join().unwrap();
         }
     });
-    assert!(reads.load(Ordering::Relaxed) > 0, "the readers ran");
+    assert!(reads.load(Ordering::Relaxed) >= 2 * 199, "the readers ran");
     // Quiescent again: a copy through one view reads back exactly through the others.
     let pattern: Vec<u8> = (0..SIZE).map(|i| (i % 251) as u8).collect();
     second.write_at(0, &pattern).unwrap();
