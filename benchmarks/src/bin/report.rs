@@ -283,6 +283,14 @@ fn targets(rows: &Rows) -> Vec<Target> {
             &x,
             &|v| v >= 0.97,
         );
+        let r = rows.median(row, "named-shm View::read_at");
+        push(
+            &format!("({row}) copy out of a view (`read_at`) ÷ private memcpy speed"),
+            "(informative)",
+            p.zip(r).map(|(p, r)| p / r),
+            &x,
+            &|v| v >= 0.97,
+        );
     }
     let ev = rows.median("5", "named-shm Event (auto-reset)");
     let fx = rows.median("5", "raw futex");

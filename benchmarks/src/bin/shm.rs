@@ -391,6 +391,22 @@ fn row4(c: &Common, sink: &mut Sink) -> Result<()> {
                 timed(n, || Ok(view.write_at(0, src)?))
             }),
         );
+        // The other direction, for information: out of the view into warm
+        // private memory (`View::read_at`; same copy routine, mirrored).
+        let back_map = Map::private_anon(size)?;
+        // SAFETY: as for src_map.
+        let back = unsafe { std::slice::from_raw_parts_mut(back_map.ptr(), size) };
+        back.fill(7);
+        g.add(
+            c,
+            Case::new("named-shm View::read_at", |n| {
+                timed(n, || {
+                    view.read_at(0, back)?;
+                    std::hint::black_box(&mut *back);
+                    Ok(())
+                })
+            }),
+        );
         g.add(
             c,
             Case::new("shared_memory memcpy", |n| {

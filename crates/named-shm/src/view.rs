@@ -4,9 +4,14 @@
 //! A view never hands out a safe `&[u8]` or `&mut [u8]`: another process may
 //! change the bytes at any moment, which Rust's references forbid. Instead it
 //! offers copies in and out ([`View::read_at`], [`View::write_at`],
-//! [`View::read`], [`View::write`]), atomics at aligned offsets
-//! ([`View::atomic_u32`], [`View::atomic_u64`]), the raw pointer, and `unsafe`
-//! slice accessors whose contract the caller upholds.
+//! [`View::fill`], [`View::read`], [`View::write`]), atomics at aligned
+//! offsets ([`View::atomic_u32`], [`View::atomic_u64`]), the raw pointer, and
+//! `unsafe` slice accessors whose contract the caller upholds.
+//!
+//! The copies are, in Rust's memory model, relaxed atomic accesses to the
+//! mapped bytes (`sys::copy`), so threads of one process that copy into and
+//! out of the same bytes at once (through one shared `View`, or two views of
+//! one object) never form a data race: they may see torn data, never UB.
 
 // The view is the one place outside `sys` that touches mapped bytes; every
 // block below states the invariant it relies on.
@@ -14,7 +19,7 @@
 
 use crate::error::{Error, Result};
 use crate::shm::ViewAccess;
-use crate::sys::RawView;
+use crate::sys::{copy, RawView};
 use bytemuck::Pod;
 use std::sync::atomic::{AtomicU32, AtomicU64};
 
@@ -22,6 +27,72 @@ use std::sync::atomic::{AtomicU32, AtomicU64};
 ///
 /// A view keeps the memory alive on its own: it may outlive every handle (the
 /// name is gone by then, the bytes are not).
+///
+/// # Concurrent access: the contract
+///
+/// A view is `Send + Sync`, and every safe method may run while other threads
+/// of this process, and other processes, read and write the same bytes:
+///
+/// - [`read_at`](Self::read_at), [`write_at`](Self::write_at),
+///   [`fill`](Self::fill), [`read`](Self::read) and [`write`](Self::write)
+///   copy with relaxed atomic accesses (per byte, or wider where aligned).
+///   Racing copies (through one view shared by threads, through two views of
+///   one object, or by another process) are defined behaviour: a copy may
+///   observe bytes another thread or process writes at the same time **torn
+///   at any granularity** (some bytes old, some new, even within one
+///   `u16`), but never undefined behaviour. [`read`](Self::read) copies into
+///   a local buffer first and then reinterprets it (`T: Pod`, so every bit
+///   pattern is a valid `T`).
+/// - The copies give no ordering. To hand data over, order it: write the
+///   payload, then store a flag or sequence number with
+///   [`atomic_u32`](Self::atomic_u32)/[`atomic_u64`](Self::atomic_u64) and
+///   `Ordering::Release`, and have the reader load it with `Acquire` before
+///   copying out; or use a named [`Mutex`](crate::Mutex) or
+///   [`Event`](crate::Event).
+/// - Another process is not bound by Rust's rules: whatever it writes, at
+///   whatever time, this process sees as the racing writes above (torn
+///   values, never UB). Treat every byte read from a view as untrusted input.
+/// - Mixed sizes: a copy or an atomic *store* racing, in this process, with
+///   an atomic operation of another size on overlapping bytes (say
+///   `write_at` over a word another thread updates through `atomic_u32`, or
+///   `atomic_u32(4)` against `atomic_u64(0)`) is an access Rust's memory
+///   model does not define yet, although every supported CPU does. Keep
+///   atomics and bulk data in separate ranges, and use one width per atomic
+///   location.
+/// - [`as_slice`](Self::as_slice), [`as_mut_slice`](Self::as_mut_slice) and
+///   the raw pointers are outside this guarantee: their contracts say what the
+///   caller must ensure. The C layer (`named-shm-win32`) hands the raw address
+///   to C code, which is bound by the C program's own rules.
+///
+/// ```
+/// use named_shm::SharedMemory;
+/// use std::sync::atomic::Ordering;
+///
+/// let name = format!("Local\\doc-view-{}", std::process::id());
+/// let shm = SharedMemory::create(&name, 4096)?;
+/// let view = shm.map(0, 0)?;
+///
+/// std::thread::scope(|s| {
+///     // A writer: payload first, then publish with a release store.
+///     let writer = s.spawn(|| -> named_shm::Result<()> {
+///         view.write_at(64, b"hello from a thread")?;
+///         view.atomic_u32(0)?.store(1, Ordering::Release);
+///         Ok(())
+///     });
+///     // A reader sharing the same view: copying while the writer writes is
+///     // allowed (it may see a torn payload); after the acquire load has seen
+///     // the flag, the payload is complete.
+///     let mut buf = [0u8; 19];
+///     while view.atomic_u32(0)?.load(Ordering::Acquire) == 0 {
+///         view.read_at(64, &mut buf)?; // racing copy: defined, maybe torn
+///         std::hint::spin_loop();
+///     }
+///     view.read_at(64, &mut buf)?;
+///     assert_eq!(&buf, b"hello from a thread");
+///     writer.join().expect("writer thread")
+/// })?;
+/// # Ok::<(), named_shm::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct View {
     raw: RawView,
@@ -58,14 +129,17 @@ impl View {
         self.access
     }
 
-    /// Start of the view. Reading through it is sound only as long as the
-    /// contract of [`as_slice`](Self::as_slice) holds; prefer the copying and
-    /// atomic accessors.
+    /// Start of the view. Plain (non-atomic) reads through it are sound only
+    /// as long as the contract of [`as_slice`](Self::as_slice) holds; prefer
+    /// the copying and atomic accessors, which are sound under concurrent
+    /// writes.
     pub fn as_ptr(&self) -> *const u8 {
         self.raw.ptr().as_ptr()
     }
 
-    /// Start of the view, for writing; `None` for a read-only view.
+    /// Start of the view, for writing; `None` for a read-only view. Plain
+    /// writes through it need the exclusivity
+    /// [`as_mut_slice`](Self::as_mut_slice) describes.
     pub fn as_mut_ptr(&self) -> Option<*mut u8> {
         self.writable().then(|| self.raw.ptr().as_ptr())
     }
@@ -99,46 +173,62 @@ impl View {
     }
 
     /// Copies `buf.len()` bytes out of the view, starting at `offset`.
-    /// Bytes another process writes at the same time may be torn.
+    ///
+    /// Bytes other threads or processes write at the same time may be torn
+    /// (see [the contract](View#concurrent-access-the-contract)).
     pub fn read_at(&self, offset: usize, buf: &mut [u8]) -> Result<()> {
         self.range(offset, buf.len())?;
-        // SAFETY: the source range lies inside the mapping (checked above) and
-        // cannot overlap `buf`, which is process-private memory.
-        unsafe {
-            std::ptr::copy_nonoverlapping(self.as_ptr().add(offset), buf.as_mut_ptr(), buf.len());
-        }
+        // SAFETY: the source range lies inside the mapping (checked above),
+        // which stays mapped while &self lives; `buf` is private memory we
+        // hold `&mut` to, so it cannot overlap the view (a slice into the
+        // view exists only through `as_slice`/`as_mut_slice`, whose contracts
+        // exclude this). Others access the view only atomically, through
+        // `sys::copy`, or from other processes.
+        unsafe { copy::copy_out(self.as_ptr().add(offset), buf.as_mut_ptr(), buf.len()) };
         Ok(())
     }
 
     /// Copies `data` into the view at `offset`.
+    ///
+    /// Other threads or processes copying the same bytes at the same time may
+    /// observe them torn (see [the contract](View#concurrent-access-the-contract)).
     pub fn write_at(&self, offset: usize, data: &[u8]) -> Result<()> {
         self.need_write()?;
         self.range(offset, data.len())?;
-        // SAFETY: the destination lies inside a writable mapping (checked above)
-        // and cannot overlap `data`.
-        unsafe {
-            std::ptr::copy_nonoverlapping(data.as_ptr(), self.raw.ptr().as_ptr().add(offset), data.len());
-        }
+        // SAFETY: the destination lies inside a writable mapping (checked
+        // above) that stays mapped while &self lives; `data` is a shared
+        // slice nobody writes during the call, and it cannot point into this
+        // view's bytes (only `as_slice` makes such a slice, and its contract
+        // forbids writing the bytes while it lives).
+        unsafe { copy::copy_in(data.as_ptr(), self.raw.ptr().as_ptr().add(offset), data.len()) };
         Ok(())
     }
 
-    /// Fills `len` bytes at `offset` with `byte`.
+    /// Fills `len` bytes at `offset` with `byte`, with the same concurrency
+    /// guarantee as [`write_at`](Self::write_at).
     pub fn fill(&self, offset: usize, len: usize, byte: u8) -> Result<()> {
         self.need_write()?;
         self.range(offset, len)?;
-        // SAFETY: the range lies inside a writable mapping (checked above).
-        unsafe { std::ptr::write_bytes(self.raw.ptr().as_ptr().add(offset), byte, len) };
+        // SAFETY: the range lies inside a writable mapping (checked above)
+        // that stays mapped while &self lives.
+        unsafe { copy::fill(self.raw.ptr().as_ptr().add(offset), len, byte) };
         Ok(())
     }
 
     /// Reads a plain-old-data value at `offset` (any alignment).
+    ///
+    /// The bytes are copied (atomically per byte, see [`read_at`](Self::read_at))
+    /// into a local value first, then reinterpreted: a value another thread
+    /// or process writes concurrently may come back torn, which is a valid
+    /// `T` because `T: Pod`.
     pub fn read<T: Pod>(&self, offset: usize) -> Result<T> {
         let mut v = T::zeroed();
         self.read_at(offset, bytemuck::bytes_of_mut(&mut v))?;
         Ok(v)
     }
 
-    /// Writes a plain-old-data value at `offset` (any alignment).
+    /// Writes a plain-old-data value at `offset` (any alignment), as
+    /// [`write_at`](Self::write_at) of its bytes.
     pub fn write<T: Pod>(&self, offset: usize, value: &T) -> Result<()> {
         self.write_at(offset, bytemuck::bytes_of(value))
     }

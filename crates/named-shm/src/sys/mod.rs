@@ -7,6 +7,7 @@
 
 #![allow(unsafe_code)]
 
+pub(crate) mod copy;
 #[cfg(unix)]
 mod unix;
 #[cfg(unix)]
