@@ -675,18 +675,26 @@ fn gettid() -> u32 {
     tid as u32
 }
 
-/// One mutex the calling thread owns: private memory, never shared.
+/// One mutex the calling thread owns (or owned lately): private memory,
+/// never shared.
 #[derive(Debug)]
 struct Held {
     /// Device and inode of the object: the same mutex through any handle.
     id: (u64, u64),
     /// Keeps the mapping alive while the mutex is owned, even after every
-    /// handle is closed, so that thread exit can mark it abandoned; dropped
-    /// (unmapped, if no handle uses it) when the mutex is released.
+    /// handle is closed, so that thread exit can mark it abandoned. Kept a
+    /// while after the release too ("idle", `count == 0`), so that locking
+    /// the same mutex again costs no reference-count traffic; see
+    /// [`ThreadMutexes::acquired`] for when an idle entry goes.
     page: Arc<Page>,
-    /// Recursion count, at least 1.
+    /// Recursion count; 0: idle (not owned).
     count: u32,
 }
+
+/// Idle entries a thread keeps at most (each may keep one 4 KiB mapping
+/// alive after its last handle closed, until the thread next takes a mutex
+/// it has not taken lately, or exits).
+const IDLE_MAX: usize = 8;
 
 /// Per-thread mutex state: the TID used as the owner value and the list of
 /// owned mutexes. Its destructor (thread exit) abandons what is still owned.
@@ -721,20 +729,45 @@ impl ThreadMutexes {
     }
 
     /// Records one acquisition by this thread (the word now holds our TID).
+    #[inline]
     fn acquired(&self, id: (u64, u64), page: &Arc<Page>) -> io::Result<()> {
         let mut held = self.held.borrow_mut();
-        if let Some(h) = held.iter_mut().rev().find(|h| h.id == id) {
-            // Only if a peer cleared the word while we owned it and we took
-            // it again: count it as one more acquisition.
-            h.count = h.count.checked_add(1).ok_or_else(too_many)?;
+        if let Some(h) = held.iter_mut().find(|h| h.id == id) {
+            if h.count == 0 {
+                if !Arc::ptr_eq(&h.page, page) {
+                    // The handle it came from is gone: keep this one's page.
+                    h.page = page.clone();
+                }
+                h.count = 1;
+            } else {
+                // Only if a peer cleared the word while we owned it and we
+                // took it again: count it as one more acquisition.
+                h.count = h.count.checked_add(1).ok_or_else(too_many)?;
+            }
             return Ok(());
+        }
+        Self::add(&mut held, id, page);
+        Ok(())
+    }
+
+    /// A mutex new to the list: first drop idle entries whose page no handle
+    /// uses any more (unmapping it), and the oldest idle one beyond
+    /// [`IDLE_MAX`].
+    #[cold]
+    fn add(held: &mut Vec<Held>, id: (u64, u64), page: &Arc<Page>) {
+        // strong_count is a hint (other threads clone and drop handles
+        // concurrently); dropping our own reference is safe either way.
+        held.retain(|h| h.count > 0 || Arc::strong_count(&h.page) > 1);
+        if held.iter().filter(|h| h.count == 0).count() >= IDLE_MAX {
+            if let Some(i) = held.iter().position(|h| h.count == 0) {
+                held.remove(i);
+            }
         }
         held.push(Held {
             id,
             page: page.clone(),
             count: 1,
         });
-        Ok(())
     }
 }
 
@@ -753,7 +786,9 @@ impl Drop for ThreadMutexes {
         }
         let tid = self.tid.get();
         for h in self.held.get_mut().drain(..) {
-            abandon(&h.page, tid);
+            if h.count > 0 {
+                abandon(&h.page, tid);
+            }
         }
     }
 }
@@ -972,7 +1007,7 @@ impl SysMutex {
         // Recursion: the word names us and our private list agrees.
         if v & TID_MASK == tid {
             let mut held = t.held.borrow_mut();
-            if let Some(h) = held.iter_mut().rev().find(|h| h.id == self.ident()) {
+            if let Some(h) = held.iter_mut().find(|h| h.id == self.ident() && h.count > 0) {
                 h.count = h.count.checked_add(1).ok_or_else(too_many)?;
                 return Ok(Locked::Acquired);
             }
@@ -1060,20 +1095,21 @@ impl SysMutex {
                 t.tid(); // forgets a forked child's inherited list
                 let mut held = t.held.borrow_mut();
                 let id = self.ident();
-                let Some(i) = held.iter().rposition(|h| h.id == id) else {
+                let Some(h) = held.iter_mut().find(|h| h.id == id && h.count > 0) else {
                     return false; // ERROR_NOT_OWNER
                 };
-                if held[i].count > 1 {
-                    held[i].count -= 1;
+                h.count -= 1;
+                if h.count > 0 {
                     return true;
                 }
-                let h = held.swap_remove(i);
-                drop(held);
                 // Release: the next owner sees what we wrote while owning it.
                 // Whatever a peer may have written, the word becomes free.
                 let old = self.word().swap(0, Ordering::SeqCst);
                 after_release(&self.page, old);
-                drop(h); // unmaps a page whose handles are all gone
+                if Arc::strong_count(&h.page) == 1 {
+                    // No handle uses the page any more: unmap it now.
+                    held.retain(|h| h.id != id);
+                }
                 true
             })
             .unwrap_or(false)
@@ -1136,8 +1172,8 @@ fn undo_prelock(key: Key) {
     };
     let _ = THREAD.try_with(|t| {
         let mut held = t.held.borrow_mut();
-        if let Some(i) = held.iter().rposition(|h| h.id == (key.0, key.1)) {
-            let h = held.swap_remove(i);
+        if let Some(i) = held.iter().position(|h| h.id == (key.0, key.1)) {
+            let h = held.remove(i);
             h.page.word(MX_WORD).store(0, Ordering::Relaxed);
         }
     });
