@@ -36,6 +36,7 @@ stress mutex      --processes 8  --iterations 100000 --kill-rate 0.1
 stress events     --processes 8  --iterations 50000  --kill-rate 0.1
 stress events     --processes 8  --iterations 20000  --kill-rate 0
 stress leaks      --iterations 100000
+stress hostile-sync --processes 8 --iterations 50000 --kill-rate 0.05
 
 step "attack tests (second user, planted names, squatting, umask, truncation, full tmpfs)"
 cargo test --quiet --release -p named-shm --test attack -- --nocapture --test-threads 1 2>&1 \

@@ -90,7 +90,10 @@ fn scribble(f: &std::fs::File, rng: &mut Rng) {
 /// Asserts that a wait with `timeout` returned by it.
 fn in_time(start: Instant, timeout: Duration, what: &str) {
     let took = start.elapsed();
-    assert!(took <= timeout + SLACK, "{what} took {took:?} with a timeout of {timeout:?}");
+    assert!(
+        took <= timeout + SLACK,
+        "{what} took {took:?} with a timeout of {timeout:?}"
+    );
 }
 
 fn child(role: &str) -> ! {
@@ -150,7 +153,8 @@ fn child(role: &str) -> ! {
                             named_shm::WaitObject::Event(&auto),
                         ];
                         match named_shm::wait_for_multiple(&objs, i % 12 == 4, Some(t)).unwrap() {
-                            named_shm::MultiWaitStatus::Signaled(_) | named_shm::MultiWaitStatus::Abandoned(_) => {
+                            named_shm::MultiWaitStatus::Signaled(_)
+                            | named_shm::MultiWaitStatus::Abandoned(_) => {
                                 let _ = mx.release();
                             }
                             named_shm::MultiWaitStatus::TimedOut => {}
@@ -222,7 +226,12 @@ fn scribbled_mutex_and_events_never_crash_or_overstay_their_timeouts() {
         let _m = Mutex::create(&mx, false).unwrap();
         let _e1 = Event::create(&manual, true, false).unwrap();
         let _e2 = Event::create(&auto, false, false).unwrap();
-        let args = [("MX", &*mx), ("MANUAL", &*manual), ("AUTO", &*auto), ("CNT", &*cnt)];
+        let args = [
+            ("MX", &*mx),
+            ("MANUAL", &*manual),
+            ("AUTO", &*auto),
+            ("CNT", &*cnt),
+        ];
         let mut workers: Vec<_> = (0..3).map(|_| spawn(test, "worker", &args)).collect();
         wait_until(|| c.get(READY) == 3);
         let files = [object_file(&mx), object_file(&manual), object_file(&auto)];
@@ -250,93 +259,101 @@ fn set_words(f: &std::fs::File, v: u32, w: u32) {
 
 #[test]
 fn events_with_scribbled_words_time_out_in_time_and_never_panic() {
-    watchdog("events_with_scribbled_words_time_out_in_time_and_never_panic", LIMIT, || {
-        let (manual, auto) = (unique_name("hev"), unique_name("hev"));
-        let m = Event::create(&manual, true, false).unwrap();
-        let a = Event::create(&auto, false, false).unwrap();
-        let (fm, fa) = (object_file(&manual), object_file(&auto));
-        let t = Duration::from_millis(30);
-        // Auto-reset: as many registered waiters as the word can count (the
-        // old code slept in 1 ms steps until one left, past any deadline),
-        // and every field at its maximum (the old `set` overflowed).
-        for v in [0x7fff << 1, 0xffff << 1, 0xffff_fffe, u32::MAX & !1, 0xfffe_0000] {
-            set_words(&fa, v, u32::MAX);
-            let start = Instant::now();
-            let _ = a.wait(Some(t)).unwrap();
-            in_time(start, t, "auto wait");
-            let start = Instant::now();
-            let _ = a.wait_spin(Duration::from_micros(100), Some(t)).unwrap();
-            in_time(start, t, "auto wait_spin");
-            set_words(&fa, v, u32::MAX);
-            a.set().unwrap();
-            a.reset().unwrap();
-            let start = Instant::now();
-            let objs = [named_shm::WaitObject::Event(&a), named_shm::WaitObject::Event(&m)];
-            let _ = named_shm::wait_for_multiple(&objs, true, Some(t)).unwrap();
-            in_time(start, t, "wait-all");
-        }
-        // Manual-reset: odd generations, all ones, a huge waiter count.
-        for v in [u32::MAX - 1, 0xffff_fffe, 0x8000_0000, 2] {
-            set_words(&fm, v, u32::MAX);
-            let start = Instant::now();
-            assert_eq!(m.wait(Some(t)).unwrap(), WaitStatus::TimedOut);
-            in_time(start, t, "manual wait");
-            m.set().unwrap();
-            assert_eq!(m.wait(Some(t)).unwrap(), WaitStatus::Signaled);
-            m.reset().unwrap();
-        }
-        // Random words, every operation.
-        let mut rng = Rng(42);
-        for _ in 0..300 {
-            let (v, w) = (rng.next() as u32, rng.next() as u32);
-            set_words(&fa, v, w);
-            set_words(&fm, v, w);
-            let t = Duration::from_millis(rng.next() % 3);
-            for e in [&a, &m] {
+    watchdog(
+        "events_with_scribbled_words_time_out_in_time_and_never_panic",
+        LIMIT,
+        || {
+            let (manual, auto) = (unique_name("hev"), unique_name("hev"));
+            let m = Event::create(&manual, true, false).unwrap();
+            let a = Event::create(&auto, false, false).unwrap();
+            let (fm, fa) = (object_file(&manual), object_file(&auto));
+            let t = Duration::from_millis(30);
+            // Auto-reset: as many registered waiters as the word can count (the
+            // old code slept in 1 ms steps until one left, past any deadline),
+            // and every field at its maximum (the old `set` overflowed).
+            for v in [0x7fff << 1, 0xffff << 1, 0xffff_fffe, u32::MAX & !1, 0xfffe_0000] {
+                set_words(&fa, v, u32::MAX);
                 let start = Instant::now();
-                let _ = e.wait(Some(t)).unwrap();
-                in_time(start, t, "wait");
-                if rng.next() % 2 == 0 {
-                    e.set().unwrap();
-                } else {
-                    e.reset().unwrap();
-                }
-                let _ = e.is_set();
+                let _ = a.wait(Some(t)).unwrap();
+                in_time(start, t, "auto wait");
+                let start = Instant::now();
+                let _ = a.wait_spin(Duration::from_micros(100), Some(t)).unwrap();
+                in_time(start, t, "auto wait_spin");
+                set_words(&fa, v, u32::MAX);
+                a.set().unwrap();
+                a.reset().unwrap();
+                let start = Instant::now();
+                let objs = [named_shm::WaitObject::Event(&a), named_shm::WaitObject::Event(&m)];
+                let _ = named_shm::wait_for_multiple(&objs, true, Some(t)).unwrap();
+                in_time(start, t, "wait-all");
             }
-        }
-        // Still usable once the words are sane again.
-        set_words(&fa, 0, 0);
-        a.set().unwrap();
-        assert_eq!(a.wait(Some(Duration::ZERO)).unwrap(), WaitStatus::Signaled);
-    });
+            // Manual-reset: odd generations, all ones, a huge waiter count.
+            for v in [u32::MAX - 1, 0xffff_fffe, 0x8000_0000, 2] {
+                set_words(&fm, v, u32::MAX);
+                let start = Instant::now();
+                assert_eq!(m.wait(Some(t)).unwrap(), WaitStatus::TimedOut);
+                in_time(start, t, "manual wait");
+                m.set().unwrap();
+                assert_eq!(m.wait(Some(t)).unwrap(), WaitStatus::Signaled);
+                m.reset().unwrap();
+            }
+            // Random words, every operation.
+            let mut rng = Rng(42);
+            for _ in 0..300 {
+                let (v, w) = (rng.next() as u32, rng.next() as u32);
+                set_words(&fa, v, w);
+                set_words(&fm, v, w);
+                let t = Duration::from_millis(rng.next() % 3);
+                for e in [&a, &m] {
+                    let start = Instant::now();
+                    let _ = e.wait(Some(t)).unwrap();
+                    in_time(start, t, "wait");
+                    if rng.next() % 2 == 0 {
+                        e.set().unwrap();
+                    } else {
+                        e.reset().unwrap();
+                    }
+                    let _ = e.is_set();
+                }
+            }
+            // Still usable once the words are sane again.
+            set_words(&fa, 0, 0);
+            a.set().unwrap();
+            assert_eq!(a.wait(Some(Duration::ZERO)).unwrap(), WaitStatus::Signaled);
+        },
+    );
 }
 
 #[test]
 fn mutex_with_scribbled_words_in_this_process_times_out_in_time() {
-    watchdog("mutex_with_scribbled_words_in_this_process_times_out_in_time", LIMIT, || {
-        let name = unique_name("hmx");
-        let mx = Mutex::create(&name, false).unwrap();
-        let f = object_file(&name);
-        let mut rng = Rng(7);
-        for round in 0..400 {
-            scribble(&f, &mut rng);
-            let t = Duration::from_millis(round % 4);
-            let start = Instant::now();
-            match mx.acquire(Some(t)).unwrap() {
-                WaitStatus::TimedOut => {}
-                _ => {
-                    // Owned per this thread's own record: release succeeds
-                    // whatever the word says now.
-                    scribble(&f, &mut rng);
-                    mx.release().unwrap();
+    watchdog(
+        "mutex_with_scribbled_words_in_this_process_times_out_in_time",
+        LIMIT,
+        || {
+            let name = unique_name("hmx");
+            let mx = Mutex::create(&name, false).unwrap();
+            let f = object_file(&name);
+            let mut rng = Rng(7);
+            for round in 0..400 {
+                scribble(&f, &mut rng);
+                let t = Duration::from_millis(round % 4);
+                let start = Instant::now();
+                match mx.acquire(Some(t)).unwrap() {
+                    WaitStatus::TimedOut => {}
+                    _ => {
+                        // Owned per this thread's own record: release succeeds
+                        // whatever the word says now.
+                        scribble(&f, &mut rng);
+                        mx.release().unwrap();
+                    }
                 }
+                in_time(start, t, "acquire");
+                assert!(mx.release().is_err(), "not owned any more");
             }
-            in_time(start, t, "acquire");
-            assert!(mx.release().is_err(), "not owned any more");
-        }
-        // Sane again: works as a mutex.
-        f.write_all_at(&0u32.to_ne_bytes(), SYNC + 64).unwrap();
-        let g = mx.lock().unwrap();
-        drop(g);
-    });
+            // Sane again: works as a mutex.
+            f.write_all_at(&0u32.to_ne_bytes(), SYNC + 64).unwrap();
+            let g = mx.lock().unwrap();
+            drop(g);
+        },
+    );
 }

@@ -15,7 +15,10 @@ const ITERATIONS: usize = 3_000;
 const ALLOWED: usize = 40;
 
 fn mappings() -> usize {
-    std::fs::read_to_string("/proc/self/maps").unwrap().lines().count()
+    std::fs::read_to_string("/proc/self/maps")
+        .unwrap()
+        .lines()
+        .count()
 }
 
 #[test]

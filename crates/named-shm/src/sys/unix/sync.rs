@@ -988,7 +988,9 @@ impl SysMutex {
     /// One non-blocking attempt (multi-object waits), which also takes the
     /// mutex of a dead owner.
     fn try_lock(&self) -> io::Result<Locked> {
-        self.lock(Some(Deadline::after(Some(Duration::ZERO)).expect("Some in, Some out")))
+        self.lock(Some(
+            Deadline::after(Some(Duration::ZERO)).expect("Some in, Some out"),
+        ))
     }
 
     /// The contended path of [`lock`](Self::lock); `v` is the word as last seen.
@@ -1034,7 +1036,11 @@ impl SysMutex {
                 match w.compare_exchange(v, new, Ordering::Acquire, Ordering::Relaxed) {
                     Ok(_) => {
                         t.acquired(self.ident(), &self.page)?;
-                        return Ok(if abandoned { Locked::Abandoned } else { Locked::Acquired });
+                        return Ok(if abandoned {
+                            Locked::Abandoned
+                        } else {
+                            Locked::Acquired
+                        });
                     }
                     Err(cur) => {
                         v = cur;
