@@ -11,9 +11,20 @@
 //! +0  state u32 futex, manual: gen<<1 | set    +0   release seq u32 futex (multi-waits sleep on it)
 //!              auto: grants<<17 | waiters<<1 | set
 //! +4  waiters u32 (manual: all; auto: multi)    +4   multi-waiters u32
-//! +60 layout  u32 LAYOUT_EVENT                 +60  layout u32 LAYOUT_MUTEX
-//!                                              +64  pthread_mutex_t (robust, recursive, pshared)
+//! +60 layout  u32 LAYOUT_EVENT                 +60  layout u32 LAYOUT_MUTEX (v2)
+//!                                              +64  owner word u32 futex:
+//!                                                   contended<<31 | abandoned<<30 | owner TID
 //! ```
+//!
+//! **Everything here is hostile input.** Anyone who can write the file (its
+//! creator, which may be a squatter of a `Global\` name, or any user with
+//! write permission) can write any bytes into these words at any moment. No
+//! word is ever used as a pointer, every arithmetic on a word wraps or is
+//! checked field by field, every loop checks its deadline, and a loop whose
+//! compare-and-swap keeps failing pauses in the kernel (`CAS_TRIES`) instead
+//! of spinning. So a scribbling peer can at worst hold, release or signal an
+//! object (or make a wait time out), never crash us, keep us past a timeout,
+//! or make us write outside the page.
 //!
 //! **Manual-reset events.** One futex word, `generation << 1 | signalled`,
 //! and a count of sleepers so that `set` makes the wake-up syscall only when
@@ -31,21 +42,54 @@
 //! `set` does not take a release back. All changes are one compare-and-swap
 //! on the word, so a timeout never strands a grant.
 //!
-//! **Mutexes.** A glibc robust, recursive, process-shared `pthread_mutex_t`.
-//! When the owning thread or process dies the kernel marks it
-//! (`FUTEX_OWNER_DIED`, via the thread's robust list) and the next locker gets
-//! `EOWNERDEAD`: we call `pthread_mutex_consistent` and report
-//! `WAIT_ABANDONED`. Ownership is per thread and recursive, as on Windows;
-//! glibc refuses an unlock by a thread that does not own a robust mutex
-//! (`EPERM`), which becomes `ERROR_NOT_OWNER`.
+//! **Mutexes.** One futex word: 0 is free, otherwise the owner thread's TID
+//! (`gettid`, cached per thread and re-read after a fork) with a *contended*
+//! bit (a waiter may sleep: the release wakes one) and an *abandoned* value
+//! (no TID: the owner thread exited holding it). Until v1 this was a glibc
+//! robust `pthread_mutex_t`, which links a held mutex into the owner thread's
+//! robust list *through pointers stored in the shared page*: a peer could read
+//! them (an ASLR leak) and rewrite them, and `pthread_mutex_unlock` then wrote
+//! through them (a squatted `Global\` mutex crashed its lockers). Now the
+//! recursion count and the list of mutexes a thread owns live in private
+//! memory ([`ThreadMutexes`], thread-local), so `ReleaseMutex` by a thread
+//! that does not own the mutex fails (`ERROR_NOT_OWNER`) whatever the word
+//! says, and a release makes the word free whatever a peer wrote into it.
 //!
-//! A held robust mutex is linked into its owner thread's robust list *by
-//! address*: glibc walks that list on unlock and the kernel walks it when the
-//! thread exits. So (1) all handles of one mutex in a process share one
-//! mapping (a process-global cache keyed by device and inode), making lock and
-//! release through different handles agree on the address, and (2) a mapping
-//! is never unmapped while a thread of this process holds the mutex: it is
-//! leaked on purpose instead (4 KiB; see [`Page`]'s `Drop`).
+//! Abandonment (`WAIT_ABANDONED` to the next owner):
+//! - *thread exit* in a live process: the thread-local destructor marks every
+//!   mutex the thread still owns abandoned and wakes a waiter;
+//! - *process death* (kill -9, `_exit`): nobody marks anything. A waiter
+//!   sleeps at most [`OWNER_DEATH_POLL`] (10 ms, capped by its deadline) at a
+//!   time; after a poll period in which the word did not change, and once
+//!   more when its deadline passes (so a zero timeout sees it too), it asks
+//!   whether the owner TID is alive: `kill(tid, 0)` failing with `ESRCH`
+//!   means gone (`EPERM` means alive, under another user); otherwise
+//!   `/proc/<tid>/stat` in state `Z` or `X` (an exited process its parent has
+//!   not reaped yet) means gone; if `/proc` cannot be read, alive. The waiter
+//!   that compare-and-swaps the dead owner's value to its own TID reports
+//!   `Abandoned`; the others keep waiting.
+//! - a word naming the calling thread that the thread's private list does not
+//!   hold (a dead thread had the same TID, or a peer wrote it) counts as
+//!   abandoned too.
+//!
+//! Limits, written down: a TID reused by a new thread makes a dead owner look
+//! alive, so the mutex stays *held* (never wrongly taken) until that thread
+//! exits; processes in different PID namespaces see each other's TIDs as
+//! meaningless numbers (as with glibc's robust mutexes, whose futex word holds
+//! a TID too): a holder outside our namespace may be taken as dead. A peer
+//! writing a live TID into the word holds the mutex; writing a dead one or 0
+//! releases it.
+//!
+//! **Mappings.** All handles of one object in a process share one mapping
+//! (a process-global cache keyed by device and inode), unmapped when the last
+//! handle goes. A thread that owns a mutex keeps a reference to the mapping
+//! in its private list, so a mutex owned after its handles are closed stays
+//! mapped exactly until it is released or abandoned (v1 leaked such a
+//! mapping for good). To keep the uncontended lock free of reference-count
+//! traffic, a released entry stays in the list as *idle* while some handle
+//! still uses the page; an idle entry whose handles are gone is dropped when
+//! the thread next takes a mutex it has not taken lately, and a thread keeps
+//! at most [`IDLE_MAX`] idle entries.
 
 pub(crate) use super::futex::Deadline;
 use super::futex::{self, Woke};
