@@ -246,14 +246,9 @@ fn attach(obj: &Object, name: &ObjectName) -> Result<(Key, Arc<Page>)> {
         *n += 1;
         return Ok((key, page.clone()));
     }
-    let fd = obj.map_fd().map_err(|e| Error::Io {
+    let page = Arc::new(map_lock_free(obj.raw_fd(), writable).map_err(|e| Error::Io {
         name: name.as_str().to_owned(),
-        op: "reopen for mapping",
-        source: e,
-    })?;
-    let page = Arc::new(map_page(fd, writable).map_err(|e| Error::Io {
-        name: name.as_str().to_owned(),
-        op: "mmap",
+        op: "map the sync area",
         source: e,
     })?);
     map.insert(key, (page.clone(), 1));
@@ -1187,18 +1182,28 @@ impl Drop for SysMutex {
     }
 }
 
-/// Maps the unpublished tmpfile open at `fd` through a lock-free description
-/// of its own (mapping `fd` would keep the handle's lock alive), locks its
-/// mutex, and leaves the page in the cache, where `attach` finds it once the
-/// file is published (same device and inode). Returns the cache key.
-fn prelock(fd: RawFd) -> io::Result<Key> {
+/// Maps the header page of the file open at `fd` through a description of
+/// its own, `/proc/self/fd/N` reopened: a mapping of the handle's description
+/// would keep the handle's lock (and so the name) alive for as long as the
+/// page stays mapped, and an owned or idle mutex keeps its page mapped after
+/// its handles are closed (see the module docs).
+fn map_lock_free(fd: RawFd, writable: bool) -> io::Result<Page> {
     let path = std::ffi::CString::new(format!("/proc/self/fd/{fd}")).expect("no NUL");
+    let acc = if writable { libc::O_RDWR } else { libc::O_RDONLY };
     // SAFETY: path is a valid C string; the descriptor is owned below.
-    let own = super::cvt_r(|| unsafe { libc::open(path.as_ptr(), libc::O_RDWR | libc::O_CLOEXEC) })?;
+    let own = super::cvt_r(|| unsafe { libc::open(path.as_ptr(), acc | libc::O_CLOEXEC) })?;
     // SAFETY: `own` was just returned by open and is owned by nobody else.
     let own = unsafe { std::os::fd::OwnedFd::from_raw_fd(own) };
-    let page = Arc::new(map_page(own.as_raw_fd(), true)?);
-    drop(own); // the mapping keeps the description; it holds no lock.
+    // The mapping keeps the new description; it holds no lock.
+    map_page(own.as_raw_fd(), writable)
+}
+
+/// Maps the unpublished tmpfile open at `fd` (lock-free, see
+/// [`map_lock_free`]), locks its mutex, and leaves the page in the cache,
+/// where `attach` finds it once the file is published (same device and
+/// inode). Returns the cache key.
+fn prelock(fd: RawFd) -> io::Result<Key> {
+    let page = Arc::new(map_lock_free(fd, true)?);
     let st = object::fstat(fd)?;
     let key = (st.st_dev, st.st_ino, true);
     THREAD
