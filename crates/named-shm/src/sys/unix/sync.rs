@@ -2,9 +2,10 @@
 //!
 //! Both are ordinary named objects (`object.rs`) of kind `Event` or `Mutex`
 //! and size 0: the file is just the 4 KiB header page, and the state lives in
-//! its sync area (offset [`SYNC_OFFSET`]), mapped `MAP_SHARED` through
-//! `Object::map_fd` (whose close protocol keeps a mapping from pinning the
-//! handle's lock), so a mapping never keeps the name alive.
+//! its sync area (offset [`SYNC_OFFSET`]), mapped `MAP_SHARED` through a
+//! description of its own (`/proc/self/fd/N` reopened, [`map_lock_free`]), not
+//! the handle's, so a mapping never keeps the handle's lock or the name alive,
+//! even while an owned or idle mutex keeps it after its handles closed.
 //!
 //! ```text
 //! event (sync area)                           mutex (sync area)
