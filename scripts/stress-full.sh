@@ -32,10 +32,13 @@ stress creators   --processes 8  --iterations 20000  --kill-rate 0.2
 stress creators   --processes 16 --iterations 2000   --kill-rate 0
 stress close-race --processes 8  --iterations 100000 --kill-rate 0.05
 stress close-race --processes 16 --iterations 100000 --kill-rate 0
+stress failed-open --processes 4 --iterations 100000 --kill-rate 0.2
+stress failed-open --processes 8 --iterations 50000  --kill-rate 0
 stress mutex      --processes 8  --iterations 100000 --kill-rate 0.1
 stress events     --processes 8  --iterations 50000  --kill-rate 0.1
 stress events     --processes 8  --iterations 20000  --kill-rate 0
 stress leaks      --iterations 100000
+stress hostile-sync --processes 8 --iterations 50000 --kill-rate 0.05
 
 step "attack tests (second user, planted names, squatting, umask, truncation, full tmpfs)"
 cargo test --quiet --release -p named-shm --test attack -- --nocapture --test-threads 1 2>&1 \

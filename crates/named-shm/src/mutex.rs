@@ -95,14 +95,16 @@ impl MutexOptions {
 /// ```
 ///
 /// # Platform differences
-/// On Linux a mutex is a robust, recursive, process-shared `pthread_mutex_t`
-/// in a one-page file of the namespace directory; the kernel's robust-futex
-/// list reports a dead owner (thread or process). Locking needs write
-/// permission on the file. A process holding the mutex keeps its 4 KiB
-/// mapping even after closing every handle (the kernel's robust list points
-/// into it), until it releases the mutex through a new handle or exits.
-/// Anyone who can write the file can corrupt the mutex, as with any shared
-/// memory.
+/// On Linux a mutex is one futex word (the owner's thread id) in a one-page
+/// file of the namespace directory; recursion and ownership are kept in the
+/// owning thread's private memory. An owner thread that exits marks its
+/// mutexes abandoned; the death of a whole process is noticed by waiters,
+/// which check every 10 ms whether the owner still exists. Locking needs
+/// write permission on the file. A process owning the mutex keeps its 4 KiB
+/// mapping after closing every handle, until it releases the mutex (through
+/// a new handle) or the owning thread exits. Anyone who can write the file
+/// can hold or release the mutex, but cannot crash or corrupt the processes
+/// that use it.
 #[derive(Debug)]
 pub struct Mutex {
     inner: sys::SysMutex,
@@ -245,7 +247,7 @@ impl Mutex {
             .lock(sys::Deadline::after(timeout))
             .map_err(|e| Error::Io {
                 name: self.name.as_str().to_owned(),
-                op: "pthread_mutex_lock",
+                op: "lock the mutex",
                 source: e,
             })?;
         Ok(match r {

@@ -505,3 +505,19 @@ fn mutex_read_only_handle_cannot_lock() {
         assert_eq!(spawn(test, "read-only", &[("MX", &mx)]).wait_code(), Some(0));
     });
 }
+
+#[test]
+fn mutex_name_dies_with_last_handle_after_lock_and_release() {
+    // The thread keeps a reference to the mapping of a mutex it locked
+    // lately; that mapping must not keep the name alive.
+    let name = unique_name("mx");
+    let m = Mutex::create(&name, false).unwrap();
+    drop(m.lock().unwrap());
+    assert_eq!(m.acquire(None).unwrap(), WaitStatus::Signaled);
+    m.release().unwrap();
+    drop(m);
+    assert!(
+        soon_not_found(|| Mutex::open(&name)),
+        "the name outlived its last handle"
+    );
+}

@@ -119,6 +119,29 @@ pub(crate) fn wait(word: &AtomicU32, expected: u32, deadline: Option<&Deadline>)
     Woke::Maybe
 }
 
+/// Sleeps for `d`, or until `deadline` if that comes first, whatever any
+/// shared word holds: the pause of a loop whose word a peer keeps rewriting
+/// (a futex wait on such a word returns at once). `TimedOut` if `deadline`
+/// passed.
+pub(crate) fn sleep(d: Duration, deadline: Option<&Deadline>) -> Woke {
+    let until = Deadline::min_after(deadline.copied(), d);
+    // SAFETY: `until.0` is a valid timespec; a null remainder is allowed with
+    // TIMER_ABSTIME. EINTR just ends the pause early, which callers tolerate.
+    unsafe {
+        libc::clock_nanosleep(
+            libc::CLOCK_MONOTONIC,
+            libc::TIMER_ABSTIME,
+            &until.0,
+            std::ptr::null_mut(),
+        )
+    };
+    if deadline.is_some_and(Deadline::passed) {
+        Woke::TimedOut
+    } else {
+        Woke::Maybe
+    }
+}
+
 /// Wakes up to `n` processes sleeping on `word`; returns how many woke.
 pub(crate) fn wake(word: &AtomicU32, n: i32) -> usize {
     // SAFETY: `word` points to a live, aligned u32; FUTEX_WAKE only reads the

@@ -2,18 +2,30 @@
 //!
 //! Both are ordinary named objects (`object.rs`) of kind `Event` or `Mutex`
 //! and size 0: the file is just the 4 KiB header page, and the state lives in
-//! its sync area (offset [`SYNC_OFFSET`]), mapped `MAP_SHARED` through
-//! `Object::map_fd` (whose close protocol keeps a mapping from pinning the
-//! handle's lock), so a mapping never keeps the name alive.
+//! its sync area (offset [`SYNC_OFFSET`]), mapped `MAP_SHARED` through a
+//! description of its own (`/proc/self/fd/N` reopened, [`map_lock_free`]), not
+//! the handle's, so a mapping never keeps the handle's lock or the name alive,
+//! even while an owned or idle mutex keeps it after its handles closed.
 //!
 //! ```text
 //! event (sync area)                           mutex (sync area)
 //! +0  state u32 futex, manual: gen<<1 | set    +0   release seq u32 futex (multi-waits sleep on it)
 //!              auto: grants<<17 | waiters<<1 | set
 //! +4  waiters u32 (manual: all; auto: multi)    +4   multi-waiters u32
-//! +60 layout  u32 LAYOUT_EVENT                 +60  layout u32 LAYOUT_MUTEX
-//!                                              +64  pthread_mutex_t (robust, recursive, pshared)
+//! +60 layout  u32 LAYOUT_EVENT                 +60  layout u32 LAYOUT_MUTEX (v2)
+//!                                              +64  owner word u32 futex:
+//!                                                   contended<<31 | abandoned<<30 | owner TID
 //! ```
+//!
+//! **Everything here is hostile input.** Anyone who can write the file (its
+//! creator, which may be a squatter of a `Global\` name, or any user with
+//! write permission) can write any bytes into these words at any moment. No
+//! word is ever used as a pointer, every arithmetic on a word wraps or is
+//! checked field by field, every loop checks its deadline, and a loop whose
+//! compare-and-swap keeps failing pauses in the kernel (`CAS_TRIES`) instead
+//! of spinning. So a scribbling peer can at worst hold, release or signal an
+//! object (or make a wait time out), never crash us, keep us past a timeout,
+//! or make us write outside the page.
 //!
 //! **Manual-reset events.** One futex word, `generation << 1 | signalled`,
 //! and a count of sleepers so that `set` makes the wake-up syscall only when
@@ -31,21 +43,54 @@
 //! `set` does not take a release back. All changes are one compare-and-swap
 //! on the word, so a timeout never strands a grant.
 //!
-//! **Mutexes.** A glibc robust, recursive, process-shared `pthread_mutex_t`.
-//! When the owning thread or process dies the kernel marks it
-//! (`FUTEX_OWNER_DIED`, via the thread's robust list) and the next locker gets
-//! `EOWNERDEAD`: we call `pthread_mutex_consistent` and report
-//! `WAIT_ABANDONED`. Ownership is per thread and recursive, as on Windows;
-//! glibc refuses an unlock by a thread that does not own a robust mutex
-//! (`EPERM`), which becomes `ERROR_NOT_OWNER`.
+//! **Mutexes.** One futex word: 0 is free, otherwise the owner thread's TID
+//! (`gettid`, cached per thread and re-read after a fork) with a *contended*
+//! bit (a waiter may sleep: the release wakes one) and an *abandoned* value
+//! (no TID: the owner thread exited holding it). Until v1 this was a glibc
+//! robust `pthread_mutex_t`, which links a held mutex into the owner thread's
+//! robust list *through pointers stored in the shared page*: a peer could read
+//! them (an ASLR leak) and rewrite them, and `pthread_mutex_unlock` then wrote
+//! through them (a squatted `Global\` mutex crashed its lockers). Now the
+//! recursion count and the list of mutexes a thread owns live in private
+//! memory ([`ThreadMutexes`], thread-local), so `ReleaseMutex` by a thread
+//! that does not own the mutex fails (`ERROR_NOT_OWNER`) whatever the word
+//! says, and a release makes the word free whatever a peer wrote into it.
 //!
-//! A held robust mutex is linked into its owner thread's robust list *by
-//! address*: glibc walks that list on unlock and the kernel walks it when the
-//! thread exits. So (1) all handles of one mutex in a process share one
-//! mapping (a process-global cache keyed by device and inode), making lock and
-//! release through different handles agree on the address, and (2) a mapping
-//! is never unmapped while a thread of this process holds the mutex: it is
-//! leaked on purpose instead (4 KiB; see [`Page`]'s `Drop`).
+//! Abandonment (`WAIT_ABANDONED` to the next owner):
+//! - *thread exit* in a live process: the thread-local destructor marks every
+//!   mutex the thread still owns abandoned and wakes a waiter;
+//! - *process death* (kill -9, `_exit`): nobody marks anything. A waiter
+//!   sleeps at most [`OWNER_DEATH_POLL`] (10 ms, capped by its deadline) at a
+//!   time; after a poll period in which the word did not change, and once
+//!   more when its deadline passes (so a zero timeout sees it too), it asks
+//!   whether the owner TID is alive: `kill(tid, 0)` failing with `ESRCH`
+//!   means gone (`EPERM` means alive, under another user); otherwise
+//!   `/proc/<tid>/stat` in state `Z` or `X` (an exited process its parent has
+//!   not reaped yet) means gone; if `/proc` cannot be read, alive. The waiter
+//!   that compare-and-swaps the dead owner's value to its own TID reports
+//!   `Abandoned`; the others keep waiting.
+//! - a word naming the calling thread that the thread's private list does not
+//!   hold (a dead thread had the same TID, or a peer wrote it) counts as
+//!   abandoned too.
+//!
+//! Limits, written down: a TID reused by a new thread makes a dead owner look
+//! alive, so the mutex stays *held* (never wrongly taken) until that thread
+//! exits; processes in different PID namespaces see each other's TIDs as
+//! meaningless numbers (as with glibc's robust mutexes, whose futex word holds
+//! a TID too): a holder outside our namespace may be taken as dead. A peer
+//! writing a live TID into the word holds the mutex; writing a dead one or 0
+//! releases it.
+//!
+//! **Mappings.** All handles of one object in a process share one mapping
+//! (a process-global cache keyed by device and inode), unmapped when the last
+//! handle goes. A thread that owns a mutex keeps a reference to the mapping
+//! in its private list, so a mutex owned after its handles are closed stays
+//! mapped exactly until it is released or abandoned (v1 leaked such a
+//! mapping for good). To keep the uncontended lock free of reference-count
+//! traffic, a released entry stays in the list as *idle* while some handle
+//! still uses the page; an idle entry whose handles are gone is dropped when
+//! the thread next takes a mutex it has not taken lately, and a thread keeps
+//! at most [`IDLE_MAX`] idle entries.
 
 pub(crate) use super::futex::Deadline;
 use super::futex::{self, Woke};
@@ -54,6 +99,7 @@ use super::object::{self, Disposition, Object, OpenSpec, Spec};
 use crate::error::{Error, ObjectKind, Result};
 use crate::name::ObjectName;
 use crate::sync::SyncOptions;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, RawFd};
@@ -73,6 +119,10 @@ const GEN_ONE: u32 = 2;
 const WAITER_ONE: u32 = 1 << 1;
 const GRANT_ONE: u32 = 1 << 17;
 const MAX_AUTO_WAITERS: u32 = 0x7fff;
+/// Failed compare-and-swaps in a row after which a loop on a shared word
+/// stops trying (or pauses): only a peer that keeps rewriting the word fails
+/// that often, and it must not keep us spinning.
+const CAS_TRIES: u32 = 64;
 
 /// Registered `wait`s of an auto-reset event (16 bits, at most 0x7fff used).
 fn auto_waiters(v: u32) -> u32 {
@@ -89,26 +139,27 @@ fn auto_grants(v: u32) -> u32 {
 const MX_SEQ: usize = SYNC_OFFSET;
 /// Number of multi-object waits sleeping on `MX_SEQ`.
 const MX_WAITERS: usize = SYNC_OFFSET + 4;
-const MX_PTHREAD: usize = SYNC_OFFSET + 64;
+/// The owner word (see the module docs): 0 free, else the owner's TID with flags.
+const MX_WORD: usize = SYNC_OFFSET + 64;
+/// Bits of the owner word that hold the owner's TID (the kernel's own
+/// `FUTEX_TID_MASK`; TIDs never exceed 2^22).
+const TID_MASK: u32 = 0x3fff_ffff;
+/// The owner thread exited holding the mutex (no TID): the next owner is told.
+const MX_ABANDONED: u32 = 1 << 30;
+/// Somebody may sleep on the word: a release must wake one.
+const MX_CONTENDED: u32 = 1 << 31;
 
 /// Marks a sync area written by this version of the code, so an object made by
 /// an incompatible build is refused instead of misread.
 const LAYOUT: usize = SYNC_OFFSET + 60;
 const LAYOUT_EVENT: u32 = 0x4e53_4501; // "NSE", v1
-const LAYOUT_MUTEX: u32 = 0x4e53_4d01 ^ (std::mem::size_of::<libc::pthread_mutex_t>() as u32) << 16;
+/// v2: the owner word replaced v1's glibc `pthread_mutex_t` (whose robust-list
+/// pointers lived in the shared page); a v1 object is refused.
+const LAYOUT_MUTEX: u32 = 0x4e53_4d02; // "NSM", v2
 
 /// How often a multi-object wait that includes a mutex re-checks it: a mutex
 /// whose owner died is never "released", so only a poll notices it.
 const OWNER_DEATH_POLL: Duration = Duration::from_millis(10);
-
-extern "C" {
-    /// glibc ≥ 2.30: `pthread_mutex_timedlock` on a chosen clock.
-    fn pthread_mutex_clocklock(
-        mutex: *mut libc::pthread_mutex_t,
-        clock: libc::clockid_t,
-        abstime: *const libc::timespec,
-    ) -> libc::c_int;
-}
 
 // ---------------------------------------------------------------------------
 // The mapped header page, one per (device, inode, writable) per process.
@@ -137,30 +188,7 @@ impl Page {
         // change these bytes, which is why they are only accessed atomically.
         unsafe { &*self.ptr.as_ptr().add(off).cast::<AtomicU32>() }
     }
-
-    fn mutex(&self) -> *mut libc::pthread_mutex_t {
-        // SAFETY: MX_PTHREAD + size_of(pthread_mutex_t) lies inside the page,
-        // and MX_PTHREAD is 64-byte aligned.
-        unsafe { self.ptr.as_ptr().add(MX_PTHREAD).cast() }
-    }
-
-    /// Whether a thread of this process holds the mutex in this page. Only
-    /// asked when the last handle goes, so it may be slow.
-    fn held_by_this_process(&self) -> bool {
-        if !self.writable {
-            return false; // a read-only page cannot be locked.
-        }
-        // glibc keeps the owner's TID in the futex word at offset 0 of the
-        // mutex (the kernel's robust-futex ABI requires the TID there).
-        let tid = self.word(MX_PTHREAD).load(Ordering::Acquire) & FUTEX_TID_MASK;
-        if tid == 0 {
-            return false;
-        }
-        std::path::Path::new(&format!("/proc/self/task/{tid}")).exists()
-    }
 }
-
-const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
 
 impl Drop for Page {
     fn drop(&mut self) {
@@ -219,14 +247,9 @@ fn attach(obj: &Object, name: &ObjectName) -> Result<(Key, Arc<Page>)> {
         *n += 1;
         return Ok((key, page.clone()));
     }
-    let fd = obj.map_fd().map_err(|e| Error::Io {
+    let page = Arc::new(map_lock_free(obj.raw_fd(), writable).map_err(|e| Error::Io {
         name: name.as_str().to_owned(),
-        op: "reopen for mapping",
-        source: e,
-    })?;
-    let page = Arc::new(map_page(fd, writable).map_err(|e| Error::Io {
-        name: name.as_str().to_owned(),
-        op: "mmap",
+        op: "map the sync area",
         source: e,
     })?);
     map.insert(key, (page.clone(), 1));
@@ -235,21 +258,15 @@ fn attach(obj: &Object, name: &ObjectName) -> Result<(Key, Arc<Page>)> {
 
 fn detach(key: Key) {
     let mut map = cache().lock().unwrap_or_else(|p| p.into_inner());
-    let Some((page, n)) = map.get_mut(&key) else {
+    let Some((_, n)) = map.get_mut(&key) else {
         return;
     };
-    *n -= 1;
+    *n = n.saturating_sub(1);
     if *n > 0 {
         return;
     }
-    if page.held_by_this_process() {
-        // A thread of ours still owns the mutex (CloseHandle does not release
-        // it, as on Windows). Its robust-list entry points into this mapping,
-        // so the page must stay mapped at this address: keep it in the cache
-        // (a later handle finds it, and can release the mutex) and leak it.
-        *n = 0;
-        return;
-    }
+    // A thread of ours that still owns the mutex keeps its own reference to
+    // the page (`Held`) until it releases it or exits.
     map.remove(&key);
 }
 
@@ -376,9 +393,17 @@ impl SysEvent {
         // (a Dekker pair with the waiter's increment-then-load), or a waiter
         // could go to sleep unseen.
         let mut s = self.state().load(Ordering::Relaxed);
+        let mut tries = 0;
         loop {
             if s & SIGNALED != 0 {
                 return; // already set: nobody can be asleep on this value.
+            }
+            tries += 1;
+            if tries > CAS_TRIES {
+                // A peer rewrites the word as fast as we read it: set the
+                // bit without the generation step rather than loop on.
+                self.state().fetch_or(SIGNALED, Ordering::SeqCst);
+                break;
             }
             let new = s.wrapping_add(GEN_ONE) | SIGNALED;
             match self
@@ -415,9 +440,19 @@ impl SysEvent {
             }
             Err(cur) => cur,
         };
+        let mut tries = 0;
         let granted = loop {
-            let (new, granted) = if auto_waiters(v) > auto_grants(v) {
-                (v + GRANT_ONE, true)
+            tries += 1;
+            if tries > CAS_TRIES {
+                // A peer rewrites the word as fast as we read it (see `set`).
+                self.state().fetch_or(SIGNALED, Ordering::SeqCst);
+                futex::wake(self.state(), i32::MAX);
+                return;
+            }
+            // `grants < 0x7fff` keeps a scribbled word (more "waiters" than
+            // the field can grant) from carrying out of the word.
+            let (new, granted) = if auto_waiters(v) > auto_grants(v) && auto_grants(v) < 0x7fff {
+                (v.wrapping_add(GRANT_ONE), true)
             } else if v & SIGNALED != 0 {
                 return; // already set, and nobody to grant to.
             } else {
@@ -460,7 +495,9 @@ impl SysEvent {
         if self.manual_reset() {
             return s & SIGNALED != 0 || start.is_some_and(|st| (st >> 1) != (s >> 1));
         }
-        while s & SIGNALED != 0 {
+        let mut tries = 0;
+        while s & SIGNALED != 0 && tries < CAS_TRIES {
+            tries += 1;
             // Acquire: the waiter sees everything the setter wrote before `set`.
             match self
                 .state()
@@ -578,34 +615,60 @@ impl SysEvent {
             return true;
         }
         let mut v = st.load(Ordering::Relaxed);
+        let mut failed = 0u32;
         loop {
+            if failed >= CAS_TRIES {
+                // A peer rewrites the word as fast as we read it: pause
+                // (sleeping whatever the word holds), never past the deadline.
+                failed = 0;
+                if futex::sleep(Duration::from_millis(1), deadline.as_ref()) == Woke::TimedOut {
+                    return false;
+                }
+                v = st.load(Ordering::Relaxed);
+            }
             let new = if v & SIGNALED != 0 {
                 v & !SIGNALED
             } else if auto_waiters(v) >= MAX_AUTO_WAITERS {
-                // 32767 waiters at once: wait for room (never seen in practice).
-                std::thread::sleep(Duration::from_millis(1));
+                // 32767 waiters at once (or a scribbled word): wait for room,
+                // but never past the deadline, and sleeping whatever the word.
+                if futex::sleep(Duration::from_millis(1), deadline.as_ref()) == Woke::TimedOut {
+                    return false;
+                }
                 v = st.load(Ordering::Relaxed);
                 continue;
             } else {
-                v + WAITER_ONE
+                v.wrapping_add(WAITER_ONE)
             };
             // SeqCst: pairs with `set_auto`'s compare-and-swap; Acquire when
             // taking the bit.
             match st.compare_exchange_weak(v, new, Ordering::SeqCst, Ordering::Relaxed) {
                 Ok(_) if v & SIGNALED != 0 => return true,
                 Ok(_) => break,
-                Err(cur) => v = cur,
+                Err(cur) => {
+                    v = cur;
+                    failed += 1;
+                }
             }
         }
+        let mut failed = 0u32;
         loop {
             let v = st.load(Ordering::SeqCst);
             let timed_out = deadline.as_ref().is_some_and(Deadline::passed);
+            // Unregistering takes one from the waiter count, or nothing if a
+            // peer zeroed it (fields never borrow from each other).
+            let unreg = |v: u32| {
+                if auto_waiters(v) > 0 {
+                    v.wrapping_sub(WAITER_ONE)
+                } else {
+                    v
+                }
+            };
             let (new, got) = if auto_grants(v) > 0 {
-                (v - GRANT_ONE - WAITER_ONE, true)
+                (unreg(v.wrapping_sub(GRANT_ONE)), true)
             } else if v & SIGNALED != 0 {
-                ((v & !SIGNALED) - WAITER_ONE, true)
+                (unreg(v & !SIGNALED), true)
             } else if timed_out {
-                (v - WAITER_ONE, false)
+                (unreg(v), false)
             } else {
                 // Woken, spurious, EINTR or the value changed: in every case
                 // loop and look again, so no wake-up is lost.
@@ -618,6 +681,17 @@ impl SysEvent {
                 .is_ok()
             {
                 return got;
+            }
+            failed += 1;
+            if failed >= CAS_TRIES {
+                // A peer rewrites the word as fast as we read it. Past the
+                // deadline give up (our registration may stay counted: only
+                // a peer that scribbles can cause that); before it, pause.
+                if timed_out {
+                    return false;
+                }
+                failed = 0;
+                futex::sleep(Duration::from_millis(1), deadline.as_ref());
             }
         }
     }
@@ -633,6 +707,206 @@ impl Drop for SysEvent {
 // Mutexes.
 
 pub(crate) use crate::sys::Locked;
+
+/// The calling thread's TID, as the kernel numbers it (`gettid`).
+fn gettid() -> u32 {
+    // SAFETY: gettid has no preconditions and cannot fail.
+    let tid = unsafe { libc::syscall(libc::SYS_gettid) };
+    tid as u32
+}
+
+/// One mutex the calling thread owns (or owned lately): private memory,
+/// never shared.
+#[derive(Debug)]
+struct Held {
+    /// Device and inode of the object: the same mutex through any handle.
+    id: (u64, u64),
+    /// Keeps the mapping alive while the mutex is owned, even after every
+    /// handle is closed, so that thread exit can mark it abandoned. Kept a
+    /// while after the release too ("idle", `count == 0`), so that locking
+    /// the same mutex again costs no reference-count traffic; see
+    /// [`ThreadMutexes::acquired`] for when an idle entry goes.
+    page: Arc<Page>,
+    /// Recursion count; 0: idle (not owned).
+    count: u32,
+}
+
+/// Idle entries a thread keeps at most (each may keep one 4 KiB mapping
+/// alive after its last handle closed, until the thread next takes a mutex
+/// it has not taken lately, or exits).
+const IDLE_MAX: usize = 8;
+
+/// Per-thread mutex state: the TID used as the owner value and the list of
+/// owned mutexes. Its destructor (thread exit) abandons what is still owned.
+struct ThreadMutexes {
+    /// `gettid()`, valid while `gen` equals the process's fork generation.
+    tid: Cell<u32>,
+    gen: Cell<u64>,
+    held: RefCell<Vec<Held>>,
+}
+
+impl ThreadMutexes {
+    /// This thread's TID. After a fork the child's thread has a new TID and
+    /// owns none of the parent's mutexes (as glibc's robust mutexes, and as
+    /// Windows, where a mutex belongs to a thread): forget the copied list.
+    #[inline]
+    fn tid(&self) -> u32 {
+        let gen = super::fork_generation();
+        if self.gen.get() != gen || self.tid.get() == 0 {
+            self.refresh(gen);
+        }
+        self.tid.get()
+    }
+
+    #[cold]
+    fn refresh(&self, gen: u64) {
+        if self.tid.get() != 0 {
+            // A forked child: drop the copies (its own mappings, inherited).
+            self.held.borrow_mut().clear();
+        }
+        self.tid.set(gettid());
+        self.gen.set(gen);
+    }
+
+    /// Records one acquisition by this thread (the word now holds our TID).
+    #[inline]
+    fn acquired(&self, id: (u64, u64), page: &Arc<Page>) -> io::Result<()> {
+        let mut held = self.held.borrow_mut();
+        if let Some(h) = held.iter_mut().find(|h| h.id == id) {
+            if h.count == 0 {
+                if !Arc::ptr_eq(&h.page, page) {
+                    // The handle it came from is gone: keep this one's page.
+                    h.page = page.clone();
+                }
+                h.count = 1;
+            } else {
+                // Only if a peer cleared the word while we owned it and we
+                // took it again: count it as one more acquisition.
+                h.count = h.count.checked_add(1).ok_or_else(too_many)?;
+            }
+            return Ok(());
+        }
+        Self::add(&mut held, id, page);
+        Ok(())
+    }
+
+    /// A mutex new to the list: first drop idle entries whose page no handle
+    /// uses any more (unmapping it), and the oldest idle one beyond
+    /// [`IDLE_MAX`].
+    #[cold]
+    fn add(held: &mut Vec<Held>, id: (u64, u64), page: &Arc<Page>) {
+        // strong_count is a hint (other threads clone and drop handles
+        // concurrently); dropping our own reference is safe either way.
+        held.retain(|h| h.count > 0 || Arc::strong_count(&h.page) > 1);
+        if held.iter().filter(|h| h.count == 0).count() >= IDLE_MAX {
+            if let Some(i) = held.iter().position(|h| h.count == 0) {
+                held.remove(i);
+            }
+        }
+        held.push(Held {
+            id,
+            page: page.clone(),
+            count: 1,
+        });
+    }
+}
+
+fn too_many() -> io::Error {
+    // Windows: STATUS_MUTANT_LIMIT_EXCEEDED; glibc: EAGAIN.
+    io::Error::from_raw_os_error(libc::EAGAIN)
+}
+
+impl Drop for ThreadMutexes {
+    fn drop(&mut self) {
+        // Thread exit: every mutex still owned is abandoned (WAIT_ABANDONED
+        // for the next owner). Not in a forked child that never looked: the
+        // list would be the parent thread's.
+        if self.gen.get() != super::fork_generation() {
+            return;
+        }
+        let tid = self.tid.get();
+        for h in self.held.get_mut().drain(..) {
+            if h.count > 0 {
+                abandon(&h.page, tid);
+            }
+        }
+    }
+}
+
+thread_local! {
+    static THREAD: ThreadMutexes = const {
+        ThreadMutexes {
+            tid: Cell::new(0),
+            gen: Cell::new(0),
+            held: RefCell::new(Vec::new()),
+        }
+    };
+}
+
+/// The error for a lock or release attempted from a thread-local destructor
+/// that runs after ours (the thread is exiting).
+fn exiting() -> io::Error {
+    io::Error::from_raw_os_error(libc::EOWNERDEAD)
+}
+
+/// Marks a mutex owned by the exiting thread `tid` abandoned and wakes a
+/// waiter. Bounded: a peer rewriting the word in a loop cannot keep us here.
+fn abandon(page: &Page, tid: u32) {
+    let w = page.word(MX_WORD);
+    let mut v = w.load(Ordering::Relaxed);
+    for _ in 0..64 {
+        if v & TID_MASK != tid {
+            return; // a peer overwrote the word: nothing of ours to mark.
+        }
+        match w.compare_exchange(v, MX_ABANDONED, Ordering::SeqCst, Ordering::Relaxed) {
+            Ok(_) => return after_release(page, v),
+            Err(cur) => v = cur,
+        }
+    }
+}
+
+/// Wakes whoever waits after the word went from `old` to free or abandoned.
+#[inline]
+fn after_release(page: &Page, old: u32) {
+    if old & MX_CONTENDED != 0 {
+        futex::wake(page.word(MX_WORD), 1);
+    }
+    // Tell multi-object waiters, if any. A waiter increments `waiters`
+    // (SeqCst) before it snapshots `seq` and tries the lock; the release was
+    // a SeqCst read-modify-write before this SeqCst load, so either we see
+    // the waiter and bump `seq` (its futex_waitv then returns at once) or its
+    // try-lock comes after the release and succeeds. The 10 ms poll of
+    // multi-waits is a further backstop.
+    if page.word(MX_WAITERS).load(Ordering::SeqCst) > 0 {
+        page.word(MX_SEQ).fetch_add(1, Ordering::Release);
+        futex::wake(page.word(MX_SEQ), i32::MAX);
+    }
+}
+
+/// Whether the thread `tid` (of any process in our PID namespace) is gone.
+/// Errs on the side of "alive": a live owner's lock is never stolen.
+fn owner_dead(tid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(tid) else {
+        return true; // beyond any TID the kernel hands out
+    };
+    // kill(2) accepts any TID (it signals the thread's process); signal 0
+    // only checks existence. EPERM: it exists, under another user.
+    // SAFETY: signal 0 sends nothing; pid is positive (tid is masked and
+    // non-zero), so this never addresses a process group.
+    if unsafe { libc::kill(pid, 0) } == -1 && io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH) {
+        return true;
+    }
+    // A process that died but is not yet reaped by its parent is a zombie:
+    // kill succeeds, yet its threads are gone. The state is the field after
+    // the parenthesised command name (which may itself contain ") ").
+    match std::fs::read(format!("/proc/{tid}/stat")) {
+        Ok(s) => match s.iter().rposition(|&b| b == b')') {
+            Some(i) => matches!(s.get(i + 2), Some(b'Z' | b'X' | b'x')),
+            None => false,
+        },
+        Err(e) => e.kind() == io::ErrorKind::NotFound,
+    }
+}
 
 /// One handle to a named mutex.
 #[derive(Debug)]
@@ -656,13 +930,8 @@ impl SysMutex {
         let init = |page: &mut [u8]| -> Result<()> {
             put_u32(page, MX_SEQ, 0);
             put_u32(page, MX_WAITERS, 0);
+            put_u32(page, MX_WORD, 0);
             put_u32(page, LAYOUT, LAYOUT_MUTEX);
-            let m = new_robust_mutex().map_err(|e| Error::Io {
-                name: name.as_str().to_owned(),
-                op: "pthread_mutex_init",
-                source: e,
-            })?;
-            page[MX_PTHREAD..MX_PTHREAD + m.len()].copy_from_slice(&m);
             Ok(())
         };
         let spec = Spec {
@@ -720,6 +989,10 @@ impl SysMutex {
         self.page.ptr.as_ptr() as usize
     }
 
+    fn ident(&self) -> (u64, u64) {
+        (self.key.0, self.key.1)
+    }
+
     fn seq(&self) -> &AtomicU32 {
         self.page.word(MX_SEQ)
     }
@@ -728,71 +1001,169 @@ impl SysMutex {
         self.page.word(MX_WAITERS)
     }
 
-    fn after_lock(&self, r: libc::c_int) -> io::Result<Locked> {
-        match r {
-            0 => Ok(Locked::Acquired),
-            libc::EOWNERDEAD => {
-                // SAFETY: we own the mutex (EOWNERDEAD grants ownership); it is
-                // a robust mutex in our live mapping.
-                let r = unsafe { libc::pthread_mutex_consistent(self.page.mutex()) };
-                debug_assert_eq!(r, 0);
-                Ok(Locked::Abandoned)
-            }
-            libc::ETIMEDOUT | libc::EBUSY => Ok(Locked::TimedOut),
-            e => Err(io::Error::from_raw_os_error(e)),
-        }
+    fn word(&self) -> &AtomicU32 {
+        self.page.word(MX_WORD)
     }
 
     /// `WaitForSingleObject` on the mutex. The caller checked `writable`.
     pub(crate) fn lock(&self, deadline: Option<Deadline>) -> io::Result<Locked> {
-        let m = self.page.mutex();
-        let r = match &deadline {
-            // SAFETY: `m` is an initialised robust pshared mutex in our live
-            // mapping, which stays mapped while any thread of ours holds it.
-            None => unsafe { libc::pthread_mutex_lock(m) },
-            // SAFETY: as above; the deadline is a valid absolute timespec on
-            // CLOCK_MONOTONIC, which pthread_mutex_clocklock supports.
-            Some(d) => unsafe { pthread_mutex_clocklock(m, libc::CLOCK_MONOTONIC, &d.0) },
-        };
-        self.after_lock(r)
+        THREAD
+            .try_with(|t| {
+                let tid = t.tid();
+                // Acquire: see what the previous owner wrote before releasing.
+                match self
+                    .word()
+                    .compare_exchange(0, tid, Ordering::Acquire, Ordering::Relaxed)
+                {
+                    Ok(_) => {
+                        t.acquired(self.ident(), &self.page)?;
+                        Ok(Locked::Acquired)
+                    }
+                    Err(v) => self.lock_slow(t, tid, v, deadline),
+                }
+            })
+            .unwrap_or_else(|_| Err(exiting()))
     }
 
-    /// One non-blocking attempt.
+    /// One non-blocking attempt (multi-object waits), which also takes the
+    /// mutex of a dead owner.
     fn try_lock(&self) -> io::Result<Locked> {
-        // SAFETY: as in `lock`.
-        let r = unsafe { libc::pthread_mutex_trylock(self.page.mutex()) };
-        self.after_lock(r)
+        self.lock(Some(
+            Deadline::after(Some(Duration::ZERO)).expect("Some in, Some out"),
+        ))
+    }
+
+    /// The contended path of [`lock`](Self::lock); `v` is the word as last seen.
+    ///
+    /// Every pass either takes the mutex, returns at the deadline, or sleeps
+    /// in the kernel (at most [`OWNER_DEATH_POLL`], then the owner's liveness
+    /// is checked), so no value a peer writes makes it spin or overstay.
+    #[cold]
+    fn lock_slow(
+        &self,
+        t: &ThreadMutexes,
+        tid: u32,
+        mut v: u32,
+        deadline: Option<Deadline>,
+    ) -> io::Result<Locked> {
+        // Recursion: the word names us and our private list agrees.
+        if v & TID_MASK == tid {
+            let mut held = t.held.borrow_mut();
+            if let Some(h) = held.iter_mut().find(|h| h.id == self.ident() && h.count > 0) {
+                h.count = h.count.checked_add(1).ok_or_else(too_many)?;
+                return Ok(Locked::Acquired);
+            }
+        }
+        let w = self.word();
+        // Set once we slept: other waiters may sleep too, so we take the
+        // mutex marked contended and its release wakes one of them.
+        let mut contended = 0;
+        // Whether to ask if the owner in `v` is alive (after a poll period
+        // without a change, and once more at the deadline).
+        let mut check_owner = false;
+        let mut at_deadline = false;
+        let mut failed_cas = 0u32;
+        loop {
+            let owner = v & TID_MASK;
+            // Free (0, or only flag bits), abandoned by an exited thread, or
+            // naming us although we do not own it (a dead thread had our TID
+            // or a peer wrote it): take it. Or an owner that is gone.
+            let free = owner == 0 || owner == tid || (check_owner && owner_dead(owner));
+            check_owner = false;
+            if free {
+                let abandoned = owner != 0 || v & MX_ABANDONED != 0;
+                let new = tid | contended | (v & MX_CONTENDED);
+                match w.compare_exchange(v, new, Ordering::Acquire, Ordering::Relaxed) {
+                    Ok(_) => {
+                        t.acquired(self.ident(), &self.page)?;
+                        return Ok(if abandoned {
+                            Locked::Abandoned
+                        } else {
+                            Locked::Acquired
+                        });
+                    }
+                    Err(cur) => {
+                        v = cur;
+                        failed_cas = failed_cas.wrapping_add(1);
+                        if failed_cas % 64 != 0 {
+                            continue;
+                        }
+                        // A peer rewrites the word as fast as we read it:
+                        // pause below instead of spinning.
+                    }
+                }
+            }
+            if deadline.as_ref().is_some_and(Deadline::passed) {
+                if at_deadline || owner == 0 {
+                    return Ok(Locked::TimedOut);
+                }
+                // One last look: a dead owner's mutex is taken even by a
+                // zero timeout (WAIT_ABANDONED), as on Windows.
+                at_deadline = true;
+                check_owner = true;
+                continue;
+            }
+            // Mark the word contended so the owner's release wakes us.
+            if owner != 0 && v & MX_CONTENDED == 0 {
+                if let Err(cur) =
+                    w.compare_exchange(v, v | MX_CONTENDED, Ordering::Relaxed, Ordering::Relaxed)
+                {
+                    v = cur;
+                    failed_cas = failed_cas.wrapping_add(1);
+                    if failed_cas % 64 != 0 {
+                        continue;
+                    }
+                } else {
+                    v |= MX_CONTENDED;
+                }
+            }
+            let until = Deadline::min_after(deadline, OWNER_DEATH_POLL);
+            let woke = if free || w.load(Ordering::Relaxed) != v {
+                // Changing under us (see above): a short sleep that no value
+                // can cut short.
+                futex::sleep(Duration::from_millis(1), Some(&until))
+            } else {
+                futex::wait(w, v, Some(&until))
+            };
+            contended = MX_CONTENDED;
+            let nv = w.load(Ordering::Relaxed);
+            // Ask about the owner when a whole poll period passed and the word
+            // still names it.
+            check_owner = woke == Woke::TimedOut && nv == v;
+            v = nv;
+        }
     }
 
     /// `ReleaseMutex`: `false` if the calling thread does not own the mutex.
     pub(crate) fn unlock(&self) -> bool {
-        // glibc checks ownership for robust mutexes (EPERM unless the calling
-        // thread owns it, which also covers a forked child) and counts the
-        // recursion, so no bookkeeping of our own is needed.
-        // SAFETY: as in `lock`.
-        let r = unsafe { libc::pthread_mutex_unlock(self.page.mutex()) };
-        if r != 0 {
-            return false;
-        }
-        // Tell multi-object waiters, if any (after a recursive release too:
-        // a needless wake-up is harmless and cheaper than counting). A waiter
-        // increments `waiters` (SeqCst) before it snapshots `seq` and tries
-        // the lock; we read `waiters` after the unlock, with a full barrier in
-        // between, so either we see the waiter and bump `seq` (its
-        // futex_waitv then returns at once) or its try-lock comes after our
-        // unlock and succeeds. Either way no wake-up is lost; the 10 ms
-        // owner-death poll of multi-waits is a further backstop.
-        unlock_to_load_barrier();
-        if self.multi_waiters().load(Ordering::Relaxed) > 0 {
-            self.seq().fetch_add(1, Ordering::Release);
-            futex::wake(self.seq(), i32::MAX);
-        }
-        true
+        THREAD
+            .try_with(|t| {
+                t.tid(); // forgets a forked child's inherited list
+                let mut held = t.held.borrow_mut();
+                let id = self.ident();
+                let Some(h) = held.iter_mut().find(|h| h.id == id && h.count > 0) else {
+                    return false; // ERROR_NOT_OWNER
+                };
+                h.count -= 1;
+                if h.count > 0 {
+                    return true;
+                }
+                // Release: the next owner sees what we wrote while owning it.
+                // Whatever a peer may have written, the word becomes free.
+                let old = self.word().swap(0, Ordering::SeqCst);
+                after_release(&self.page, old);
+                if Arc::strong_count(&h.page) == 1 {
+                    // No handle uses the page any more: unmap it now.
+                    held.retain(|h| h.id != id);
+                }
+                true
+            })
+            .unwrap_or(false)
     }
 
-    /// The owner as (pid, tid), read from the robust futex word. Best effort.
+    /// The owner as (pid, tid), read from the owner word. Best effort.
     pub(crate) fn owner(&self) -> Option<(u32, u32)> {
-        let tid = self.page.word(MX_PTHREAD).load(Ordering::Acquire) & FUTEX_TID_MASK;
+        let tid = self.word().load(Ordering::Acquire) & TID_MASK;
         if tid == 0 {
             return None;
         }
@@ -812,102 +1183,57 @@ impl Drop for SysMutex {
     }
 }
 
-/// Maps the unpublished tmpfile open at `fd` through a lock-free description
-/// of its own (mapping `fd` would keep the handle's lock alive), locks its
-/// mutex, and leaves the page in the cache, where `attach` finds it once the
-/// file is published (same device and inode). Returns the cache key.
-fn prelock(fd: RawFd) -> io::Result<Key> {
+/// Maps the header page of the file open at `fd` through a description of
+/// its own, `/proc/self/fd/N` reopened: a mapping of the handle's description
+/// would keep the handle's lock (and so the name) alive for as long as the
+/// page stays mapped, and an owned or idle mutex keeps its page mapped after
+/// its handles are closed (see the module docs).
+fn map_lock_free(fd: RawFd, writable: bool) -> io::Result<Page> {
     let path = std::ffi::CString::new(format!("/proc/self/fd/{fd}")).expect("no NUL");
+    let acc = if writable { libc::O_RDWR } else { libc::O_RDONLY };
     // SAFETY: path is a valid C string; the descriptor is owned below.
-    let own = super::cvt_r(|| unsafe { libc::open(path.as_ptr(), libc::O_RDWR | libc::O_CLOEXEC) })?;
+    let own = super::cvt_r(|| unsafe { libc::open(path.as_ptr(), acc | libc::O_CLOEXEC) })?;
     // SAFETY: `own` was just returned by open and is owned by nobody else.
     let own = unsafe { std::os::fd::OwnedFd::from_raw_fd(own) };
-    let page = map_page(own.as_raw_fd(), true)?;
-    drop(own); // the mapping keeps the description; it holds no lock.
+    // The mapping keeps the new description; it holds no lock.
+    map_page(own.as_raw_fd(), writable)
+}
+
+/// Maps the unpublished tmpfile open at `fd` (lock-free, see
+/// [`map_lock_free`]), locks its mutex, and leaves the page in the cache,
+/// where `attach` finds it once the file is published (same device and
+/// inode). Returns the cache key.
+fn prelock(fd: RawFd) -> io::Result<Key> {
+    let page = Arc::new(map_lock_free(fd, true)?);
     let st = object::fstat(fd)?;
     let key = (st.st_dev, st.st_ino, true);
-    // SAFETY: a freshly initialised robust mutex in our live mapping; nobody
-    // else can reach the file yet, so this never blocks.
-    let r = unsafe { libc::pthread_mutex_lock(page.mutex()) };
-    if r != 0 {
-        return Err(io::Error::from_raw_os_error(r));
-    }
+    THREAD
+        .try_with(|t| {
+            let tid = t.tid();
+            // Nobody else can reach the file yet: the word is ours.
+            page.word(MX_WORD).store(tid, Ordering::Relaxed);
+            t.acquired((key.0, key.1), &page)
+        })
+        .unwrap_or_else(|_| Err(exiting()))?;
     let mut map = cache().lock().unwrap_or_else(|p| p.into_inner());
-    map.insert(key, (Arc::new(page), 0));
+    map.insert(key, (page, 0));
     Ok(key)
 }
 
 /// Undoes [`prelock`] for a tmpfile that was never published.
 fn undo_prelock(key: Key) {
-    let mut map = cache().lock().unwrap_or_else(|p| p.into_inner());
-    if let Some((page, _)) = map.remove(&key) {
-        // SAFETY: we locked it in `prelock` on this thread; the page is mapped.
-        unsafe { libc::pthread_mutex_unlock(page.mutex()) };
-    }
-}
-
-/// Orders the store that released the mutex before the following load.
-///
-/// On x86-64, glibc releases a robust mutex with an atomic exchange on its
-/// futex word (`atomic_exchange_rel` in `pthread_mutex_unlock.c`), and `xchg`
-/// is a locked instruction, a full barrier: a compiler fence suffices, which
-/// keeps an uncontended unlock as cheap as the raw pthread one (an `mfence`
-/// or another locked instruction here costs about 40% of it). Elsewhere a
-/// release exchange does not order later loads, so a real fence is needed.
-#[inline(always)]
-fn unlock_to_load_barrier() {
-    #[cfg(all(target_arch = "x86_64", target_env = "gnu"))]
-    std::sync::atomic::compiler_fence(Ordering::SeqCst);
-    #[cfg(not(all(target_arch = "x86_64", target_env = "gnu")))]
-    std::sync::atomic::fence(Ordering::SeqCst);
-}
-
-/// A robust, recursive, process-shared mutex, as bytes.
-///
-/// POSIX does not allow copying an initialised `pthread_mutex_t`, but glibc's
-/// (and musl's) initial state holds no addresses: it is the kind word and
-/// zeros. Copying it into the header page before publishing is what makes the
-/// mutex exist, fully initialised, the moment the name appears.
-fn new_robust_mutex() -> io::Result<Vec<u8>> {
-    let mut attr = std::mem::MaybeUninit::<libc::pthread_mutexattr_t>::uninit();
-    let mut m = std::mem::MaybeUninit::<libc::pthread_mutex_t>::zeroed();
-    let check = |r: libc::c_int| {
-        if r == 0 {
-            Ok(())
-        } else {
-            Err(io::Error::from_raw_os_error(r))
+    let page = {
+        let mut map = cache().lock().unwrap_or_else(|p| p.into_inner());
+        map.remove(&key).map(|(page, _)| page)
+    };
+    let _ = THREAD.try_with(|t| {
+        let mut held = t.held.borrow_mut();
+        if let Some(i) = held.iter().position(|h| h.id == (key.0, key.1)) {
+            let h = held.remove(i);
+            h.page.word(MX_WORD).store(0, Ordering::Relaxed);
         }
-    };
-    // SAFETY: attr is initialised by pthread_mutexattr_init before any other
-    // use and destroyed once; m is a valid, aligned out-pointer.
-    unsafe {
-        check(libc::pthread_mutexattr_init(attr.as_mut_ptr()))?;
-        let r = (|| {
-            check(libc::pthread_mutexattr_settype(
-                attr.as_mut_ptr(),
-                libc::PTHREAD_MUTEX_RECURSIVE,
-            ))?;
-            check(libc::pthread_mutexattr_setpshared(
-                attr.as_mut_ptr(),
-                libc::PTHREAD_PROCESS_SHARED,
-            ))?;
-            check(libc::pthread_mutexattr_setrobust(
-                attr.as_mut_ptr(),
-                libc::PTHREAD_MUTEX_ROBUST,
-            ))?;
-            check(libc::pthread_mutex_init(m.as_mut_ptr(), attr.as_ptr()))
-        })();
-        libc::pthread_mutexattr_destroy(attr.as_mut_ptr());
-        r?;
-    }
-    // SAFETY: `m` is initialised and readable as plain bytes.
-    let bytes = unsafe {
-        std::slice::from_raw_parts(
-            m.as_ptr().cast::<u8>(),
-            std::mem::size_of::<libc::pthread_mutex_t>(),
-        )
-    };
-    Ok(bytes.to_vec())
+    });
+    drop(page);
 }
 
 // ---------------------------------------------------------------------------
