@@ -68,6 +68,20 @@ fn owned_mutexes_closed_and_released_or_abandoned_keep_the_mapping_count_flat() 
                 after_release <= before + ALLOWED,
                 "release: {before} mappings before, {after_release} after {ITERATIONS} iterations"
             );
+            // The loop of the report: CreateMutex(name, owned) + CloseHandle on
+            // one thread that never releases. Each close is the last handle,
+            // so the object (and its mapping) ends, owned or not.
+            let name = unique_name("leak-same");
+            for _ in 0..ITERATIONS {
+                let m = Mutex::create(&name, true).unwrap();
+                assert!(m.created(), "the previous object died with its handle");
+                drop(m);
+            }
+            let after_close = mappings();
+            assert!(
+                after_close <= before + ALLOWED,
+                "owned and closed: {before} mappings before, {after_close} after {ITERATIONS} iterations"
+            );
         },
     )
 }

@@ -256,18 +256,20 @@ fn attach(obj: &Object, name: &ObjectName) -> Result<(Key, Arc<Page>)> {
     Ok((key, page))
 }
 
-fn detach(key: Key) {
+/// Drops one handle's use of the page; `true` if it was the process's last.
+fn detach(key: Key) -> bool {
     let mut map = cache().lock().unwrap_or_else(|p| p.into_inner());
     let Some((_, n)) = map.get_mut(&key) else {
-        return;
+        return false;
     };
     *n = n.saturating_sub(1);
     if *n > 0 {
-        return;
+        return false;
     }
     // A thread of ours that still owns the mutex keeps its own reference to
     // the page (`Held`) until it releases it or exits.
     map.remove(&key);
+    true
 }
 
 fn open_object(
@@ -699,7 +701,7 @@ impl SysEvent {
 
 impl Drop for SysEvent {
     fn drop(&mut self) {
-        detach(self.key);
+        let _ = detach(self.key);
     }
 }
 
@@ -725,8 +727,12 @@ struct Held {
     /// handle is closed, so that thread exit can mark it abandoned. Kept a
     /// while after the release too ("idle", `count == 0`), so that locking
     /// the same mutex again costs no reference-count traffic; see
-    /// [`ThreadMutexes::acquired`] for when an idle entry goes.
-    page: Arc<Page>,
+    /// [`ThreadMutexes::acquired`] for when an idle entry goes. `None` once
+    /// every handle of this process to the mutex closed while it was owned
+    /// (as on Windows, closing the last handle ends the object; the mapping
+    /// goes too, and a later handle, if the object lives on elsewhere,
+    /// brings its own page).
+    page: Option<Arc<Page>>,
     /// Recursion count; 0: idle (not owned).
     count: u32,
 }
@@ -735,6 +741,9 @@ struct Held {
 /// alive after its last handle closed, until the thread next takes a mutex
 /// it has not taken lately, or exits).
 const IDLE_MAX: usize = 8;
+
+/// Owned entries without a handle (see [`Held::page`]) a thread keeps at most.
+const ORPHANED_MAX: usize = 64;
 
 /// Per-thread mutex state: the TID used as the owner value and the list of
 /// owned mutexes. Its destructor (thread exit) abandons what is still owned.
@@ -773,11 +782,11 @@ impl ThreadMutexes {
     fn acquired(&self, id: (u64, u64), page: &Arc<Page>) -> io::Result<()> {
         let mut held = self.held.borrow_mut();
         if let Some(h) = held.iter_mut().find(|h| h.id == id) {
+            if !h.page.as_ref().is_some_and(|p| Arc::ptr_eq(p, page)) {
+                // The handle it came from is gone: keep this one's page.
+                h.page = Some(page.clone());
+            }
             if h.count == 0 {
-                if !Arc::ptr_eq(&h.page, page) {
-                    // The handle it came from is gone: keep this one's page.
-                    h.page = page.clone();
-                }
                 h.count = 1;
             } else {
                 // Only if a peer cleared the word while we owned it and we
@@ -797,7 +806,16 @@ impl ThreadMutexes {
     fn add(held: &mut Vec<Held>, id: (u64, u64), page: &Arc<Page>) {
         // strong_count is a hint (other threads clone and drop handles
         // concurrently); dropping our own reference is safe either way.
-        held.retain(|h| h.count > 0 || Arc::strong_count(&h.page) > 1);
+        held.retain(|h| h.count > 0 || h.page.as_ref().is_some_and(|p| Arc::strong_count(p) > 1));
+        // Owned mutexes whose handles this process all closed keep only a
+        // few bytes each (no mapping); bound them too. Forgetting one only
+        // means that a later handle of it, in this thread, sees it abandoned.
+        while held.iter().filter(|h| h.page.is_none()).count() >= ORPHANED_MAX {
+            match held.iter().position(|h| h.page.is_none()) {
+                Some(i) => drop(held.remove(i)),
+                None => break,
+            }
+        }
         if held.iter().filter(|h| h.count == 0).count() >= IDLE_MAX {
             if let Some(i) = held.iter().position(|h| h.count == 0) {
                 held.remove(i);
@@ -805,9 +823,20 @@ impl ThreadMutexes {
         }
         held.push(Held {
             id,
-            page: page.clone(),
+            page: Some(page.clone()),
             count: 1,
         });
+    }
+
+    /// The process closed its last handle to the mutex `id`: drop this
+    /// thread's reference to the page (an owned entry keeps its count, an
+    /// idle one goes), so that closing owned mutexes never piles up mappings.
+    fn closed(&self, id: (u64, u64)) {
+        let mut held = self.held.borrow_mut();
+        held.retain(|h| h.id != id || h.count > 0);
+        for h in held.iter_mut().filter(|h| h.id == id) {
+            h.page = None;
+        }
     }
 }
 
@@ -826,8 +855,10 @@ impl Drop for ThreadMutexes {
         }
         let tid = self.tid.get();
         for h in self.held.get_mut().drain(..) {
-            if h.count > 0 {
-                abandon(&h.page, tid);
+            // Without a page (no handle left in this process) there is
+            // nothing to mark: waiters elsewhere see the owner gone.
+            if let (true, Some(page)) = (h.count > 0, &h.page) {
+                abandon(page, tid);
             }
         }
     }
@@ -1152,7 +1183,7 @@ impl SysMutex {
                 // Whatever a peer may have written, the word becomes free.
                 let old = self.word().swap(0, Ordering::SeqCst);
                 after_release(&self.page, old);
-                if Arc::strong_count(&h.page) == 1 {
+                if h.page.as_ref().map_or(true, |p| Arc::strong_count(p) == 1) {
                     // No handle uses the page any more: unmap it now.
                     held.retain(|h| h.id != id);
                 }
@@ -1179,7 +1210,10 @@ impl SysMutex {
 
 impl Drop for SysMutex {
     fn drop(&mut self) {
-        detach(self.key);
+        if detach(self.key) {
+            let id = self.ident();
+            let _ = THREAD.try_with(|t| t.closed(id));
+        }
     }
 }
 
@@ -1230,7 +1264,9 @@ fn undo_prelock(key: Key) {
         let mut held = t.held.borrow_mut();
         if let Some(i) = held.iter().position(|h| h.id == (key.0, key.1)) {
             let h = held.remove(i);
-            h.page.word(MX_WORD).store(0, Ordering::Relaxed);
+            if let Some(p) = &h.page {
+                p.word(MX_WORD).store(0, Ordering::Relaxed);
+            }
         }
     });
     drop(page);
