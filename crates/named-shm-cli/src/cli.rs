@@ -98,6 +98,22 @@ pub enum Command {
     )]
     Mutex(MutexCommand),
 
+    /// Let a group create `Global\` objects (as root): the machine-wide grant.
+    ///
+    /// Creating a `Global\` object needs a grant, as on Windows
+    /// (SeCreateGlobalPrivilege); opening one needs only its mode. The grant
+    /// is membership of a group that may create in the global directory
+    /// `/dev/shm/named-shm.global`, which this command makes or fixes:
+    /// root:GROUP, mode 1775 (sticky, group-writable; others open and list).
+    /// An untrusted directory there (another user's, a symlink, a file,
+    /// world-writable) is moved aside untouched. The default group
+    /// `named-shm` is created if missing; a group given with --group must exist.
+    #[command(
+        name = "setup-global",
+        after_help = "Examples:\n  sudo nshm setup-global                 # group named-shm (created if missing)\n  sudo nshm setup-global --group video   # an existing group\n  sudo usermod -aG named-shm alice        # then alice (after logging in again) may create Global\\ objects"
+    )]
+    SetupGlobal(SetupGlobalArgs),
+
     /// Run the seed program end to end, narrated, with two real processes.
     ///
     /// A first process creates `Global\MyFileMappingObject` (256 bytes) and
@@ -294,6 +310,13 @@ pub enum MutexCommand {
         #[arg(long)]
         hold: bool,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct SetupGlobalArgs {
+    /// The group whose members may create `Global\` objects [default: named-shm, created if missing].
+    #[arg(long, value_name = "NAME")]
+    pub group: Option<String>,
 }
 
 #[derive(Debug, Args)]
