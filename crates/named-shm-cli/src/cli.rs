@@ -118,7 +118,10 @@ pub enum Command {
     ///
     /// A first process creates `Global\MyFileMappingObject` (256 bytes) and
     /// writes "Message from first process."; a second process opens it by
-    /// name and shows the message; both exit, and the name is gone.
+    /// name and shows the message; both exit, and the name is gone. Creating
+    /// in `Global\` needs a grant (`nshm setup-global`): without it the demo
+    /// says so (ERROR_ACCESS_DENIED, 5, as on Windows) and uses
+    /// `Local\MyFileMappingObject`, which needs none.
     #[command(after_help = "Examples:\n  nshm demo\n  cargo run --release -p named-shm-cli -- demo")]
     Demo(DemoArgs),
 
