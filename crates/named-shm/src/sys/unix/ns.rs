@@ -258,7 +258,10 @@ fn on_tmpfs(fd: RawFd) -> bool {
     }
     // SAFETY: fstatfs returned 0, so `s` is initialised.
     let s = unsafe { s.assume_init() };
-    s.f_type as i64 == TMPFS_MAGIC
+    // f_type's type differs between targets.
+    #[allow(clippy::unnecessary_cast)]
+    let f_type = s.f_type as i64;
+    f_type == TMPFS_MAGIC
 }
 
 type Cache = Vec<(u32, Namespace, Arc<NsDir>)>;
