@@ -98,11 +98,30 @@ pub enum Command {
     )]
     Mutex(MutexCommand),
 
+    /// Let a group create `Global\` objects (as root): the machine-wide grant.
+    ///
+    /// Creating a `Global\` object needs a grant, as on Windows
+    /// (SeCreateGlobalPrivilege); opening one needs only its mode. The grant
+    /// is membership of a group that may create in the global directory
+    /// `/dev/shm/named-shm.global`, which this command makes or fixes:
+    /// root:GROUP, mode 1775 (sticky, group-writable; others open and list).
+    /// An untrusted directory there (another user's, a symlink, a file,
+    /// world-writable) is moved aside untouched. The default group
+    /// `named-shm` is created if missing; a group given with --group must exist.
+    #[command(
+        name = "setup-global",
+        after_help = "Examples:\n  sudo nshm setup-global                 # group named-shm (created if missing)\n  sudo nshm setup-global --group video   # an existing group\n  sudo usermod -aG named-shm alice        # then alice (after logging in again) may create Global\\ objects"
+    )]
+    SetupGlobal(SetupGlobalArgs),
+
     /// Run the seed program end to end, narrated, with two real processes.
     ///
     /// A first process creates `Global\MyFileMappingObject` (256 bytes) and
     /// writes "Message from first process."; a second process opens it by
-    /// name and shows the message; both exit, and the name is gone.
+    /// name and shows the message; both exit, and the name is gone. Creating
+    /// in `Global\` needs a grant (`nshm setup-global`): without it the demo
+    /// says so (ERROR_ACCESS_DENIED, 5, as on Windows) and uses
+    /// `Local\MyFileMappingObject`, which needs none.
     #[command(after_help = "Examples:\n  nshm demo\n  cargo run --release -p named-shm-cli -- demo")]
     Demo(DemoArgs),
 
@@ -294,6 +313,13 @@ pub enum MutexCommand {
         #[arg(long)]
         hold: bool,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct SetupGlobalArgs {
+    /// The group whose members may create `Global\` objects [default: named-shm, created if missing].
+    #[arg(long, value_name = "NAME")]
+    pub group: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -2,6 +2,10 @@
 //! and writes a message, a second process opens it by name and shows the
 //! message, then both exit and the name is gone.
 //!
+//! Creating in `Global\` needs a grant (`nshm setup-global`); without it
+//! the first process says so (error 5, as on Windows) and both use
+//! `Local\MyFileMappingObject`.
+//!
 //! `cargo run --release --example demo`. Both processes are real child
 //! processes (this program re-executed with a role argument).
 
@@ -42,11 +46,18 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         .stdout(Stdio::piped())
         .spawn()?;
     let mut first_out = BufReader::new(first.stdout.take().ok_or("no stdout")?);
-    let mut line = String::new();
-    first_out.read_line(&mut line)?;
-    if line.trim() != "ready" {
-        let status = first.wait()?;
-        return Err(format!("the first process failed ({status}): {}", line.trim()).into());
+    // Lines before "ready" are the first process's own (e.g. that Global\
+    // needs a grant and it uses Local\ instead).
+    loop {
+        let mut line = String::new();
+        if first_out.read_line(&mut line)? == 0 {
+            let status = first.wait()?;
+            return Err(format!("the first process failed ({status})").into());
+        }
+        if line.trim() == "ready" {
+            break;
+        }
+        println!("[first] {}", line.trim_end());
     }
     println!(
         "[demo] first process (pid {}) holds the object and waits for a key",
@@ -72,12 +83,15 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         return Err(format!("the first process failed: {status}").into());
     }
     println!("[demo] both processes have exited");
-    match SharedMemory::open(seed::NAME, Access::Read) {
-        Err(Error::NotFound { .. }) => {
-            println!("[demo] {} is gone: its last handle closed", seed::NAME);
-            Ok(())
+    for name in [seed::NAME, seed::LOCAL_NAME] {
+        match SharedMemory::open(name, Access::Read) {
+            // Without a global directory, `Global\` answers 5 to everyone
+            // but root: nothing can be there.
+            Err(Error::NotFound { .. }) | Err(Error::PermissionDenied { .. }) => {}
+            Ok(_) => return Err(format!("{name} is still open after both processes exited").into()),
+            Err(e) => return Err(e.into()),
         }
-        Ok(_) => Err(format!("{} is still open after both processes exited", seed::NAME).into()),
-        Err(e) => Err(e.into()),
     }
+    println!("[demo] the mapping is gone: its last handle closed");
+    Ok(())
 }

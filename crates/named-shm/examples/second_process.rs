@@ -1,5 +1,6 @@
 //! The seed's second process: opens `Global\MyFileMappingObject` by name and
-//! shows the message the first process wrote.
+//! shows the message the first process wrote (or `Local\MyFileMappingObject`,
+//! where a first process without the `Global\` grant puts it).
 
 mod seed;
 

@@ -55,7 +55,9 @@ pub enum Error {
     },
 
     /// The caller may not do this to the object (Windows: `ERROR_ACCESS_DENIED`, 5).
-    #[error("access to `{name}` denied: {reason}")]
+    /// Creating in `Global\` without the grant is one such case: the message
+    /// then says how an administrator grants it.
+    #[error("access to `{name}` denied: {reason}{}", global_create_hint(name, reason))]
     PermissionDenied {
         /// The object's name as the caller gave it.
         name: String,
@@ -279,6 +281,23 @@ impl Error {
 impl From<Error> for io::Error {
     fn from(e: Error) -> io::Error {
         io::Error::new(e.io_kind(), e)
+    }
+}
+
+/// Appended to the reason when creating in `Global\` is refused: how the
+/// grant (the counterpart of Windows' `SeCreateGlobalPrivilege`) is given.
+pub(crate) const GLOBAL_GRANT_HINT: &str = "; creating in `Global\\` needs a grant, as on Windows \
+(SeCreateGlobalPrivilege): an administrator runs `nshm setup-global` (as root) and adds the user \
+to its group (`usermod -aG named-shm USER`, effective at the next login); `Local\\` names need no grant";
+
+/// The hint for a refused create or publish of a `Global\` object (whose
+/// reasons start with "cannot create" / "cannot publish"), else nothing.
+fn global_create_hint(name: &str, reason: &str) -> &'static str {
+    let creating = reason.starts_with("cannot create") || reason.starts_with("cannot publish");
+    if creating && name.starts_with("Global\\") && !reason.contains(GLOBAL_GRANT_HINT) {
+        GLOBAL_GRANT_HINT
+    } else {
+        ""
     }
 }
 

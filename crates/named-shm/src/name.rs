@@ -22,9 +22,14 @@ const MAX_DIRECT_FILE_NAME: usize = 200;
 /// Which namespace an object lives in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Namespace {
-    /// The caller's own namespace (`Local\X` or plain `X`): private to the user.
+    /// The caller's own namespace (`Local\X` or plain `X`): private to the
+    /// user; no other user can deny or enter it.
     Local,
-    /// The machine-wide namespace (`Global\X`).
+    /// The machine-wide namespace (`Global\X`). As on Windows, where creating
+    /// needs `SeCreateGlobalPrivilege`, creating needs a grant: root, or
+    /// membership of the group `nshm setup-global` grants (otherwise
+    /// [`Error::PermissionDenied`](crate::Error::PermissionDenied), code 5);
+    /// opening an existing object needs only its mode.
     Global,
 }
 

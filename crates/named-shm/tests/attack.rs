@@ -299,6 +299,16 @@ impl TempRoot {
     fn global(&self) -> PathBuf {
         self.0.join("named-shm.global")
     }
+    /// Grants `nobody`'s group (65534) the right to create in `Global\`, as
+    /// `nshm setup-global --group` would: root:65534, mode 1775. Makes the
+    /// directory (as root) first if needed.
+    fn grant_nobody_global(&self) {
+        if !self.global().exists() {
+            assert_eq!(self.run("lib", &["create", "Global\\mkdir"]), "ok");
+        }
+        std::os::unix::fs::chown(self.global(), Some(0), Some(65534)).unwrap();
+        std::fs::set_permissions(self.global(), std::fs::Permissions::from_mode(0o1775)).unwrap();
+    }
     /// Runs a child in this root and returns its first message.
     fn run(&self, role: &str, args: &[&str]) -> String {
         let mut p = spawn_with(ENTRY, role, args, |c| {
@@ -395,8 +405,9 @@ fn names_planted_in_global_by_another_user_fail_closed() {
         return;
     }
     let root = TempRoot::new("plant-global");
-    // Create the Global directory (as root, like a system service would).
-    assert_eq!(root.run("lib", &["create", "Global\\mkdir"]), "ok");
+    // Create the Global directory (as root, like a system service would) and
+    // grant nobody's group: only a granted user can plant there at all.
+    root.grant_nobody_global();
     // Root's file that a followed symlink or hard link would expose.
     let target = root.path().join("roots-file");
     std::fs::write(&target, b"root's precious bytes").unwrap();
@@ -477,6 +488,8 @@ fn a_hard_link_to_a_live_object_under_another_name_is_refused() {
         return;
     }
     let root = TempRoot::new("hardlink-live");
+    // nobody may plant in Global only with the grant.
+    root.grant_nobody_global();
     // Root holds Global\victim with mode 0666 (so protected_hardlinks lets nobody link it).
     let mut holder = spawn_with(
         ENTRY,
@@ -520,7 +533,7 @@ fn a_hard_link_to_a_live_object_under_another_name_is_refused() {
 }
 
 #[test]
-fn a_squatted_or_loosened_namespace_directory_is_refused() {
+fn a_squatted_or_loosened_namespace_directory_of_root_is_moved_aside_intact() {
     if !needs_root("run a child as nobody") {
         return;
     }
@@ -529,16 +542,34 @@ fn a_squatted_or_loosened_namespace_directory_is_refused() {
     std::fs::create_dir(&elsewhere).unwrap();
     std::fs::set_permissions(&elsewhere, std::fs::Permissions::from_mode(0o777)).unwrap();
     std::os::unix::fs::chown(&elsewhere, Some(65534), Some(65534)).unwrap();
-    // (squatter, kind, namespace dir, name to use)
-    let cases: [(&str, &str, &str, &str); 6] = [
-        ("nobody-squat", "dir", "named-shm.u0", "x"),
-        ("nobody-squat", "symlink", "named-shm.u0", "x"),
-        ("nobody-squat", "file", "named-shm.u0", "x"),
-        ("nobody-squat", "dir-1777", "named-shm.global", "Global\\x"),
-        ("nobody-squat", "symlink", "named-shm.global", "Global\\x"),
-        ("loosen", "0755", "named-shm.u0", "x"),
+    // (squatter, kind, namespace dir, name to use, the name it is moved aside to)
+    let cases: [(&str, &str, &str, &str, &str); 6] = [
+        ("nobody-squat", "dir", "named-shm.u0", "x", "squatted-by-65534-"),
+        (
+            "nobody-squat",
+            "symlink",
+            "named-shm.u0",
+            "x",
+            "squatted-by-65534-",
+        ),
+        ("nobody-squat", "file", "named-shm.u0", "x", "squatted-by-65534-"),
+        (
+            "nobody-squat",
+            "dir-1777",
+            "named-shm.global",
+            "Global\\x",
+            "squatted-by-65534-",
+        ),
+        (
+            "nobody-squat",
+            "symlink",
+            "named-shm.global",
+            "Global\\x",
+            "squatted-by-65534-",
+        ),
+        ("loosen", "0755", "named-shm.u0", "x", "unsafe-"),
     ];
-    for (who, kind, dirname, name) in cases {
+    for (who, kind, dirname, name, aside) in cases {
         let root = TempRoot::new("squat");
         if who == "loosen" {
             let d = root.path().join(dirname);
@@ -560,22 +591,41 @@ fn a_squatted_or_loosened_namespace_directory_is_refused() {
             p.success(T);
         }
         let before = snapshot(&root.path().join(dirname));
+        // Root gets its own namespace back: every call works (the name dies
+        // with its handle, so the open in between finds nothing).
         let got = root.run("lib", &["all", name]);
-        assert!(
-            got.split(" | ").all(|s| s == "UnsafeNamespace"),
-            "{who} {kind} {dirname}: {got}"
-        );
+        assert_eq!(got, "ok | NotFound | ok", "{who} {kind} {dirname}");
+        // The squatted entry was renamed aside, untouched.
+        let moved: Vec<String> = root
+            .tree()
+            .into_iter()
+            .filter(|e| e.starts_with(&format!("{dirname}.{aside}")) && !e.contains('/'))
+            .collect();
+        assert_eq!(moved.len(), 1, "{kind}: {:?}", root.tree());
         assert_eq!(
-            snapshot(&root.path().join(dirname)),
+            snapshot(&root.path().join(&moved[0])),
             before,
             "{kind}: the squatted entry was changed"
+        );
+        let md = std::fs::symlink_metadata(root.path().join(dirname)).unwrap();
+        let want = if dirname.ends_with("global") {
+            0o1755
+        } else {
+            0o700
+        };
+        assert!(
+            md.is_dir() && md.uid() == 0 && md.mode() & 0o7777 == want,
+            "{kind}: {md:?}"
         );
         assert_eq!(
             std::fs::read_dir(&elsewhere).unwrap().count(),
             0,
             "nothing created through a symlink"
         );
-        eprintln!("attack: namespace dir {dirname} {who} {kind} -> {got}");
+        eprintln!(
+            "attack: namespace dir {dirname} {who} {kind} -> {got}, moved aside to {}",
+            moved[0]
+        );
     }
 }
 
@@ -610,7 +660,11 @@ fn modes_are_exact_under_umask_000_and_077() {
         let ld = std::fs::metadata(root.local(euid())).unwrap();
         let gd = std::fs::metadata(root.global()).unwrap();
         assert_eq!(ld.mode() & 0o7777, 0o700, "Local directory, umask {umask}");
-        assert_eq!(gd.mode() & 0o7777, 0o1777, "Global directory, umask {umask}");
+        assert_eq!(
+            gd.mode() & 0o7777,
+            0o1755,
+            "Global directory (root's, no grant), umask {umask}"
+        );
         p.send("done");
         p.success(T);
         assert!(

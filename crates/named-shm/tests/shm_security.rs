@@ -119,6 +119,41 @@ fn child() {
             drop(b);
             0
         }
+        // NAMED_SHM_DIR is set by the parent; args: name. create, open and
+        // open_or_create, each with a deadline (a FIFO must never block).
+        "ops" => {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let n2 = args[0].clone();
+            std::thread::spawn(move || {
+                let c = outcome(SharedMemory::create(&n2, 4096));
+                let o = outcome(SharedMemory::open(&n2, Access::ReadWrite));
+                let oc = outcome(SharedMemory::open_or_create(&n2, 4096));
+                let _ = tx.send(format!("{c} {o} {oc}"));
+            });
+            say(rx
+                .recv_timeout(Duration::from_secs(20))
+                .unwrap_or_else(|_| "BLOCKED".into()));
+            0
+        }
+        // NAMED_SHM_DIR is set by the parent; args: name of a Global object
+        // another user created and holds.
+        "check-foreign-owner" => {
+            let sut = SharedMemory::open(&args[0], Access::Read).unwrap();
+            assert_eq!(sut.owner_uid(), 65534);
+            let e = ShmOptions::new()
+                .access(Access::Read)
+                .require_owner(0)
+                .open(&args[0])
+                .unwrap_err();
+            assert!(matches!(e, Error::PermissionDenied { .. }), "{e}");
+            assert!(e.to_string().contains("65534"), "{e}");
+            assert!(matches!(
+                SharedMemory::create(&args[0], 4096),
+                Err(Error::AlreadyExists { .. })
+            ));
+            say("checked");
+            0
+        }
         "nobody-read-dir" => {
             become_nobody();
             say(match std::fs::read_dir(&args[0]) {
@@ -163,12 +198,22 @@ fn the_local_namespace_is_a_private_0700_directory_of_the_user() {
     assert_eq!(md.mode() & 0o7777, 0o700);
     // SAFETY: geteuid has no preconditions.
     assert_eq!(md.uid(), unsafe { libc::geteuid() });
-    let g = SharedMemory::create(&format!("Global\\{name}"), 4096).unwrap();
+    let g = SharedMemory::create(&format!("Global\\{name}"), 4096);
+    if !is_root() {
+        // Creating in Global\ needs the grant (a group that may create in
+        // root's directory); without it the answer is access denied.
+        if let Err(e) = &g {
+            assert_eq!(e.win32_code(), 5, "{e}");
+            return;
+        }
+    }
+    let g = g.unwrap();
     let gmd = std::fs::symlink_metadata(global_dir()).unwrap();
-    assert_eq!(
-        gmd.mode() & 0o7777,
-        0o1777,
-        "Global is sticky and world-writable, like /tmp"
+    assert_eq!(gmd.uid(), 0, "Global belongs to root");
+    assert!(
+        gmd.mode() & 0o1000 != 0 && gmd.mode() & 0o002 == 0,
+        "Global is sticky and not world-writable: {:o}",
+        gmd.mode()
     );
     drop(g);
 }
@@ -285,6 +330,8 @@ fn modes_are_exact_with_the_namespace_default_acl_and_with_a_foreign_one() {
 fn run_in_root(root: &Path, name: &str) -> String {
     let mut p = spawn_with("child", "try-create-in-root", &[name], |c| {
         c.env("NAMED_SHM_DIR", root);
+        // No fallback base: never the real /run/user/<uid>.
+        c.env("NAMED_SHM_RUNTIME_DIR", root.join("no-runtime-dir"));
     });
     let l = p.expect_line(T);
     p.success(T);
@@ -306,17 +353,30 @@ impl Drop for TempRoot {
     }
 }
 
+/// The entries of `root` whose names start with `prefix`.
+fn entries_starting(root: &Path, prefix: &str) -> Vec<String> {
+    std::fs::read_dir(root)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(prefix))
+        .collect()
+}
+
 #[test]
-fn a_local_directory_that_is_a_symlink_a_file_or_too_open_is_refused() {
+fn a_local_directory_that_is_a_symlink_a_file_or_too_open_is_never_used() {
+    // Root moves such an entry aside and makes its own; another user (with
+    // no fallback here) is refused with the fix in the message.
     // SAFETY: geteuid has no preconditions.
     let uid = unsafe { libc::geteuid() };
     let dirname = format!("named-shm.u{uid}");
     let name = unique_name("sq");
+    let want = if uid == 0 { "ok" } else { "UnsafeNamespace" };
 
     let root = TempRoot::new();
     std::fs::create_dir(root.0.join("elsewhere")).unwrap();
     std::os::unix::fs::symlink(root.0.join("elsewhere"), root.0.join(&dirname)).unwrap();
-    assert_eq!(run_in_root(&root.0, &name), "UnsafeNamespace", "symlink");
+    assert_eq!(run_in_root(&root.0, &name), want, "symlink");
     assert_eq!(
         std::fs::read_dir(root.0.join("elsewhere")).unwrap().count(),
         0,
@@ -325,12 +385,17 @@ fn a_local_directory_that_is_a_symlink_a_file_or_too_open_is_refused() {
 
     let root = TempRoot::new();
     std::fs::write(root.0.join(&dirname), b"").unwrap();
-    assert_eq!(run_in_root(&root.0, &name), "UnsafeNamespace", "file");
+    assert_eq!(run_in_root(&root.0, &name), want, "file");
 
     let root = TempRoot::new();
     std::fs::create_dir(root.0.join(&dirname)).unwrap();
     std::fs::set_permissions(root.0.join(&dirname), std::fs::Permissions::from_mode(0o755)).unwrap();
-    assert_eq!(run_in_root(&root.0, &name), "UnsafeNamespace", "loosened to 0755");
+    assert_eq!(run_in_root(&root.0, &name), want, "loosened to 0755");
+    if uid == 0 {
+        assert_eq!(entries_starting(&root.0, &format!("{dirname}.unsafe-")).len(), 1);
+        let md = std::fs::symlink_metadata(root.0.join(&dirname)).unwrap();
+        assert!(md.is_dir() && md.mode() & 0o7777 == 0o700, "made anew");
+    }
 
     let root = TempRoot::new();
     assert_eq!(run_in_root(&root.0, &name), "ok", "a fresh root works");
@@ -361,7 +426,7 @@ fn a_namespace_directory_removed_while_in_use_is_made_anew_and_used() {
 }
 
 #[test]
-fn a_local_directory_owned_by_another_user_is_refused() {
+fn a_local_directory_of_root_owned_by_another_user_is_moved_aside() {
     if !is_root() {
         return skip("needs root to give a directory to another user");
     }
@@ -370,10 +435,11 @@ fn a_local_directory_owned_by_another_user_is_refused() {
     std::fs::create_dir(&dir).unwrap();
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
     std::os::unix::fs::chown(&dir, Some(65534), Some(65534)).unwrap();
-    assert_eq!(
-        run_in_root(&root.0, &unique_name("foreign-dir")),
-        "UnsafeNamespace"
-    );
+    assert_eq!(run_in_root(&root.0, &unique_name("foreign-dir")), "ok");
+    let aside = entries_starting(&root.0, "named-shm.u0.squatted-by-65534-");
+    assert_eq!(aside.len(), 1, "{aside:?}");
+    assert_eq!(std::fs::metadata(root.0.join(&aside[0])).unwrap().uid(), 65534);
+    assert_eq!(std::fs::metadata(&dir).unwrap().uid(), 0, "root's own again");
 }
 
 #[test]
@@ -424,13 +490,25 @@ fn another_users_local_objects_are_out_of_reach() {
     p.success(T);
 }
 
+/// A private root whose `Global\` directory grants nobody's group (65534)
+/// the right to create, as `nshm setup-global --group nogroup` would.
+fn root_granting_nobody() -> TempRoot {
+    let root = TempRoot::new();
+    let g = root.0.join("named-shm.global");
+    std::fs::create_dir(&g).unwrap();
+    std::os::unix::fs::chown(&g, Some(0), Some(65534)).unwrap();
+    std::fs::set_permissions(&g, std::fs::Permissions::from_mode(0o1775)).unwrap();
+    root
+}
+
 #[test]
 fn names_planted_by_another_user_are_never_adopted_or_touched() {
     if !is_root() {
         return skip("needs root to run a child as nobody");
     }
-    // Make sure the Global directory exists.
-    drop(SharedMemory::create(&format!("Global\\{}", unique_name("mk")), 4096).unwrap());
+    // The planter has the grant (only a granted user can plant in Global\).
+    let root = root_granting_nobody();
+    let global_dir = root.0.join("named-shm.global");
     let target = std::env::temp_dir().join(unique_name("symlink-target"));
     std::fs::write(&target, b"root's precious file").unwrap();
     for kind in ["symlink", "fifo", "dir", "file"] {
@@ -439,7 +517,7 @@ fn names_planted_by_another_user_are_never_adopted_or_touched() {
             "child",
             "nobody-plant",
             &[
-                global_dir().to_str().unwrap(),
+                global_dir.to_str().unwrap(),
                 &base,
                 kind,
                 target.to_str().unwrap(),
@@ -448,34 +526,16 @@ fn names_planted_by_another_user_are_never_adopted_or_touched() {
         assert_eq!(p.expect_line(T), "planted");
         p.success(T);
         let name = format!("Global\\{base}");
-        let planted = global_dir().join(&base);
+        let planted = global_dir.join(&base);
         let before = std::fs::symlink_metadata(&planted).unwrap();
 
         // Neither create nor open adopts it, and neither blocks (FIFO).
-        let (tx, rx) = std::sync::mpsc::channel();
-        let n2 = name.clone();
-        std::thread::spawn(move || {
-            let c = SharedMemory::create(&n2, 4096)
-                .map(|_| ())
-                .map_err(|e| variant(&e));
-            let o = SharedMemory::open(&n2, Access::ReadWrite)
-                .map(|_| ())
-                .map_err(|e| variant(&e));
-            let oc = SharedMemory::open_or_create(&n2, 4096)
-                .map(|_| ())
-                .map_err(|e| variant(&e));
-            let _ = tx.send((c, o, oc));
+        let mut p = spawn_with("child", "ops", &[&name], |c| {
+            c.env("NAMED_SHM_DIR", &root.0);
         });
-        let (c, o, oc) = rx
-            .recv_timeout(Duration::from_secs(20))
-            .expect("create/open blocked");
-        for r in [&c, &o, &oc] {
-            assert_eq!(
-                r.as_ref().unwrap_err(),
-                "NameOccupied",
-                "{kind}: {c:?} {o:?} {oc:?}"
-            );
-        }
+        let got = p.expect_line(T);
+        p.success(T);
+        assert_eq!(got, "NameOccupied NameOccupied NameOccupied", "{kind}");
         let after = std::fs::symlink_metadata(&planted).unwrap();
         assert_eq!(
             (before.mode(), before.uid(), before.len(), before.ino()),
@@ -504,23 +564,18 @@ fn global_objects_report_their_owner_and_require_owner_refuses_squatters() {
     if !is_root() {
         return skip("needs root to run a child as nobody");
     }
+    // nobody has the grant, creates and holds; root checks the owner.
+    let root = root_granting_nobody();
     let name = format!("Global\\{}", unique_name("squat"));
-    let mut p = spawn("child", "nobody-hold-global", &[&name]);
+    let mut p = spawn_with("child", "nobody-hold-global", &[&name], |c| {
+        c.env("NAMED_SHM_DIR", &root.0);
+    });
     assert_eq!(last_word(&p.expect_line(T)), "ok");
-    let sut = SharedMemory::open(&name, Access::Read).unwrap();
-    assert_eq!(sut.owner_uid(), 65534);
-    let e = ShmOptions::new()
-        .access(Access::Read)
-        .require_owner(0)
-        .open(&name)
-        .unwrap_err();
-    assert!(matches!(e, Error::PermissionDenied { .. }), "{e}");
-    assert!(e.to_string().contains("65534"), "{e}");
-    assert!(matches!(
-        SharedMemory::create(&name, 4096),
-        Err(Error::AlreadyExists { .. })
-    ));
-    drop(sut);
+    let mut c = spawn_with("child", "check-foreign-owner", &[&name], |c| {
+        c.env("NAMED_SHM_DIR", &root.0);
+    });
+    assert_eq!(c.expect_line(T), "checked");
+    c.success(T);
     p.send("exit");
     p.success(T);
 }

@@ -79,9 +79,32 @@ fn finish(mut child: Child, label: &str) -> Result<()> {
     }
 }
 
+/// Whether this user may create `name`: a `Global\` name needs the grant
+/// (`nshm setup-global`). Probed by creating it, which is closed at once.
+fn may_create(name: &str) -> Result<bool> {
+    match SharedMemory::create(name, BUF_SIZE as u64) {
+        Ok(probe) => {
+            drop(probe);
+            Ok(true)
+        }
+        Err(e @ named_shm::Error::PermissionDenied { .. }) => {
+            say(
+                "demo",
+                &format!(
+                    "CreateFileMapping(\"{name}\") fails with ERROR_ACCESS_DENIED ({}), as on Windows",
+                    e.win32_code()
+                ),
+            );
+            Ok(false)
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot create `{name}`")),
+    }
+}
+
 pub fn run(a: DemoArgs) -> Result<()> {
-    let name = a.name.as_str();
-    named_shm::ObjectName::parse(name)?;
+    let parsed = named_shm::ObjectName::parse(&a.name)?;
+    let local_name;
+    let mut name = a.name.as_str();
     if admin::info(name).is_ok() {
         return Err(fail(
             ExitCode::AlreadyExists,
@@ -89,6 +112,20 @@ pub fn run(a: DemoArgs) -> Result<()> {
         ));
     }
     outln!("nshm demo: Windows named shared memory, on Linux\n")?;
+    if parsed.namespace() == named_shm::Namespace::Global && !may_create(name)? {
+        local_name = format!("Local\\{}", parsed.base());
+        outln!("\nCreating a `Global\\` object needs a grant, like SeCreateGlobalPrivilege on")?;
+        outln!("Windows, which you do not have: an administrator runs `sudo nshm setup-global`")?;
+        outln!("and adds you to its group (`sudo usermod -aG named-shm $USER`, then log in")?;
+        outln!("again). `Local\\` names need no grant: this demo uses `{local_name}`.\n")?;
+        name = local_name.as_str();
+    }
+    if admin::info(name).is_ok() {
+        return Err(fail(
+            ExitCode::AlreadyExists,
+            format!("`{name}` is already live (is another demo running?); try again when it is gone, or pass --name"),
+        ));
+    }
     outln!("The Windows sample \"Creating Named Shared Memory\" with two real processes:")?;
     outln!("the first creates a named mapping and writes a message, the second opens it")?;
     outln!("by name and shows it. The name lives exactly as long as a handle is open.\n")?;

@@ -3,6 +3,7 @@
 mod demo;
 mod objects;
 mod reap;
+mod setup;
 mod shm;
 mod sync;
 
@@ -20,6 +21,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Reap(a) => reap::reap(a),
         Command::Event(c) => sync::event(c),
         Command::Mutex(c) => sync::mutex(c),
+        Command::SetupGlobal(a) => setup::setup_global(a),
         Command::Demo(a) => demo::run(a),
         Command::DemoFirst(a) => demo::first(a),
         Command::DemoSecond(a) => demo::second(a),

@@ -1612,3 +1612,112 @@ fn reap_dry_run_reports_exactly_what_reap_then_does() {
         "{v}"
     );
 }
+
+// ------------------------------------------- setup-global (the Global\ grant)
+
+/// Runs nshm in `root` (as `NAMED_SHM_DIR`) as uid/gid `id` (no supplementary groups).
+fn nshm_as(root: &std::path::Path, id: Option<u32>, args: &[&str]) -> std::process::Output {
+    let mut c = std::process::Command::new(bin());
+    c.args(args).env("NAMED_SHM_DIR", root);
+    if let Some(id) = id {
+        // std drops the supplementary groups when root sets a uid.
+        c.uid(id).gid(id);
+    }
+    c.output().expect("run nshm")
+}
+
+#[test]
+fn setup_global_moves_a_squat_aside_and_grants_the_group_end_to_end() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    if euid() != 0 {
+        eprintln!("SKIPPED: needs root (setup-global, and children as nobody)");
+        return;
+    }
+    let root = std::path::PathBuf::from(format!("/dev/shm/{}", unique("setup-root")));
+    std::fs::create_dir(&root).unwrap();
+    std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let global = root.join("named-shm.global");
+    // nobody squats the global directory, world-writable, before root's first use.
+    std::fs::create_dir(&global).unwrap();
+    std::fs::set_permissions(&global, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    std::os::unix::fs::chown(&global, Some(65534), Some(65534)).unwrap();
+    let name = format!("Global\\{}", unique("granted"));
+
+    // Not as another user.
+    let out = nshm_as(&root, Some(65534), &["setup-global", "--group", "nogroup"]);
+    assert_eq!(out.status.code(), Some(4), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("as root"),
+        "{out:?}"
+    );
+    // A named group must exist.
+    let out = nshm_as(&root, None, &["setup-global", "--group", "no-such-group-nshm"]);
+    assert_eq!(out.status.code(), Some(6), "{out:?}");
+
+    let out = nshm_as(&root, None, &["setup-global", "--group", "nogroup"]);
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        said.contains("moved aside") && said.contains("uid 65534"),
+        "{said}"
+    );
+    assert!(
+        said.contains("root:nogroup 1775") && said.contains("usermod -aG nogroup"),
+        "{said}"
+    );
+    let md = std::fs::symlink_metadata(&global).unwrap();
+    assert!(md.is_dir());
+    assert_eq!((md.uid(), md.gid(), md.mode() & 0o7777), (0, 65534, 0o1775));
+    let aside: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("named-shm.global.squatted-by-65534-")
+        })
+        .collect();
+    assert_eq!(aside.len(), 1, "the squat is kept, aside");
+
+    // A member of the group may create; a user outside it gets 4 with the hint.
+    let out = nshm_as(&root, Some(65534), &["create", &name, "--size", "4K"]);
+    assert!(out.status.success(), "{out:?}");
+    let out = nshm_as(&root, Some(65533), &["create", &name, "--size", "4K"]);
+    assert_eq!(out.status.code(), Some(4), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("needs a grant") && err.contains("nshm setup-global"),
+        "{err}"
+    );
+    // Running it again changes nothing.
+    let out = nshm_as(&root, None, &["setup-global", "--group", "nogroup"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("already root:nogroup 1775"),
+        "{out:?}"
+    );
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn demo_without_the_global_grant_says_so_and_runs_with_local() {
+    use std::os::unix::fs::PermissionsExt;
+    if euid() != 0 {
+        eprintln!("SKIPPED: needs root to run the demo as nobody");
+        return;
+    }
+    let root = std::path::PathBuf::from(format!("/dev/shm/{}", unique("demo-root")));
+    std::fs::create_dir(&root).unwrap();
+    std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let out = nshm_as(&root, Some(65534), &["demo"]);
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        said.contains("ERROR_ACCESS_DENIED (5)") && said.contains("needs a grant"),
+        "{said}"
+    );
+    assert!(
+        said.contains("Local\\MyFileMappingObject") && said.contains("is gone"),
+        "{said}"
+    );
+    std::fs::remove_dir_all(&root).unwrap();
+}

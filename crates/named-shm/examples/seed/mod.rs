@@ -11,14 +11,35 @@ use std::io::Read;
 pub const BUF_SIZE: u64 = 256;
 /// `TCHAR szName[]=TEXT("Global\\MyFileMappingObject");`
 pub const NAME: &str = "Global\\MyFileMappingObject";
+/// The name used instead when this user may not create in `Global\`.
+pub const LOCAL_NAME: &str = "Local\\MyFileMappingObject";
+/// What a user without the grant is told (Windows answers 5 too).
+pub const GLOBAL_NEEDS_GRANT: &str = "Creating a `Global\\` object needs a grant, as on Windows \
+(SeCreateGlobalPrivilege): an administrator runs `sudo nshm setup-global` and adds you to its \
+group (`sudo usermod -aG named-shm $USER`, then log in again). `Local\\` names need no grant.";
 /// `TCHAR szMsg[]=TEXT("Message from first process.");`
 pub const MSG: &str = "Message from first process.";
 
 /// The first process: `CreateFileMapping`, `MapViewOfFile`, `CopyMemory`,
 /// wait for a key, `UnmapViewOfFile`, `CloseHandle`. Returns the exit code.
+/// Without the `Global\` grant (error 5, as on Windows) it says so and uses
+/// [`LOCAL_NAME`] instead.
 pub fn first_process(wait_for_key: impl FnOnce()) -> i32 {
     let map_file = match SharedMemory::open_or_create(NAME, BUF_SIZE) {
         Ok(h) => h,
+        Err(e) if e.win32_code() == 5 => {
+            println!("Could not create file mapping object ({}).", e.win32_code());
+            println!("{GLOBAL_NEEDS_GRANT}");
+            println!("Using {LOCAL_NAME} instead.");
+            match SharedMemory::open_or_create(LOCAL_NAME, BUF_SIZE) {
+                Ok(h) => h,
+                Err(e) => {
+                    println!("Could not create file mapping object ({}).", e.win32_code());
+                    eprintln!("first_process: {e}");
+                    return 1;
+                }
+            }
+        }
         Err(e) => {
             println!("Could not create file mapping object ({}).", e.win32_code());
             eprintln!("first_process: {e}");
@@ -45,14 +66,22 @@ pub fn first_process(wait_for_key: impl FnOnce()) -> i32 {
 
 /// The second process: `OpenFileMapping`, `MapViewOfFile`, show the message
 /// (`MessageBox` becomes one line, `caption: text`, on standard output).
+/// If `Global\` has no such object, [`LOCAL_NAME`] (where a first process
+/// without the grant put it) is tried, and said so.
 pub fn second_process() -> i32 {
     let map_file = match SharedMemory::open(NAME, Access::ReadWrite) {
         Ok(h) => h,
-        Err(e) => {
-            println!("Could not open file mapping object ({}).", e.win32_code());
-            eprintln!("second_process: {e}");
-            return 1;
-        }
+        Err(e) => match SharedMemory::open(LOCAL_NAME, Access::ReadWrite) {
+            Ok(h) => {
+                println!("{NAME} is not there ({}); opened {LOCAL_NAME}, which the first process uses without the Global\\ grant.", e.win32_code());
+                h
+            }
+            Err(_) => {
+                println!("Could not open file mapping object ({}).", e.win32_code());
+                eprintln!("second_process: {e}");
+                return 1;
+            }
+        },
     };
     let buf = match map_file.map(0, BUF_SIZE as usize) {
         Ok(v) => v,

@@ -1,24 +1,99 @@
-//! Namespace directories.
+//! Namespace directories, and which of them a process may trust.
 //!
-//! - `Local\`: `<root>/named-shm.u<euid>`, mode 0700, owned by the user.
-//! - `Global\`: `<root>/named-shm.global`, mode 1777 (sticky, like `/tmp`),
-//!   owned by root or by the calling user.
+//! `<root>` is `/dev/shm`, or `$NAMED_SHM_DIR` when set (read once per
+//! process; tests use it to run on a private tmpfs).
 //!
-//! `<root>` is `/dev/shm`, or `$NAMED_SHM_DIR` when set (read once per process;
-//! tests use it to run on a small tmpfs). Each directory is opened with
-//! `O_DIRECTORY|O_NOFOLLOW`, checked (type, owner, mode) and its descriptor
-//! cached. Creating and opening objects use the cached descriptor as it is
-//! and re-check it (one `fstat`) only when a call through it finds nothing:
-//! a directory that was removed is then noticed (a removed directory holds
-//! no names and takes no new ones, so every call through it ends there) and
-//! opened anew. Only its owner (the user, or root) can re-own or loosen a
-//! checked directory, so that needs no check per call; the admin functions
-//! (list, remove, reap) re-check it on every use.
+//! # `Local\`: `<root>/named-shm.u<euid>`, or the fallback
+//!
+//! A user's `Local\` directory is a directory owned by the user, mode 0700,
+//! not a symlink. `/dev/shm` is sticky and world-writable, so any user can
+//! `mkdir /dev/shm/named-shm.u<victim>` before the victim's first use, and
+//! the victim can neither use nor remove it. So that no other user can deny
+//! a user's namespace, every process of the user applies one deterministic
+//! rule, which depends only on the file system (never on an environment
+//! variable such as `XDG_RUNTIME_DIR`, which a login shell, a systemd
+//! service, a cron job or a container see differently):
+//!
+//! - (a) the primary `<root>/named-shm.u<uid>`, if it is ours;
+//! - (b) else the fallback `/run/user/<uid>/named-shm`, if it is ours. logind
+//!   makes `/run/user/<uid>` (owned by the user, 0700, tmpfs): only the user
+//!   and root can create in it. The base must be owned by the user, writable
+//!   by nobody else and on tmpfs (`fstatfs`, `TMPFS_MAGIC`: no disk
+//!   writeback); the fallback must be ours and on tmpfs;
+//! - (c) else, if nothing is at the primary's name, create the primary;
+//! - (d) else (the primary is squatted: a foreign owner, a symlink, a file,
+//!   or a directory with another mode) create the fallback;
+//! - (e) if there is no usable base, `Error::UnsafeNamespace` naming the
+//!   squatting uid and the one command that fixes it
+//!   (`as root: mv /dev/shm/named-shm.u1000 /dev/shm/named-shm.u1000.squatted`).
+//!
+//! (a) before (b): a process that fell back and one started after root
+//! removed the squat agree (the second finds no primary, then the fallback).
+//! (c) and (d) run under an exclusive `flock` of the base (which only the
+//! user and root can open), after (a) and (b) are evaluated again: two
+//! processes of the user racing root's removal of a squat cannot end in
+//! different directories. Without a base there is no fallback, so nothing to
+//! disagree on. Both directories can exist only if root makes a primary for
+//! the user while the fallback is in use; (a) then wins for new processes,
+//! and processes that cached the fallback move when a call through it finds
+//! nothing (see [`recheck`]), as after any removal.
+//!
+//! Root never falls back: if its primary is squatted it renames the entry
+//! aside (`<name>.squatted-by-<uid>-<secs>-<pid>`, untouched and still
+//! inspectable) and makes its own. The entry renamed is checked to be the
+//! one examined (device, inode); if it turns out to be a valid directory
+//! (another root process's, made meanwhile) it is put back.
+//!
+//! With `$NAMED_SHM_DIR` set, the fallback is `/run/user/<uid>/named-shm.r<h>`
+//! (`h`: FNV-1a of the root path), so each private root keeps its own; and
+//! `$NAMED_SHM_RUNTIME_DIR` (test-only, read only when `$NAMED_SHM_DIR` is
+//! set, so it cannot split a user's processes in normal use) replaces
+//! `/run/user` as the base's parent: tests make `<it>/<uid>` themselves
+//! where `/run/user` is missing or not tmpfs.
+//!
+//! # `Global\`: `<root>/named-shm.global`, created only with a grant
+//!
+//! Windows lets a process create a `Global\` object outside session 0 only
+//! with `SeCreateGlobalPrivilege`; opening an existing one needs only its
+//! security descriptor. Here the grant is the permission to create in the
+//! global directory, which the kernel enforces: the directory is owned by
+//! root, sticky, and group-writable for the granted group (`nshm
+//! setup-global` makes it `root:named-shm 1775`; `dist/tmpfiles.d` has the
+//! same line for boot). Others may open and list but not create. Root
+//! always may create; a process without the grant gets
+//! `Error::PermissionDenied` (`ERROR_ACCESS_DENIED`, 5) whose message says
+//! how an administrator grants it and that `Local\` needs no grant.
+//!
+//! A global directory is trusted only if it is a directory owned by root,
+//! sticky, and not writable by others (so 1755, 1775, 1770, ...). Anything
+//! else is trusted by nobody: other users get `Error::UnsafeNamespace`
+//! telling them to have root run `nshm setup-global`; root renames it aside
+//! and makes its own. When root (not `nshm setup-global`) makes it, it is
+//! `root:root 1755`: only root creates until an administrator grants a
+//! group. Only root makes it: a user who finds no global directory gets
+//! the grant error (for an open too: no `Global\` object can exist then).
+//!
+//! A private `$NAMED_SHM_DIR` that is not world-writable and is owned by uid
+//! `U` is `U`'s own: `U` counts as its administrator (a global directory
+//! owned by `U` is trusted, and `U` may make it and create in it). `/dev/shm`
+//! is root's and 1777, so this changes nothing there.
+//!
+//! # Caching
+//!
+//! Each directory is opened with `O_DIRECTORY|O_NOFOLLOW`, checked (type,
+//! owner, mode) and its descriptor cached. Creating and opening objects use
+//! the cached descriptor as it is and re-check it (one `fstat`) only when a
+//! call through it finds nothing: a directory that was removed (or moved
+//! aside, or loosened) is then noticed (a removed directory holds no names
+//! and takes no new ones, so every call through it ends there) and the rule
+//! above is applied anew. Only its owner (the user, or root) can re-own or
+//! loosen a checked directory, so that needs no check per call; the admin
+//! functions (list, remove, reap) re-check it on every use.
 
 use super::{cvt, cvt_r, euid};
 use crate::error::{Error, Result};
 use crate::name::Namespace;
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -105,6 +180,33 @@ pub(crate) fn root() -> &'static str {
     })
 }
 
+/// Whether the root is not the default `/dev/shm`.
+fn private_root() -> bool {
+    root() != "/dev/shm"
+}
+
+/// The administrator of a private root: its owner, if it is not root and the
+/// root is not world-writable (see the module docs).
+fn root_admin() -> Option<u32> {
+    static ADMIN: OnceLock<Option<u32>> = OnceLock::new();
+    *ADMIN.get_or_init(|| {
+        if !private_root() {
+            return None;
+        }
+        let md = std::fs::metadata(root()).ok()?;
+        let (uid, mode) = (
+            std::os::unix::fs::MetadataExt::uid(&md),
+            std::os::unix::fs::MetadataExt::mode(&md),
+        );
+        (uid != 0 && mode & 0o002 == 0).then_some(uid)
+    })
+}
+
+/// Whether `uid` may make (and take back) the global directory.
+fn administers(uid: u32) -> bool {
+    uid == 0 || root_admin() == Some(uid)
+}
+
 /// The directory name of a namespace for the given user.
 pub(crate) fn dir_name(ns: Namespace, uid: u32) -> String {
     match ns {
@@ -116,8 +218,50 @@ pub(crate) fn dir_name(ns: Namespace, uid: u32) -> String {
 fn wanted_mode(ns: Namespace) -> u32 {
     match ns {
         Namespace::Local => 0o700,
-        Namespace::Global => 0o1777,
+        Namespace::Global => 0o1755,
     }
+}
+
+/// The fallback's name in the base: `named-shm`, or `named-shm.r<hash>`
+/// for a private root.
+fn fallback_name() -> String {
+    if !private_root() {
+        return "named-shm".to_owned();
+    }
+    // FNV-1a, 64 bits: stable across processes and builds.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in root().bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("named-shm.r{h:016x}")
+}
+
+/// The fallback base's path: `/run/user/<uid>`, or
+/// `$NAMED_SHM_RUNTIME_DIR/<uid>` (test-only; honoured with `$NAMED_SHM_DIR` only).
+fn base_path(uid: u32) -> String {
+    static PARENT: OnceLock<String> = OnceLock::new();
+    let parent = PARENT.get_or_init(|| match std::env::var("NAMED_SHM_RUNTIME_DIR") {
+        Ok(s) if !s.is_empty() && private_root() => s,
+        _ => "/run/user".to_owned(),
+    });
+    format!("{parent}/{uid}")
+}
+
+const TMPFS_MAGIC: i64 = 0x0102_1994;
+
+fn on_tmpfs(fd: RawFd) -> bool {
+    let mut s = std::mem::MaybeUninit::<libc::statfs>::uninit();
+    // SAFETY: `s` is a valid out-pointer for one `statfs`; fd is open.
+    if unsafe { libc::fstatfs(fd, s.as_mut_ptr()) } != 0 {
+        return false;
+    }
+    // SAFETY: fstatfs returned 0, so `s` is initialised.
+    let s = unsafe { s.assume_init() };
+    // f_type's type differs between targets.
+    #[allow(clippy::unnecessary_cast)]
+    let f_type = s.f_type as i64;
+    f_type == TMPFS_MAGIC
 }
 
 type Cache = Vec<(u32, Namespace, Arc<NsDir>)>;
@@ -171,6 +315,15 @@ fn fstat(fd: RawFd) -> io::Result<libc::stat> {
     Ok(unsafe { st.assume_init() })
 }
 
+/// `fstatat(dirfd, name, AT_SYMLINK_NOFOLLOW)`.
+fn lstat_at(dirfd: RawFd, name: &CStr) -> io::Result<libc::stat> {
+    let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+    // SAFETY: dirfd is open, name a valid C string, `st` a valid out-pointer.
+    cvt(unsafe { libc::fstatat(dirfd, name.as_ptr(), st.as_mut_ptr(), libc::AT_SYMLINK_NOFOLLOW) })?;
+    // SAFETY: fstatat returned 0, so `st` is initialised.
+    Ok(unsafe { st.assume_init() })
+}
+
 fn still_valid(d: &NsDir) -> bool {
     match fstat(d.raw()) {
         Ok(st) => {
@@ -180,6 +333,8 @@ fn still_valid(d: &NsDir) -> bool {
     }
 }
 
+/// Whether a directory's stat makes it a trusted namespace directory of
+/// `ns` for `uid` (the fallback is checked as `Local`).
 fn check(st: &libc::stat, ns: Namespace, uid: u32) -> std::result::Result<(), String> {
     if st.st_mode & libc::S_IFMT != libc::S_IFDIR {
         return Err("it is not a directory".into());
@@ -188,113 +343,125 @@ fn check(st: &libc::stat, ns: Namespace, uid: u32) -> std::result::Result<(), St
     match ns {
         Namespace::Local => {
             if st.st_uid != uid {
-                return Err(format!("it belongs to uid {}, not to uid {uid}", st.st_uid));
+                return Err(format!(
+                    "it belongs to uid {}, not to uid {uid} (squatted?)",
+                    st.st_uid
+                ));
             }
             if mode != 0o700 {
                 return Err(format!("its mode is {mode:04o}, not 0700"));
             }
         }
         Namespace::Global => {
-            if st.st_uid != 0 && st.st_uid != uid {
+            if st.st_uid != 0 && Some(st.st_uid) != root_admin() {
                 return Err(format!(
-                    "it belongs to uid {}, which is neither root nor the caller (squatted?)",
+                    "it belongs to uid {}, not to root (squatted?); nobody trusts it",
                     st.st_uid
                 ));
             }
-            if mode != 0o1777 {
-                return Err(format!("its mode is {mode:04o}, not 1777"));
+            if mode & 0o002 != 0 {
+                return Err(format!(
+                    "its mode is {mode:04o}: any user could create in it (creating in Global\\ needs a grant)"
+                ));
+            }
+            if mode & libc::S_ISVTX == 0 {
+                return Err(format!("its mode is {mode:04o}, without the sticky bit"));
             }
         }
     }
     Ok(())
 }
 
-fn open_dir(ns: Namespace, uid: u32, create: bool) -> Result<Option<NsDir>> {
-    let root = root();
-    let name = dir_name(ns, uid);
-    let path = format!("{root}/{name}");
-    let io_err = |op, source| Error::Io {
-        name: path.clone(),
-        op,
-        source,
-    };
-    let c_root = CString::new(root).map_err(|_| Error::UnsafeNamespace {
-        path: root.to_owned(),
-        reason: "the root path contains a NUL byte".into(),
-    })?;
-    let c_name = CString::new(name.clone()).expect("no NUL in a generated name");
-    // SAFETY: c_root is a valid C string; the returned fd is checked and owned below.
-    let root_fd = cvt_r(|| unsafe {
-        libc::open(
-            c_root.as_ptr(),
-            libc::O_DIRECTORY | libc::O_RDONLY | libc::O_CLOEXEC | libc::O_PATH,
-        )
-    })
-    .map_err(|e| io_err("open of the root directory", e))?;
-    // SAFETY: root_fd was just returned by open and is owned by nobody else.
-    let root_fd = unsafe { OwnedFd::from_raw_fd(root_fd) };
+/// What is at a namespace directory's name.
+enum Entry {
+    Absent,
+    /// A directory the caller could open (not yet checked).
+    Dir(OwnedFd, libc::stat),
+    /// A symlink, a non-directory, or a directory the caller cannot open.
+    Other(libc::stat, &'static str),
+}
 
-    let mut created = false;
-    if create {
-        // SAFETY: root_fd is an open directory; c_name is a valid C string.
-        let r = unsafe { libc::mkdirat(root_fd.as_raw_fd(), c_name.as_ptr(), 0o700) };
-        if r == 0 {
-            created = true;
-        } else {
-            let e = io::Error::last_os_error();
-            if e.raw_os_error() != Some(libc::EEXIST) {
-                return Err(match e.raw_os_error() {
-                    Some(libc::EACCES) | Some(libc::EPERM) => Error::PermissionDenied {
-                        name: path.clone(),
-                        reason: "cannot create the namespace directory".into(),
-                        source: Some(e),
-                    },
-                    _ => io_err("mkdir", e),
-                });
-            }
-        }
-    }
-    // SAFETY: root_fd is an open directory; c_name is a valid C string.
-    let fd = cvt_r(|| unsafe {
+fn entry(dirfd: RawFd, name: &CStr) -> io::Result<Entry> {
+    // SAFETY: dirfd is an open directory; name is a valid C string.
+    let r = cvt_r(|| unsafe {
         libc::openat(
-            root_fd.as_raw_fd(),
-            c_name.as_ptr(),
+            dirfd,
+            name.as_ptr(),
             libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_RDONLY | libc::O_CLOEXEC,
         )
     });
-    let fd = match fd {
-        Ok(fd) => fd,
-        Err(e) => {
-            return match e.raw_os_error() {
-                Some(libc::ENOENT) if !create => Ok(None),
-                Some(libc::ENOTDIR) | Some(libc::ELOOP) => Err(Error::UnsafeNamespace {
-                    path,
-                    reason: "a symlink or a non-directory is in its place".into(),
-                }),
-                Some(libc::EACCES) => Err(Error::UnsafeNamespace {
-                    path,
-                    reason: "it cannot be opened by the caller (foreign owner?)".into(),
-                }),
-                _ => Err(io_err("open", e)),
-            }
+    match r {
+        Ok(fd) => {
+            // SAFETY: fd was just returned by openat and is owned by nobody else.
+            let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+            let st = fstat(fd.as_raw_fd())?;
+            Ok(Entry::Dir(fd, st))
         }
-    };
-    // SAFETY: fd was just returned by openat and is owned by nobody else.
-    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-    let mut st = fstat(fd.as_raw_fd()).map_err(|e| io_err("fstat", e))?;
-    if created && st.st_uid == uid && st.st_mode & 0o7777 != wanted_mode(ns) {
-        // mkdir's mode was masked by the umask: set it exactly.
-        // SAFETY: fd is an open directory we own.
-        cvt(unsafe { libc::fchmod(fd.as_raw_fd(), wanted_mode(ns) as libc::mode_t) })
-            .map_err(|e| io_err("fchmod", e))?;
-        st = fstat(fd.as_raw_fd()).map_err(|e| io_err("fstat", e))?;
+        Err(e) => match e.raw_os_error() {
+            Some(libc::ENOENT) => Ok(Entry::Absent),
+            Some(libc::ENOTDIR) | Some(libc::ELOOP) | Some(libc::EACCES) => match lstat_at(dirfd, name) {
+                Ok(st) => {
+                    let what = match st.st_mode & libc::S_IFMT {
+                        libc::S_IFLNK => "it is a symbolic link",
+                        libc::S_IFDIR => "it is a directory the caller cannot open",
+                        _ => "it is not a directory",
+                    };
+                    Ok(Entry::Other(st, what))
+                }
+                Err(e2) if e2.raw_os_error() == Some(libc::ENOENT) => Ok(Entry::Absent),
+                Err(e2) => Err(e2),
+            },
+            _ => Err(e),
+        },
     }
-    check(&st, ns, uid).map_err(|reason| Error::UnsafeNamespace {
-        path: path.clone(),
-        reason,
-    })?;
+}
+
+/// Why an entry is not a trusted namespace directory.
+struct Bad {
+    owner: u32,
+    reason: String,
+    dev: u64,
+    ino: u64,
+    /// A directory of the caller's own (only its mode is wrong).
+    own_dir: bool,
+}
+
+enum Found {
+    Absent,
+    Valid(OwnedFd, libc::stat),
+    Bad(Bad),
+}
+
+fn classify(e: Entry, ns: Namespace, uid: u32) -> Found {
+    match e {
+        Entry::Absent => Found::Absent,
+        Entry::Dir(fd, st) => match check(&st, ns, uid) {
+            Ok(()) => Found::Valid(fd, st),
+            Err(reason) => Found::Bad(Bad {
+                owner: st.st_uid,
+                reason,
+                dev: st.st_dev,
+                ino: st.st_ino,
+                own_dir: st.st_uid == uid,
+            }),
+        },
+        Entry::Other(st, what) => Found::Bad(Bad {
+            owner: st.st_uid,
+            reason: if st.st_uid == uid {
+                what.to_owned()
+            } else {
+                format!("{what}, of uid {} (squatted?)", st.st_uid)
+            },
+            dev: st.st_dev,
+            ino: st.st_ino,
+            own_dir: false,
+        }),
+    }
+}
+
+fn finish(fd: OwnedFd, st: &libc::stat, path: String, ns: Namespace, uid: u32) -> NsDir {
     let exact_modes = exact_modes(fd.as_raw_fd(), st.st_uid == uid);
-    Ok(Some(NsDir {
+    NsDir {
         fd,
         path,
         ns,
@@ -302,5 +469,328 @@ fn open_dir(ns: Namespace, uid: u32, create: bool) -> Result<Option<NsDir>> {
         dev: st.st_dev,
         ino: st.st_ino,
         exact_modes,
-    }))
+    }
+}
+
+fn io_err(path: &str, op: &'static str, source: io::Error) -> Error {
+    Error::Io {
+        name: path.to_owned(),
+        op,
+        source,
+    }
+}
+
+/// `mkdir` (an existing entry is fine), then what is there: a directory
+/// this call made gets its mode set exactly (mkdir's is masked by the umask).
+fn make(dirfd: RawFd, name: &CStr, path: &str, ns: Namespace, uid: u32) -> Result<Found> {
+    // SAFETY: dirfd is an open directory; name is a valid C string.
+    let r = unsafe { libc::mkdirat(dirfd, name.as_ptr(), 0o700) };
+    let created = r == 0;
+    if !created {
+        let e = io::Error::last_os_error();
+        match e.raw_os_error() {
+            Some(libc::EEXIST) => {}
+            Some(libc::EACCES) | Some(libc::EPERM) => {
+                return Err(Error::PermissionDenied {
+                    name: path.to_owned(),
+                    reason: "cannot create the namespace directory".into(),
+                    source: Some(e),
+                })
+            }
+            _ => return Err(io_err(path, "mkdir", e)),
+        }
+    }
+    let e = entry(dirfd, name).map_err(|e| io_err(path, "open", e))?;
+    let e = match e {
+        Entry::Dir(fd, st) if created && st.st_uid == uid && st.st_mode & 0o7777 != wanted_mode(ns) => {
+            // SAFETY: fd is an open directory we own.
+            cvt(unsafe { libc::fchmod(fd.as_raw_fd(), wanted_mode(ns) as libc::mode_t) })
+                .map_err(|e| io_err(path, "fchmod", e))?;
+            let st = fstat(fd.as_raw_fd()).map_err(|e| io_err(path, "fstat", e))?;
+            Entry::Dir(fd, st)
+        }
+        e => e,
+    };
+    Ok(classify(e, ns, uid))
+}
+
+fn open_dir(ns: Namespace, uid: u32, create: bool) -> Result<Option<NsDir>> {
+    let root = root();
+    let c_root = CString::new(root).map_err(|_| Error::UnsafeNamespace {
+        path: root.to_owned(),
+        reason: "the root path contains a NUL byte".into(),
+    })?;
+    // SAFETY: c_root is a valid C string; the returned fd is checked and owned below.
+    let root_fd = cvt_r(|| unsafe {
+        libc::open(
+            c_root.as_ptr(),
+            libc::O_DIRECTORY | libc::O_RDONLY | libc::O_CLOEXEC | libc::O_PATH,
+        )
+    })
+    .map_err(|e| io_err(root, "open of the root directory", e))?;
+    // SAFETY: root_fd was just returned by open and is owned by nobody else.
+    let root_fd = unsafe { OwnedFd::from_raw_fd(root_fd) };
+    let name = dir_name(ns, uid);
+    let path = format!("{root}/{name}");
+    let c_name = CString::new(name).expect("no NUL in a generated name");
+    let rfd = root_fd.as_raw_fd();
+    let found = classify(
+        entry(rfd, &c_name).map_err(|e| io_err(&path, "open", e))?,
+        ns,
+        uid,
+    );
+    let bad = match found {
+        Found::Valid(fd, st) => return Ok(Some(finish(fd, &st, path, ns, uid))),
+        Found::Absent => None,
+        Found::Bad(b) => Some(b),
+    };
+    match ns {
+        Namespace::Global if administers(uid) => take_back(rfd, &c_name, path, ns, uid, bad, create),
+        Namespace::Global => match bad {
+            None if !create => Ok(None),
+            None => Err(Error::PermissionDenied {
+                name: path,
+                reason: format!(
+                    "`Global\\` is not set up on this machine (no global directory), and only root creates it{}",
+                    crate::error::GLOBAL_GRANT_HINT
+                ),
+                source: None,
+            }),
+            Some(b) => Err(Error::UnsafeNamespace {
+                path,
+                reason: format!("{}; fix: as root, run `nshm setup-global`", b.reason),
+            }),
+        },
+        Namespace::Local if uid == 0 => take_back(rfd, &c_name, path, ns, uid, bad, create),
+        Namespace::Local => open_local(rfd, &c_name, path, uid, bad, create),
+    }
+}
+
+/// The fallback base, checked; or why there is none.
+struct Base {
+    fd: OwnedFd,
+    path: String,
+}
+
+fn base(uid: u32) -> std::result::Result<Base, String> {
+    let path = base_path(uid);
+    let c = CString::new(path.clone()).map_err(|_| format!("{path} contains a NUL byte"))?;
+    // SAFETY: c is a valid C string; the returned fd is owned below.
+    let fd = cvt_r(|| unsafe {
+        libc::open(
+            c.as_ptr(),
+            libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_RDONLY | libc::O_CLOEXEC,
+        )
+    })
+    .map_err(|e| format!("{path}: {e}"))?;
+    // SAFETY: fd was just returned by open and is owned by nobody else.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    let st = fstat(fd.as_raw_fd()).map_err(|e| format!("{path}: {e}"))?;
+    if st.st_uid != uid {
+        return Err(format!("{path} belongs to uid {}", st.st_uid));
+    }
+    if st.st_mode & 0o022 != 0 {
+        return Err(format!("{path} is writable by other users"));
+    }
+    if !on_tmpfs(fd.as_raw_fd()) {
+        return Err(format!("{path} is not on tmpfs"));
+    }
+    Ok(Base { fd, path })
+}
+
+/// The fallback in `base`, if it exists and is ours (on tmpfs, 0700).
+fn fallback_if_valid(base: &Base, uid: u32) -> Result<Option<NsDir>> {
+    let name = fallback_name();
+    let path = format!("{}/{name}", base.path);
+    let c_name = CString::new(name).expect("no NUL in a generated name");
+    match classify(
+        entry(base.fd.as_raw_fd(), &c_name).map_err(|e| io_err(&path, "open", e))?,
+        Namespace::Local,
+        uid,
+    ) {
+        Found::Valid(fd, st) if on_tmpfs(fd.as_raw_fd()) => {
+            Ok(Some(finish(fd, &st, path, Namespace::Local, uid)))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Rules (b) to (e) of the module docs for a user other than root.
+fn open_local(
+    rfd: RawFd,
+    c_name: &CStr,
+    path: String,
+    uid: u32,
+    bad: Option<Bad>,
+    create: bool,
+) -> Result<Option<NsDir>> {
+    let base = base(uid);
+    if let Ok(b) = &base {
+        if let Some(d) = fallback_if_valid(b, uid)? {
+            return Ok(Some(d));
+        }
+    }
+    if !create {
+        return match bad {
+            None => Ok(None),
+            Some(b) => Err(squatted(&path, uid, &b, base.err())),
+        };
+    }
+    // Serialise (c) and (d) among the user's processes, and look again.
+    if let Ok(b) = &base {
+        // SAFETY: b.fd is an open directory; the lock goes with the descriptor.
+        let _ = cvt_r(|| unsafe { libc::flock(b.fd.as_raw_fd(), libc::LOCK_EX) });
+    }
+    let mut bad = match classify(
+        entry(rfd, c_name).map_err(|e| io_err(&path, "open", e))?,
+        Namespace::Local,
+        uid,
+    ) {
+        Found::Valid(fd, st) => return Ok(Some(finish(fd, &st, path, Namespace::Local, uid))),
+        Found::Absent => None,
+        Found::Bad(b) => Some(b),
+    };
+    if let Ok(b) = &base {
+        if let Some(d) = fallback_if_valid(b, uid)? {
+            return Ok(Some(d));
+        }
+    }
+    if bad.is_none() {
+        // (c): nobody is at the primary's name.
+        match make(rfd, c_name, &path, Namespace::Local, uid)? {
+            Found::Valid(fd, st) => return Ok(Some(finish(fd, &st, path, Namespace::Local, uid))),
+            Found::Absent => {
+                return Err(Error::UnsafeNamespace {
+                    path,
+                    reason: "it vanished right after it was made".into(),
+                })
+            }
+            // Squatted between the look and the mkdir.
+            Found::Bad(b) => bad = Some(b),
+        }
+    }
+    let bad = bad.expect("squatted");
+    // (d): the fallback.
+    let b = match base {
+        Ok(b) => b,
+        Err(why) => return Err(squatted(&path, uid, &bad, Some(why))),
+    };
+    let name = fallback_name();
+    let fpath = format!("{}/{name}", b.path);
+    let c_fname = CString::new(name).expect("no NUL in a generated name");
+    match make(b.fd.as_raw_fd(), &c_fname, &fpath, Namespace::Local, uid)? {
+        Found::Valid(fd, st) if on_tmpfs(fd.as_raw_fd()) => {
+            Ok(Some(finish(fd, &st, fpath, Namespace::Local, uid)))
+        }
+        Found::Valid(..) => Err(Error::UnsafeNamespace {
+            path: fpath,
+            reason: "the fallback is not on tmpfs".into(),
+        }),
+        Found::Absent => Err(Error::UnsafeNamespace {
+            path: fpath,
+            reason: "it vanished right after it was made".into(),
+        }),
+        Found::Bad(fb) => Err(Error::UnsafeNamespace {
+            path: fpath,
+            reason: format!(
+                "the primary {path} is unusable ({}) and so is this fallback: {}",
+                bad.reason, fb.reason
+            ),
+        }),
+    }
+}
+
+/// (e): the primary is unusable and there is no fallback.
+fn squatted(path: &str, uid: u32, bad: &Bad, why: Option<String>) -> Error {
+    let fix = if bad.owner != uid {
+        format!("as root: mv {path} {path}.squatted")
+    } else if bad.own_dir {
+        format!("chmod 0700 {path}")
+    } else {
+        format!("rm {path}")
+    };
+    let why = why.map(|w| format!(" ({w})")).unwrap_or_default();
+    Error::UnsafeNamespace {
+        path: path.to_owned(),
+        reason: format!("{}; no safe fallback{why}; fix: {fix}", bad.reason),
+    }
+}
+
+/// Root (or a private root's administrator, for `Global\`): an unusable
+/// entry at the name is renamed aside and a trusted directory made.
+fn take_back(
+    rfd: RawFd,
+    c_name: &CStr,
+    path: String,
+    ns: Namespace,
+    uid: u32,
+    mut bad: Option<Bad>,
+    create: bool,
+) -> Result<Option<NsDir>> {
+    if !create {
+        return match bad {
+            None => Ok(None),
+            Some(b) => Err(Error::UnsafeNamespace {
+                path,
+                reason: format!("{}; it is moved aside at the next create or open", b.reason),
+            }),
+        };
+    }
+    for _ in 0..4 {
+        if let Some(b) = bad.take() {
+            move_aside(rfd, c_name, &path, &b, ns, uid)?;
+        }
+        match make(rfd, c_name, &path, ns, uid)? {
+            Found::Valid(fd, st) => return Ok(Some(finish(fd, &st, path, ns, uid))),
+            Found::Absent => {}
+            Found::Bad(b) => bad = Some(b),
+        }
+    }
+    Err(Error::UnsafeNamespace {
+        path,
+        reason: "it kept being replaced while it was moved aside".into(),
+    })
+}
+
+fn move_aside(rfd: RawFd, c_name: &CStr, path: &str, bad: &Bad, ns: Namespace, uid: u32) -> Result<()> {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let name = c_name.to_string_lossy();
+    let aside = if bad.owner != uid {
+        format!("{name}.squatted-by-{}-{secs}-{}", bad.owner, super::pid())
+    } else {
+        format!("{name}.unsafe-{secs}-{}", super::pid())
+    };
+    let c_aside = CString::new(aside).expect("no NUL in a generated name");
+    // SAFETY: rfd is an open directory; both names are valid C strings.
+    let r = unsafe { libc::renameat(rfd, c_name.as_ptr(), rfd, c_aside.as_ptr()) };
+    if r != 0 {
+        let e = io::Error::last_os_error();
+        return match e.raw_os_error() {
+            Some(libc::ENOENT) => Ok(()),
+            _ => Err(Error::UnsafeNamespace {
+                path: path.to_owned(),
+                reason: format!("{}; moving it aside failed: {e}", bad.reason),
+            }),
+        };
+    }
+    // Renamed by name: if what moved is not what was examined but a trusted
+    // directory (another process of ours made it meanwhile), put it back.
+    if let Ok(st) = lstat_at(rfd, &c_aside) {
+        if (st.st_dev, st.st_ino) != (bad.dev, bad.ino) && check(&st, ns, uid).is_ok() {
+            // SAFETY: rfd is an open directory; both names are valid C strings.
+            unsafe {
+                libc::renameat2(
+                    rfd,
+                    c_aside.as_ptr(),
+                    rfd,
+                    c_name.as_ptr(),
+                    libc::RENAME_NOREPLACE,
+                );
+            }
+        }
+    }
+    Ok(())
 }
