@@ -1,8 +1,11 @@
 //! The seed's two programs, without the race: the first process writes the
-//! message into `Global\MyFileMappingObject` and then *signals a named event*;
+//! message into `Local\MyFileMappingObject` and then *signals a named event*;
 //! the second waits on that event instead of hoping the first was quick, and
 //! prints the message. The second then signals back that it is done, so the
 //! first knows when it may close the mapping (instead of waiting for a key).
+//! (The seed uses `Global\`, whose creation needs the grant that `sudo nshm
+//! setup-global` gives, as Windows needs `SeCreateGlobalPrivilege`; `Local\`
+//! works for any two processes of one user.)
 //!
 //! ```text
 //! cargo run --example event_demo            # both, second started first
@@ -14,13 +17,13 @@ use named_shm::{Access, Event, SharedMemory, WaitStatus};
 use std::time::Duration;
 
 const BUF_SIZE: u64 = 256;
-const NAME: &str = "Global\\MyFileMappingObject";
+const NAME: &str = "Local\\MyFileMappingObject";
 const MSG: &str = "Message from first process.";
 /// Set by the first process once the message is in place (manual-reset: it
 /// stays set, so a second process that starts late sees it too).
-const READY: &str = "Global\\MyFileMappingObjectReady";
+const READY: &str = "Local\\MyFileMappingObjectReady";
 /// Set by the second process once it has read the message.
-const DONE: &str = "Global\\MyFileMappingObjectDone";
+const DONE: &str = "Local\\MyFileMappingObjectDone";
 const PATIENCE: Duration = Duration::from_secs(60);
 
 fn first() -> Result<(), named_shm::Error> {

@@ -137,7 +137,7 @@ fn attack_child() {
         }
         other => panic!("unknown role {other}"),
     }
-    std::process::exit(0);
+    exit_child(0);
 }
 
 fn variant(e: &Error) -> String {

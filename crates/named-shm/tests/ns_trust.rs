@@ -81,7 +81,7 @@ fn ns_trust_child() {
         }
         other => panic!("unknown role {other}"),
     }
-    std::process::exit(0);
+    exit_child(0);
 }
 
 /// A private root (sticky, world-writable, like /dev/shm) with a fallback

@@ -16,7 +16,7 @@ fn child() {
         "race" => {
             say("ready");
             if wait_parent().as_deref() != Some("go") {
-                std::process::exit(3);
+                exit_child(3);
             }
             let shm = SharedMemory::open_or_create(&args[0], 4096).expect("open_or_create");
             let ino = named_shm::admin::info(&args[0]).expect("info").inode;
@@ -56,7 +56,7 @@ fn child() {
         }
         other => panic!("unknown role {other}"),
     };
-    std::process::exit(code);
+    exit_child(code);
 }
 
 #[test]

@@ -53,7 +53,7 @@ fn child() {
         fd_count(),
         map_count()
     ));
-    std::process::exit(0);
+    exit_child(0);
 }
 
 #[test]

@@ -86,7 +86,7 @@ fn child() {
         }
         other => panic!("unknown role {other}"),
     };
-    std::process::exit(code);
+    exit_child(code);
 }
 
 #[test]

@@ -164,7 +164,7 @@ fn child() {
         }
         other => panic!("unknown role {other}"),
     };
-    std::process::exit(code);
+    exit_child(code);
 }
 
 fn variant(e: &Error) -> String {

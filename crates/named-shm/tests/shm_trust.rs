@@ -64,7 +64,7 @@ fn child() {
         }
         _ => panic!("unknown role {role}"),
     };
-    std::process::exit(code);
+    exit_child(code);
 }
 
 /// Item 1: a peer whose opens fail (another kind at the name) must never

@@ -273,6 +273,12 @@ pub(crate) fn dir(ns: Namespace) -> Result<Arc<NsDir>> {
     lookup(ns, true, false).map(|d| d.expect("created"))
 }
 
+/// The namespace directory as [`dir`] gives it (a cached descriptor without
+/// a re-check), or `None` if it does not exist: never creates it (opens).
+pub(crate) fn dir_for_open(ns: Namespace) -> Result<Option<Arc<NsDir>>> {
+    lookup(ns, false, false)
+}
+
 /// The namespace directory, or `None` if it does not exist yet; re-checked.
 pub(crate) fn dir_if_exists(ns: Namespace) -> Result<Option<Arc<NsDir>>> {
     lookup(ns, false, true)

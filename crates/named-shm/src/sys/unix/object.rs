@@ -678,10 +678,17 @@ pub(crate) fn acquire_with(
     create: Option<&Spec<'_>>,
     before_publish: &dyn Fn(RawFd) -> Result<()>,
 ) -> Result<Object> {
-    let mut dir = ns::dir(name.namespace())?;
     let file = super::file_name(name);
     let not_found = || Error::NotFound {
         name: name.as_str().to_owned(),
+    };
+    // An open never makes a namespace directory: where none exists (a
+    // `Global\` that nobody set up, which only root may make) nothing can
+    // be found, as on Windows.
+    let mut dir = if disp == Disposition::Open {
+        ns::dir_for_open(name.namespace())?.ok_or_else(not_found)?
+    } else {
+        ns::dir(name.namespace())?
     };
     if disp != Disposition::Create {
         let mut opened = open_live(name, &dir, &file, open)?;
