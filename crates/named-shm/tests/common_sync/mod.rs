@@ -147,22 +147,12 @@ pub mod code {
 }
 
 /// Ends a child: exit without running the rest of the test harness.
-///
-/// On Unix through `_exit` after flushing: `std::process::exit` tears down
-/// the main thread's signal stack while a child that changed its uid may
-/// still be returning from glibc's uid-change signal on it (SIGSEGV).
 pub fn exit(code: i32) -> ! {
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
-    let _ = std::io::stderr().flush();
-    #[cfg(unix)]
-    // SAFETY: _exit ends the process at once; output is flushed above.
-    unsafe {
-        libc::_exit(code)
-    }
-    #[cfg(not(unix))]
-    std::process::exit(code)
+    exit_impl::exit_child(code)
 }
+
+#[path = "../common/exit.rs"]
+mod exit_impl;
 
 /// The entries left in this user's Local namespace directory whose name
 /// contains `needle`.
