@@ -71,7 +71,8 @@
 //! and makes its own. When root (not `nshm setup-global`) makes it, it is
 //! `root:root 1755`: only root creates until an administrator grants a
 //! group. Only root makes it: a user who finds no global directory gets
-//! the grant error (for an open too: no `Global\` object can exist then).
+//! the grant error on create; an open finds nothing (not found), as no
+//! `Global\` object can exist then.
 //!
 //! A private `$NAMED_SHM_DIR` that is not world-writable and is owned by uid
 //! `U` is `U`'s own: `U` counts as its administrator (a global directory
