@@ -2,6 +2,8 @@
 //! else races it (issue "trust nothing another process can write", items 1,
 //! 2 and 9). Each test here failed on the code before that change.
 
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use common::*;
@@ -117,6 +119,7 @@ fn failed_opens_racing_the_last_close_never_revive_the_object() {
 
 /// Runs `check` in this process, or as nobody when root (root may open
 /// any file read-write, which would hide what these tests look for).
+#[cfg(unix)]
 fn as_user(check: &str, f: fn()) {
     #[cfg(unix)]
     if is_root() {
@@ -131,11 +134,13 @@ fn as_user(check: &str, f: fn()) {
 /// last handle is a read-only one, the name is gone all the same. (Before:
 /// the close could not take the write lock, the orphan blocked the name,
 /// and reap refused it as "an orphaned object of uid N".)
+#[cfg(unix)]
 #[test]
 fn a_read_only_last_handle_of_a_read_only_object_ends_it() {
     as_user("ro-modes", read_only_last_handles_end_their_objects);
 }
 
+#[cfg(unix)]
 fn read_only_last_handles_end_their_objects() {
     for mode in [0o444, 0o440, 0o400] {
         let name = unique_name("romode");
@@ -162,11 +167,13 @@ fn read_only_last_handles_end_their_objects() {
 /// Item 2, the owner side of the requested mode: the owner is held to the
 /// mode it asked for, though the file itself grants the owner read and
 /// write (a guard that the fix does not widen anyone's access).
+#[cfg(unix)]
 #[test]
 fn the_owner_is_held_to_the_requested_mode() {
     as_user("owner-mode", owner_is_held_to_its_mode);
 }
 
+#[cfg(unix)]
 fn owner_is_held_to_its_mode() {
     let name = unique_name("ownermode");
     let shm = ShmOptions::new().mode(0o444).create(&name, 4096).expect("create");
