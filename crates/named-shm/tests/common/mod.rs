@@ -211,3 +211,16 @@ pub const T: Duration = Duration::from_secs(30);
 mod exit;
 #[allow(unused_imports)] // not every test binary has children
 pub use exit::exit_child;
+
+/// Whether this user may create in `Global\` (root, or the grant that
+/// `nshm setup-global` gives); prints why a test is skipped when not.
+pub fn can_create_global() -> bool {
+    let probe = format!("Global\\{}", unique_name("probe"));
+    match named_shm::SharedMemory::create(&probe, 4096) {
+        Err(named_shm::Error::PermissionDenied { .. }) => {
+            skip("creating Global\\ objects needs root or the grant (sudo nshm setup-global)");
+            false
+        }
+        _ => true,
+    }
+}
