@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Seeded bugs: build the stress program with each `named_shm_mutant` switch
-# (crates/named-shm/src/sys/unix/object.rs) in a scratch target directory and
+# (crates/named-shm/src/sys/linux/object.rs) in a scratch target directory and
 # check that a matching scenario FAILS with a violation or leak (a watchdog
 # timeout does not count). Exit 0 only if every mutant is caught, except
 # `close_without_fresh`, which the protocol model shows to be equivalent.

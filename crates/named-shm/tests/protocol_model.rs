@@ -1,5 +1,5 @@
 //! Exhaustive model check of the open / create / close / reclaim protocol of
-//! `src/sys/unix/object.rs`.
+//! `src/sys/linux/object.rs`.
 //!
 //! Actors are processes running the protocol one system call at a time over
 //! an abstract file system: one name, inodes that are linked or not, open

@@ -8,10 +8,12 @@
 #![allow(unsafe_code)]
 
 pub(crate) mod copy;
+#[cfg(target_os = "linux")]
+mod linux;
 #[cfg(unix)]
 mod unix;
-#[cfg(unix)]
-pub(crate) use unix::*;
+#[cfg(target_os = "linux")]
+pub(crate) use linux::*;
 
 #[cfg(windows)]
 mod windows;

@@ -1,17 +1,14 @@
-//! Linux backend: named objects are files in a per-namespace directory on
-//! tmpfs, published atomically with `O_TMPFILE` + `linkat`, with one OFD read
-//! lock per open handle serving as the handle count (see `object.rs`).
+//! What every Unix backend shares: syscall-result helpers, the process's
+//! identity (uid, pid, fork generation), the header encoding (`header.rs`)
+//! and the name-to-file-name encoding (`filename.rs`). Nothing here is
+//! specific to Linux; the Linux backend (`sys/linux`) builds on it.
 
-pub(crate) mod admin;
-pub(crate) mod futex;
+// Only the Linux backend uses these today; other Unix targets build them
+// (so that they stay portable) but run the unsupported backend.
+#![cfg_attr(not(target_os = "linux"), allow(dead_code))]
+
+pub(crate) mod filename;
 pub(crate) mod header;
-pub(crate) mod ns;
-pub(crate) mod object;
-pub(crate) mod shm;
-pub(crate) mod sync;
-
-pub(crate) use shm::Shm;
-pub(crate) use sync::{wait_multiple, Deadline, SysEvent, SysMutex};
 
 use std::io;
 
@@ -68,15 +65,6 @@ pub(crate) fn fork_generation() -> u64 {
     FORK_GENERATION.load(std::sync::atomic::Ordering::Relaxed)
 }
 
-/// The Win32 code for an OS error without a semantic variant (`Error::Io`):
-/// `ERROR_NOT_ENOUGH_MEMORY` (8) for `ENOMEM`, else `ERROR_GEN_FAILURE` (31).
-pub(crate) fn win32_code(e: &io::Error) -> u32 {
-    match e.raw_os_error() {
-        Some(libc::ENOMEM) => 8,
-        _ => 31,
-    }
-}
-
 /// The process id, cached until the next fork (glibc no longer caches it).
 pub(crate) fn pid() -> u32 {
     use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -97,13 +85,4 @@ pub(crate) fn pid() -> u32 {
 pub(crate) fn euid() -> u32 {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() }
-}
-
-/// The object's file name in its namespace directory, as a C string.
-pub(crate) fn file_name(name: &crate::name::ObjectName) -> std::ffi::CString {
-    let bytes = name.file_name_nul();
-    debug_assert!(bytes.iter().position(|&b| b == 0) == Some(bytes.len() - 1));
-    // SAFETY: `file_name_nul` ends in the only NUL (the encoding produces
-    // only `[A-Za-z0-9._%-]` before it).
-    unsafe { std::ffi::CString::from_vec_with_nul_unchecked(bytes) }
 }

@@ -1,11 +1,12 @@
 //! Listing, removing and reaping named objects (the Linux side of `crate::admin`).
 
+use super::super::unix::filename::{decode_file_name, encode_file_name};
 use super::header::Header;
 use super::ns::{self, NsDir};
 use super::object::{self, fstat, is_held};
 use crate::admin::{ForeignEntry, Holder, ObjectInfo, ReapReport};
 use crate::error::{Error, Result};
-use crate::name::{decode_file_name, encode_file_name, Namespace, ObjectName};
+use crate::name::{Namespace, ObjectName};
 use std::ffi::{CStr, CString};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::path::PathBuf;
