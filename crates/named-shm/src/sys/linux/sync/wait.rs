@@ -1,0 +1,142 @@
+//! `WaitForMultipleObjects` over events and mutexes.
+
+use super::super::futex::{self, Deadline};
+use super::mutex::OWNER_DEATH_POLL;
+use crate::sys::{Locked, Multi, SysObject};
+use std::io;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+impl SysObject<'_> {
+    fn word(&self) -> &AtomicU32 {
+        match self {
+            SysObject::Event(e) => e.state(),
+            SysObject::Mutex(m) => m.seq(),
+        }
+    }
+
+    fn waiters(&self) -> &AtomicU32 {
+        match self {
+            SysObject::Event(e) => e.waiters(),
+            SysObject::Mutex(m) => m.multi_waiters(),
+        }
+    }
+
+    /// One attempt: `Some(abandoned)` if taken.
+    fn try_take(&self, start: Option<u32>) -> io::Result<Option<bool>> {
+        Ok(match self {
+            SysObject::Event(e) => e.try_take(start).then_some(false),
+            SysObject::Mutex(m) => match m.try_lock()? {
+                Locked::Acquired => Some(false),
+                Locked::Abandoned => Some(true),
+                Locked::TimedOut => None,
+            },
+        })
+    }
+
+    /// Gives back what `try_take` took (wait-all that could not take all).
+    fn undo(&self) {
+        match self {
+            SysObject::Event(e) if !e.manual_reset() => e.set(),
+            SysObject::Event(_) => {}
+            SysObject::Mutex(m) => {
+                m.unlock();
+            }
+        }
+    }
+
+    /// The page, to detect the same object passed twice.
+    pub(crate) fn page_id(&self) -> usize {
+        match self {
+            SysObject::Event(e) => e.id(),
+            SysObject::Mutex(m) => m.id(),
+        }
+    }
+}
+
+/// `WaitForMultipleObjects`. The caller validated the list (1..=64 objects,
+/// writable where taking writes, no duplicates for wait-all).
+///
+/// Wait-all takes the objects one by one and gives them back if it cannot
+/// take them all, then sleeps until any of them changes. Unlike Windows, this
+/// is not atomic with respect to other waiters: another process may briefly
+/// see a mutex held or an auto-reset event consumed by a wait-all that then
+/// gives it back.
+pub(crate) fn wait_multiple(
+    objs: &[SysObject<'_>],
+    wait_all: bool,
+    deadline: Option<Deadline>,
+) -> io::Result<Multi> {
+    let starts: Vec<u32> = objs.iter().map(|o| o.word().load(Ordering::Acquire)).collect();
+    let has_mutex = objs.iter().any(|o| matches!(o, SysObject::Mutex(_)));
+    // Registered as a sleeper on every object for the whole wait; see
+    // `SysEvent::wait` and `SysMutex::unlock` for the pairing.
+    for o in objs {
+        o.waiters().fetch_add(1, Ordering::SeqCst);
+    }
+    struct Unregister<'a, 'b>(&'a [SysObject<'b>]);
+    impl Drop for Unregister<'_, '_> {
+        fn drop(&mut self) {
+            for o in self.0 {
+                o.waiters().fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+    }
+    let _unregister = Unregister(objs);
+    loop {
+        // Snapshot first, try second: a change after the snapshot makes the
+        // futex wait return at once instead of sleeping through it.
+        let mut words: Vec<(&AtomicU32, u32)> = objs
+            .iter()
+            .map(|o| (o.word(), o.word().load(Ordering::SeqCst)))
+            .collect();
+        if wait_all {
+            let mut taken = Vec::with_capacity(objs.len());
+            let mut abandoned = None;
+            let mut failed = None;
+            for (i, o) in objs.iter().enumerate() {
+                match o.try_take(None) {
+                    Ok(Some(ab)) => {
+                        taken.push(i);
+                        if ab && abandoned.is_none() {
+                            abandoned = Some(i);
+                        }
+                    }
+                    Ok(None) => {
+                        failed = Some(i);
+                        break;
+                    }
+                    Err(e) => {
+                        taken.iter().rev().for_each(|&j| objs[j].undo());
+                        return Err(e);
+                    }
+                }
+            }
+            let Some(failed) = failed else {
+                return Ok(abandoned.map_or(Multi::Signaled(0), Multi::Abandoned));
+            };
+            taken.iter().rev().for_each(|&j| objs[j].undo());
+            // Sleep on the object that was not available: giving back the
+            // others changed their words, which would wake us at once.
+            words = vec![words[failed]];
+        } else {
+            for (i, o) in objs.iter().enumerate() {
+                match o.try_take(Some(starts[i]))? {
+                    Some(true) => return Ok(Multi::Abandoned(i)),
+                    Some(false) => return Ok(Multi::Signaled(i)),
+                    None => {}
+                }
+            }
+        }
+        if deadline.as_ref().is_some_and(Deadline::passed) {
+            return Ok(Multi::TimedOut);
+        }
+        // A mutex whose owner died is never released, so its sequence word
+        // never moves: poll every OWNER_DEATH_POLL to notice it.
+        let until = if has_mutex {
+            Some(Deadline::min_after(deadline, OWNER_DEATH_POLL))
+        } else {
+            deadline
+        };
+        futex::wait_any(&words, until.as_ref());
+    }
+}
