@@ -5,6 +5,7 @@ use crate::error::{Error, Result};
 use crate::name::ObjectName;
 use crate::sync::{SyncOptions, WaitStatus};
 use crate::sys::{self, Disposition};
+use crate::sys::{DeadlineImp as _, EventImp as _, ObjectImp as _};
 use std::time::Duration;
 
 /// Options for creating and opening named events, in the style of

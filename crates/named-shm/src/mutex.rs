@@ -5,6 +5,7 @@ use crate::error::{Error, Result};
 use crate::name::ObjectName;
 use crate::sync::{SyncOptions, WaitStatus};
 use crate::sys::{self, Disposition, Locked};
+use crate::sys::{DeadlineImp as _, MutexImp as _, ObjectImp as _};
 use std::marker::PhantomData;
 use std::time::Duration;
 

@@ -4,6 +4,7 @@ use crate::error::{Error, Result};
 use crate::name::{Namespace, ObjectName};
 use crate::sys;
 use crate::sys::Disposition;
+use crate::sys::{ObjectImp as _, ShmImp as _};
 use crate::view::View;
 use std::time::Duration;
 

@@ -5,6 +5,7 @@ use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::mutex::Mutex;
 use crate::sys;
+use crate::sys::DeadlineImp as _;
 use std::time::Duration;
 
 /// The most objects one [`wait_for_multiple`] accepts (Windows' `MAXIMUM_WAIT_OBJECTS`).
@@ -141,7 +142,7 @@ pub fn wait_for_multiple(
         });
     }
     if wait_all {
-        let mut ids: Vec<usize> = sys_objs.iter().map(|o| o.page_id()).collect();
+        let mut ids: Vec<usize> = sys_objs.iter().map(|o| o.id()).collect();
         ids.sort_unstable();
         if ids.windows(2).any(|w| w[0] == w[1]) {
             return Err(invalid("the same object appears twice in a wait-all"));

@@ -1,24 +1,87 @@
 //! The platform layer. Everything that talks to the operating system lives
 //! below this module; the rest of the crate is platform-independent.
 //!
-//! Each backend exports the same items:
-//! - `Shm` (a handle to a named mapping) and `RawView` (one mapped view);
-//! - `admin` (listing, removing and reaping named objects).
+//! `contract.rs` is the backend contract: the traits a backend implements,
+//! with what it must guarantee. This file selects the backend for the target
+//! and names its types for the rest of the crate (an explicit list: nothing
+//! else of a backend is visible above `sys`), and holds the plain types every
+//! backend shares.
 
 #![allow(unsafe_code)]
+// The unsupported backend constructs none of the shared types.
+#![cfg_attr(not(any(target_os = "linux", windows)), allow(dead_code))]
 
+pub(crate) mod contract;
 pub(crate) mod copy;
-#[cfg(target_os = "linux")]
-mod linux;
 #[cfg(unix)]
 mod unix;
+
 #[cfg(target_os = "linux")]
-pub(crate) use linux::*;
+mod linux;
+#[cfg(target_os = "linux")]
+type Imp = linux::Linux;
 
 #[cfg(windows)]
 mod windows;
 #[cfg(windows)]
-pub(crate) use windows::*;
+type Imp = windows::Windows;
+
+#[cfg(not(any(target_os = "linux", windows)))]
+mod unsupported;
+#[cfg(not(any(target_os = "linux", windows)))]
+type Imp = unsupported::Unsupported;
+
+pub(crate) use contract::{Backend, DeadlineImp, EventImp, MutexImp, ObjectImp, ShmImp};
+
+/// A handle to a named mapping.
+pub(crate) type Shm = <Imp as Backend>::Shm;
+/// A handle to a named event.
+pub(crate) type SysEvent = <Imp as Backend>::Event;
+/// A handle to a named mutex.
+pub(crate) type SysMutex = <Imp as Backend>::Mutex;
+/// A wait's deadline.
+pub(crate) type Deadline = <Imp as Backend>::Deadline;
+
+/// `WaitForMultipleObjects` (see [`Backend::wait_multiple`]).
+pub(crate) fn wait_multiple(
+    objs: &[SysObject<'_>],
+    wait_all: bool,
+    deadline: Option<Deadline>,
+) -> std::io::Result<Multi> {
+    Imp::wait_multiple(objs, wait_all, deadline)
+}
+
+/// The Win32 code for an OS error without a semantic variant (`Error::Io`).
+pub(crate) fn win32_code(e: &std::io::Error) -> u32 {
+    Imp::win32_code(e)
+}
+
+/// Listing, removing and reaping named objects (see [`Backend`]).
+pub(crate) mod admin {
+    use super::{Backend, Imp};
+    use crate::admin::{ForeignEntry, Holder, ObjectInfo, ReapReport};
+    use crate::error::Result;
+    use crate::name::{Namespace, ObjectName};
+
+    pub(crate) fn list(ns: Namespace) -> Result<Vec<ObjectInfo>> {
+        Imp::list(ns)
+    }
+    pub(crate) fn list_foreign(ns: Namespace) -> Result<Vec<ForeignEntry>> {
+        Imp::list_foreign(ns)
+    }
+    pub(crate) fn info(name: &ObjectName) -> Result<ObjectInfo> {
+        Imp::info(name)
+    }
+    pub(crate) fn holders(info: &ObjectInfo) -> Vec<Holder> {
+        Imp::holders(info)
+    }
+    pub(crate) fn remove(name: &ObjectName) -> Result<()> {
+        Imp::remove(name)
+    }
+    pub(crate) fn reap(dry_run: bool) -> Result<ReapReport> {
+        Imp::reap(dry_run)
+    }
+}
 
 /// What a caller wants done about a name; shared by every backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +112,17 @@ pub(crate) enum SysObject<'a> {
     Mutex(&'a SysMutex),
 }
 
+impl SysObject<'_> {
+    /// The same number for every handle of this process to the same object,
+    /// to refuse an object passed twice to a wait-all.
+    pub(crate) fn id(&self) -> usize {
+        match self {
+            SysObject::Event(e) => e.id(),
+            SysObject::Mutex(m) => m.id(),
+        }
+    }
+}
+
 /// The outcome of a multi-object wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Multi {
@@ -57,8 +131,8 @@ pub(crate) enum Multi {
     TimedOut,
 }
 
-/// One mapped view, owned: each backend unmaps it on drop and implements
-/// `flush`. Its fields are private to `sys` and its backends.
+/// One mapped view, owned: unmapped on drop through the backend's
+/// [`Backend::unmap`]. Its fields are private to `sys` and its backends.
 #[derive(Debug)]
 pub(crate) struct RawView {
     ptr: std::ptr::NonNull<u8>,
@@ -71,7 +145,20 @@ unsafe impl Send for RawView {}
 // SAFETY: as above; shared references only hand out raw pointers and copies.
 unsafe impl Sync for RawView {}
 
+impl Drop for RawView {
+    fn drop(&mut self) {
+        // SAFETY: ptr/len describe a view this RawView owns (made by the
+        // backend's `map`), and nothing uses it after drop.
+        unsafe { Imp::unmap(self.ptr, self.len) }
+    }
+}
+
 impl RawView {
+    /// `FlushViewOfFile`.
+    pub(crate) fn flush(&self) -> std::io::Result<()> {
+        Imp::flush(self.ptr, self.len)
+    }
+
     pub(crate) fn ptr(&self) -> std::ptr::NonNull<u8> {
         self.ptr
     }
@@ -103,6 +190,3 @@ pub(crate) struct MapRequest {
     /// Map exactly here if the range is free (never replacing a mapping).
     pub at: Option<std::ptr::NonNull<u8>>,
 }
-
-#[cfg(not(any(unix, windows)))]
-compile_error!("named-shm supports Linux and Windows");

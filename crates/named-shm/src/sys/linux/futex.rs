@@ -16,6 +16,7 @@
 //! - futex(2): <https://man7.org/linux/man-pages/man2/futex.2.html>
 //! - futex_waitv(2): <https://docs.kernel.org/userspace-api/futex2.html>
 
+use crate::sys::DeadlineImp as _;
 use std::io;
 use std::sync::atomic::AtomicU32;
 use std::time::Duration;
@@ -43,9 +44,9 @@ fn parts(ts: &libc::timespec) -> (i64, i64) {
     (ts.tv_sec as i64, ts.tv_nsec as i64)
 }
 
-impl Deadline {
+impl crate::sys::DeadlineImp for Deadline {
     /// `now + timeout`, or `None` for no timeout. Saturates instead of overflowing.
-    pub(crate) fn after(timeout: Option<Duration>) -> Option<Deadline> {
+    fn after(timeout: Option<Duration>) -> Option<Deadline> {
         let t = timeout?;
         let now = monotonic_now();
         let secs = i64::try_from(t.as_secs())
@@ -63,7 +64,9 @@ impl Deadline {
             tv_nsec: nsec as _,
         }))
     }
+}
 
+impl Deadline {
     /// Whether the deadline has passed.
     pub(crate) fn passed(&self) -> bool {
         parts(&monotonic_now()) >= parts(&self.0)

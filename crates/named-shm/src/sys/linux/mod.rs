@@ -11,14 +11,69 @@ pub(crate) mod sync;
 
 pub(crate) use super::unix::filename::file_name;
 pub(crate) use super::unix::{cvt, cvt_r, euid, fork_generation, header, pid};
-pub(crate) use shm::Shm;
-pub(crate) use sync::{wait_multiple, Deadline, SysEvent, SysMutex};
 
-/// The Win32 code for an OS error without a semantic variant (`Error::Io`):
-/// `ERROR_NOT_ENOUGH_MEMORY` (8) for `ENOMEM`, else `ERROR_GEN_FAILURE` (31).
-pub(crate) fn win32_code(e: &std::io::Error) -> u32 {
-    match e.raw_os_error() {
-        Some(libc::ENOMEM) => 8,
-        _ => 31,
+use crate::admin::{ForeignEntry, Holder, ObjectInfo, ReapReport};
+use crate::error::Result;
+use crate::name::{Namespace, ObjectName};
+use crate::sys::{Backend, Multi, SysObject};
+use std::io;
+use std::ptr::NonNull;
+
+/// The Linux backend (see `sys/contract.rs`).
+pub(crate) struct Linux;
+
+impl Backend for Linux {
+    type Shm = shm::Shm;
+    type Event = sync::SysEvent;
+    type Mutex = sync::SysMutex;
+    type Deadline = futex::Deadline;
+
+    fn wait_multiple(
+        objs: &[SysObject<'_>],
+        wait_all: bool,
+        deadline: Option<futex::Deadline>,
+    ) -> io::Result<Multi> {
+        sync::wait_multiple(objs, wait_all, deadline)
+    }
+
+    unsafe fn unmap(ptr: NonNull<u8>, len: usize) {
+        // SAFETY: the caller passes exactly one mapping of ours that nobody
+        // uses any more. munmap of a valid mapping cannot fail; an error
+        // would leave the mapping in place, which is harmless.
+        unsafe { libc::munmap(ptr.as_ptr().cast(), len) };
+    }
+
+    /// `msync(MS_SYNC)`: on tmpfs there is no backing store, so this only
+    /// orders the writes; it exists for parity with `FlushViewOfFile`.
+    fn flush(ptr: NonNull<u8>, len: usize) -> io::Result<()> {
+        // SAFETY: the range is exactly one mapping of ours.
+        cvt(unsafe { libc::msync(ptr.as_ptr().cast(), len, libc::MS_SYNC) }).map(drop)
+    }
+
+    /// `ERROR_NOT_ENOUGH_MEMORY` (8) for `ENOMEM`, else `ERROR_GEN_FAILURE` (31).
+    fn win32_code(e: &io::Error) -> u32 {
+        match e.raw_os_error() {
+            Some(libc::ENOMEM) => 8,
+            _ => 31,
+        }
+    }
+
+    fn list(ns: Namespace) -> Result<Vec<ObjectInfo>> {
+        admin::list(ns)
+    }
+    fn list_foreign(ns: Namespace) -> Result<Vec<ForeignEntry>> {
+        admin::list_foreign(ns)
+    }
+    fn info(name: &ObjectName) -> Result<ObjectInfo> {
+        admin::info(name)
+    }
+    fn holders(info: &ObjectInfo) -> Vec<Holder> {
+        admin::holders(info)
+    }
+    fn remove(name: &ObjectName) -> Result<()> {
+        admin::remove(name)
+    }
+    fn reap(dry_run: bool) -> Result<ReapReport> {
+        admin::reap(dry_run)
     }
 }

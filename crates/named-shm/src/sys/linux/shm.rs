@@ -1,12 +1,12 @@
 //! Named mappings: an [`Object`] of kind `Mapping` and its views (`mmap`).
 
-use super::cvt;
 use super::header::{FLAG_READONLY, FLAG_RESERVE, HEADER_SIZE};
 use super::object::{self, Disposition, Object, OpenSpec, Spec};
 use crate::error::{Error, ObjectKind, Result};
 use crate::name::ObjectName;
 use crate::shm::{Access, ShmOptions, ViewAccess};
 use crate::sys::RawView;
+use crate::sys::{ObjectImp, ShmImp};
 use std::io;
 use std::ptr::NonNull;
 
@@ -16,8 +16,22 @@ pub(crate) struct Shm {
     obj: Object,
 }
 
-impl Shm {
-    pub(crate) fn acquire(name: &ObjectName, disp: Disposition, size: u64, opts: &ShmOptions) -> Result<Shm> {
+impl ObjectImp for Shm {
+    fn owner_uid(&self) -> u32 {
+        self.obj.owner_uid
+    }
+
+    fn mode(&self) -> u32 {
+        self.obj.mode
+    }
+
+    fn created(&self) -> bool {
+        self.obj.created
+    }
+}
+
+impl ShmImp for Shm {
+    fn acquire(name: &ObjectName, disp: Disposition, size: u64, opts: &ShmOptions) -> Result<Shm> {
         let open = OpenSpec {
             kind: ObjectKind::Mapping,
             writable: opts.access == Access::ReadWrite,
@@ -44,32 +58,20 @@ impl Shm {
         Ok(Shm { obj })
     }
 
-    pub(crate) fn size(&self) -> u64 {
+    fn size(&self) -> u64 {
         self.obj.header.size
     }
 
-    pub(crate) fn owner_uid(&self) -> u32 {
-        self.obj.owner_uid
-    }
-
-    pub(crate) fn mode(&self) -> u32 {
-        self.obj.mode
-    }
-
-    pub(crate) fn created(&self) -> bool {
-        self.obj.created
-    }
-
-    pub(crate) fn committed(&self) -> bool {
+    fn committed(&self) -> bool {
         self.obj.header.flags & FLAG_RESERVE == 0
     }
 
-    pub(crate) fn section_writable(&self) -> bool {
+    fn section_writable(&self) -> bool {
         self.obj.header.flags & FLAG_READONLY == 0
     }
 
     /// Maps `len` bytes at `offset` (both already validated against the size).
-    pub(crate) fn map(&self, name: &ObjectName, req: &crate::sys::MapRequest) -> Result<RawView> {
+    fn map(&self, name: &ObjectName, req: &crate::sys::MapRequest) -> Result<RawView> {
         let crate::sys::MapRequest {
             access,
             offset,
@@ -227,27 +229,6 @@ fn mount_huge_option<'a>(mountinfo: &'a str, path: &str) -> Option<&'a str> {
 
 const MADV_POPULATE_READ: libc::c_int = 22;
 const MADV_POPULATE_WRITE: libc::c_int = 23;
-
-// `RawView` itself is defined in `sys`; this backend adds `flush` and `Drop`.
-impl RawView {
-    /// `msync(MS_SYNC)`: on tmpfs there is no backing store, so this only
-    /// orders the writes; it exists for parity with `FlushViewOfFile`.
-    pub(crate) fn flush(&self) -> io::Result<()> {
-        // SAFETY: the range is exactly our mapping.
-        cvt(unsafe { libc::msync(self.ptr.as_ptr().cast(), self.len, libc::MS_SYNC) }).map(drop)
-    }
-}
-
-impl Drop for RawView {
-    fn drop(&mut self) {
-        // SAFETY: ptr/len describe a mapping we own and nobody uses after drop.
-        // munmap of a valid mapping cannot fail; an error would leave the
-        // mapping in place, which is harmless, so it is ignored.
-        unsafe {
-            libc::munmap(self.ptr.as_ptr().cast(), self.len);
-        }
-    }
-}
 
 #[cfg(test)]
 mod tests {

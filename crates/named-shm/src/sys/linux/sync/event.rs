@@ -27,6 +27,7 @@ use super::CAS_TRIES;
 use crate::error::{ObjectKind, Result};
 use crate::name::ObjectName;
 use crate::sync::SyncOptions;
+use crate::sys::{EventImp, ObjectImp};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -65,106 +66,12 @@ pub(crate) struct SysEvent {
 }
 
 impl SysEvent {
-    pub(crate) fn acquire(
-        name: &ObjectName,
-        disp: Disposition,
-        manual_reset: bool,
-        initially_set: bool,
-        opts: &SyncOptions,
-    ) -> Result<SysEvent> {
-        let init = |page: &mut [u8]| -> Result<()> {
-            put_u32(page, EV_STATE, if initially_set { SIGNALED } else { 0 });
-            put_u32(page, EV_WAITERS, 0);
-            put_u32(page, LAYOUT, LAYOUT_EVENT);
-            Ok(())
-        };
-        let spec = Spec {
-            kind: ObjectKind::Event,
-            size: 0,
-            flags: if manual_reset { FLAG_MANUAL_RESET } else { 0 },
-            mode: opts.mode,
-            commit: true,
-            init: Some(&init),
-        };
-        let obj = open_object(name, disp, ObjectKind::Event, opts, &spec, &|_| Ok(()))?;
-        let (key, page) = attach(&obj, name)?;
-        let ev = SysEvent { page, key, obj };
-        check_layout(name, &ev.page, LAYOUT_EVENT, "an event")?;
-        Ok(ev)
-    }
-
     pub(super) fn state(&self) -> &AtomicU32 {
         self.page.word(EV_STATE)
     }
 
     pub(super) fn waiters(&self) -> &AtomicU32 {
         self.page.word(EV_WAITERS)
-    }
-
-    /// The mapped page's address: the same for every handle of this
-    /// process to the same object (see `page.rs`), so it identifies it.
-    pub(super) fn id(&self) -> usize {
-        self.page.ptr.as_ptr() as usize
-    }
-
-    pub(crate) fn writable(&self) -> bool {
-        self.page.writable
-    }
-
-    pub(crate) fn manual_reset(&self) -> bool {
-        self.obj.header.flags & FLAG_MANUAL_RESET != 0
-    }
-
-    pub(crate) fn created(&self) -> bool {
-        self.obj.created
-    }
-
-    pub(crate) fn owner_uid(&self) -> u32 {
-        self.obj.owner_uid
-    }
-
-    pub(crate) fn mode(&self) -> u32 {
-        self.obj.mode
-    }
-
-    pub(crate) fn is_set(&self) -> bool {
-        self.state().load(Ordering::Acquire) & SIGNALED != 0
-    }
-
-    /// `SetEvent`. The caller checked `writable`.
-    pub(crate) fn set(&self) {
-        if !self.manual_reset() {
-            return self.set_auto();
-        }
-        // Release: whoever sees the bit also sees what we wrote before `set`.
-        // SeqCst: the store must be ordered before the load of `waiters` below
-        // (a Dekker pair with the waiter's increment-then-load), or a waiter
-        // could go to sleep unseen.
-        let mut s = self.state().load(Ordering::Relaxed);
-        let mut tries = 0;
-        loop {
-            if s & SIGNALED != 0 {
-                return; // already set: nobody can be asleep on this value.
-            }
-            tries += 1;
-            if tries > CAS_TRIES {
-                // A peer rewrites the word as fast as we read it: set the
-                // bit without the generation step rather than loop on.
-                self.state().fetch_or(SIGNALED, Ordering::SeqCst);
-                break;
-            }
-            let new = s.wrapping_add(GEN_ONE) | SIGNALED;
-            match self
-                .state()
-                .compare_exchange_weak(s, new, Ordering::SeqCst, Ordering::Relaxed)
-            {
-                Ok(_) => break,
-                Err(cur) => s = cur,
-            }
-        }
-        if self.waiters().load(Ordering::SeqCst) > 0 {
-            futex::wake(self.state(), i32::MAX);
-        }
     }
 
     /// `SetEvent` on an auto-reset event: if a `wait` is registered and not
@@ -228,12 +135,6 @@ impl SysEvent {
         }
     }
 
-    /// `ResetEvent`. The caller checked `writable`.
-    pub(crate) fn reset(&self) {
-        // Clears the bit, keeps the generation. Release pairs with the next set.
-        self.state().fetch_and(!SIGNALED, Ordering::Release);
-    }
-
     /// Takes the event if it is signalled: consumes an auto-reset event.
     /// For manual-reset events, a generation change since `start` counts too
     /// (`start` is the state the wait began with; `None` in wait-all, where
@@ -256,44 +157,6 @@ impl SysEvent {
             }
         }
         false
-    }
-
-    /// `WaitForSingleObject`: `true` if signalled, `false` on timeout.
-    /// The caller checked that an auto-reset wait has a writable page.
-    pub(crate) fn wait(&self, deadline: Option<Deadline>) -> bool {
-        if !self.manual_reset() {
-            return self.wait_auto(deadline);
-        }
-        self.wait_manual(self.state().load(Ordering::Acquire), deadline)
-    }
-
-    /// Like [`wait`](Self::wait), but first polls the state word in user
-    /// space for up to `spin` (never past `deadline`): no syscall and no
-    /// sleep while the peer answers within the budget. On a machine with one
-    /// CPU spinning cannot help (the setter cannot run meanwhile), so it
-    /// blocks at once.
-    pub(crate) fn wait_spin(&self, spin: Duration, deadline: Option<Deadline>) -> bool {
-        let start = self.state().load(Ordering::Acquire);
-        if !spin.is_zero() && futex::multi_cpu() {
-            let stop = Deadline::min_after(deadline, spin);
-            let mut k = 0u32;
-            loop {
-                if self.poll(start) {
-                    return true;
-                }
-                std::hint::spin_loop();
-                k = k.wrapping_add(1);
-                // A clock read costs about as much as 30 pause instructions.
-                if k % 32 == 0 && stop.passed() {
-                    break;
-                }
-            }
-        }
-        if self.manual_reset() {
-            self.wait_manual(start, deadline)
-        } else {
-            self.wait_auto(deadline)
-        }
     }
 
     /// One look for [`wait_spin`](Self::wait_spin): takes the event if it is
@@ -441,6 +304,148 @@ impl SysEvent {
                 failed = 0;
                 futex::sleep(Duration::from_millis(1), deadline.as_ref());
             }
+        }
+    }
+}
+
+impl ObjectImp for SysEvent {
+    fn created(&self) -> bool {
+        self.obj.created
+    }
+
+    fn owner_uid(&self) -> u32 {
+        self.obj.owner_uid
+    }
+
+    fn mode(&self) -> u32 {
+        self.obj.mode
+    }
+}
+
+impl EventImp for SysEvent {
+    fn acquire(
+        name: &ObjectName,
+        disp: Disposition,
+        manual_reset: bool,
+        initially_set: bool,
+        opts: &SyncOptions,
+    ) -> Result<SysEvent> {
+        let init = |page: &mut [u8]| -> Result<()> {
+            put_u32(page, EV_STATE, if initially_set { SIGNALED } else { 0 });
+            put_u32(page, EV_WAITERS, 0);
+            put_u32(page, LAYOUT, LAYOUT_EVENT);
+            Ok(())
+        };
+        let spec = Spec {
+            kind: ObjectKind::Event,
+            size: 0,
+            flags: if manual_reset { FLAG_MANUAL_RESET } else { 0 },
+            mode: opts.mode,
+            commit: true,
+            init: Some(&init),
+        };
+        let obj = open_object(name, disp, ObjectKind::Event, opts, &spec, &|_| Ok(()))?;
+        let (key, page) = attach(&obj, name)?;
+        let ev = SysEvent { page, key, obj };
+        check_layout(name, &ev.page, LAYOUT_EVENT, "an event")?;
+        Ok(ev)
+    }
+
+    /// The mapped page's address: the same for every handle of this
+    /// process to the same object (see `page.rs`), so it identifies it.
+    fn id(&self) -> usize {
+        self.page.ptr.as_ptr() as usize
+    }
+
+    fn writable(&self) -> bool {
+        self.page.writable
+    }
+
+    fn manual_reset(&self) -> bool {
+        self.obj.header.flags & FLAG_MANUAL_RESET != 0
+    }
+
+    fn is_set(&self) -> bool {
+        self.state().load(Ordering::Acquire) & SIGNALED != 0
+    }
+
+    /// `SetEvent`. The caller checked `writable`.
+    fn set(&self) {
+        if !self.manual_reset() {
+            return self.set_auto();
+        }
+        // Release: whoever sees the bit also sees what we wrote before `set`.
+        // SeqCst: the store must be ordered before the load of `waiters` below
+        // (a Dekker pair with the waiter's increment-then-load), or a waiter
+        // could go to sleep unseen.
+        let mut s = self.state().load(Ordering::Relaxed);
+        let mut tries = 0;
+        loop {
+            if s & SIGNALED != 0 {
+                return; // already set: nobody can be asleep on this value.
+            }
+            tries += 1;
+            if tries > CAS_TRIES {
+                // A peer rewrites the word as fast as we read it: set the
+                // bit without the generation step rather than loop on.
+                self.state().fetch_or(SIGNALED, Ordering::SeqCst);
+                break;
+            }
+            let new = s.wrapping_add(GEN_ONE) | SIGNALED;
+            match self
+                .state()
+                .compare_exchange_weak(s, new, Ordering::SeqCst, Ordering::Relaxed)
+            {
+                Ok(_) => break,
+                Err(cur) => s = cur,
+            }
+        }
+        if self.waiters().load(Ordering::SeqCst) > 0 {
+            futex::wake(self.state(), i32::MAX);
+        }
+    }
+
+    /// `ResetEvent`. The caller checked `writable`.
+    fn reset(&self) {
+        // Clears the bit, keeps the generation. Release pairs with the next set.
+        self.state().fetch_and(!SIGNALED, Ordering::Release);
+    }
+
+    /// `WaitForSingleObject`: `true` if signalled, `false` on timeout.
+    /// The caller checked that an auto-reset wait has a writable page.
+    fn wait(&self, deadline: Option<Deadline>) -> bool {
+        if !self.manual_reset() {
+            return self.wait_auto(deadline);
+        }
+        self.wait_manual(self.state().load(Ordering::Acquire), deadline)
+    }
+
+    /// Like [`wait`](Self::wait), but first polls the state word in user
+    /// space for up to `spin` (never past `deadline`): no syscall and no
+    /// sleep while the peer answers within the budget. On a machine with one
+    /// CPU spinning cannot help (the setter cannot run meanwhile), so it
+    /// blocks at once.
+    fn wait_spin(&self, spin: Duration, deadline: Option<Deadline>) -> bool {
+        let start = self.state().load(Ordering::Acquire);
+        if !spin.is_zero() && futex::multi_cpu() {
+            let stop = Deadline::min_after(deadline, spin);
+            let mut k = 0u32;
+            loop {
+                if self.poll(start) {
+                    return true;
+                }
+                std::hint::spin_loop();
+                k = k.wrapping_add(1);
+                // A clock read costs about as much as 30 pause instructions.
+                if k % 32 == 0 && stop.passed() {
+                    break;
+                }
+            }
+        }
+        if self.manual_reset() {
+            self.wait_manual(start, deadline)
+        } else {
+            self.wait_auto(deadline)
         }
     }
 }

@@ -36,7 +36,6 @@ mod owner;
 mod page;
 mod wait;
 
-pub(crate) use super::futex::Deadline;
 pub(crate) use event::SysEvent;
 pub(crate) use mutex::SysMutex;
 pub(crate) use wait::wait_multiple;

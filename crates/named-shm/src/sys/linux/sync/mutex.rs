@@ -52,6 +52,7 @@ use crate::error::{Error, ObjectKind, Result};
 use crate::name::ObjectName;
 use crate::sync::SyncOptions;
 use crate::sys::Locked;
+use crate::sys::{DeadlineImp as _, MutexImp, ObjectImp};
 use std::io;
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -147,78 +148,6 @@ pub(crate) struct SysMutex {
 }
 
 impl SysMutex {
-    /// Creates, opens or opens-or-creates the mutex. With `initial_owner`, a
-    /// mutex this call creates is locked by the calling thread *before* its
-    /// name is published, so no other process can ever take it first (as
-    /// `CreateMutex(bInitialOwner)`); an existing mutex is only opened.
-    pub(crate) fn acquire(
-        name: &ObjectName,
-        disp: Disposition,
-        opts: &SyncOptions,
-        initial_owner: bool,
-    ) -> Result<SysMutex> {
-        let init = |page: &mut [u8]| -> Result<()> {
-            put_u32(page, MX_SEQ, 0);
-            put_u32(page, MX_WAITERS, 0);
-            put_u32(page, MX_WORD, 0);
-            put_u32(page, LAYOUT, LAYOUT_MUTEX);
-            Ok(())
-        };
-        let spec = Spec {
-            kind: ObjectKind::Mutex,
-            size: 0,
-            flags: 0,
-            mode: opts.mode,
-            commit: true,
-            init: Some(&init),
-        };
-        let prelocked = std::cell::Cell::new(None);
-        let lock_before_publish = |fd: RawFd| -> Result<()> {
-            if initial_owner {
-                let key = prelock(fd).map_err(|e| Error::Io {
-                    name: name.as_str().to_owned(),
-                    op: "lock the new mutex",
-                    source: e,
-                })?;
-                prelocked.set(Some(key));
-            }
-            Ok(())
-        };
-        let obj = open_object(name, disp, ObjectKind::Mutex, opts, &spec, &lock_before_publish);
-        // The tmpfile we locked was not published (the name was taken, or an
-        // error): release and forget it.
-        if let Some(key) = prelocked.get() {
-            if !obj.as_ref().is_ok_and(|o| o.created) {
-                undo_prelock(key);
-            }
-        }
-        let obj = obj?;
-        let (key, page) = attach(&obj, name)?;
-        let m = SysMutex { page, key, obj };
-        check_layout(name, &m.page, LAYOUT_MUTEX, "a mutex")?;
-        Ok(m)
-    }
-
-    pub(crate) fn writable(&self) -> bool {
-        self.page.writable
-    }
-
-    pub(crate) fn created(&self) -> bool {
-        self.obj.created
-    }
-
-    pub(crate) fn owner_uid(&self) -> u32 {
-        self.obj.owner_uid
-    }
-
-    pub(crate) fn mode(&self) -> u32 {
-        self.obj.mode
-    }
-
-    pub(super) fn id(&self) -> usize {
-        self.page.ptr.as_ptr() as usize
-    }
-
     pub(super) fn ident(&self) -> (u64, u64) {
         (self.key.0, self.key.1)
     }
@@ -233,37 +162,6 @@ impl SysMutex {
 
     pub(super) fn word(&self) -> &AtomicU32 {
         self.page.word(MX_WORD)
-    }
-
-    /// `WaitForSingleObject` on the mutex. The caller checked `writable`.
-    #[inline]
-    pub(crate) fn lock(&self, deadline: Option<Deadline>) -> io::Result<Locked> {
-        // The uncontended case first, returning only a flag from the
-        // thread-local access (a `Result` built inside the closure and moved
-        // out costs store-forwarding stalls comparable to the lock itself).
-        let fast = THREAD.try_with(|t| {
-            let tid = t.tid();
-            // Acquire: see what the previous owner wrote before releasing.
-            if self
-                .word()
-                .compare_exchange(0, tid, Ordering::Acquire, Ordering::Relaxed)
-                .is_err()
-            {
-                return false;
-            }
-            if t.acquired(self.ident(), &self.page).is_ok() {
-                return true;
-            }
-            // Not recorded (recursion count overflow): give it back; the
-            // general path below meets the same condition and reports it.
-            let old = self.word().swap(0, Ordering::SeqCst);
-            after_release(&self.page, old);
-            false
-        });
-        if fast == Ok(true) {
-            return Ok(Locked::Acquired);
-        }
-        self.lock_general(deadline)
     }
 
     #[inline(never)]
@@ -394,9 +292,116 @@ impl SysMutex {
             v = nv;
         }
     }
+}
+
+impl ObjectImp for SysMutex {
+    fn created(&self) -> bool {
+        self.obj.created
+    }
+
+    fn owner_uid(&self) -> u32 {
+        self.obj.owner_uid
+    }
+
+    fn mode(&self) -> u32 {
+        self.obj.mode
+    }
+}
+
+impl MutexImp for SysMutex {
+    /// Creates, opens or opens-or-creates the mutex. With `initial_owner`, a
+    /// mutex this call creates is locked by the calling thread *before* its
+    /// name is published, so no other process can ever take it first (as
+    /// `CreateMutex(bInitialOwner)`); an existing mutex is only opened.
+    fn acquire(
+        name: &ObjectName,
+        disp: Disposition,
+        opts: &SyncOptions,
+        initial_owner: bool,
+    ) -> Result<SysMutex> {
+        let init = |page: &mut [u8]| -> Result<()> {
+            put_u32(page, MX_SEQ, 0);
+            put_u32(page, MX_WAITERS, 0);
+            put_u32(page, MX_WORD, 0);
+            put_u32(page, LAYOUT, LAYOUT_MUTEX);
+            Ok(())
+        };
+        let spec = Spec {
+            kind: ObjectKind::Mutex,
+            size: 0,
+            flags: 0,
+            mode: opts.mode,
+            commit: true,
+            init: Some(&init),
+        };
+        let prelocked = std::cell::Cell::new(None);
+        let lock_before_publish = |fd: RawFd| -> Result<()> {
+            if initial_owner {
+                let key = prelock(fd).map_err(|e| Error::Io {
+                    name: name.as_str().to_owned(),
+                    op: "lock the new mutex",
+                    source: e,
+                })?;
+                prelocked.set(Some(key));
+            }
+            Ok(())
+        };
+        let obj = open_object(name, disp, ObjectKind::Mutex, opts, &spec, &lock_before_publish);
+        // The tmpfile we locked was not published (the name was taken, or an
+        // error): release and forget it.
+        if let Some(key) = prelocked.get() {
+            if !obj.as_ref().is_ok_and(|o| o.created) {
+                undo_prelock(key);
+            }
+        }
+        let obj = obj?;
+        let (key, page) = attach(&obj, name)?;
+        let m = SysMutex { page, key, obj };
+        check_layout(name, &m.page, LAYOUT_MUTEX, "a mutex")?;
+        Ok(m)
+    }
+
+    fn writable(&self) -> bool {
+        self.page.writable
+    }
+
+    fn id(&self) -> usize {
+        self.page.ptr.as_ptr() as usize
+    }
+
+    /// `WaitForSingleObject` on the mutex. The caller checked `writable`.
+    #[inline]
+    fn lock(&self, deadline: Option<Deadline>) -> io::Result<Locked> {
+        // The uncontended case first, returning only a flag from the
+        // thread-local access (a `Result` built inside the closure and moved
+        // out costs store-forwarding stalls comparable to the lock itself).
+        let fast = THREAD.try_with(|t| {
+            let tid = t.tid();
+            // Acquire: see what the previous owner wrote before releasing.
+            if self
+                .word()
+                .compare_exchange(0, tid, Ordering::Acquire, Ordering::Relaxed)
+                .is_err()
+            {
+                return false;
+            }
+            if t.acquired(self.ident(), &self.page).is_ok() {
+                return true;
+            }
+            // Not recorded (recursion count overflow): give it back; the
+            // general path below meets the same condition and reports it.
+            let old = self.word().swap(0, Ordering::SeqCst);
+            after_release(&self.page, old);
+            false
+        });
+        if fast == Ok(true) {
+            return Ok(Locked::Acquired);
+        }
+        self.lock_general(deadline)
+    }
 
     /// `ReleaseMutex`: `false` if the calling thread does not own the mutex.
-    pub(crate) fn unlock(&self) -> bool {
+    fn unlock(&self) -> bool {
         THREAD
             .try_with(|t| {
                 t.tid(); // forgets a forked child's inherited list
@@ -423,7 +428,7 @@ impl SysMutex {
     }
 
     /// The owner as (pid, tid), read from the owner word. Best effort.
-    pub(crate) fn owner(&self) -> Option<(u32, u32)> {
+    fn owner(&self) -> Option<(u32, u32)> {
         let tid = self.word().load(Ordering::Acquire) & TID_MASK;
         if tid == 0 {
             return None;

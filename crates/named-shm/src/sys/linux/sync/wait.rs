@@ -2,7 +2,7 @@
 
 use super::super::futex::{self, Deadline};
 use super::mutex::OWNER_DEATH_POLL;
-use crate::sys::{Locked, Multi, SysObject};
+use crate::sys::{EventImp as _, Locked, Multi, MutexImp as _, SysObject};
 use std::io;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -41,14 +41,6 @@ impl SysObject<'_> {
             SysObject::Mutex(m) => {
                 m.unlock();
             }
-        }
-    }
-
-    /// The page, to detect the same object passed twice.
-    pub(crate) fn page_id(&self) -> usize {
-        match self {
-            SysObject::Event(e) => e.id(),
-            SysObject::Mutex(m) => m.id(),
         }
     }
 }

@@ -1,0 +1,169 @@
+//! The backend contract: everything a platform backend supplies, as traits,
+//! so that a backend that lacks an item, or an object kind, fails to compile.
+//!
+//! A backend is a module under `sys/` with a unit type implementing
+//! [`Backend`]; `sys/mod.rs` selects one per target and names its types
+//! (`sys::Shm`, `sys::SysEvent`, ...) for the rest of the crate, which only
+//! ever calls the methods declared here. The backends today:
+//!
+//! | backend | target | files |
+//! |---|---|---|
+//! | `linux` | `target_os = "linux"` | `sys/linux/`: `object.rs` (named files, handle count), `shm.rs`, `sync/{page,event,mutex,owner,wait}.rs`, `admin.rs`, `ns.rs`, `futex.rs`; with the POSIX-generic `sys/unix/` (`header.rs`, `filename.rs`, syscall helpers) |
+//! | `windows` | `windows` | `sys/windows/`: `shm.rs`, `sync/`, `admin.rs`, `security.rs` |
+//! | `unsupported` | anything else | `sys/unsupported.rs`: every call fails with [`Error::Unsupported`](crate::Error::Unsupported) |
+//!
+//! What every backend must guarantee, beyond the signatures:
+//! - **Windows semantics** (`docs/win32-semantics.md`): a name lives exactly
+//!   while a handle to it is open; `Disposition::Create` of a live name fails
+//!   with `AlreadyExists`, `Open` of a dead one with `NotFound`; a name used
+//!   by another kind is `WrongType`; new memory reads as zeros.
+//! - **Errors are semantic**: every failure is a [`crate::Error`] variant
+//!   naming the object; `Error::Io` only for causes without a variant, with
+//!   [`Backend::win32_code`] giving its Win32 code.
+//! - **Hostile input**: another process may write any byte of an object at
+//!   any moment; nothing read from shared memory is ever used as a pointer,
+//!   length or index without a check, and no loop on a shared word is
+//!   unbounded.
+//! - **Thread safety**: every handle type is `Send + Sync`; methods take
+//!   `&self` and may be called from any thread at once.
+
+use super::{Disposition, Locked, MapRequest, Multi, RawView, SysObject};
+use crate::admin::{ForeignEntry, Holder, ObjectInfo, ReapReport};
+use crate::error::Result;
+use crate::name::{Namespace, ObjectName};
+use crate::shm::ShmOptions;
+use crate::sync::SyncOptions;
+use std::fmt::Debug;
+use std::io;
+use std::ptr::NonNull;
+use std::time::Duration;
+
+/// A platform backend: its object types and the calls that are not methods
+/// of one object.
+pub(crate) trait Backend {
+    /// A handle to a named file mapping (a section).
+    type Shm: ShmImp;
+    /// A handle to a named event.
+    type Event: EventImp;
+    /// A handle to a named mutex.
+    type Mutex: MutexImp;
+    /// An absolute point in time for waits, taken once per call so that
+    /// retries after spurious wake-ups never extend a timeout.
+    type Deadline: DeadlineImp;
+
+    /// `WaitForMultipleObjects`. The caller validated the list: 1..=64
+    /// objects, writable where taking them writes, no object twice for
+    /// wait-all (see [`SysObject::id`]).
+    fn wait_multiple(
+        objs: &[SysObject<'_>],
+        wait_all: bool,
+        deadline: Option<Self::Deadline>,
+    ) -> io::Result<Multi>;
+
+    /// Unmaps a view made by [`ShmImp::map`] (`RawView`'s `Drop`).
+    ///
+    /// # Safety
+    /// `ptr`/`len` are exactly one view this backend mapped, and nothing
+    /// uses its memory afterwards.
+    unsafe fn unmap(ptr: NonNull<u8>, len: usize);
+
+    /// Flushes a view (`FlushViewOfFile`).
+    fn flush(ptr: NonNull<u8>, len: usize) -> io::Result<()>;
+
+    /// The Win32 code for an OS error without a semantic variant.
+    fn win32_code(e: &io::Error) -> u32;
+
+    /// Every named object of a namespace (`admin::list`).
+    fn list(ns: Namespace) -> Result<Vec<ObjectInfo>>;
+    /// Entries of a namespace that are not named objects (`admin::list_foreign`).
+    fn list_foreign(ns: Namespace) -> Result<Vec<ForeignEntry>>;
+    /// The live object with this name (`admin::info`).
+    fn info(name: &ObjectName) -> Result<ObjectInfo>;
+    /// The processes holding handles to an object (`admin::holders`).
+    fn holders(info: &ObjectInfo) -> Vec<Holder>;
+    /// Removes a name now (`admin::remove`).
+    fn remove(name: &ObjectName) -> Result<()>;
+    /// Reclaims (or, with `dry_run`, lists) the orphans of the caller's
+    /// namespaces (`admin::reap`).
+    fn reap(dry_run: bool) -> Result<ReapReport>;
+}
+
+/// What every handle reports about its object.
+pub(crate) trait ObjectImp: Sized + Send + Sync + Debug {
+    /// This call created the object (else it opened an existing one).
+    fn created(&self) -> bool;
+    /// The user that owns the object (Windows: 0).
+    fn owner_uid(&self) -> u32;
+    /// The object's permission bits, as requested at creation.
+    fn mode(&self) -> u32;
+}
+
+/// A named file mapping.
+pub(crate) trait ShmImp: ObjectImp {
+    /// `CreateFileMapping` / `OpenFileMapping`; `size` is page-rounded and
+    /// non-zero for a create, ignored for an open.
+    fn acquire(name: &ObjectName, disp: Disposition, size: u64, opts: &ShmOptions) -> Result<Self>;
+    /// The size in bytes, a whole number of pages.
+    fn size(&self) -> u64;
+    /// Memory is committed (else reserved: `SEC_RESERVE`).
+    fn committed(&self) -> bool;
+    /// The section allows writable views (it was not created read-only).
+    fn section_writable(&self) -> bool;
+    /// `MapViewOfFile(Ex)`; the caller validated `req` against the size.
+    fn map(&self, name: &ObjectName, req: &MapRequest) -> Result<RawView>;
+}
+
+/// A named event.
+pub(crate) trait EventImp: ObjectImp {
+    /// `CreateEvent` / `OpenEvent`.
+    fn acquire(
+        name: &ObjectName,
+        disp: Disposition,
+        manual_reset: bool,
+        initially_set: bool,
+        opts: &SyncOptions,
+    ) -> Result<Self>;
+    /// The handle may set and reset (`EVENT_MODIFY_STATE`).
+    fn writable(&self) -> bool;
+    fn manual_reset(&self) -> bool;
+    fn is_set(&self) -> bool;
+    /// `SetEvent`. The caller checked `writable`.
+    fn set(&self);
+    /// `ResetEvent`. The caller checked `writable`.
+    fn reset(&self);
+    /// `WaitForSingleObject`: `true` if released, `false` on timeout.
+    fn wait(&self, deadline: Option<Deadline>) -> bool;
+    /// As `wait`, spinning for up to `spin` before sleeping.
+    fn wait_spin(&self, spin: Duration, deadline: Option<Deadline>) -> bool;
+    /// The same number for every handle of this process to the same object.
+    fn id(&self) -> usize;
+}
+
+/// A named mutex, owned by a thread.
+pub(crate) trait MutexImp: ObjectImp {
+    /// `CreateMutex` / `OpenMutex`. With `initial_owner`, a mutex this call
+    /// creates is owned by the calling thread before any other process can
+    /// reach it.
+    fn acquire(name: &ObjectName, disp: Disposition, opts: &SyncOptions, initial_owner: bool)
+        -> Result<Self>;
+    /// The handle may lock (`MUTEX_MODIFY_STATE` on Linux, where taking writes).
+    fn writable(&self) -> bool;
+    /// `WaitForSingleObject`, recursive for the owning thread.
+    fn lock(&self, deadline: Option<Deadline>) -> io::Result<Locked>;
+    /// `ReleaseMutex`: `false` if the calling thread does not own it.
+    fn unlock(&self) -> bool;
+    /// The owner's process and thread id, if it is held and the backend
+    /// can tell.
+    fn owner(&self) -> Option<(u32, u32)>;
+    /// The same number for every handle of this process to the same object.
+    fn id(&self) -> usize;
+}
+
+/// A wait's deadline.
+pub(crate) trait DeadlineImp: Sized + Copy + Debug {
+    /// `None` waits forever.
+    fn after(timeout: Option<Duration>) -> Option<Self>;
+}
+
+/// The selected backend's deadline type, for the signatures above.
+type Deadline = super::Deadline;
