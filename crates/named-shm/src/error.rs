@@ -1,5 +1,7 @@
-//! The one error type of the crate.
+//! The one error type of the crate, and the one place its values are built
+//! ([`ErrorName`]: `name.not_found()`, `name.io("op", e)`, ...).
 
+use crate::code::*;
 use std::io;
 
 /// The kind of a named object. All kinds share one namespace: a name held by
@@ -75,7 +77,7 @@ pub enum Error {
         /// The name as the caller gave it (lossy for non-text bytes).
         name: String,
         /// What is wrong with it.
-        reason: &'static str,
+        reason: NameError,
     },
 
     /// The size is zero or too large to describe (Windows: `ERROR_INVALID_PARAMETER`, 87).
@@ -219,36 +221,28 @@ impl Error {
     /// (`GetLastError()` after the corresponding kernel32 call).
     pub fn win32_code(&self) -> u32 {
         match self {
-            Error::AlreadyExists { .. } => 183,
-            Error::NotFound { .. } => 2,
-            Error::PermissionDenied { .. } => 5,
-            Error::InvalidName { reason, .. } => {
-                if *reason == name_reasons::UNKNOWN_PREFIX {
-                    3
-                } else if *reason == name_reasons::TOO_LONG {
-                    206
-                } else {
-                    123
-                }
-            }
-            Error::InvalidSize { .. } => 87,
-            Error::OutOfMemory { .. } => 8,
-            Error::WrongType { .. } => 6,
-            Error::MisalignedOffset { .. } => 1132,
+            Error::AlreadyExists { .. } => ERROR_ALREADY_EXISTS,
+            Error::NotFound { .. } => ERROR_FILE_NOT_FOUND,
+            Error::PermissionDenied { .. } => ERROR_ACCESS_DENIED,
+            Error::InvalidName { reason, .. } => reason.win32_code(),
+            Error::InvalidSize { .. } => ERROR_INVALID_PARAMETER,
+            Error::OutOfMemory { .. } => ERROR_NOT_ENOUGH_MEMORY,
+            Error::WrongType { .. } => ERROR_INVALID_HANDLE,
+            Error::MisalignedOffset { .. } => ERROR_MAPPED_ALIGNMENT,
             Error::OutOfRange { offset, size, .. } => {
                 if offset >= size {
-                    87
+                    ERROR_INVALID_PARAMETER
                 } else {
-                    5
+                    ERROR_ACCESS_DENIED
                 }
             }
-            Error::InvalidArgument { .. } => 87,
-            Error::AddressInUse { .. } => 487,
-            Error::NotOwner { .. } => 288,
-            Error::Timeout { .. } => 258,
-            Error::NameOccupied { .. } => 5,
-            Error::UnsafeNamespace { .. } => 5,
-            Error::Unsupported { .. } => 50,
+            Error::InvalidArgument { .. } => ERROR_INVALID_PARAMETER,
+            Error::AddressInUse { .. } => ERROR_INVALID_ADDRESS,
+            Error::NotOwner { .. } => ERROR_NOT_OWNER,
+            Error::Timeout { .. } => WAIT_TIMEOUT,
+            Error::NameOccupied { .. } => ERROR_ACCESS_DENIED,
+            Error::UnsafeNamespace { .. } => ERROR_ACCESS_DENIED,
+            Error::Unsupported { .. } => ERROR_NOT_SUPPORTED,
             Error::Io { source, .. } => crate::sys::win32_code(source),
         }
     }
@@ -301,19 +295,183 @@ fn global_create_hint(name: &str, reason: &str) -> &'static str {
     }
 }
 
-/// The fixed reasons given by [`Error::InvalidName`].
-pub mod name_reasons {
-    /// The name is empty.
-    pub const EMPTY: &str = "the name is empty";
+/// What is wrong with a name ([`Error::InvalidName`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum NameError {
+    /// The name is empty (after its prefix).
+    #[error("the name is empty")]
+    Empty,
     /// A `\` other than after `Local` or `Global`.
-    pub const UNKNOWN_PREFIX: &str =
-        "a backslash may only follow the `Local` or `Global` prefix (no such directory)";
+    #[error("a backslash may only follow the `Local` or `Global` prefix (no such directory)")]
+    UnknownPrefix,
     /// The name contains a NUL character.
-    pub const NUL: &str = "the name contains a NUL character";
-    /// Longer than [`MAX_NAME_LEN`](crate::MAX_NAME_LEN).
-    pub const TOO_LONG: &str = "the name is longer than 1024 bytes";
+    #[error("the name contains a NUL character")]
+    Nul,
+    /// Longer than [`MAX_NAME_LEN`](crate::MAX_NAME_LEN) bytes.
+    #[error("the name is longer than 1024 bytes")]
+    TooLong,
     /// `Session\` is reserved by Windows.
-    pub const SESSION: &str = "the `Session\\` prefix is reserved for the system";
+    #[error("the `Session\\` prefix is reserved for the system")]
+    Session,
     /// Not valid text (from a C caller).
-    pub const NOT_TEXT: &str = "the name is not valid UTF-8/UTF-16 text";
+    #[error("the name is not valid UTF-8/UTF-16 text")]
+    NotText,
+}
+
+impl NameError {
+    /// The Win32 code Windows reports: `ERROR_PATH_NOT_FOUND` (3) for an
+    /// unknown prefix, `ERROR_FILENAME_EXCED_RANGE` (206) for a name too
+    /// long, else `ERROR_INVALID_NAME` (123).
+    pub fn win32_code(self) -> u32 {
+        match self {
+            NameError::UnknownPrefix => ERROR_PATH_NOT_FOUND,
+            NameError::TooLong => ERROR_FILENAME_EXCED_RANGE,
+            NameError::Empty | NameError::Nul | NameError::Session | NameError::NotText => ERROR_INVALID_NAME,
+        }
+    }
+}
+
+/// Builds the errors of one object: each variant is made here and nowhere
+/// else, from whatever names the object (`ObjectName`, `&str`, `Arc<str>`).
+pub(crate) trait ErrorName {
+    /// The name as the caller gave it, for the message.
+    fn err_name(&self) -> String;
+
+    fn not_found(&self) -> Error {
+        Error::NotFound {
+            name: self.err_name(),
+        }
+    }
+    fn already_exists(&self) -> Error {
+        Error::AlreadyExists {
+            name: self.err_name(),
+        }
+    }
+    fn invalid_name(&self, reason: NameError) -> Error {
+        Error::InvalidName {
+            name: self.err_name(),
+            reason,
+        }
+    }
+    /// `PermissionDenied` decided by us (no OS error).
+    fn denied(&self, reason: impl Into<String>) -> Error {
+        Error::PermissionDenied {
+            name: self.err_name(),
+            reason: reason.into(),
+            source: None,
+        }
+    }
+    /// `PermissionDenied` reported by the operating system.
+    fn denied_by(&self, reason: impl Into<String>, source: io::Error) -> Error {
+        Error::PermissionDenied {
+            name: self.err_name(),
+            reason: reason.into(),
+            source: Some(source),
+        }
+    }
+    fn invalid_size(&self, size: u64, reason: &'static str) -> Error {
+        Error::InvalidSize {
+            name: self.err_name(),
+            size,
+            reason,
+        }
+    }
+    fn out_of_memory(&self, size: u64, source: Option<io::Error>) -> Error {
+        Error::OutOfMemory {
+            name: self.err_name(),
+            size,
+            source,
+        }
+    }
+    fn wrong_type(&self, expected: ObjectKind, found: ObjectKind) -> Error {
+        Error::WrongType {
+            name: self.err_name(),
+            expected,
+            found,
+        }
+    }
+    fn misaligned(&self, offset: u64) -> Error {
+        Error::MisalignedOffset {
+            name: self.err_name(),
+            offset,
+        }
+    }
+    fn out_of_range(&self, offset: u64, len: u64, size: u64) -> Error {
+        Error::OutOfRange {
+            name: self.err_name(),
+            offset,
+            len,
+            size,
+        }
+    }
+    fn invalid_arg(&self, reason: impl Into<String>) -> Error {
+        Error::InvalidArgument {
+            name: self.err_name(),
+            reason: reason.into(),
+        }
+    }
+    fn address_in_use(&self, addr: usize) -> Error {
+        Error::AddressInUse {
+            name: self.err_name(),
+            addr,
+        }
+    }
+    fn not_owner(&self) -> Error {
+        Error::NotOwner {
+            name: self.err_name(),
+        }
+    }
+    fn timeout(&self, what: &'static str) -> Error {
+        Error::Timeout {
+            name: self.err_name(),
+            what,
+        }
+    }
+    fn occupied(&self, what: impl Into<String>) -> Error {
+        Error::NameOccupied {
+            name: self.err_name(),
+            what: what.into(),
+        }
+    }
+    /// The namespace directory at this path is unsafe.
+    fn unsafe_namespace(&self, reason: impl Into<String>) -> Error {
+        Error::UnsafeNamespace {
+            path: self.err_name(),
+            reason: reason.into(),
+        }
+    }
+    /// An OS failure without a semantic variant; `op` says what was being
+    /// done in words that fit every platform ("map the view", not "mmap").
+    fn io(&self, op: &'static str, source: io::Error) -> Error {
+        Error::Io {
+            name: self.err_name(),
+            op,
+            source,
+        }
+    }
+}
+
+impl ErrorName for crate::name::ObjectName {
+    fn err_name(&self) -> String {
+        self.as_str().to_owned()
+    }
+}
+
+impl ErrorName for str {
+    fn err_name(&self) -> String {
+        self.to_owned()
+    }
+}
+
+impl ErrorName for String {
+    fn err_name(&self) -> String {
+        self.clone()
+    }
+}
+
+impl ErrorName for std::sync::Arc<str> {
+    fn err_name(&self) -> String {
+        self.to_string()
+    }
 }

@@ -1,7 +1,7 @@
 //! Named events: `CreateEvent`, `OpenEvent`, `SetEvent`, `ResetEvent`,
 //! `WaitForSingleObject`.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorName, Result};
 use crate::name::ObjectName;
 use crate::sync::{SyncOptions, WaitStatus};
 use crate::sys::{self, Disposition};
@@ -168,11 +168,9 @@ impl Event {
     }
 
     fn denied(&self, what: &str) -> Error {
-        Error::PermissionDenied {
-            name: self.name.as_str().to_owned(),
-            reason: format!("this handle may not {what} the event (its permissions allow reading only)"),
-            source: None,
-        }
+        self.name.denied(format!(
+            "this handle may not {what} the event (its permissions allow reading only)"
+        ))
     }
 
     pub(crate) fn check_can_wait(&self) -> Result<()> {

@@ -69,6 +69,7 @@
 #![deny(unsafe_code)]
 
 pub mod admin;
+pub mod code;
 mod error;
 mod event;
 mod mutex;
@@ -78,7 +79,7 @@ mod sync;
 mod sys;
 mod view;
 
-pub use error::{name_reasons, Error, ObjectKind, Result};
+pub use error::{Error, NameError, ObjectKind, Result};
 pub use event::{Event, EventOptions};
 pub use mutex::{Mutex, MutexGuard, MutexOptions};
 pub use name::{Namespace, ObjectName, MAX_NAME_LEN};

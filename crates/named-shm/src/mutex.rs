@@ -1,7 +1,7 @@
 //! Named mutexes: `CreateMutex`, `OpenMutex`, `WaitForSingleObject`,
 //! `ReleaseMutex`, with abandoned-owner detection.
 
-use crate::error::{Error, Result};
+use crate::error::{ErrorName, Result};
 use crate::name::ObjectName;
 use crate::sync::{SyncOptions, WaitStatus};
 use crate::sys::{self, Disposition, Locked};
@@ -201,11 +201,9 @@ impl Mutex {
         if self.inner.writable() {
             Ok(())
         } else {
-            Err(Error::PermissionDenied {
-                name: self.name.as_str().to_owned(),
-                reason: format!("this handle may not {what} the mutex (its permissions allow reading only)"),
-                source: None,
-            })
+            Err(self.name.denied(format!(
+                "this handle may not {what} the mutex (its permissions allow reading only)"
+            )))
         }
     }
 
@@ -246,11 +244,7 @@ impl Mutex {
         let r = self
             .inner
             .lock(sys::Deadline::after(timeout))
-            .map_err(|e| Error::Io {
-                name: self.name.as_str().to_owned(),
-                op: "lock the mutex",
-                source: e,
-            })?;
+            .map_err(|e| self.name.io("lock the mutex", e))?;
         Ok(match r {
             Locked::Acquired => WaitStatus::Signaled,
             Locked::Abandoned => WaitStatus::Abandoned,
@@ -268,9 +262,7 @@ impl Mutex {
         if self.inner.unlock() {
             Ok(())
         } else {
-            Err(Error::NotOwner {
-                name: self.name.as_str().to_owned(),
-            })
+            Err(self.name.not_owner())
         }
     }
 

@@ -6,7 +6,7 @@
 //! character but NUL. How a backend stores a name (the Unix backends encode it
 //! into a file name, `sys/unix/filename.rs`) is the backend's business.
 
-use crate::error::{name_reasons as why, Error, Result};
+use crate::error::{ErrorName, NameError, Result};
 
 /// The longest name accepted, in bytes of UTF-8, prefix excluded.
 pub const MAX_NAME_LEN: usize = 1024;
@@ -62,29 +62,30 @@ impl ObjectName {
     /// # Ok::<(), named_shm::Error>(())
     /// ```
     pub fn parse(name: &str) -> Result<ObjectName> {
-        let invalid = |reason| Error::InvalidName {
-            name: name.to_owned(),
-            reason,
-        };
+        let invalid = |reason| name.invalid_name(reason);
         let (ns, base_start) = if let Some(rest) = name.strip_prefix("Global\\") {
             (Namespace::Global, name.len() - rest.len())
         } else if let Some(rest) = name.strip_prefix("Local\\") {
             (Namespace::Local, name.len() - rest.len())
         } else if name.starts_with("Session\\") {
-            return Err(invalid(why::SESSION));
+            return Err(invalid(NameError::Session));
         } else {
             (Namespace::Local, 0)
         };
         let base = &name[base_start..];
         if base.is_empty() {
-            return Err(invalid(why::EMPTY));
+            return Err(invalid(NameError::Empty));
         }
         // One pass over short strings beats two `memchr`s.
         if let Some(&b) = base.as_bytes().iter().find(|&&b| b == b'\\' || b == 0) {
-            return Err(invalid(if b == 0 { why::NUL } else { why::UNKNOWN_PREFIX }));
+            return Err(invalid(if b == 0 {
+                NameError::Nul
+            } else {
+                NameError::UnknownPrefix
+            }));
         }
         if base.len() > MAX_NAME_LEN {
-            return Err(invalid(why::TOO_LONG));
+            return Err(invalid(NameError::TooLong));
         }
         Ok(ObjectName {
             full: name.into(),

@@ -1,6 +1,6 @@
 //! Named shared memory: `CreateFileMapping`, `OpenFileMapping`, `MapViewOfFile`.
 
-use crate::error::{Error, Result};
+use crate::error::{ErrorName, Result};
 use crate::name::{Namespace, ObjectName};
 use crate::sys;
 use crate::sys::Disposition;
@@ -340,10 +340,7 @@ impl SharedMemory {
         addr: std::ptr::NonNull<u8>,
     ) -> Result<View> {
         if addr.as_ptr() as usize % PAGE_SIZE as usize != 0 {
-            return Err(Error::AddressInUse {
-                name: self.name.as_str().to_owned(),
-                addr: addr.as_ptr() as usize,
-            });
+            return Err(self.name.address_in_use(addr.as_ptr() as usize));
         }
         self.map_inner(access, offset, len, Some(addr))
     }
@@ -356,19 +353,14 @@ impl SharedMemory {
         at: Option<std::ptr::NonNull<u8>>,
     ) -> Result<View> {
         if access == ViewAccess::ReadWrite && self.access == Access::Read {
-            return Err(Error::PermissionDenied {
-                name: self.name.as_str().to_owned(),
-                reason: "a read-only handle cannot map a writable view".into(),
-                source: None,
-            });
+            return Err(self.name.denied("a read-only handle cannot map a writable view"));
         }
         if access == ViewAccess::ReadWrite && !self.inner.section_writable() {
             // Windows: the handle has the access, the section's protection
             // does not allow the view: ERROR_INVALID_PARAMETER.
-            return Err(Error::InvalidArgument {
-                name: self.name.as_str().to_owned(),
-                reason: "the mapping was created read-only; it has no writable views".into(),
-            });
+            return Err(self
+                .name
+                .invalid_arg("the mapping was created read-only; it has no writable views"));
         }
         let len = check_view_range(&self.name, self.size(), offset, len)?;
         let raw = self.inner.map(
@@ -387,11 +379,7 @@ impl SharedMemory {
 }
 
 fn round_size(name: &ObjectName, size: u64) -> Result<u64> {
-    let invalid = |reason| Error::InvalidSize {
-        name: name.as_str().to_owned(),
-        size,
-        reason,
-    };
+    let invalid = |reason| name.invalid_size(size, reason);
     if size == 0 {
         return Err(invalid("a mapping without a file needs a size above zero"));
     }
@@ -407,17 +395,9 @@ fn round_size(name: &ObjectName, size: u64) -> Result<u64> {
 /// view length. Never panics and never admits a byte past the end.
 pub(crate) fn check_view_range(name: &ObjectName, size: u64, offset: u64, len: usize) -> Result<usize> {
     if offset % ALLOCATION_GRANULARITY != 0 {
-        return Err(Error::MisalignedOffset {
-            name: name.as_str().to_owned(),
-            offset,
-        });
+        return Err(name.misaligned(offset));
     }
-    let out_of_range = || Error::OutOfRange {
-        name: name.as_str().to_owned(),
-        offset,
-        len: len as u64,
-        size,
-    };
+    let out_of_range = || name.out_of_range(offset, len as u64, size);
     if offset >= size {
         return Err(out_of_range());
     }

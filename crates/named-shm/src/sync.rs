@@ -1,7 +1,7 @@
 //! What events and mutexes share: options, wait results, and
 //! `WaitForMultipleObjects`.
 
-use crate::error::{Error, Result};
+use crate::error::{ErrorName, Result};
 use crate::event::Event;
 use crate::mutex::Mutex;
 use crate::sys;
@@ -118,10 +118,7 @@ pub fn wait_for_multiple(
     timeout: Option<Duration>,
 ) -> Result<MultiWaitStatus> {
     let first_name = objects.first().map(|o| o.name().to_owned()).unwrap_or_default();
-    let invalid = |reason: &str| Error::InvalidArgument {
-        name: first_name.clone(),
-        reason: reason.to_owned(),
-    };
+    let invalid = |reason: &str| first_name.invalid_arg(reason.to_owned());
     if objects.is_empty() {
         return Err(invalid("no objects to wait for"));
     }
@@ -148,12 +145,8 @@ pub fn wait_for_multiple(
             return Err(invalid("the same object appears twice in a wait-all"));
         }
     }
-    let r =
-        sys::wait_multiple(&sys_objs, wait_all, sys::Deadline::after(timeout)).map_err(|e| Error::Io {
-            name: first_name.clone(),
-            op: "wait for multiple objects",
-            source: e,
-        })?;
+    let r = sys::wait_multiple(&sys_objs, wait_all, sys::Deadline::after(timeout))
+        .map_err(|e| first_name.io("wait for multiple objects", e))?;
     Ok(match r {
         sys::Multi::Signaled(i) => MultiWaitStatus::Signaled(i),
         sys::Multi::Abandoned(i) => MultiWaitStatus::Abandoned(i),

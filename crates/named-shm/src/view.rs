@@ -17,7 +17,7 @@
 // block below states the invariant it relies on.
 #![allow(unsafe_code)]
 
-use crate::error::{Error, Result};
+use crate::error::{ErrorName, Result};
 use crate::shm::ViewAccess;
 use crate::sys::{copy, RawView};
 use bytemuck::Pod;
@@ -151,12 +151,9 @@ impl View {
     fn range(&self, offset: usize, len: usize) -> Result<()> {
         match offset.checked_add(len) {
             Some(end) if end <= self.len() => Ok(()),
-            _ => Err(Error::OutOfRange {
-                name: self.name.to_string(),
-                offset: offset as u64,
-                len: len as u64,
-                size: self.len() as u64,
-            }),
+            _ => Err(self
+                .name
+                .out_of_range(offset as u64, len as u64, self.len() as u64)),
         }
     }
 
@@ -164,11 +161,7 @@ impl View {
         if self.writable() {
             Ok(())
         } else {
-            Err(Error::PermissionDenied {
-                name: self.name.to_string(),
-                reason: "the view is read-only".into(),
-                source: None,
-            })
+            Err(self.name.denied("the view is read-only"))
         }
     }
 
@@ -238,10 +231,9 @@ impl View {
         self.range(offset, size)?;
         let p = self.raw.ptr().as_ptr().wrapping_add(offset);
         if (p as usize) % size != 0 {
-            return Err(Error::InvalidArgument {
-                name: self.name.to_string(),
-                reason: format!("offset {offset} is not aligned to {size} bytes"),
-            });
+            return Err(self
+                .name
+                .invalid_arg(format!("offset {offset} is not aligned to {size} bytes")));
         }
         Ok(p)
     }
@@ -291,10 +283,8 @@ impl View {
 
     /// `FlushViewOfFile`: orders the writes; memory-backed objects have nothing to write back.
     pub fn flush(&self) -> Result<()> {
-        self.raw.flush().map_err(|source| Error::Io {
-            name: self.name.to_string(),
-            op: "msync",
-            source,
-        })
+        self.raw
+            .flush()
+            .map_err(|source| self.name.io("flush the view", source))
     }
 }

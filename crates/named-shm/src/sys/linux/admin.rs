@@ -5,7 +5,7 @@ use super::header::Header;
 use super::ns::{self, NsDir};
 use super::object::{self, fstat, is_held};
 use crate::admin::{ForeignEntry, Holder, ObjectInfo, ReapReport};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorName, Result};
 use crate::name::{Namespace, ObjectName};
 use std::ffi::{CStr, CString};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -14,11 +14,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 /// Every entry of a namespace directory, as file names.
 fn entries(dir: &NsDir) -> Result<Vec<CString>> {
-    let io = |op, source| Error::Io {
-        name: dir.path.clone(),
-        op,
-        source,
-    };
+    let io = |op, source| dir.path.io(op, source);
     let dot = CString::new(".").expect("no NUL");
     // SAFETY: dir is an open directory; the new descriptor is owned below.
     let fd = super::cvt_r(|| unsafe {
@@ -235,9 +231,7 @@ fn foreign_entry(dir: &NsDir, file: &CStr, not: NotObject) -> ForeignEntry {
 }
 
 pub(crate) fn info(name: &ObjectName) -> Result<ObjectInfo> {
-    let not_found = || Error::NotFound {
-        name: name.as_str().to_owned(),
-    };
+    let not_found = || name.not_found();
     let dir = ns::dir_if_exists(name.namespace())?.ok_or_else(not_found)?;
     let file = super::file_name(name);
     match describe(&dir, &file, Some(&LockTable::read())) {
@@ -245,10 +239,7 @@ pub(crate) fn info(name: &ObjectName) -> Result<ObjectInfo> {
         Some(_) => Err(not_found()),
         None => {
             if open_ro(&dir, &file).is_some() {
-                Err(Error::NameOccupied {
-                    name: name.as_str().to_owned(),
-                    what: "something that is not a named object".into(),
-                })
+                Err(name.occupied("something that is not a named object"))
             } else if let Some(e) = unreadable(&dir, &file, name) {
                 Err(e)
             } else {
@@ -263,53 +254,32 @@ pub(crate) fn info(name: &ObjectName) -> Result<ObjectInfo> {
 fn unreadable(dir: &NsDir, file: &CStr, name: &ObjectName) -> Option<Error> {
     let path = std::path::Path::new(&dir.path).join(file.to_str().ok()?);
     match std::fs::symlink_metadata(&path) {
-        Ok(_) => Some(Error::PermissionDenied {
-            name: name.as_str().to_owned(),
-            reason: "its permissions do not allow read access".into(),
-            source: None,
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Some(Error::PermissionDenied {
-            name: name.as_str().to_owned(),
-            reason: "the namespace directory cannot be searched".into(),
-            source: Some(e),
-        }),
+        Ok(_) => Some(name.denied("its permissions do not allow read access")),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            Some(name.denied_by("the namespace directory cannot be searched", e))
+        }
         Err(_) => None,
     }
 }
 
 pub(crate) fn remove(name: &ObjectName) -> Result<()> {
-    let dir = ns::dir_if_exists(name.namespace())?.ok_or_else(|| Error::NotFound {
-        name: name.as_str().to_owned(),
-    })?;
+    let dir = ns::dir_if_exists(name.namespace())?.ok_or_else(|| name.not_found())?;
     let file = super::file_name(name);
     if describe(&dir, &file, None).is_none() {
         return Err(match open_ro(&dir, &file) {
-            Some(_) => Error::NameOccupied {
-                name: name.as_str().to_owned(),
-                what: "something that is not a named object".into(),
-            },
-            None => unreadable(&dir, &file, name).unwrap_or_else(|| Error::NotFound {
-                name: name.as_str().to_owned(),
-            }),
+            Some(_) => name.occupied("something that is not a named object"),
+            None => unreadable(&dir, &file, name).unwrap_or_else(|| name.not_found()),
         });
     }
     // SAFETY: dir is open; file is a valid C string.
     super::cvt(unsafe { libc::unlinkat(dir.raw(), file.as_ptr(), 0) })
         .map(drop)
         .map_err(|e| match e.raw_os_error() {
-            Some(libc::ENOENT) => Error::NotFound {
-                name: name.as_str().to_owned(),
-            },
-            Some(libc::EACCES) | Some(libc::EPERM) => Error::PermissionDenied {
-                name: name.as_str().to_owned(),
-                reason: "only its owner (or root) can remove it".into(),
-                source: Some(e),
-            },
-            _ => Error::Io {
-                name: name.as_str().to_owned(),
-                op: "unlink",
-                source: e,
-            },
+            Some(libc::ENOENT) => name.not_found(),
+            Some(libc::EACCES) | Some(libc::EPERM) => {
+                name.denied_by("only its owner (or root) can remove it", e)
+            }
+            _ => name.io("unlink", e),
         })
 }
 

@@ -92,7 +92,7 @@
 //! functions (list, remove, reap) re-check it on every use.
 
 use super::{cvt, cvt_r, euid};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorName, Result};
 use crate::name::Namespace;
 use std::ffi::{CStr, CString};
 use std::io;
@@ -480,11 +480,7 @@ fn finish(fd: OwnedFd, st: &libc::stat, path: String, ns: Namespace, uid: u32) -
 }
 
 fn io_err(path: &str, op: &'static str, source: io::Error) -> Error {
-    Error::Io {
-        name: path.to_owned(),
-        op,
-        source,
-    }
+    path.io(op, source)
 }
 
 /// `mkdir` (an existing entry is fine), then what is there: a directory
@@ -498,11 +494,7 @@ fn make(dirfd: RawFd, name: &CStr, path: &str, ns: Namespace, uid: u32) -> Resul
         match e.raw_os_error() {
             Some(libc::EEXIST) => {}
             Some(libc::EACCES) | Some(libc::EPERM) => {
-                return Err(Error::PermissionDenied {
-                    name: path.to_owned(),
-                    reason: "cannot create the namespace directory".into(),
-                    source: Some(e),
-                })
+                return Err(path.denied_by("cannot create the namespace directory", e))
             }
             _ => return Err(io_err(path, "mkdir", e)),
         }
@@ -523,10 +515,8 @@ fn make(dirfd: RawFd, name: &CStr, path: &str, ns: Namespace, uid: u32) -> Resul
 
 fn open_dir(ns: Namespace, uid: u32, create: bool) -> Result<Option<NsDir>> {
     let root = root();
-    let c_root = CString::new(root).map_err(|_| Error::UnsafeNamespace {
-        path: root.to_owned(),
-        reason: "the root path contains a NUL byte".into(),
-    })?;
+    let c_root =
+        CString::new(root).map_err(|_| root.unsafe_namespace("the root path contains a NUL byte"))?;
     // SAFETY: c_root is a valid C string; the returned fd is checked and owned below.
     let root_fd = cvt_r(|| unsafe {
         libc::open(
@@ -555,18 +545,13 @@ fn open_dir(ns: Namespace, uid: u32, create: bool) -> Result<Option<NsDir>> {
         Namespace::Global if administers(uid) => take_back(rfd, &c_name, path, ns, uid, bad, create),
         Namespace::Global => match bad {
             None if !create => Ok(None),
-            None => Err(Error::PermissionDenied {
-                name: path,
-                reason: format!(
-                    "`Global\\` is not set up on this machine (no global directory), and only root creates it{}",
-                    crate::error::GLOBAL_GRANT_HINT
-                ),
-                source: None,
-            }),
-            Some(b) => Err(Error::UnsafeNamespace {
-                path,
-                reason: format!("{}; fix: as root, run `nshm setup-global`", b.reason),
-            }),
+            None => Err(path.denied(format!(
+                "`Global\\` is not set up on this machine (no global directory), and only root creates it{}",
+                crate::error::GLOBAL_GRANT_HINT
+            ))),
+            Some(b) => {
+                Err(path.unsafe_namespace(format!("{}; fix: as root, run `nshm setup-global`", b.reason)))
+            }
         },
         Namespace::Local if uid == 0 => take_back(rfd, &c_name, path, ns, uid, bad, create),
         Namespace::Local => open_local(rfd, &c_name, path, uid, bad, create),
@@ -666,12 +651,7 @@ fn open_local(
         // (c): nobody is at the primary's name.
         match make(rfd, c_name, &path, Namespace::Local, uid)? {
             Found::Valid(fd, st) => return Ok(Some(finish(fd, &st, path, Namespace::Local, uid))),
-            Found::Absent => {
-                return Err(Error::UnsafeNamespace {
-                    path,
-                    reason: "it vanished right after it was made".into(),
-                })
-            }
+            Found::Absent => return Err(path.unsafe_namespace("it vanished right after it was made")),
             // Squatted between the look and the mkdir.
             Found::Bad(b) => bad = Some(b),
         }
@@ -689,21 +669,12 @@ fn open_local(
         Found::Valid(fd, st) if on_tmpfs(fd.as_raw_fd()) => {
             Ok(Some(finish(fd, &st, fpath, Namespace::Local, uid)))
         }
-        Found::Valid(..) => Err(Error::UnsafeNamespace {
-            path: fpath,
-            reason: "the fallback is not on tmpfs".into(),
-        }),
-        Found::Absent => Err(Error::UnsafeNamespace {
-            path: fpath,
-            reason: "it vanished right after it was made".into(),
-        }),
-        Found::Bad(fb) => Err(Error::UnsafeNamespace {
-            path: fpath,
-            reason: format!(
-                "the primary {path} is unusable ({}) and so is this fallback: {}",
-                bad.reason, fb.reason
-            ),
-        }),
+        Found::Valid(..) => Err(fpath.unsafe_namespace("the fallback is not on tmpfs")),
+        Found::Absent => Err(fpath.unsafe_namespace("it vanished right after it was made")),
+        Found::Bad(fb) => Err(fpath.unsafe_namespace(format!(
+            "the primary {path} is unusable ({}) and so is this fallback: {}",
+            bad.reason, fb.reason
+        ))),
     }
 }
 
@@ -717,10 +688,8 @@ fn squatted(path: &str, uid: u32, bad: &Bad, why: Option<String>) -> Error {
         format!("rm {path}")
     };
     let why = why.map(|w| format!(" ({w})")).unwrap_or_default();
-    Error::UnsafeNamespace {
-        path: path.to_owned(),
-        reason: format!("{}; no safe fallback{why}; fix: {fix}", bad.reason),
-    }
+    path.to_owned()
+        .unsafe_namespace(format!("{}; no safe fallback{why}; fix: {fix}", bad.reason))
 }
 
 /// Root (or a private root's administrator, for `Global\`): an unusable
@@ -737,10 +706,10 @@ fn take_back(
     if !create {
         return match bad {
             None => Ok(None),
-            Some(b) => Err(Error::UnsafeNamespace {
-                path,
-                reason: format!("{}; it is moved aside at the next create or open", b.reason),
-            }),
+            Some(b) => Err(path.unsafe_namespace(format!(
+                "{}; it is moved aside at the next create or open",
+                b.reason
+            ))),
         };
     }
     for _ in 0..4 {
@@ -753,10 +722,7 @@ fn take_back(
             Found::Bad(b) => bad = Some(b),
         }
     }
-    Err(Error::UnsafeNamespace {
-        path,
-        reason: "it kept being replaced while it was moved aside".into(),
-    })
+    Err(path.unsafe_namespace("it kept being replaced while it was moved aside"))
 }
 
 fn move_aside(rfd: RawFd, c_name: &CStr, path: &str, bad: &Bad, ns: Namespace, uid: u32) -> Result<()> {
@@ -777,10 +743,9 @@ fn move_aside(rfd: RawFd, c_name: &CStr, path: &str, bad: &Bad, ns: Namespace, u
         let e = io::Error::last_os_error();
         return match e.raw_os_error() {
             Some(libc::ENOENT) => Ok(()),
-            _ => Err(Error::UnsafeNamespace {
-                path: path.to_owned(),
-                reason: format!("{}; moving it aside failed: {e}", bad.reason),
-            }),
+            _ => Err(path
+                .to_owned()
+                .unsafe_namespace(format!("{}; moving it aside failed: {e}", bad.reason))),
         };
     }
     // Renamed by name: if what moved is not what was examined but a trusted

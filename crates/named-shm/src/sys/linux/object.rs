@@ -79,7 +79,7 @@
 use super::header::{Header, HEADER_SIZE};
 use super::ns::{self, NsDir};
 use super::{cvt, cvt_r};
-use crate::error::{Error, ObjectKind, Result};
+use crate::error::{Error, ErrorName, ObjectKind, Result};
 use crate::name::ObjectName;
 use std::ffi::{CStr, CString};
 use std::io;
@@ -389,10 +389,7 @@ enum Opened {
 }
 
 fn occupied(name: &ObjectName, what: impl Into<String>) -> Error {
-    Error::NameOccupied {
-        name: name.as_str().to_owned(),
-        what: what.into(),
-    }
+    name.occupied(what.into())
 }
 
 /// Opens the live object at the name, reclaiming a dead one.
@@ -414,17 +411,10 @@ fn open_live(name: &ObjectName, dir: &Arc<NsDir>, file: &CString, spec: &OpenSpe
         libc::O_RDONLY
     };
     let fork_gen = super::fork_generation();
-    let io = |op, source| Error::Io {
-        name: name.as_str().to_owned(),
-        op,
-        source,
-    };
+    let io = |op, source| name.io(op, source);
     let mut wait = |what: &'static str, spins: &mut u32| -> Result<()> {
         if Instant::now() >= *deadline.get_or_insert_with(|| Instant::now() + spec.timeout) {
-            return Err(Error::Timeout {
-                name: name.as_str().to_owned(),
-                what,
-            });
+            return Err(name.timeout(what));
         }
         backoff(spins);
         Ok(())
@@ -443,14 +433,13 @@ fn open_live(name: &ObjectName, dir: &Arc<NsDir>, file: &CString, spec: &OpenSpe
                         if let Some(free) = dead_at(dir, file) {
                             return Ok(free);
                         }
-                        Err(Error::PermissionDenied {
-                            name: name.as_str().to_owned(),
-                            reason: format!(
+                        Err(name.denied_by(
+                            format!(
                                 "its permissions do not allow {} access",
                                 if spec.writable { "read-write" } else { "read" }
                             ),
-                            source: Some(e),
-                        })
+                            e,
+                        ))
                     }
                     Some(libc::ENXIO) | Some(libc::ETXTBSY) => Err(occupied(name, "a special file")),
                     _ => Err(io("open", e)),
@@ -585,11 +574,10 @@ fn check_object(
 ) -> Result<Header<()>> {
     if let Some(want) = spec.require_owner {
         if st.st_uid != want {
-            return Err(Error::PermissionDenied {
-                name: name.as_str().to_owned(),
-                reason: format!("it belongs to uid {}, not to the required uid {want}", st.st_uid),
-                source: None,
-            });
+            return Err(name.denied(format!(
+                "it belongs to uid {}, not to the required uid {want}",
+                st.st_uid
+            )));
         }
     }
     let mut buf = [0u8; HEADER_READ];
@@ -601,11 +589,7 @@ fn check_object(
     }
     let header = header.with_name(());
     if header.kind != spec.kind {
-        return Err(Error::WrongType {
-            name: name.as_str().to_owned(),
-            expected: spec.kind,
-            found: header.kind,
-        });
+        return Err(name.wrong_type(spec.kind, header.kind));
     }
     let expect_len = HEADER_SIZE + header.size;
     if st.st_size as u64 != expect_len {
@@ -624,14 +608,10 @@ fn check_object(
         if let Some(mode) = header.requested_mode() {
             let need = if spec.writable { 0o600 } else { 0o400 };
             if mode & need != need {
-                return Err(Error::PermissionDenied {
-                    name: name.as_str().to_owned(),
-                    reason: format!(
-                        "its mode {mode:04o} does not allow its owner {} access",
-                        if spec.writable { "read-write" } else { "read" }
-                    ),
-                    source: None,
-                });
+                return Err(name.denied(format!(
+                    "its mode {mode:04o} does not allow its owner {} access",
+                    if spec.writable { "read-write" } else { "read" }
+                )));
             }
         }
     }
@@ -679,9 +659,7 @@ pub(crate) fn acquire_with(
     before_publish: &dyn Fn(RawFd) -> Result<()>,
 ) -> Result<Object> {
     let file = super::file_name(name);
-    let not_found = || Error::NotFound {
-        name: name.as_str().to_owned(),
-    };
+    let not_found = || name.not_found();
     // An open never makes a namespace directory: where none exists (a
     // `Global\` that nobody set up, which only root may make) nothing can
     // be found, as on Windows.
@@ -737,9 +715,7 @@ pub(crate) fn acquire_with(
             Some(libc::EEXIST) => match open_live(name, &dir, &file, open) {
                 Ok(Opened::Object(o)) => {
                     if disp == Disposition::Create {
-                        return Err(Error::AlreadyExists {
-                            name: name.as_str().to_owned(),
-                        });
+                        return Err(name.already_exists());
                     }
                     return Ok(o);
                 }
@@ -757,25 +733,12 @@ pub(crate) fn acquire_with(
                 continue;
             }
             Some(libc::EACCES) | Some(libc::EPERM) => {
-                return Err(Error::PermissionDenied {
-                    name: name.as_str().to_owned(),
-                    reason: "cannot publish in the namespace directory".into(),
-                    source: Some(e),
-                })
+                return Err(name.denied_by("cannot publish in the namespace directory", e))
             }
-            _ => {
-                return Err(Error::Io {
-                    name: name.as_str().to_owned(),
-                    op: "linkat",
-                    source: e,
-                })
-            }
+            _ => return Err(name.io("linkat", e)),
         }
     }
-    Err(Error::Timeout {
-        name: name.as_str().to_owned(),
-        what: "the name kept changing hands while publishing",
-    })
+    Err(name.timeout("the name kept changing hands while publishing"))
 }
 
 /// Whether `linkat(AT_EMPTY_PATH)` works here (Linux 6.10+, or with
@@ -810,11 +773,7 @@ fn link_tmpfile(fd: RawFd, dir: &NsDir, file: &CString) -> libc::c_int {
 }
 
 fn make_tmpfile(name: &ObjectName, dir: &NsDir, spec: &Spec<'_>) -> Result<(OwnedFd, Header<()>)> {
-    let io = |op, source| Error::Io {
-        name: name.as_str().to_owned(),
-        op,
-        source,
-    };
+    let io = |op, source| name.io(op, source);
     // The file always grants its owner read and write, whatever was asked
     // for: any handle of the owner, read-only ones included, must be able to
     // take the write lock that ends the object. The requested mode goes into
@@ -835,16 +794,10 @@ fn make_tmpfile(name: &ObjectName, dir: &NsDir, spec: &Spec<'_>) -> Result<(Owne
         )
     })
     .map_err(|e| match e.raw_os_error() {
-        Some(libc::EACCES) | Some(libc::EPERM) => Error::PermissionDenied {
-            name: name.as_str().to_owned(),
-            reason: "cannot create objects in the namespace directory".into(),
-            source: Some(e),
-        },
-        Some(libc::ENOSPC) | Some(libc::ENOMEM) => Error::OutOfMemory {
-            name: name.as_str().to_owned(),
-            size: spec.size,
-            source: Some(e),
-        },
+        Some(libc::EACCES) | Some(libc::EPERM) => {
+            name.denied_by("cannot create objects in the namespace directory", e)
+        }
+        Some(libc::ENOSPC) | Some(libc::ENOMEM) => name.out_of_memory(spec.size, Some(e)),
         Some(libc::EOPNOTSUPP) | Some(libc::EISDIR) => Error::Unsupported {
             what: "O_TMPFILE on the namespace file system",
         },
@@ -860,16 +813,8 @@ fn make_tmpfile(name: &ObjectName, dir: &NsDir, spec: &Spec<'_>) -> Result<(Owne
     let total = HEADER_SIZE
         .checked_add(spec.size)
         .filter(|t| *t <= i64::MAX as u64)
-        .ok_or_else(|| Error::InvalidSize {
-            name: name.as_str().to_owned(),
-            size: spec.size,
-            reason: "too large for a file offset",
-        })?;
-    let oom = |e: io::Error| Error::OutOfMemory {
-        name: name.as_str().to_owned(),
-        size: spec.size,
-        source: Some(e),
-    };
+        .ok_or_else(|| name.invalid_size(spec.size, "too large for a file offset"))?;
+    let oom = |e: io::Error| name.out_of_memory(spec.size, Some(e));
     if spec.commit {
         // SAFETY: raw is our open file; the range is non-negative and fits off_t.
         let r = unsafe { libc::posix_fallocate(raw, 0, total as libc::off_t) };

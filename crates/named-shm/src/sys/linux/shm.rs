@@ -2,7 +2,7 @@
 
 use super::header::{FLAG_READONLY, FLAG_RESERVE, HEADER_SIZE};
 use super::object::{self, Disposition, Object, OpenSpec, Spec};
-use crate::error::{Error, ObjectKind, Result};
+use crate::error::{Error, ErrorName, ObjectKind, Result};
 use crate::name::ObjectName;
 use crate::shm::{Access, ShmOptions, ViewAccess};
 use crate::sys::RawView;
@@ -86,11 +86,7 @@ impl ShmImp for Shm {
             ViewAccess::CopyOnWrite => (libc::PROT_READ | libc::PROT_WRITE, libc::MAP_PRIVATE),
         };
         let file_off = HEADER_SIZE + offset;
-        let fd = self.obj.map_fd().map_err(|e| Error::Io {
-            name: name.as_str().to_owned(),
-            op: "reopen for mapping",
-            source: e,
-        })?;
+        let fd = self.obj.map_fd().map_err(|e| name.io("reopen for mapping", e))?;
         let hint = match at {
             Some(p) => {
                 // Never replaces an existing mapping: fails with EEXIST instead.
@@ -99,10 +95,7 @@ impl ShmImp for Shm {
             }
             None => std::ptr::null_mut(),
         };
-        let in_use = || Error::AddressInUse {
-            name: name.as_str().to_owned(),
-            addr: hint as usize,
-        };
+        let in_use = || name.address_in_use(hint as usize);
         // SAFETY: the new mapping lands only on free address space (at the
         // kernel's choice, or at `at` with MAP_FIXED_NOREPLACE), so it cannot
         // alias any Rust object; fd is open and the range lies inside the file.
@@ -111,21 +104,11 @@ impl ShmImp for Shm {
             let e = io::Error::last_os_error();
             return Err(match e.raw_os_error() {
                 Some(libc::EEXIST) if at.is_some() => in_use(),
-                Some(libc::ENOMEM) => Error::OutOfMemory {
-                    name: name.as_str().to_owned(),
-                    size: len as u64,
-                    source: Some(e),
-                },
-                Some(libc::EACCES) | Some(libc::EPERM) => Error::PermissionDenied {
-                    name: name.as_str().to_owned(),
-                    reason: "the handle does not allow this view".into(),
-                    source: Some(e),
-                },
-                _ => Error::Io {
-                    name: name.as_str().to_owned(),
-                    op: "mmap",
-                    source: e,
-                },
+                Some(libc::ENOMEM) => name.out_of_memory(len as u64, Some(e)),
+                Some(libc::EACCES) | Some(libc::EPERM) => {
+                    name.denied_by("the handle does not allow this view", e)
+                }
+                _ => name.io("mmap", e),
             });
         }
         let view = RawView {
@@ -154,11 +137,7 @@ impl ShmImp for Shm {
                 let e = io::Error::last_os_error();
                 // EINVAL: a kernel older than 5.14; prefaulting is only a hint there.
                 if e.raw_os_error() != Some(libc::EINVAL) {
-                    return Err(Error::OutOfMemory {
-                        name: name.as_str().to_owned(),
-                        size: len as u64,
-                        source: Some(e),
-                    });
+                    return Err(name.out_of_memory(len as u64, Some(e)));
                 }
             }
         }

@@ -48,7 +48,7 @@ use super::owner::{exiting, too_many, ThreadMutexes, THREAD};
 use super::page::{
     attach, cache, check_layout, detach, map_lock_free, open_object, put_u32, Key, Page, LAYOUT,
 };
-use crate::error::{Error, ObjectKind, Result};
+use crate::error::{ErrorName, ObjectKind, Result};
 use crate::name::ObjectName;
 use crate::sync::SyncOptions;
 use crate::sys::Locked;
@@ -337,11 +337,7 @@ impl MutexImp for SysMutex {
         let prelocked = std::cell::Cell::new(None);
         let lock_before_publish = |fd: RawFd| -> Result<()> {
             if initial_owner {
-                let key = prelock(fd).map_err(|e| Error::Io {
-                    name: name.as_str().to_owned(),
-                    op: "lock the new mutex",
-                    source: e,
-                })?;
+                let key = prelock(fd).map_err(|e| name.io("lock the new mutex", e))?;
                 prelocked.set(Some(key));
             }
             Ok(())

@@ -11,7 +11,7 @@
 
 use super::super::header::{HEADER_SIZE, SYNC_OFFSET};
 use super::super::object::{self, Disposition, Object, OpenSpec, Spec};
-use crate::error::{Error, ObjectKind, Result};
+use crate::error::{Error, ErrorName, ObjectKind, Result};
 use crate::name::ObjectName;
 use crate::sync::SyncOptions;
 use std::collections::HashMap;
@@ -108,11 +108,7 @@ pub(super) fn attach(obj: &Object, name: &ObjectName) -> Result<(Key, Arc<Page>)
         *n += 1;
         return Ok((key, page.clone()));
     }
-    let page = Arc::new(map_lock_free(obj.raw_fd(), writable).map_err(|e| Error::Io {
-        name: name.as_str().to_owned(),
-        op: "map the sync area",
-        source: e,
-    })?);
+    let page = Arc::new(map_lock_free(obj.raw_fd(), writable).map_err(|e| name.io("map the sync area", e))?);
     map.insert(key, (page.clone(), 1));
     Ok((key, page))
 }
@@ -163,10 +159,9 @@ pub(super) fn check_layout(name: &ObjectName, page: &Page, want: u32, kind: &str
     if page.word(LAYOUT).load(Ordering::Acquire) == want {
         Ok(())
     } else {
-        Err(Error::NameOccupied {
-            name: name.as_str().to_owned(),
-            what: format!("{kind} of an incompatible layout (another version of named-shm?)"),
-        })
+        Err(name.occupied(format!(
+            "{kind} of an incompatible layout (another version of named-shm?)"
+        )))
     }
 }
 
