@@ -112,11 +112,15 @@ impl ShmOptions {
     }
 
     /// Back views with transparent huge pages where the system offers them
-    /// for shared memory (`MADV_HUGEPAGE`; Linux's
-    /// `/sys/kernel/mm/transparent_hugepage/shmem_enabled` must be `advise`,
-    /// `within_size`, `always` or `force`). Where it does not, `create`,
-    /// `open` and `open_or_create` fail with [`Error::Unsupported`] naming the
-    /// setting, rather than silently using small pages.
+    /// for shared memory (`MADV_HUGEPAGE`). On Linux the tmpfs that holds
+    /// the namespace must be mounted with `huge=always`, `huge=within_size`
+    /// or `huge=advise` (`/dev/shm` usually is not:
+    /// `mount -o remount,huge=advise /dev/shm`), unless
+    /// `/sys/kernel/mm/transparent_hugepage/shmem_enabled` is `force` (on
+    /// for every tmpfs) or `deny` (off for all). Where huge pages are not
+    /// offered, `create`, `open` and `open_or_create` fail with
+    /// [`Error::Unsupported`] naming the setting, rather than silently using
+    /// small pages.
     ///
     /// # Platform differences
     /// Windows' large pages (`SEC_LARGE_PAGES`) need `SeLockMemoryPrivilege`

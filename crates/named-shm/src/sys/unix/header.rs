@@ -26,12 +26,11 @@ use crate::name::MAX_NAME_LEN;
 
 /// Bytes before the payload; also the file size of events and mutexes.
 pub(crate) const HEADER_SIZE: u64 = 4096;
-#[allow(dead_code)] // used by events and mutexes
 /// Offset of the sync area inside the header page.
 pub(crate) const SYNC_OFFSET: usize = 2048;
-#[allow(dead_code)] // used by events and mutexes
-/// Size of the sync area.
+/// Size of the sync area: the rest of the header page.
 pub(crate) const SYNC_SIZE: usize = 2048;
+const _: () = assert!(SYNC_OFFSET + SYNC_SIZE == HEADER_SIZE as usize);
 
 const MAGIC: [u8; 8] = *b"NSHMOBJ1";
 const VERSION: u32 = 1;

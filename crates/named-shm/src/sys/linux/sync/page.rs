@@ -9,7 +9,7 @@
 //! the thread next takes a mutex it has not taken lately, and a thread keeps
 //! at most [`IDLE_MAX`] idle entries.
 
-use super::super::header::{HEADER_SIZE, SYNC_OFFSET};
+use super::super::header::{HEADER_SIZE, SYNC_OFFSET, SYNC_SIZE};
 use super::super::object::{self, Disposition, Object, OpenSpec, Spec};
 use crate::error::{Error, ErrorName, ObjectKind, Result};
 use crate::name::ObjectName;
@@ -43,7 +43,7 @@ unsafe impl Sync for Page {}
 
 impl Page {
     pub(super) fn word(&self, off: usize) -> &AtomicU32 {
-        debug_assert!(off % 4 == 0 && off + 4 <= HEADER_SIZE as usize);
+        debug_assert!(off % 4 == 0 && off >= SYNC_OFFSET && off + 4 <= SYNC_OFFSET + SYNC_SIZE);
         // SAFETY: the mapping is HEADER_SIZE bytes, page-aligned and lives as
         // long as `self`; `off` is 4-aligned and in range. Other processes
         // change these bytes, which is why they are only accessed atomically.
