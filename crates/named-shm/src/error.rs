@@ -15,15 +15,19 @@ pub enum ObjectKind {
     Event,
     /// A named mutex.
     Mutex,
+    /// A named semaphore.
+    Semaphore,
 }
 
 impl ObjectKind {
-    /// A lower-case word for messages and listings: `mapping`, `event`, `mutex`.
+    /// A lower-case word for messages and listings: `mapping`, `event`,
+    /// `mutex`, `semaphore`.
     pub fn as_str(self) -> &'static str {
         match self {
             ObjectKind::Mapping => "mapping",
             ObjectKind::Event => "event",
             ObjectKind::Mutex => "mutex",
+            ObjectKind::Semaphore => "semaphore",
         }
     }
 }
@@ -166,6 +170,18 @@ pub enum Error {
         name: String,
     },
 
+    /// A semaphore release would pass its maximum count; nothing was added
+    /// (Windows: `ERROR_TOO_MANY_POSTS`, 298).
+    #[error("releasing {count} to semaphore `{name}` would pass its maximum count {maximum}")]
+    TooManyPosts {
+        /// The semaphore's name.
+        name: String,
+        /// The count asked to release.
+        count: i32,
+        /// The semaphore's maximum count.
+        maximum: i32,
+    },
+
     /// A wait or lock did not complete in time (Windows: `WAIT_TIMEOUT`, 258).
     #[error("timed out waiting for `{name}` ({what})")]
     Timeout {
@@ -239,6 +255,7 @@ impl Error {
             Error::InvalidArgument { .. } => ERROR_INVALID_PARAMETER,
             Error::AddressInUse { .. } => ERROR_INVALID_ADDRESS,
             Error::NotOwner { .. } => ERROR_NOT_OWNER,
+            Error::TooManyPosts { .. } => ERROR_TOO_MANY_POSTS,
             Error::Timeout { .. } => WAIT_TIMEOUT,
             Error::NameOccupied { .. } => ERROR_ACCESS_DENIED,
             Error::UnsafeNamespace { .. } => ERROR_ACCESS_DENIED,
@@ -261,7 +278,8 @@ impl Error {
             | Error::MisalignedOffset { .. }
             | Error::OutOfRange { .. }
             | Error::InvalidArgument { .. }
-            | Error::WrongType { .. } => K::InvalidInput,
+            | Error::WrongType { .. }
+            | Error::TooManyPosts { .. } => K::InvalidInput,
             Error::OutOfMemory { .. } => K::OutOfMemory,
             Error::NotOwner { .. } => K::PermissionDenied,
             Error::AddressInUse { .. } => K::AddrInUse,
@@ -334,6 +352,7 @@ impl NameError {
 
 /// Builds the errors of one object: each variant is made here and nowhere
 /// else, from whatever names the object (`ObjectName`, `&str`, `Arc<str>`).
+#[cfg_attr(not(any(target_os = "linux", windows)), allow(dead_code))]
 pub(crate) trait ErrorName {
     /// The name as the caller gave it, for the message.
     fn err_name(&self) -> String;

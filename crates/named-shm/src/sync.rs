@@ -1,9 +1,10 @@
-//! What events and mutexes share: options, wait results, and
+//! What events, mutexes and semaphores share: options, wait results, and
 //! `WaitForMultipleObjects`.
 
 use crate::error::{ErrorName, Result};
 use crate::event::Event;
 use crate::mutex::Mutex;
+use crate::semaphore::Semaphore;
 use crate::sys;
 use crate::sys::DeadlineImp as _;
 use std::time::Duration;
@@ -11,7 +12,7 @@ use std::time::Duration;
 /// The most objects one [`wait_for_multiple`] accepts (Windows' `MAXIMUM_WAIT_OBJECTS`).
 pub const MAXIMUM_WAIT_OBJECTS: usize = 64;
 
-/// Options common to events and mutexes (mode, owner check, open timeout).
+/// Options common to events, mutexes and semaphores (mode, owner check, open timeout).
 #[derive(Debug, Clone)]
 pub(crate) struct SyncOptions {
     pub(crate) mode: u32,
@@ -48,6 +49,14 @@ pub enum WaitObject<'a> {
     Event(&'a Event),
     /// A mutex: signalled when free; waiting acquires it.
     Mutex(&'a Mutex),
+    /// A semaphore: signalled while its count is above 0; waiting takes one.
+    Semaphore(&'a Semaphore),
+}
+
+impl<'a> From<&'a Semaphore> for WaitObject<'a> {
+    fn from(s: &'a Semaphore) -> Self {
+        WaitObject::Semaphore(s)
+    }
 }
 
 impl<'a> From<&'a Event> for WaitObject<'a> {
@@ -79,7 +88,8 @@ pub enum MultiWaitStatus {
 /// of the objects are signalled, or until `timeout` (`None`: `INFINITE`).
 ///
 /// Taking works as for one object: an auto-reset event is reset, a mutex is
-/// acquired (recursively, by the calling thread). With `wait_all`, nothing is
+/// acquired (recursively, by the calling thread), a semaphore's count goes
+/// down by one. With `wait_all`, nothing is
 /// taken unless everything is.
 ///
 /// ```
@@ -136,6 +146,10 @@ pub fn wait_for_multiple(
                 m.check_writable("wait for (acquire)")?;
                 sys::SysObject::Mutex(m.sys())
             }
+            WaitObject::Semaphore(s) => {
+                s.check_writable("wait for (take a count of)")?;
+                sys::SysObject::Semaphore(s.sys())
+            }
         });
     }
     if wait_all {
@@ -159,6 +173,7 @@ impl WaitObject<'_> {
         match self {
             WaitObject::Event(e) => e.name().as_str(),
             WaitObject::Mutex(m) => m.name().as_str(),
+            WaitObject::Semaphore(s) => s.name().as_str(),
         }
     }
 }

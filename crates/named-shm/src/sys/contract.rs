@@ -47,6 +47,8 @@ pub(crate) trait Backend {
     type Event: EventImp;
     /// A handle to a named mutex.
     type Mutex: MutexImp;
+    /// A handle to a named semaphore.
+    type Semaphore: SemaphoreImp;
     /// An absolute point in time for waits, taken once per call so that
     /// retries after spurious wake-ups never extend a timeout.
     type Deadline: DeadlineImp;
@@ -155,6 +157,36 @@ pub(crate) trait MutexImp: ObjectImp {
     /// The owner's process and thread id, if it is held and the backend
     /// can tell.
     fn owner(&self) -> Option<(u32, u32)>;
+    /// The same number for every handle of this process to the same object.
+    fn id(&self) -> usize;
+}
+
+/// A named semaphore. Counts are validated by the caller: `1 <= maximum
+/// <= i32::MAX`, `initial <= maximum`, `1 <= n` for a release.
+pub(crate) trait SemaphoreImp: ObjectImp {
+    /// `CreateSemaphore` / `OpenSemaphore` (`initial` and `maximum` are
+    /// ignored for an open).
+    fn acquire(
+        name: &ObjectName,
+        disp: Disposition,
+        initial: u32,
+        maximum: u32,
+        opts: &SyncOptions,
+    ) -> Result<Self>;
+    /// The handle may release (`SEMAPHORE_MODIFY_STATE`) and, on Linux,
+    /// wait (taking a count writes).
+    fn writable(&self) -> bool;
+    /// The maximum count, fixed at creation.
+    fn maximum(&self) -> u32;
+    /// The current count (a snapshot; Windows has no such call, the CLI and
+    /// admin listings use it).
+    fn count(&self) -> u32;
+    /// `ReleaseSemaphore`: adds `n` and returns the previous count, or
+    /// `None` with the count unchanged if that would pass the maximum
+    /// (`ERROR_TOO_MANY_POSTS`). The caller checked `writable`.
+    fn release(&self, n: u32) -> Option<u32>;
+    /// `WaitForSingleObject`: takes one count; `false` on timeout.
+    fn wait(&self, deadline: Option<Deadline>) -> bool;
     /// The same number for every handle of this process to the same object.
     fn id(&self) -> usize;
 }

@@ -31,7 +31,7 @@ mod unsupported;
 #[cfg(not(any(target_os = "linux", windows)))]
 type Imp = unsupported::Unsupported;
 
-pub(crate) use contract::{Backend, DeadlineImp, EventImp, MutexImp, ObjectImp, ShmImp};
+pub(crate) use contract::{Backend, DeadlineImp, EventImp, MutexImp, ObjectImp, SemaphoreImp, ShmImp};
 
 /// A handle to a named mapping.
 pub(crate) type Shm = <Imp as Backend>::Shm;
@@ -39,6 +39,8 @@ pub(crate) type Shm = <Imp as Backend>::Shm;
 pub(crate) type SysEvent = <Imp as Backend>::Event;
 /// A handle to a named mutex.
 pub(crate) type SysMutex = <Imp as Backend>::Mutex;
+/// A handle to a named semaphore.
+pub(crate) type SysSemaphore = <Imp as Backend>::Semaphore;
 /// A wait's deadline.
 pub(crate) type Deadline = <Imp as Backend>::Deadline;
 
@@ -110,6 +112,7 @@ pub(crate) enum Locked {
 pub(crate) enum SysObject<'a> {
     Event(&'a SysEvent),
     Mutex(&'a SysMutex),
+    Semaphore(&'a SysSemaphore),
 }
 
 impl SysObject<'_> {
@@ -119,6 +122,7 @@ impl SysObject<'_> {
         match self {
             SysObject::Event(e) => e.id(),
             SysObject::Mutex(m) => m.id(),
+            SysObject::Semaphore(s) => s.id(),
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::shm::ShmOptions;
 use crate::sync::SyncOptions;
 use crate::sys::{
     Backend, DeadlineImp, Disposition, EventImp, Locked, MapRequest, Multi, MutexImp, ObjectImp, RawView,
-    ShmImp, SysObject,
+    SemaphoreImp, ShmImp, SysObject,
 };
 use std::io;
 use std::ptr::NonNull;
@@ -37,6 +37,9 @@ pub(crate) enum NoEvent {}
 /// A mutex handle that cannot exist.
 #[derive(Debug)]
 pub(crate) enum NoMutex {}
+/// A semaphore handle that cannot exist.
+#[derive(Debug)]
+pub(crate) enum NoSemaphore {}
 
 /// A deadline; no wait ever starts, so it is never read.
 #[derive(Debug, Clone, Copy)]
@@ -52,6 +55,7 @@ impl Backend for Unsupported {
     type Shm = NoShm;
     type Event = NoEvent;
     type Mutex = NoMutex;
+    type Semaphore = NoSemaphore;
     type Deadline = NoDeadline;
 
     fn wait_multiple(
@@ -62,6 +66,7 @@ impl Backend for Unsupported {
         match objs.first() {
             Some(SysObject::Event(never)) => match **never {},
             Some(SysObject::Mutex(never)) => match **never {},
+            Some(SysObject::Semaphore(never)) => match **never {},
             None => Err(io::Error::from(io::ErrorKind::Unsupported)),
         }
     }
@@ -113,7 +118,7 @@ macro_rules! no_object {
         }
     )*};
 }
-no_object!(NoShm, NoEvent, NoMutex);
+no_object!(NoShm, NoEvent, NoMutex, NoSemaphore);
 
 impl ShmImp for NoShm {
     fn acquire(name: &ObjectName, _disp: Disposition, _size: u64, _opts: &ShmOptions) -> Result<NoShm> {
@@ -188,6 +193,36 @@ impl MutexImp for NoMutex {
         match *self {}
     }
     fn owner(&self) -> Option<(u32, u32)> {
+        match *self {}
+    }
+    fn id(&self) -> usize {
+        match *self {}
+    }
+}
+
+impl SemaphoreImp for NoSemaphore {
+    fn acquire(
+        name: &ObjectName,
+        _disp: Disposition,
+        _initial: u32,
+        _maximum: u32,
+        _opts: &SyncOptions,
+    ) -> Result<Self> {
+        unsupported(name.as_str())
+    }
+    fn writable(&self) -> bool {
+        match *self {}
+    }
+    fn maximum(&self) -> u32 {
+        match *self {}
+    }
+    fn count(&self) -> u32 {
+        match *self {}
+    }
+    fn release(&self, _n: u32) -> Option<u32> {
+        match *self {}
+    }
+    fn wait(&self, _deadline: Option<NoDeadline>) -> bool {
         match *self {}
     }
     fn id(&self) -> usize {

@@ -26,6 +26,7 @@ impl Backend for Linux {
     type Shm = shm::Shm;
     type Event = sync::SysEvent;
     type Mutex = sync::SysMutex;
+    type Semaphore = sync::SysSemaphore;
     type Deadline = futex::Deadline;
 
     fn wait_multiple(

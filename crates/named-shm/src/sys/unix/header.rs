@@ -3,7 +3,7 @@
 //! ```text
 //! 0     magic "NSHMOBJ1"          8 bytes
 //! 8     version (1)               u32
-//! 12    kind (1 map, 2 evt, 3 mtx) u32
+//! 12    kind (1 map, 2 evt, 3 mtx, 4 sem) u32
 //! 16    payload size              u64   page-rounded mapping size; 0 for sync objects
 //! 24    creator uid               u32
 //! 28    creator pid               u32
@@ -13,7 +13,7 @@
 //! 48    requested mode            u32   permission bits asked for at creation (0: not recorded)
 //! 52    reserved                  12 bytes
 //! 64    base name (UTF-8)         up to 1024 bytes
-//! 2048  sync area                 events and mutexes keep their state here
+//! 2048  sync area                 events, mutexes and semaphores keep their state here
 //! 4096  payload                   the mapping's memory
 //! ```
 //!
@@ -24,7 +24,7 @@
 use crate::error::ObjectKind;
 use crate::name::MAX_NAME_LEN;
 
-/// Bytes before the payload; also the file size of events and mutexes.
+/// Bytes before the payload; also the file size of events, mutexes and semaphores.
 pub(crate) const HEADER_SIZE: u64 = 4096;
 /// Offset of the sync area inside the header page.
 pub(crate) const SYNC_OFFSET: usize = 2048;
@@ -96,6 +96,7 @@ fn kind_code(kind: ObjectKind) -> u32 {
         ObjectKind::Mapping => 1,
         ObjectKind::Event => 2,
         ObjectKind::Mutex => 3,
+        ObjectKind::Semaphore => 4,
     }
 }
 
@@ -184,6 +185,7 @@ impl<'a> Header<&'a str> {
             1 => ObjectKind::Mapping,
             2 => ObjectKind::Event,
             3 => ObjectKind::Mutex,
+            4 => ObjectKind::Semaphore,
             _ => return Err(HeaderError::Kind),
         };
         let size = u64_at(16);

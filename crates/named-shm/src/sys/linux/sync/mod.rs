@@ -1,9 +1,11 @@
-//! Named events and mutexes on Linux, one file per feature:
+//! Named events, mutexes and semaphores on Linux, one file per feature:
 //! `page.rs` (the mapped header page and its per-process cache),
 //! `event.rs`, `mutex.rs` with `owner.rs` (the calling thread's private
-//! list of owned mutexes), and `wait.rs` (`WaitForMultipleObjects`).
+//! list of owned mutexes), `semaphore.rs`, and `wait.rs`
+//! (`WaitForMultipleObjects`).
 //!
-//! Both are ordinary named objects (`object.rs`) of kind `Event` or `Mutex`
+//! All are ordinary named objects (`object.rs`) of kind `Event`, `Mutex` or
+//! `Semaphore`
 //! and size 0: the file is just the 4 KiB header page, and the state lives in
 //! its sync area (offset `header::SYNC_OFFSET`), mapped `MAP_SHARED` through a
 //! description of its own (`/proc/self/fd/N` reopened, `page::map_lock_free`), not
@@ -34,10 +36,12 @@ mod event;
 mod mutex;
 mod owner;
 mod page;
+mod semaphore;
 mod wait;
 
 pub(crate) use event::SysEvent;
 pub(crate) use mutex::SysMutex;
+pub(crate) use semaphore::SysSemaphore;
 pub(crate) use wait::wait_multiple;
 
 /// Failed compare-and-swaps in a row after which a loop on a shared word

@@ -1,7 +1,8 @@
-//! `WaitForMultipleObjects` over events and mutexes.
+//! `WaitForMultipleObjects` over events, mutexes and semaphores.
 
 use super::super::futex::{self, Deadline};
 use super::mutex::OWNER_DEATH_POLL;
+use super::semaphore::Take;
 use crate::sys::{EventImp as _, Locked, Multi, MutexImp as _, SysObject};
 use std::io;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -11,6 +12,7 @@ impl SysObject<'_> {
         match self {
             SysObject::Event(e) => e.state(),
             SysObject::Mutex(m) => m.seq(),
+            SysObject::Semaphore(s) => s.count_word(),
         }
     }
 
@@ -18,6 +20,7 @@ impl SysObject<'_> {
         match self {
             SysObject::Event(e) => e.waiters(),
             SysObject::Mutex(m) => m.multi_waiters(),
+            SysObject::Semaphore(s) => s.waiters(),
         }
     }
 
@@ -30,6 +33,7 @@ impl SysObject<'_> {
                 Locked::Abandoned => Some(true),
                 Locked::TimedOut => None,
             },
+            SysObject::Semaphore(s) => (s.try_take() == Take::Taken).then_some(false),
         })
     }
 
@@ -40,6 +44,11 @@ impl SysObject<'_> {
             SysObject::Event(_) => {}
             SysObject::Mutex(m) => {
                 m.unlock();
+            }
+            // Put back even past the maximum: a release that came in
+            // meanwhile must not make the count vanish (see `wait_multiple`).
+            SysObject::Semaphore(s) => {
+                s.add(1, true);
             }
         }
     }
@@ -52,7 +61,9 @@ impl SysObject<'_> {
 /// take them all, then sleeps until any of them changes. Unlike Windows, this
 /// is not atomic with respect to other waiters: another process may briefly
 /// see a mutex held or an auto-reset event consumed by a wait-all that then
-/// gives it back.
+/// gives it back, and a semaphore given back after another process filled
+/// it to its maximum holds one count more than the maximum until the next
+/// wait.
 pub(crate) fn wait_multiple(
     objs: &[SysObject<'_>],
     wait_all: bool,

@@ -1,0 +1,270 @@
+//! Named semaphores: `CreateSemaphore`, `OpenSemaphore`, `ReleaseSemaphore`,
+//! `WaitForSingleObject`.
+
+use crate::error::{Error, ErrorName, Result};
+use crate::name::ObjectName;
+use crate::sync::{SyncOptions, WaitStatus};
+use crate::sys::{self, Disposition};
+use crate::sys::{DeadlineImp as _, ObjectImp as _, SemaphoreImp as _};
+use std::time::Duration;
+
+/// Options for creating and opening named semaphores, in the style of
+/// [`std::fs::OpenOptions`]. Get one from [`Semaphore::options`].
+///
+/// ```ignore-windows
+/// use named_shm::Semaphore;
+/// let name = format!("doc-sem-options-{}", std::process::id());
+/// let slots = Semaphore::options().mode(0o640).create(&name, 0, 8)?;
+/// assert_eq!(slots.mode(), 0o640);
+/// let again = Semaphore::options().require_owner(slots.owner_uid()).open(&name)?;
+/// assert_eq!(again.maximum(), 8);
+/// # Ok::<(), named_shm::Error>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct SemaphoreOptions {
+    opts: SyncOptions,
+}
+
+impl SemaphoreOptions {
+    /// Mode 0600, no owner check.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Permission bits of a new semaphore, applied exactly whatever the
+    /// umask (default `0o600`). Releasing and (on Linux) waiting need write
+    /// permission.
+    pub fn mode(&mut self, mode: u32) -> &mut Self {
+        self.opts.mode = mode & 0o777;
+        self
+    }
+
+    /// Refuse to open a semaphore that does not belong to this uid.
+    pub fn require_owner(&mut self, uid: u32) -> &mut Self {
+        self.opts.require_owner = Some(uid);
+        self
+    }
+
+    /// How long an open may wait while another process closes or reclaims
+    /// the object (default 10 s).
+    pub fn lock_timeout(&mut self, timeout: Duration) -> &mut Self {
+        self.opts.lock_timeout = timeout;
+        self
+    }
+
+    /// Creates a new semaphore; [`Error::AlreadyExists`] if the name is live.
+    pub fn create(&self, name: &str, initial: i32, maximum: i32) -> Result<Semaphore> {
+        Semaphore::acquire(&self.opts, name, Disposition::Create, initial, maximum)
+    }
+
+    /// Opens an existing semaphore; [`Error::NotFound`] if there is none.
+    pub fn open(&self, name: &str) -> Result<Semaphore> {
+        Semaphore::acquire(&self.opts, name, Disposition::Open, 0, 1)
+    }
+
+    /// Opens the semaphore, or creates it: `CreateSemaphore` exactly. An
+    /// existing semaphore keeps its count and maximum (the counts given must
+    /// still be valid); [`Semaphore::created`] tells which.
+    pub fn open_or_create(&self, name: &str, initial: i32, maximum: i32) -> Result<Semaphore> {
+        Semaphore::acquire(&self.opts, name, Disposition::OpenOrCreate, initial, maximum)
+    }
+}
+
+/// A handle to a named semaphore: Windows' semaphore `HANDLE`.
+///
+/// A count between 0 and a maximum fixed at creation: each wait takes one
+/// (sleeping while it is 0), [`release`](Self::release) adds some. The name
+/// lives while any handle is open, in any process, and dies with the last
+/// one, even after a crash; a waiter killed at any moment takes no count
+/// with it. Semaphores, events, mutexes and mappings share one namespace.
+///
+/// ```
+/// use named_shm::{Semaphore, WaitStatus};
+/// use std::time::Duration;
+/// let name = format!("doc-sem-{}", std::process::id());
+/// let items = Semaphore::create(&name, 0, 16)?; // nothing to take yet
+///
+/// // A consumer (another process; here a thread) waits by name.
+/// let consumer = std::thread::spawn({
+///     let name = name.clone();
+///     move || Semaphore::open(&name)?.wait(Some(Duration::from_secs(10)))
+/// });
+/// assert_eq!(items.release(1)?, 0); // the previous count
+/// assert_eq!(consumer.join().unwrap()?, WaitStatus::Signaled);
+/// assert_eq!(items.wait(Some(Duration::ZERO))?, WaitStatus::TimedOut);
+/// # Ok::<(), named_shm::Error>(())
+/// ```
+///
+/// # Platform differences
+/// On Linux a semaphore is a file of one page in the namespace directory,
+/// its count a process-shared futex word. A handle whose process may only
+/// read the file can neither release nor wait ([`Error::PermissionDenied`]:
+/// taking a count writes; Windows allows a wait with `SYNCHRONIZE` alone).
+#[derive(Debug)]
+pub struct Semaphore {
+    inner: sys::SysSemaphore,
+    name: ObjectName,
+}
+
+/// Windows' checks of `CreateSemaphore`'s counts, made before the name is
+/// looked at (as `NtCreateSemaphore` does): `ERROR_INVALID_PARAMETER`.
+fn check_counts(name: &ObjectName, initial: i32, maximum: i32) -> Result<(u32, u32)> {
+    if maximum <= 0 {
+        return Err(name.invalid_arg(format!("the maximum count {maximum} is not positive")));
+    }
+    if initial < 0 || initial > maximum {
+        return Err(name.invalid_arg(format!(
+            "the initial count {initial} is not between 0 and the maximum {maximum}"
+        )));
+    }
+    Ok((initial as u32, maximum as u32))
+}
+
+impl Semaphore {
+    fn acquire(
+        opts: &SyncOptions,
+        name: &str,
+        disp: Disposition,
+        initial: i32,
+        maximum: i32,
+    ) -> Result<Semaphore> {
+        let name = ObjectName::parse(name)?;
+        let (initial, maximum) = check_counts(&name, initial, maximum)?;
+        let inner = sys::SysSemaphore::acquire(&name, disp, initial, maximum, opts)?;
+        Ok(Semaphore { inner, name })
+    }
+
+    /// Creates a new semaphore with `initial` counts available and at most
+    /// `maximum`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] (87) unless `0 < maximum` and
+    /// `0 <= initial <= maximum`; [`Error::AlreadyExists`] if the name is
+    /// live (use [`open_or_create`](Self::open_or_create) for Windows'
+    /// behaviour); [`Error::WrongType`] if another kind of object has it.
+    #[doc(alias = "CreateSemaphore")]
+    pub fn create(name: &str, initial: i32, maximum: i32) -> Result<Semaphore> {
+        SemaphoreOptions::new().create(name, initial, maximum)
+    }
+
+    /// Opens an existing semaphore.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] if no live object has the name; [`Error::WrongType`]
+    /// for another kind; [`Error::PermissionDenied`] if it may not even be read.
+    #[doc(alias = "OpenSemaphore")]
+    pub fn open(name: &str) -> Result<Semaphore> {
+        SemaphoreOptions::new().open(name)
+    }
+
+    /// Opens the semaphore or creates it: `CreateSemaphore` exactly. If it
+    /// existed (`created() == false`, `ERROR_ALREADY_EXISTS`), its count and
+    /// maximum stay as they are, but the counts given are still checked.
+    pub fn open_or_create(name: &str, initial: i32, maximum: i32) -> Result<Semaphore> {
+        SemaphoreOptions::new().open_or_create(name, initial, maximum)
+    }
+
+    /// A builder for a mode or an owner check.
+    pub fn options() -> SemaphoreOptions {
+        SemaphoreOptions::new()
+    }
+
+    pub(crate) fn sys(&self) -> &sys::SysSemaphore {
+        &self.inner
+    }
+
+    pub(crate) fn check_writable(&self, what: &str) -> Result<()> {
+        if self.inner.writable() {
+            Ok(())
+        } else {
+            Err(self.name.denied(format!(
+                "this handle may not {what} the semaphore (its permissions allow reading only)"
+            )))
+        }
+    }
+
+    /// `ReleaseSemaphore`: adds `count` and returns the count before.
+    ///
+    /// ```
+    /// # let name = format!("doc-sem-release-{}", std::process::id());
+    /// use named_shm::{code, Semaphore};
+    /// let s = Semaphore::create(&name, 1, 2)?;
+    /// assert_eq!(s.release(1)?, 1);
+    /// let full = s.release(1).unwrap_err(); // past the maximum: nothing added
+    /// assert_eq!(full.win32_code(), code::ERROR_TOO_MANY_POSTS);
+    /// assert_eq!(s.count(), 2);
+    /// # Ok::<(), named_shm::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] (87) for `count <= 0`;
+    /// [`Error::TooManyPosts`] (298) if the count would pass the maximum,
+    /// with the count unchanged; [`Error::PermissionDenied`] for a handle
+    /// that cannot write the semaphore.
+    #[doc(alias = "ReleaseSemaphore")]
+    pub fn release(&self, count: i32) -> Result<i32> {
+        if count <= 0 {
+            return Err(self
+                .name
+                .invalid_arg(format!("the release count {count} is not positive")));
+        }
+        self.check_writable("release")?;
+        match self.inner.release(count as u32) {
+            // A scribbled count above i32::MAX is reported as the maximum.
+            Some(prev) => Ok(i32::try_from(prev).unwrap_or(i32::MAX)),
+            None => Err(Error::TooManyPosts {
+                name: self.name.as_str().to_owned(),
+                count,
+                maximum: self.maximum(),
+            }),
+        }
+    }
+
+    /// `WaitForSingleObject`: takes one count, waiting while there is none,
+    /// or until `timeout` (`None`: `INFINITE`). Returns
+    /// [`WaitStatus::Signaled`] or [`WaitStatus::TimedOut`].
+    ///
+    /// # Errors
+    /// [`Error::PermissionDenied`] for a handle that cannot write the
+    /// semaphore (see the platform differences).
+    #[doc(alias = "WaitForSingleObject")]
+    pub fn wait(&self, timeout: Option<Duration>) -> Result<WaitStatus> {
+        self.check_writable("wait for (take a count of)")?;
+        Ok(if self.inner.wait(sys::Deadline::after(timeout)) {
+            WaitStatus::Signaled
+        } else {
+            WaitStatus::TimedOut
+        })
+    }
+
+    /// The count right now (a snapshot: other processes may change it at
+    /// any moment). Windows has no documented call for it.
+    pub fn count(&self) -> i32 {
+        i32::try_from(self.inner.count()).unwrap_or(i32::MAX)
+    }
+
+    /// The maximum count, fixed at creation.
+    pub fn maximum(&self) -> i32 {
+        i32::try_from(self.inner.maximum()).unwrap_or(i32::MAX)
+    }
+
+    /// The name as given.
+    pub fn name(&self) -> &ObjectName {
+        &self.name
+    }
+
+    /// Whether this call created the semaphore (`false`: `ERROR_ALREADY_EXISTS`).
+    pub fn created(&self) -> bool {
+        self.inner.created()
+    }
+
+    /// The owner's uid.
+    pub fn owner_uid(&self) -> u32 {
+        self.inner.owner_uid()
+    }
+
+    /// Permission bits.
+    pub fn mode(&self) -> u32 {
+        self.inner.mode()
+    }
+}

@@ -1,0 +1,374 @@
+//! Named semaphores across real processes: `CreateSemaphore`,
+//! `OpenSemaphore`, `ReleaseSemaphore`, `WaitForSingleObject`,
+//! `WaitForMultipleObjects`.
+
+mod common_sync;
+
+use common_sync::{code, exit, role, soon_not_found, spawn, unique_name, wait_until, watchdog, Counters};
+use named_shm::{
+    code as win32, wait_for_multiple, Error, Event, MultiWaitStatus, Mutex, Semaphore, SharedMemory,
+    WaitObject, WaitStatus,
+};
+use std::time::{Duration, Instant};
+
+const LIMIT: Duration = Duration::from_secs(120);
+const CHILD_WAIT: Duration = Duration::from_secs(60);
+/// Time for children that said "ready" to reach the futex; only makes the
+/// interesting interleaving likely, correctness never depends on it.
+const SETTLE: Duration = Duration::from_millis(200);
+
+const READY: usize = 0;
+const TAKEN: usize = 1;
+
+/// The roles a re-executed test binary plays.
+fn child(role: &str) -> ! {
+    match role {
+        // Opens the semaphore, says ready, waits for one count, reports.
+        "wait" => {
+            let c = Counters::open(&common_sync::arg("CNT"));
+            let sut = Semaphore::open(&common_sync::arg("SEM")).expect("open semaphore");
+            c.inc(READY);
+            match sut.wait(Some(CHILD_WAIT)).expect("wait") {
+                WaitStatus::Signaled => {
+                    c.inc(TAKEN);
+                    exit(code::SIGNALED)
+                }
+                _ => exit(code::TIMED_OUT),
+            }
+        }
+        // Creates a semaphore, says ready, and sleeps until killed.
+        "hold" => {
+            let _sut = Semaphore::create(&common_sync::arg("SEM"), 1, 4).expect("create");
+            Counters::open(&common_sync::arg("CNT")).inc(READY);
+            std::thread::sleep(CHILD_WAIT);
+            exit(0)
+        }
+        // As `nobody`: a handle that may only read the semaphore.
+        #[cfg(unix)]
+        "read-only" => {
+            // SAFETY: dropping privileges in a single-purpose child process.
+            if unsafe { libc::setgid(65534) } != 0 || unsafe { libc::setuid(65534) } != 0 {
+                exit(2);
+            }
+            let Ok(s) = Semaphore::open(&common_sync::arg("SEM")) else {
+                exit(3)
+            };
+            if !matches!(s.release(1), Err(Error::PermissionDenied { .. })) {
+                exit(4);
+            }
+            if !matches!(s.wait(Some(Duration::ZERO)), Err(Error::PermissionDenied { .. })) {
+                exit(5);
+            }
+            if s.count() != 1 || s.maximum() != 3 {
+                exit(6);
+            }
+            exit(0)
+        }
+        other => panic!("unknown role {other}"),
+    }
+}
+
+/// Starts `n` waiting children and waits until all of them said ready.
+fn start_waiters(test: &str, sem: &str, cnt: &str, c: &Counters, n: u64) -> Vec<common_sync::ChildGuard> {
+    let kids: Vec<_> = (0..n)
+        .map(|_| spawn(test, "wait", &[("SEM", sem), ("CNT", cnt)]))
+        .collect();
+    wait_until(|| c.get(READY) == n);
+    std::thread::sleep(SETTLE);
+    kids
+}
+
+#[test]
+fn counts_outside_windows_rules_are_invalid_parameter_and_create_nothing() {
+    for (initial, maximum) in [(0, 0), (0, -1), (-1, 5), (6, 5), (1, i32::MIN)] {
+        let name = unique_name("sem-bad");
+        let e = Semaphore::create(&name, initial, maximum).unwrap_err();
+        assert!(
+            matches!(e, Error::InvalidArgument { .. }),
+            "({initial}, {maximum}): {e}"
+        );
+        assert_eq!(e.win32_code(), win32::ERROR_INVALID_PARAMETER);
+        assert!(matches!(Semaphore::open(&name), Err(Error::NotFound { .. })));
+        // CreateSemaphore checks the counts before it looks at the name.
+        let live = Semaphore::create(&name, 0, 1).unwrap();
+        let e = Semaphore::open_or_create(&name, initial, maximum).unwrap_err();
+        assert_eq!(e.win32_code(), win32::ERROR_INVALID_PARAMETER, "{e}");
+        drop(live);
+    }
+    let s = Semaphore::create(&unique_name("sem-max"), i32::MAX, i32::MAX).unwrap();
+    assert_eq!((s.count(), s.maximum()), (i32::MAX, i32::MAX));
+}
+
+#[test]
+fn release_returns_the_previous_count_and_refuses_non_positive_counts() {
+    let s = Semaphore::create(&unique_name("sem-rel"), 2, 10).unwrap();
+    assert_eq!(s.release(3).unwrap(), 2);
+    assert_eq!(s.release(1).unwrap(), 5);
+    assert_eq!(s.count(), 6);
+    for n in [0, -1, i32::MIN] {
+        let e = s.release(n).unwrap_err();
+        assert_eq!(
+            e.win32_code(),
+            win32::ERROR_INVALID_PARAMETER,
+            "release({n}): {e}"
+        );
+    }
+    assert_eq!(s.count(), 6);
+}
+
+#[test]
+fn a_release_past_the_maximum_is_too_many_posts_and_adds_nothing() {
+    let s = Semaphore::create(&unique_name("sem-full"), 3, 4).unwrap();
+    let e = s.release(2).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::TooManyPosts {
+                count: 2,
+                maximum: 4,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert_eq!(e.win32_code(), win32::ERROR_TOO_MANY_POSTS);
+    assert_eq!(s.count(), 3, "a failed release changed the count");
+    assert_eq!(s.release(1).unwrap(), 3);
+    assert_eq!(
+        s.release(1).unwrap_err().win32_code(),
+        win32::ERROR_TOO_MANY_POSTS
+    );
+    let e = s.release(i32::MAX).unwrap_err();
+    assert_eq!(e.win32_code(), win32::ERROR_TOO_MANY_POSTS);
+    assert_eq!(s.count(), 4);
+}
+
+#[test]
+fn waits_take_counts_until_none_is_left_then_time_out() {
+    let s = Semaphore::create(&unique_name("sem-take"), 2, 2).unwrap();
+    assert_eq!(s.wait(Some(Duration::ZERO)).unwrap(), WaitStatus::Signaled);
+    assert_eq!(s.wait(None).unwrap(), WaitStatus::Signaled);
+    let t = Instant::now();
+    assert_eq!(
+        s.wait(Some(Duration::from_millis(50))).unwrap(),
+        WaitStatus::TimedOut
+    );
+    assert!(
+        t.elapsed() >= Duration::from_millis(50),
+        "returned before the timeout"
+    );
+    assert_eq!(s.count(), 0);
+}
+
+#[test]
+fn open_or_create_of_a_live_semaphore_keeps_its_count_and_maximum() {
+    let name = unique_name("sem-ooc");
+    let a = Semaphore::open_or_create(&name, 1, 5).unwrap();
+    assert!(a.created());
+    let b = Semaphore::open_or_create(&name, 3, 9).unwrap();
+    assert!(!b.created());
+    assert_eq!((b.count(), b.maximum()), (1, 5));
+    assert_eq!(b.release(1).unwrap(), 1);
+    assert_eq!(a.count(), 2, "both handles are one object");
+}
+
+#[test]
+fn a_semaphores_name_is_the_wrong_type_for_every_other_kind_and_back() {
+    let name = unique_name("sem-type");
+    let s = Semaphore::create(&name, 0, 1).unwrap();
+    let kinds = [
+        Event::open(&name).map(drop),
+        Event::open_or_create(&name, true, false).map(drop),
+        Mutex::open(&name).map(drop),
+        Mutex::open_or_create(&name, false).map(drop),
+        SharedMemory::open(&name, named_shm::Access::Read).map(drop),
+        SharedMemory::open_or_create(&name, 4096).map(drop),
+    ];
+    for r in kinds {
+        let e = r.unwrap_err();
+        assert!(matches!(e, Error::WrongType { .. }), "{e}");
+        assert_eq!(e.win32_code(), win32::ERROR_INVALID_HANDLE);
+    }
+    drop(s);
+    let other = unique_name("sem-type-ev");
+    let _ev = Event::create(&other, false, false).unwrap();
+    let _mx = Mutex::create(&format!("{other}-mx"), false).unwrap();
+    let _shm = SharedMemory::create(&format!("{other}-shm"), 4096).unwrap();
+    for n in [other.clone(), format!("{other}-mx"), format!("{other}-shm")] {
+        for r in [
+            Semaphore::open(&n),
+            Semaphore::open_or_create(&n, 0, 1),
+            Semaphore::create(&n, 0, 1),
+        ] {
+            let e = r.unwrap_err();
+            let ok = matches!(e, Error::WrongType { .. }) || matches!(e, Error::AlreadyExists { .. });
+            assert!(ok, "{n}: {e}");
+        }
+        assert!(matches!(Semaphore::open(&n), Err(Error::WrongType { .. })));
+    }
+}
+
+#[test]
+fn n_releases_wake_exactly_n_of_4_waiting_processes() {
+    const T: &str = "n_releases_wake_exactly_n_of_4_waiting_processes";
+    if let Some(r) = role() {
+        child(&r)
+    }
+    watchdog(T, LIMIT, || {
+        let sem = unique_name("sem");
+        let cnt = unique_name("cnt");
+        let c = Counters::create(&cnt);
+        let sut = Semaphore::create(&sem, 0, 100).unwrap();
+        let mut kids = start_waiters(T, &sem, &cnt, &c, 4);
+        assert_eq!(c.get(TAKEN), 0, "taken before any release");
+        assert_eq!(sut.release(1).unwrap(), 0);
+        wait_until(|| c.get(TAKEN) == 1);
+        std::thread::sleep(Duration::from_millis(100));
+        assert_eq!(c.get(TAKEN), 1, "one count released more than one waiter");
+        assert_eq!(sut.release(2).unwrap(), 0);
+        wait_until(|| c.get(TAKEN) == 3);
+        std::thread::sleep(Duration::from_millis(100));
+        assert_eq!(c.get(TAKEN), 3, "two counts released more than two waiters");
+        assert_eq!(sut.count(), 0);
+        // Two counts for one waiter: one stays.
+        assert_eq!(sut.release(2).unwrap(), 0);
+        wait_until(|| c.get(TAKEN) == 4);
+        for k in &mut kids {
+            assert_eq!(k.wait_code(), Some(code::SIGNALED));
+        }
+        assert_eq!(sut.count(), 1);
+    });
+}
+
+#[test]
+fn killed_waiters_take_no_count_with_them() {
+    const T: &str = "killed_waiters_take_no_count_with_them";
+    if let Some(r) = role() {
+        child(&r)
+    }
+    watchdog(T, LIMIT, || {
+        let sem = unique_name("sem");
+        let cnt = unique_name("cnt");
+        let c = Counters::create(&cnt);
+        let sut = Semaphore::create(&sem, 0, 100).unwrap();
+        let mut kids = start_waiters(T, &sem, &cnt, &c, 6);
+        // kill -9 three sleeping waiters, then release as many counts as
+        // waiters are left minus one: exactly that many are taken.
+        for k in kids.iter_mut().take(3) {
+            k.kill9();
+        }
+        assert_eq!(sut.release(2).unwrap(), 0);
+        wait_until(|| c.get(TAKEN) == 2);
+        std::thread::sleep(Duration::from_millis(100));
+        assert_eq!(c.get(TAKEN), 2);
+        assert_eq!(sut.count(), 0, "a count went to a dead waiter or vanished");
+        // The last live waiter still gets the next count.
+        assert_eq!(sut.release(1).unwrap(), 0);
+        wait_until(|| c.get(TAKEN) == 3);
+        for k in kids.iter_mut().skip(3) {
+            assert_eq!(k.wait_code(), Some(code::SIGNALED));
+        }
+        // Nobody waits now: releases are kept, all of them.
+        assert_eq!(sut.release(5).unwrap(), 0);
+        assert_eq!(sut.count(), 5);
+    });
+}
+
+#[test]
+fn the_name_dies_with_its_last_handle_even_after_kill_9() {
+    const T: &str = "the_name_dies_with_its_last_handle_even_after_kill_9";
+    if let Some(r) = role() {
+        child(&r)
+    }
+    watchdog(T, LIMIT, || {
+        let sem = unique_name("sem");
+        let cnt = unique_name("cnt");
+        let c = Counters::create(&cnt);
+        let mut holder = spawn(T, "hold", &[("SEM", &sem), ("CNT", &cnt)]);
+        wait_until(|| c.get(READY) == 1);
+        let s = Semaphore::open(&sem).unwrap();
+        assert_eq!((s.count(), s.maximum()), (1, 4));
+        holder.kill9();
+        // Our handle keeps it alive.
+        assert_eq!(Semaphore::open(&sem).unwrap().release(1).unwrap(), 1);
+        drop(s);
+        assert!(
+            soon_not_found(|| Semaphore::open(&sem)),
+            "the name outlived its last handle"
+        );
+        // And the name is free for anything.
+        let again = Semaphore::create(&sem, 0, 2).unwrap();
+        assert_eq!(again.count(), 0, "a new semaphore inherited the old count");
+    });
+}
+
+#[test]
+fn wait_for_multiple_takes_one_count_from_a_ready_semaphore() {
+    let id = unique_name("sem-multi");
+    let empty = Semaphore::create(&format!("{id}-a"), 0, 5).unwrap();
+    let ready = Semaphore::create(&format!("{id}-b"), 2, 5).unwrap();
+    let objs = [WaitObject::Semaphore(&empty), WaitObject::Semaphore(&ready)];
+    assert_eq!(
+        wait_for_multiple(&objs, false, Some(Duration::ZERO)).unwrap(),
+        MultiWaitStatus::Signaled(1)
+    );
+    assert_eq!((empty.count(), ready.count()), (0, 1));
+    // Wait-all takes nothing unless it takes everything.
+    assert_eq!(
+        wait_for_multiple(&objs, true, Some(Duration::from_millis(20))).unwrap(),
+        MultiWaitStatus::TimedOut
+    );
+    assert_eq!((empty.count(), ready.count()), (0, 1));
+    empty.release(1).unwrap();
+    assert_eq!(
+        wait_for_multiple(&objs, true, Some(Duration::from_secs(10))).unwrap(),
+        MultiWaitStatus::Signaled(0)
+    );
+    assert_eq!((empty.count(), ready.count()), (0, 0));
+    // One semaphore twice: wait-any may, wait-all may not (as on Windows).
+    let twice = [WaitObject::Semaphore(&ready), WaitObject::Semaphore(&ready)];
+    let e = wait_for_multiple(&twice, true, Some(Duration::ZERO)).unwrap_err();
+    assert_eq!(e.win32_code(), win32::ERROR_INVALID_PARAMETER);
+}
+
+#[test]
+fn wait_for_multiple_wakes_when_another_process_releases() {
+    let id = unique_name("sem-multi-wake");
+    let a = Semaphore::create(&format!("{id}-a"), 0, 1).unwrap();
+    let b = Semaphore::create(&format!("{id}-b"), 0, 1).unwrap();
+    let releaser = std::thread::spawn({
+        let n = format!("{id}-b");
+        move || {
+            std::thread::sleep(Duration::from_millis(50));
+            Semaphore::open(&n).unwrap().release(1).unwrap()
+        }
+    });
+    let objs = [WaitObject::Semaphore(&a), WaitObject::from(&b)];
+    assert_eq!(
+        wait_for_multiple(&objs, false, Some(Duration::from_secs(10))).unwrap(),
+        MultiWaitStatus::Signaled(1)
+    );
+    assert_eq!(releaser.join().unwrap(), 0);
+    assert_eq!(b.count(), 0);
+}
+
+#[test]
+#[cfg_attr(windows, ignore = "needs a second user: a child that setuid()s to nobody")]
+fn a_read_only_handle_can_neither_release_nor_wait() {
+    const T: &str = "a_read_only_handle_can_neither_release_nor_wait";
+    if let Some(r) = role() {
+        child(&r)
+    }
+    if common_sync::euid() != 0 {
+        eprintln!("skipped: needs root (the child becomes nobody)");
+        return;
+    }
+    watchdog(T, LIMIT, || {
+        // Global\: the child (another user) has a Local\ of its own.
+        let sem = format!("Global\\{}", unique_name("sem-ro"));
+        let s = Semaphore::options().mode(0o644).create(&sem, 1, 3).unwrap();
+        let mut kid = spawn(T, "read-only", &[("SEM", &sem)]);
+        assert_eq!(kid.wait_code(), Some(0));
+        assert_eq!(s.count(), 1);
+    });
+}
