@@ -91,6 +91,7 @@
 //! loosen a checked directory, so that needs no check per call; the admin
 //! functions (list, remove, reap) re-check it on every use.
 
+use super::super::unix::nsdir::{check, classify, entry, fstat, lstat_at, wanted_mode, Bad, Entry, Found};
 use super::{cvt, cvt_r, euid};
 use crate::error::{Error, ErrorName, Result};
 use crate::name::Namespace;
@@ -216,13 +217,6 @@ pub(crate) fn dir_name(ns: Namespace, uid: u32) -> String {
     }
 }
 
-fn wanted_mode(ns: Namespace) -> u32 {
-    match ns {
-        Namespace::Local => 0o700,
-        Namespace::Global => 0o1755,
-    }
-}
-
 /// The fallback's name in the base: `named-shm`, or `named-shm.r<hash>`
 /// for a private root.
 fn fallback_name() -> String {
@@ -314,155 +308,15 @@ fn lookup(ns: Namespace, create: bool, recheck: bool) -> Result<Option<Arc<NsDir
     Ok(Some(d))
 }
 
-fn fstat(fd: RawFd) -> io::Result<libc::stat> {
-    let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
-    // SAFETY: `st` is a valid out-pointer for one `stat`; fstat fully initialises it on success.
-    cvt(unsafe { libc::fstat(fd, st.as_mut_ptr()) })?;
-    // SAFETY: fstat returned 0, so `st` is initialised.
-    Ok(unsafe { st.assume_init() })
-}
-
-/// `fstatat(dirfd, name, AT_SYMLINK_NOFOLLOW)`.
-fn lstat_at(dirfd: RawFd, name: &CStr) -> io::Result<libc::stat> {
-    let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
-    // SAFETY: dirfd is open, name a valid C string, `st` a valid out-pointer.
-    cvt(unsafe { libc::fstatat(dirfd, name.as_ptr(), st.as_mut_ptr(), libc::AT_SYMLINK_NOFOLLOW) })?;
-    // SAFETY: fstatat returned 0, so `st` is initialised.
-    Ok(unsafe { st.assume_init() })
-}
-
 fn still_valid(d: &NsDir) -> bool {
     match fstat(d.raw()) {
         Ok(st) => {
-            st.st_nlink > 0 && st.st_dev == d.dev && st.st_ino == d.ino && check(&st, d.ns, d.uid).is_ok()
+            st.st_nlink > 0
+                && st.st_dev == d.dev
+                && st.st_ino == d.ino
+                && check(&st, d.ns, d.uid, root_admin()).is_ok()
         }
         Err(_) => false,
-    }
-}
-
-/// Whether a directory's stat makes it a trusted namespace directory of
-/// `ns` for `uid` (the fallback is checked as `Local`).
-fn check(st: &libc::stat, ns: Namespace, uid: u32) -> std::result::Result<(), String> {
-    if st.st_mode & libc::S_IFMT != libc::S_IFDIR {
-        return Err("it is not a directory".into());
-    }
-    let mode = st.st_mode & 0o7777;
-    match ns {
-        Namespace::Local => {
-            if st.st_uid != uid {
-                return Err(format!(
-                    "it belongs to uid {}, not to uid {uid} (squatted?)",
-                    st.st_uid
-                ));
-            }
-            if mode != 0o700 {
-                return Err(format!("its mode is {mode:04o}, not 0700"));
-            }
-        }
-        Namespace::Global => {
-            if st.st_uid != 0 && Some(st.st_uid) != root_admin() {
-                return Err(format!(
-                    "it belongs to uid {}, not to root (squatted?); nobody trusts it",
-                    st.st_uid
-                ));
-            }
-            if mode & 0o002 != 0 {
-                return Err(format!(
-                    "its mode is {mode:04o}: any user could create in it (creating in Global\\ needs a grant)"
-                ));
-            }
-            if mode & libc::S_ISVTX == 0 {
-                return Err(format!("its mode is {mode:04o}, without the sticky bit"));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// What is at a namespace directory's name.
-enum Entry {
-    Absent,
-    /// A directory the caller could open (not yet checked).
-    Dir(OwnedFd, libc::stat),
-    /// A symlink, a non-directory, or a directory the caller cannot open.
-    Other(libc::stat, &'static str),
-}
-
-fn entry(dirfd: RawFd, name: &CStr) -> io::Result<Entry> {
-    // SAFETY: dirfd is an open directory; name is a valid C string.
-    let r = cvt_r(|| unsafe {
-        libc::openat(
-            dirfd,
-            name.as_ptr(),
-            libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_RDONLY | libc::O_CLOEXEC,
-        )
-    });
-    match r {
-        Ok(fd) => {
-            // SAFETY: fd was just returned by openat and is owned by nobody else.
-            let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-            let st = fstat(fd.as_raw_fd())?;
-            Ok(Entry::Dir(fd, st))
-        }
-        Err(e) => match e.raw_os_error() {
-            Some(libc::ENOENT) => Ok(Entry::Absent),
-            Some(libc::ENOTDIR) | Some(libc::ELOOP) | Some(libc::EACCES) => match lstat_at(dirfd, name) {
-                Ok(st) => {
-                    let what = match st.st_mode & libc::S_IFMT {
-                        libc::S_IFLNK => "it is a symbolic link",
-                        libc::S_IFDIR => "it is a directory the caller cannot open",
-                        _ => "it is not a directory",
-                    };
-                    Ok(Entry::Other(st, what))
-                }
-                Err(e2) if e2.raw_os_error() == Some(libc::ENOENT) => Ok(Entry::Absent),
-                Err(e2) => Err(e2),
-            },
-            _ => Err(e),
-        },
-    }
-}
-
-/// Why an entry is not a trusted namespace directory.
-struct Bad {
-    owner: u32,
-    reason: String,
-    dev: u64,
-    ino: u64,
-    /// A directory of the caller's own (only its mode is wrong).
-    own_dir: bool,
-}
-
-enum Found {
-    Absent,
-    Valid(OwnedFd, libc::stat),
-    Bad(Bad),
-}
-
-fn classify(e: Entry, ns: Namespace, uid: u32) -> Found {
-    match e {
-        Entry::Absent => Found::Absent,
-        Entry::Dir(fd, st) => match check(&st, ns, uid) {
-            Ok(()) => Found::Valid(fd, st),
-            Err(reason) => Found::Bad(Bad {
-                owner: st.st_uid,
-                reason,
-                dev: st.st_dev,
-                ino: st.st_ino,
-                own_dir: st.st_uid == uid,
-            }),
-        },
-        Entry::Other(st, what) => Found::Bad(Bad {
-            owner: st.st_uid,
-            reason: if st.st_uid == uid {
-                what.to_owned()
-            } else {
-                format!("{what}, of uid {} (squatted?)", st.st_uid)
-            },
-            dev: st.st_dev,
-            ino: st.st_ino,
-            own_dir: false,
-        }),
     }
 }
 
@@ -510,7 +364,7 @@ fn make(dirfd: RawFd, name: &CStr, path: &str, ns: Namespace, uid: u32) -> Resul
         }
         e => e,
     };
-    Ok(classify(e, ns, uid))
+    Ok(classify(e, ns, uid, root_admin()))
 }
 
 fn open_dir(ns: Namespace, uid: u32, create: bool) -> Result<Option<NsDir>> {
@@ -535,6 +389,7 @@ fn open_dir(ns: Namespace, uid: u32, create: bool) -> Result<Option<NsDir>> {
         entry(rfd, &c_name).map_err(|e| io_err(&path, "open", e))?,
         ns,
         uid,
+        root_admin(),
     );
     let bad = match found {
         Found::Valid(fd, st) => return Ok(Some(finish(fd, &st, path, ns, uid))),
@@ -599,6 +454,7 @@ fn fallback_if_valid(base: &Base, uid: u32) -> Result<Option<NsDir>> {
         entry(base.fd.as_raw_fd(), &c_name).map_err(|e| io_err(&path, "open", e))?,
         Namespace::Local,
         uid,
+        root_admin(),
     ) {
         Found::Valid(fd, st) if on_tmpfs(fd.as_raw_fd()) => {
             Ok(Some(finish(fd, &st, path, Namespace::Local, uid)))
@@ -637,6 +493,7 @@ fn open_local(
         entry(rfd, c_name).map_err(|e| io_err(&path, "open", e))?,
         Namespace::Local,
         uid,
+        root_admin(),
     ) {
         Found::Valid(fd, st) => return Ok(Some(finish(fd, &st, path, Namespace::Local, uid))),
         Found::Absent => None,
@@ -751,7 +608,7 @@ fn move_aside(rfd: RawFd, c_name: &CStr, path: &str, bad: &Bad, ns: Namespace, u
     // Renamed by name: if what moved is not what was examined but a trusted
     // directory (another process of ours made it meanwhile), put it back.
     if let Ok(st) = lstat_at(rfd, &c_aside) {
-        if (st.st_dev, st.st_ino) != (bad.dev, bad.ino) && check(&st, ns, uid).is_ok() {
+        if (st.st_dev, st.st_ino) != (bad.dev, bad.ino) && check(&st, ns, uid, root_admin()).is_ok() {
             // SAFETY: rfd is an open directory; both names are valid C strings.
             unsafe {
                 libc::renameat2(

@@ -9,6 +9,7 @@
 
 pub(crate) mod filename;
 pub(crate) mod header;
+pub(crate) mod nsdir;
 
 use std::io;
 
