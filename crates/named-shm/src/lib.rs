@@ -11,7 +11,9 @@
 //!   error then and never a `SIGBUS` later;
 //! - `Local\` names are private to the user, `Global\` names machine-wide, with
 //!   exact permissions;
-//! - one namespace is shared by all object kinds (mappings, events, mutexes).
+//! - one namespace is shared by all object kinds: mappings ([`SharedMemory`]),
+//!   [`Event`]s, [`Mutex`]es and [`Semaphore`]s, with
+//!   [`wait_for_multiple`] over the last three.
 //!
 //! ```
 //! use named_shm::{Access, SharedMemory};
@@ -45,12 +47,12 @@
 //!
 //! On Windows the crate is a thin layer over the kernel's own objects
 //! (`CreateFileMappingW`, `MapViewOfFile`, `CreateEventW`, `CreateMutexW`,
-//! `WaitForMultipleObjects`), so the semantics are Windows' own. What differs
+//! `CreateSemaphoreW`, `WaitForMultipleObjects`), so the semantics are Windows' own. What differs
 //! there:
 //! - creating a `Global\` object outside session 0 needs
 //!   `SeCreateGlobalPrivilege` (without it: [`Error::PermissionDenied`]);
 //!   opening one needs no privilege;
-//! - [`ShmOptions::mode`] and the event and mutex `mode` options become a
+//! - [`ShmOptions::mode`] and the event, mutex and semaphore `mode` options become a
 //!   protected DACL: the owner bits grant the calling user's SID, the "other"
 //!   bits grant Everyone; group and execute bits are not mapped. `owner_uid()`
 //!   and `mode()` report 0, and `require_owner` checks that the owner SID is
@@ -61,6 +63,7 @@
 //!   [`admin::info`] knows no creator, creation time or inode;
 //! - `commit(false)` is `SEC_RESERVE`: the pages of each view are committed
 //!   when it is mapped, so touching a view never faults;
+//! - [`Semaphore::count`] reads the count with `NtQuerySemaphore`;
 //! - [`Mutex::owner`] names another process's owner only where
 //!   `NtQueryMutant` tells it (Windows 10 and later, not Wine 8);
 //! - `lock_timeout` has no effect (nothing to wait for).
