@@ -1,6 +1,8 @@
 //! Named mutexes: `CreateMutex`, `OpenMutex`, `WaitForSingleObject`,
 //! `ReleaseMutex`, with abandoned-owner detection.
 
+#[cfg(doc)]
+use crate::error::Error;
 use crate::error::{ErrorName, Result};
 use crate::name::ObjectName;
 use crate::sync::{SyncOptions, WaitStatus};

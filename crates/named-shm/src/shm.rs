@@ -1,5 +1,7 @@
 //! Named shared memory: `CreateFileMapping`, `OpenFileMapping`, `MapViewOfFile`.
 
+#[cfg(doc)]
+use crate::error::Error;
 use crate::error::{ErrorName, Result};
 use crate::name::{Namespace, ObjectName};
 use crate::sys;

@@ -1,6 +1,8 @@
 //! What events, mutexes and semaphores share: options, wait results, and
 //! `WaitForMultipleObjects`.
 
+#[cfg(doc)]
+use crate::error::Error;
 use crate::error::{ErrorName, Result};
 use crate::event::Event;
 use crate::mutex::Mutex;
