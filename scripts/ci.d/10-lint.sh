@@ -8,3 +8,5 @@ cargo clippy --workspace --all-targets -- -D warnings
 # backend: every call fails with Error::Unsupported), warning-free.
 rustup target add x86_64-apple-darwin >/dev/null 2>&1
 cargo clippy -p named-shm --lib --target x86_64-apple-darwin -- -D warnings
+# The library's docs build without a broken link.
+RUSTDOCFLAGS="-D warnings" cargo doc -p named-shm --no-deps
