@@ -49,6 +49,9 @@ pub struct ObjectInfo {
     pub committed: bool,
     /// The file's inode number (tells generations of one name apart).
     pub inode: u64,
+    /// The device of the file system holding it (with `inode`, the object's
+    /// identity; 0 on Windows).
+    pub device: u64,
 }
 
 /// An entry of a namespace directory that is not a named object: something
@@ -125,6 +128,55 @@ pub fn info(name: &str) -> Result<ObjectInfo> {
     sys::admin::info(&ObjectName::parse(name)?)
 }
 
+/// Who holds which object, read in one pass over the machine's open
+/// descriptors: the way to find the holders of many objects (`nshm list`),
+/// at a cost linear in the number of descriptors, whatever the number of
+/// objects.
+///
+/// ```ignore-windows
+/// use named_shm::{admin, Namespace, SharedMemory};
+/// let name = format!("doc-holder-index-{}", std::process::id());
+/// let _a = SharedMemory::create(&name, 4096)?;
+/// let _b = SharedMemory::open(&name, named_shm::Access::Read)?;
+/// let index = admin::HolderIndex::read();
+/// for info in admin::list(Namespace::Local)? {
+///     if info.name == format!("Local\\{name}") {
+///         let h = index.holders(&info);
+///         assert_eq!((h[0].pid, h[0].handles), (std::process::id(), 2));
+///     }
+/// }
+/// # Ok::<(), named_shm::Error>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct HolderIndex {
+    pub(crate) by_object: std::collections::HashMap<(u64, u64), Vec<Holder>>,
+    pub(crate) unreadable: usize,
+}
+
+impl HolderIndex {
+    /// Reads every process's descriptors once (on Linux: `/proc/*/fdinfo`).
+    /// Processes whose descriptors the caller may not inspect (another
+    /// user's, when not root) are skipped and counted in
+    /// [`unreadable`](Self::unreadable). Empty on Windows.
+    pub fn read() -> HolderIndex {
+        sys::admin::holder_index()
+    }
+
+    /// The processes holding handles to the object, sorted by process id
+    /// (see [`holders`]).
+    pub fn holders(&self, info: &ObjectInfo) -> Vec<Holder> {
+        self.by_object
+            .get(&(info.device, info.inode))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// How many processes could not be inspected.
+    pub fn unreadable(&self) -> usize {
+        self.unreadable
+    }
+}
+
 /// The processes holding handles to the object, sorted by process id.
 ///
 /// Only processes whose open files the caller may inspect are found (on
@@ -143,8 +195,11 @@ pub fn info(name: &str) -> Result<ObjectInfo> {
 /// # drop(shm);
 /// # Ok::<(), named_shm::Error>(())
 /// ```
+///
+/// For many objects, read a [`HolderIndex`] once instead: each call here
+/// reads every process's descriptors.
 pub fn holders(info: &ObjectInfo) -> Vec<Holder> {
-    sys::admin::holders(info)
+    HolderIndex::read().holders(info)
 }
 
 /// Removes the name now, like `ipcrm`: holders keep their handles, views and

@@ -54,5 +54,7 @@ pub const ERROR_MAPPED_ALIGNMENT: u32 = 1132;
 pub const ERROR_PRIVILEGE_NOT_HELD: u32 = 1314;
 /// An internal error (the C layer reports a caught panic with it).
 pub const ERROR_INTERNAL_ERROR: u32 = 1359;
+/// Not enough system resources (handles) for the request.
+pub const ERROR_NO_SYSTEM_RESOURCES: u32 = 1450;
 /// The paging file is too small for the commit.
 pub const ERROR_COMMITMENT_LIMIT: u32 = 1455;

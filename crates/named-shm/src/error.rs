@@ -170,6 +170,20 @@ pub enum Error {
         name: String,
     },
 
+    /// The process (or the system) has no descriptor left for another handle
+    /// (Windows: `ERROR_NO_SYSTEM_RESOURCES`, 1450, what Windows reports
+    /// when its handle table cannot grow). On Linux every handle is an open
+    /// file: the first use of the crate raises the soft `RLIMIT_NOFILE` to
+    /// the hard limit (see the README), and this error names the limit.
+    #[error("cannot open another handle for `{name}`: {}", handle_limit_text(*limit))]
+    OutOfHandles {
+        /// The object's name.
+        name: String,
+        /// The process's descriptor limit, or `None` when the system-wide
+        /// table is full.
+        limit: Option<u64>,
+    },
+
     /// A semaphore release would pass its maximum count; nothing was added
     /// (Windows: `ERROR_TOO_MANY_POSTS`, 298).
     #[error("releasing {count} to semaphore `{name}` would pass its maximum count {maximum}")]
@@ -256,6 +270,7 @@ impl Error {
             Error::AddressInUse { .. } => ERROR_INVALID_ADDRESS,
             Error::NotOwner { .. } => ERROR_NOT_OWNER,
             Error::TooManyPosts { .. } => ERROR_TOO_MANY_POSTS,
+            Error::OutOfHandles { .. } => ERROR_NO_SYSTEM_RESOURCES,
             Error::Timeout { .. } => WAIT_TIMEOUT,
             Error::NameOccupied { .. } => ERROR_ACCESS_DENIED,
             Error::UnsafeNamespace { .. } => ERROR_ACCESS_DENIED,
@@ -281,6 +296,7 @@ impl Error {
             | Error::WrongType { .. }
             | Error::TooManyPosts { .. } => K::InvalidInput,
             Error::OutOfMemory { .. } => K::OutOfMemory,
+            Error::OutOfHandles { .. } => K::Other,
             Error::NotOwner { .. } => K::PermissionDenied,
             Error::AddressInUse { .. } => K::AddrInUse,
             Error::Timeout { .. } => K::TimedOut,
@@ -293,6 +309,16 @@ impl Error {
 impl From<Error> for io::Error {
     fn from(e: Error) -> io::Error {
         io::Error::new(e.io_kind(), e)
+    }
+}
+
+fn handle_limit_text(limit: Option<u64>) -> String {
+    match limit {
+        Some(n) => format!(
+            "the process has reached its limit of {n} open descriptors (RLIMIT_NOFILE: raise the hard \
+             limit with `ulimit -Hn`, `LimitNOFILE=` in a systemd unit or /etc/security/limits.conf)"
+        ),
+        None => "the system's table of open files is full (fs.file-max)".to_owned(),
     }
 }
 
@@ -463,6 +489,12 @@ pub(crate) trait ErrorName {
     /// An OS failure without a semantic variant; `op` says what was being
     /// done in words that fit every platform ("map the view", not "mmap").
     fn io(&self, op: &'static str, source: io::Error) -> Error {
+        if let Some(limit) = crate::sys::out_of_handles(&source) {
+            return Error::OutOfHandles {
+                name: self.err_name(),
+                limit,
+            };
+        }
         Error::Io {
             name: self.err_name(),
             op,

@@ -158,9 +158,11 @@ pub fn list(a: ListArgs) -> Result<()> {
     };
     let mut objects = Vec::new();
     let mut foreign = Vec::new();
+    // One pass over the machine's descriptors for every object listed.
+    let index = admin::HolderIndex::read();
     for &ns in namespaces {
         for info in admin::list(ns)? {
-            let holders = admin::holders(&info);
+            let holders = index.holders(&info);
             objects.push((info, holders));
         }
         foreign.extend(admin::list_foreign(ns)?);

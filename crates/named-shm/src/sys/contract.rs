@@ -28,7 +28,7 @@
 //!   `&self` and may be called from any thread at once.
 
 use super::{Disposition, Locked, MapRequest, Multi, RawView, SysObject};
-use crate::admin::{ForeignEntry, Holder, ObjectInfo, ReapReport};
+use crate::admin::{ForeignEntry, HolderIndex, ObjectInfo, ReapReport};
 use crate::error::Result;
 use crate::name::{Namespace, ObjectName};
 use crate::shm::ShmOptions;
@@ -75,14 +75,19 @@ pub(crate) trait Backend {
     /// The Win32 code for an OS error without a semantic variant.
     fn win32_code(e: &io::Error) -> u32;
 
+    /// Whether `e` says that no descriptor or handle is left: `Some` with
+    /// the process's limit, or `Some(None)` when the system's table is full.
+    fn out_of_handles(e: &io::Error) -> Option<Option<u64>>;
+
     /// Every named object of a namespace (`admin::list`).
     fn list(ns: Namespace) -> Result<Vec<ObjectInfo>>;
     /// Entries of a namespace that are not named objects (`admin::list_foreign`).
     fn list_foreign(ns: Namespace) -> Result<Vec<ForeignEntry>>;
     /// The live object with this name (`admin::info`).
     fn info(name: &ObjectName) -> Result<ObjectInfo>;
-    /// The processes holding handles to an object (`admin::holders`).
-    fn holders(info: &ObjectInfo) -> Vec<Holder>;
+    /// Who holds which object, in one pass over the machine's descriptors
+    /// (`admin::HolderIndex::read`).
+    fn holder_index() -> HolderIndex;
     /// Removes a name now (`admin::remove`).
     fn remove(name: &ObjectName) -> Result<()>;
     /// Reclaims (or, with `dry_run`, lists) the orphans of the caller's

@@ -58,10 +58,15 @@ pub(crate) fn win32_code(e: &std::io::Error) -> u32 {
     Imp::win32_code(e)
 }
 
+/// See [`Backend::out_of_handles`].
+pub(crate) fn out_of_handles(e: &std::io::Error) -> Option<Option<u64>> {
+    Imp::out_of_handles(e)
+}
+
 /// Listing, removing and reaping named objects (see [`Backend`]).
 pub(crate) mod admin {
     use super::{Backend, Imp};
-    use crate::admin::{ForeignEntry, Holder, ObjectInfo, ReapReport};
+    use crate::admin::{ForeignEntry, HolderIndex, ObjectInfo, ReapReport};
     use crate::error::Result;
     use crate::name::{Namespace, ObjectName};
 
@@ -74,8 +79,8 @@ pub(crate) mod admin {
     pub(crate) fn info(name: &ObjectName) -> Result<ObjectInfo> {
         Imp::info(name)
     }
-    pub(crate) fn holders(info: &ObjectInfo) -> Vec<Holder> {
-        Imp::holders(info)
+    pub(crate) fn holder_index() -> HolderIndex {
+        Imp::holder_index()
     }
     pub(crate) fn remove(name: &ObjectName) -> Result<()> {
         Imp::remove(name)

@@ -5,7 +5,7 @@
 //! are unreachable by construction (`match *self {}`), and only the
 //! constructors and the calls that need no handle have bodies.
 
-use crate::admin::{ForeignEntry, Holder, ObjectInfo, ReapReport};
+use crate::admin::{ForeignEntry, HolderIndex, ObjectInfo, ReapReport};
 use crate::error::{Error, Result};
 use crate::name::{Namespace, ObjectName};
 use crate::shm::ShmOptions;
@@ -83,6 +83,10 @@ impl Backend for Unsupported {
         50 // ERROR_NOT_SUPPORTED
     }
 
+    fn out_of_handles(_e: &io::Error) -> Option<Option<u64>> {
+        None
+    }
+
     fn list(ns: Namespace) -> Result<Vec<ObjectInfo>> {
         unsupported(ns.as_str())
     }
@@ -92,8 +96,8 @@ impl Backend for Unsupported {
     fn info(name: &ObjectName) -> Result<ObjectInfo> {
         unsupported(name.as_str())
     }
-    fn holders(_info: &ObjectInfo) -> Vec<Holder> {
-        Vec::new()
+    fn holder_index() -> HolderIndex {
+        HolderIndex::default()
     }
     fn remove(name: &ObjectName) -> Result<()> {
         unsupported(name.as_str())

@@ -4,7 +4,7 @@ use super::super::unix::filename::{decode_file_name, encode_file_name};
 use super::header::Header;
 use super::ns::{self, NsDir};
 use super::object::{self, fstat, is_held};
-use crate::admin::{ForeignEntry, Holder, ObjectInfo, ReapReport};
+use crate::admin::{ForeignEntry, Holder, HolderIndex, ObjectInfo, ReapReport};
 use crate::error::{Error, ErrorName, Result};
 use crate::name::{Namespace, ObjectName};
 use std::ffi::{CStr, CString};
@@ -180,6 +180,7 @@ fn examine(
         path: entry_path(dir, file),
         committed: header.flags & super::header::FLAG_RESERVE == 0,
         inode: st.st_ino,
+        device: st.st_dev,
     })
 }
 
@@ -399,53 +400,73 @@ fn reap_entry(dir: &NsDir, file: &CStr, dry_run: bool) -> (String, Reaped) {
     (label, outcome)
 }
 
-/// The processes holding open handles to the object, found through the OFD
-/// lock lines of `/proc/<pid>/fdinfo/<fd>` (one per handle; a view holds no
-/// lock, and a handle's second, lock-free description is not counted).
-/// Processes whose descriptors the caller may not inspect are skipped.
-pub(crate) fn holders(info: &ObjectInfo) -> Vec<Holder> {
-    // The namespace directory lives on the same file system as the object,
-    // and stays when the object's name is gone.
-    let dev = match info.path.parent().map(std::fs::metadata) {
-        Some(Ok(m)) => std::os::unix::fs::MetadataExt::dev(&m),
-        _ => return Vec::new(),
-    };
-    let want = format!("{:02x}:{:02x}:{}", libc::major(dev), libc::minor(dev), info.inode);
+/// Who holds which object: one pass over `/proc/<pid>/fdinfo/<fd>`, where
+/// each open handle shows as one OFD lock line (a view holds no lock, and a
+/// handle's second, lock-free description is not counted), indexed by the
+/// locked file's device and inode. Processes whose descriptors the caller
+/// may not inspect are skipped and counted, never retried.
+pub(crate) fn holder_index() -> HolderIndex {
+    use std::collections::HashMap;
+    let mut index = HolderIndex::default();
     let Ok(procs) = std::fs::read_dir("/proc") else {
-        return Vec::new();
+        return index;
     };
-    let mut out = Vec::new();
+    let mut by_object: HashMap<(u64, u64), Vec<Holder>> = HashMap::new();
     for p in procs.flatten() {
         let Some(pid) = p.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
             continue;
         };
         let Ok(fds) = std::fs::read_dir(p.path().join("fdinfo")) else {
+            // Gone meanwhile, or another user's.
+            if p.path().exists() {
+                index.unreadable += 1;
+            }
             continue;
         };
-        let handles = fds
-            .flatten()
-            .filter(|fd| {
-                std::fs::read_to_string(fd.path()).is_ok_and(|text| {
-                    text.lines().any(|l| {
-                        l.starts_with("lock:")
-                            && l.contains("OFDLCK")
-                            && l.split_whitespace().any(|f| f == want)
-                    })
-                })
-            })
-            .count();
-        if handles == 0 {
+        let mut mine: HashMap<(u64, u64), usize> = HashMap::new();
+        for fd in fds.flatten() {
+            let Ok(text) = std::fs::read_to_string(fd.path()) else {
+                continue;
+            };
+            for l in text
+                .lines()
+                .filter(|l| l.starts_with("lock:") && l.contains("OFDLCK"))
+            {
+                if let Some(id) = l.split_whitespace().find_map(parse_lock_id) {
+                    *mine.entry(id).or_insert(0) += 1;
+                }
+            }
+        }
+        if mine.is_empty() {
             continue;
         }
         let command = std::fs::read_to_string(p.path().join("comm"))
             .map(|c| c.trim_end().to_owned())
             .unwrap_or_default();
-        out.push(Holder {
-            pid,
-            command,
-            handles,
-        });
+        for (id, handles) in mine {
+            by_object.entry(id).or_default().push(Holder {
+                pid,
+                command: command.clone(),
+                handles,
+            });
+        }
     }
-    out.sort_by_key(|h| h.pid);
-    out
+    for v in by_object.values_mut() {
+        v.sort_by_key(|h| h.pid);
+    }
+    index.by_object = by_object;
+    index
+}
+
+/// A lock line's `MAJOR:MINOR:INODE` field (hex, hex, decimal) as the
+/// locked file's device and inode.
+fn parse_lock_id(field: &str) -> Option<(u64, u64)> {
+    let mut it = field.split(':');
+    let (maj, min, ino) = (it.next()?, it.next()?, it.next()?);
+    if it.next().is_some() {
+        return None;
+    }
+    let maj = u32::from_str_radix(maj, 16).ok()?;
+    let min = u32::from_str_radix(min, 16).ok()?;
+    Some((libc::makedev(maj, min), ino.parse().ok()?))
 }

@@ -4,6 +4,7 @@
 
 pub(crate) mod admin;
 pub(crate) mod futex;
+pub(crate) mod nofile;
 pub(crate) mod ns;
 pub(crate) mod object;
 pub(crate) mod shm;
@@ -12,7 +13,7 @@ pub(crate) mod sync;
 pub(crate) use super::unix::filename::file_name;
 pub(crate) use super::unix::{cvt, cvt_r, euid, fork_generation, header, pid};
 
-use crate::admin::{ForeignEntry, Holder, ObjectInfo, ReapReport};
+use crate::admin::{ForeignEntry, HolderIndex, ObjectInfo, ReapReport};
 use crate::error::Result;
 use crate::name::{Namespace, ObjectName};
 use crate::sys::{Backend, Multi, SysObject};
@@ -59,6 +60,14 @@ impl Backend for Linux {
         }
     }
 
+    fn out_of_handles(e: &io::Error) -> Option<Option<u64>> {
+        match e.raw_os_error() {
+            Some(libc::EMFILE) => Some(Some(nofile::soft_limit())),
+            Some(libc::ENFILE) => Some(None),
+            _ => None,
+        }
+    }
+
     fn list(ns: Namespace) -> Result<Vec<ObjectInfo>> {
         admin::list(ns)
     }
@@ -68,8 +77,8 @@ impl Backend for Linux {
     fn info(name: &ObjectName) -> Result<ObjectInfo> {
         admin::info(name)
     }
-    fn holders(info: &ObjectInfo) -> Vec<Holder> {
-        admin::holders(info)
+    fn holder_index() -> HolderIndex {
+        admin::holder_index()
     }
     fn remove(name: &ObjectName) -> Result<()> {
         admin::remove(name)

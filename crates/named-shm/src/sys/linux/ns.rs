@@ -291,6 +291,9 @@ pub(crate) fn recheck(d: &Arc<NsDir>) -> Result<Option<Arc<NsDir>>> {
 }
 
 fn lookup(ns: Namespace, create: bool, recheck: bool) -> Result<Option<Arc<NsDir>>> {
+    // Every create and open comes here first: the place to raise the
+    // descriptor limit once (see `nofile.rs`).
+    super::nofile::raise_once();
     let uid = euid();
     let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
     if let Some(pos) = cache.iter().position(|(u, n, _)| *u == uid && *n == ns) {
