@@ -9,7 +9,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 TARGET=${MUTANT_TARGET_DIR:-${CARGO_TARGET_DIR:-target}/mutants}
-# mutant -> stress runs ("args; args"): caught if any run reports a violation or leak.
+# mutant -> stress runs ("<scenario> <options>; ...", see `stress --help`):
+# caught if any run reports a violation or leak.
 declare -A RUNS=(
   [no_nlink_recheck]="creators -p 8 -n 3000 -k 0; close-race -p 8 -n 100000 -k 0"
   [no_getlk]="creators -p 8 -n 300 -k 0.5"

@@ -2,7 +2,8 @@
 # Short run of every stress scenario (about 40 s on an idle 2-core machine,
 # 2-3 minutes on a loaded one); any violation or leak fails the stage. The
 # attack, fuzz and model tests run with `cargo test` (20-test.sh). The full
-# run is scripts/stress-full.sh.
+# run is scripts/stress-full.sh. Each run is `stress <scenario> [options]`
+# (`stress --help` describes the scenarios).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo build --quiet --release -p named-shm --example stress

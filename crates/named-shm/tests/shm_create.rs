@@ -85,7 +85,7 @@ fn concurrent_creators_exactly_one_creates_the_rest_open_the_same_object() {
             results.iter().all(|r| r.1 == results[0].1),
             "round {round}: one object, got {results:?}"
         );
-        for p in procs {
+        for mut p in procs {
             p.success(T);
         }
         assert!(!ns_has(false, &name));

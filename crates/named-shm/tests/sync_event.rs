@@ -1,10 +1,10 @@
 //! Named events across real processes: `CreateEvent`, `OpenEvent`,
 //! `SetEvent`, `ResetEvent`, `WaitForSingleObject`.
 
-mod common_sync;
+mod common;
 
-use common_sync::{
-    code, exit, leftovers, role, soon_not_found, spawn, unique_name, wait_until, watchdog, Counters,
+use common::{
+    code, exit_child, leftovers, role, soon_not_found, spawn, unique_name, wait_until, watchdog, Counters,
 };
 use named_shm::{Error, Event, EventOptions, WaitStatus};
 use std::time::{Duration, Instant};
@@ -18,28 +18,29 @@ const SETTLE: Duration = Duration::from_millis(200);
 const READY: usize = 0;
 const RELEASED: usize = 1;
 
-/// The roles a re-executed test binary plays.
-fn child(role: &str) -> ! {
+/// The roles a re-executed test binary plays; `args` are object names
+/// (event `ev`, counters `cnt`, …) in the order each role lists.
+fn child(role: &str, args: &[String]) -> ! {
     match role {
-        // Opens the event, says ready, waits, reports.
+        // [ev, cnt, spin ms?]: opens the event, says ready, waits, reports.
         "wait" => {
-            let c = Counters::open(&common_sync::arg("CNT"));
-            let sut = Event::open(&common_sync::arg("EV")).expect("open event");
+            let c = Counters::open(&args[1]);
+            let sut = Event::open(&args[0]).expect("open event");
             c.inc(READY);
-            // SPIN: spin that long (in ms) before blocking, via `wait_spin`.
-            let st = match std::env::var("NSHM_ARG_SPIN").ok().and_then(|v| v.parse().ok()) {
+            // A third argument: spin that long (in ms) before blocking, via `wait_spin`.
+            let st = match args.get(2).and_then(|v| v.parse().ok()) {
                 Some(ms) => sut.wait_spin(Duration::from_millis(ms), Some(CHILD_WAIT)),
                 None => sut.wait(Some(CHILD_WAIT)),
             };
             match st.expect("wait") {
                 WaitStatus::Signaled => {
                     c.inc(RELEASED);
-                    exit(code::SIGNALED)
+                    exit_child(code::SIGNALED)
                 }
-                _ => exit(code::TIMED_OUT),
+                _ => exit_child(code::TIMED_OUT),
             }
         }
-        // Waits while being hit by signals that interrupt the futex wait.
+        // [ev, cnt]: waits while being hit by signals that interrupt the futex wait.
         #[cfg(unix)]
         "wait-with-signals" => {
             extern "C" fn on_usr1(_: libc::c_int) {}
@@ -51,19 +52,20 @@ fn child(role: &str) -> ! {
                 sa.sa_flags = 0;
                 libc::sigaction(libc::SIGUSR1, &sa, std::ptr::null_mut());
             }
-            let c = Counters::open(&common_sync::arg("CNT"));
-            let sut = Event::open(&common_sync::arg("EV")).expect("open event");
+            let c = Counters::open(&args[1]);
+            let sut = Event::open(&args[0]).expect("open event");
             c.inc(READY);
             match sut.wait(Some(CHILD_WAIT)).expect("wait") {
-                WaitStatus::Signaled => exit(code::SIGNALED),
-                _ => exit(code::TIMED_OUT),
+                WaitStatus::Signaled => exit_child(code::SIGNALED),
+                _ => exit_child(code::TIMED_OUT),
             }
         }
-        // Answers every ping with a pong (the other side of the ping-pong test).
+        // [ping, pong, cnt]: answers every ping with a pong (the other side
+        // of the ping-pong test).
         "pong" => {
-            let c = Counters::open(&common_sync::arg("CNT"));
-            let ping = Event::open(&common_sync::arg("PING")).expect("open ping");
-            let pong = Event::open(&common_sync::arg("PONG")).expect("open pong");
+            let c = Counters::open(&args[2]);
+            let ping = Event::open(&args[0]).expect("open ping");
+            let pong = Event::open(&args[1]).expect("open pong");
             for i in 0..PING_PONGS {
                 // Every 500th ping is taken after a short sleep, so the other
                 // side's spin runs out and it blocks.
@@ -72,54 +74,55 @@ fn child(role: &str) -> ! {
                 }
                 let spin = Duration::from_micros(if i % 100 == 99 { 0 } else { 200 });
                 if ping.wait_spin(spin, Some(CHILD_WAIT)).expect("wait") != WaitStatus::Signaled {
-                    exit(3);
+                    exit_child(3);
                 }
                 if c.get(READY) != i + 1 {
-                    exit(4); // took a ping that was not sent (or one twice)
+                    exit_child(4); // took a ping that was not sent (or one twice)
                 }
                 c.at(RELEASED).store(i + 1, std::sync::atomic::Ordering::Relaxed);
                 pong.set().expect("set");
             }
-            exit(0)
+            exit_child(0)
         }
+        // [ev]: sets it.
         "set" => {
-            let sut = Event::open(&common_sync::arg("EV")).expect("open event");
+            let sut = Event::open(&args[0]).expect("open event");
             sut.set().expect("set");
-            exit(0)
+            exit_child(0)
         }
-        // Creates an event, says ready, and sleeps until killed.
+        // [ev, cnt]: creates an event, says ready, and sleeps until killed.
         "hold" => {
-            let _sut = Event::create(&common_sync::arg("EV"), true, true).expect("create");
-            Counters::open(&common_sync::arg("CNT")).inc(READY);
+            let _sut = Event::create(&args[0], true, true).expect("create");
+            Counters::open(&args[1]).inc(READY);
             std::thread::sleep(CHILD_WAIT);
-            exit(0)
+            exit_child(0)
         }
-        // As `nobody`: a handle that may only read the event.
+        // [manual, auto]: as `nobody`, handles that may only read the events.
         #[cfg(unix)]
         "read-only" => {
             // SAFETY: dropping privileges in a single-purpose child process.
             if unsafe { libc::setgid(65534) } != 0 || unsafe { libc::setuid(65534) } != 0 {
-                exit(2);
+                exit_child(2);
             }
-            let Ok(m) = Event::open(&common_sync::arg("MANUAL")) else {
-                exit(3)
+            let Ok(m) = Event::open(&args[0]) else {
+                exit_child(3)
             };
             if !matches!(m.set(), Err(Error::PermissionDenied { .. })) {
-                exit(4);
+                exit_child(4);
             }
             if !matches!(m.reset(), Err(Error::PermissionDenied { .. })) {
-                exit(5);
+                exit_child(5);
             }
             if m.wait(Some(Duration::ZERO)).ok() != Some(WaitStatus::Signaled) {
-                exit(6);
+                exit_child(6);
             }
-            let Ok(a) = Event::open(&common_sync::arg("AUTO")) else {
-                exit(7)
+            let Ok(a) = Event::open(&args[1]) else {
+                exit_child(7)
             };
             if !matches!(a.wait(Some(Duration::ZERO)), Err(Error::PermissionDenied { .. })) {
-                exit(8);
+                exit_child(8);
             }
-            exit(0)
+            exit_child(0)
         }
         other => panic!("unknown role {other}"),
     }
@@ -127,23 +130,23 @@ fn child(role: &str) -> ! {
 
 /// Extra child arguments: waiters that spin for [`SPIN_MS`] (longer than
 /// [`SETTLE`], so the set comes during the spin) before they would block.
-const SPINNING: &[(&str, &str)] = &[("SPIN", SPIN_MS)];
+const SPINNING: &[&str] = &[SPIN_MS];
 const SPIN_MS: &str = "5000";
 
 fn releases_waiters(test: &str, manual: bool, n: u64) {
     releases(test, manual, n, &[]);
 }
 
-fn releases(test: &str, manual: bool, n: u64, extra: &[(&str, &str)]) {
-    if let Some(r) = role() {
-        child(&r)
+fn releases(test: &str, manual: bool, n: u64, extra: &[&str]) {
+    if let Some((r, args)) = role() {
+        child(&r, &args)
     }
     watchdog(test, LIMIT, || {
         let ev = unique_name("ev");
         let cnt = unique_name("cnt");
         let c = Counters::create(&cnt);
         let sut = Event::create(&ev, manual, false).unwrap();
-        let args: Vec<_> = [("EV", ev.as_str()), ("CNT", cnt.as_str())]
+        let args: Vec<_> = [ev.as_str(), cnt.as_str()]
             .into_iter()
             .chain(extra.iter().copied())
             .collect();
@@ -283,30 +286,30 @@ fn event_reset_makes_wait_time_out() {
 #[test]
 fn event_set_by_another_process_wakes_this_one() {
     let test = "event_set_by_another_process_wakes_this_one";
-    if let Some(r) = role() {
-        child(&r)
+    if let Some((r, args)) = role() {
+        child(&r, &args)
     }
     watchdog(test, LIMIT, || {
         for manual in [false, true] {
             let ev = unique_name("ev");
             let sut = Event::create(&ev, manual, false).unwrap();
-            let mut setter = spawn(test, "set", &[("EV", &ev)]);
+            let mut setter = spawn(test, "set", &[&ev]);
             assert_eq!(sut.wait(Some(CHILD_WAIT)).unwrap(), WaitStatus::Signaled);
             assert_eq!(setter.wait_code(), Some(0));
         }
     });
 }
 
-fn set_then_reset_releases(test: &str, manual: bool, extra: &[(&str, &str)]) {
-    if let Some(r) = role() {
-        child(&r)
+fn set_then_reset_releases(test: &str, manual: bool, extra: &[&str]) {
+    if let Some((r, args)) = role() {
+        child(&r, &args)
     }
     watchdog(test, LIMIT, || {
         let ev = unique_name("ev");
         let cnt = unique_name("cnt");
         let c = Counters::create(&cnt);
         let sut = Event::create(&ev, manual, false).unwrap();
-        let args: Vec<_> = [("EV", ev.as_str()), ("CNT", cnt.as_str())]
+        let args: Vec<_> = [ev.as_str(), cnt.as_str()]
             .into_iter()
             .chain(extra.iter().copied())
             .collect();
@@ -406,8 +409,8 @@ fn manual_reset_set_then_reset_during_the_spin_still_releases_every_spinning_pro
 fn auto_reset_set_then_reset_while_spinners_are_stopped_releases_none_later_sets_release_one_each() {
     let test =
         "auto_reset_set_then_reset_while_spinners_are_stopped_releases_none_later_sets_release_one_each";
-    if let Some(r) = role() {
-        child(&r)
+    if let Some((r, args)) = role() {
+        child(&r, &args)
     }
     #[cfg(windows)]
     let _ = test;
@@ -417,7 +420,7 @@ fn auto_reset_set_then_reset_while_spinners_are_stopped_releases_none_later_sets
         let cnt = unique_name("cnt");
         let c = Counters::create(&cnt);
         let sut = Event::create(&ev, false, false).unwrap();
-        let args = [("EV", ev.as_str()), ("CNT", cnt.as_str()), SPINNING[0]];
+        let args = [ev.as_str(), cnt.as_str(), SPINNING[0]];
         let mut kids: Vec<_> = (0..2).map(|_| spawn(test, "wait", &args)).collect();
         wait_until(|| c.get(READY) == 2);
         std::thread::sleep(SETTLE);
@@ -514,15 +517,15 @@ const PING_PONGS: u64 = 20_000;
 #[test]
 fn wait_spin_ping_pong_between_two_processes_loses_and_duplicates_nothing() {
     let test = "wait_spin_ping_pong_between_two_processes_loses_and_duplicates_nothing";
-    if let Some(r) = role() {
-        child(&r)
+    if let Some((r, args)) = role() {
+        child(&r, &args)
     }
     watchdog(test, LIMIT, || {
         let (ping, pong, cnt) = (unique_name("ping"), unique_name("pong"), unique_name("cnt"));
         let c = Counters::create(&cnt);
         let a = Event::create(&ping, false, false).unwrap();
         let b = Event::create(&pong, false, false).unwrap();
-        let mut kid = spawn(test, "pong", &[("PING", &ping), ("PONG", &pong), ("CNT", &cnt)]);
+        let mut kid = spawn(test, "pong", &[&ping, &pong, &cnt]);
         for i in 0..PING_PONGS {
             // The counter is written before the set: a take that came
             // without its set, or a set taken twice, shows as a mismatch.
@@ -546,17 +549,15 @@ fn wait_spin_ping_pong_between_two_processes_loses_and_duplicates_nothing() {
 #[test]
 fn auto_reset_burst_of_8_sets_releases_all_8_waiting_processes() {
     let test = "auto_reset_burst_of_8_sets_releases_all_8_waiting_processes";
-    if let Some(r) = role() {
-        child(&r)
+    if let Some((r, args)) = role() {
+        child(&r, &args)
     }
     watchdog(test, LIMIT, || {
         let ev = unique_name("ev");
         let cnt = unique_name("cnt");
         let c = Counters::create(&cnt);
         let sut = Event::create(&ev, false, false).unwrap();
-        let mut kids: Vec<_> = (0..8)
-            .map(|_| spawn(test, "wait", &[("EV", &ev), ("CNT", &cnt)]))
-            .collect();
+        let mut kids: Vec<_> = (0..8).map(|_| spawn(test, "wait", &[&ev, &cnt])).collect();
         wait_until(|| c.get(READY) == 8);
         std::thread::sleep(SETTLE);
         // Back to back: each set releases one waiting process (none is lost
@@ -579,15 +580,15 @@ fn auto_reset_burst_of_8_sets_releases_all_8_waiting_processes() {
 )]
 fn event_wait_interrupted_by_signals_still_sees_the_set() {
     let test = "event_wait_interrupted_by_signals_still_sees_the_set";
-    if let Some(r) = role() {
-        child(&r)
+    if let Some((r, args)) = role() {
+        child(&r, &args)
     }
     watchdog(test, LIMIT, || {
         let ev = unique_name("ev");
         let cnt = unique_name("cnt");
         let c = Counters::create(&cnt);
         let sut = Event::create(&ev, false, false).unwrap();
-        let mut kid = spawn(test, "wait-with-signals", &[("EV", &ev), ("CNT", &cnt)]);
+        let mut kid = spawn(test, "wait-with-signals", &[&ev, &cnt]);
         wait_until(|| c.get(READY) == 1);
         for _ in 0..20 {
             #[cfg(unix)]
@@ -645,14 +646,14 @@ fn event_name_dies_with_last_handle() {
 #[test]
 fn event_is_reclaimed_after_its_holder_is_killed() {
     let test = "event_is_reclaimed_after_its_holder_is_killed";
-    if let Some(r) = role() {
-        child(&r)
+    if let Some((r, args)) = role() {
+        child(&r, &args)
     }
     watchdog(test, LIMIT, || {
         let ev = unique_name("evkill");
         let cnt = unique_name("cnt");
         let c = Counters::create(&cnt);
-        let mut kid = spawn(test, "hold", &[("EV", &ev), ("CNT", &cnt)]);
+        let mut kid = spawn(test, "hold", &[&ev, &cnt]);
         wait_until(|| c.get(READY) == 1);
         assert!(Event::open(&ev).is_ok());
         kid.kill9();
@@ -675,7 +676,7 @@ fn event_options_set_mode_and_check_owner() {
         .create(&name, true, false)
         .unwrap();
     assert_eq!(sut.mode(), 0o644);
-    let me = common_sync::euid();
+    let me = common::euid();
     assert_eq!(sut.owner_uid(), me);
     assert!(Event::options().require_owner(me).open(&name).is_ok());
     let err = Event::options().require_owner(me + 1).open(&name).unwrap_err();
@@ -686,11 +687,11 @@ fn event_options_set_mode_and_check_owner() {
 #[cfg_attr(windows, ignore = "needs a second user: a child that setuid()s to nobody")]
 fn event_read_only_handle_cannot_set_or_consume() {
     let test = "event_read_only_handle_cannot_set_or_consume";
-    if let Some(r) = role() {
-        child(&r)
+    if let Some((r, args)) = role() {
+        child(&r, &args)
     }
     // Needs a second uid: as root, the child becomes `nobody`.
-    if common_sync::euid() != 0 {
+    if common::euid() != 0 {
         eprintln!("skipped: needs root to switch to another uid");
         return;
     }
@@ -699,7 +700,7 @@ fn event_read_only_handle_cannot_set_or_consume() {
         let auto = format!("Global\\{}", unique_name("evro"));
         let m = Event::options().mode(0o644).create(&manual, true, true).unwrap();
         let a = Event::options().mode(0o644).create(&auto, false, true).unwrap();
-        let mut kid = spawn(test, "read-only", &[("MANUAL", &manual), ("AUTO", &auto)]);
+        let mut kid = spawn(test, "read-only", &[&manual, &auto]);
         assert_eq!(
             kid.wait_code(),
             Some(0),

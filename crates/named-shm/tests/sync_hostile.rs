@@ -5,9 +5,9 @@
 //! `pwrite` (the same user could, as could another user with write access).
 #![cfg(target_os = "linux")]
 
-mod common_sync;
+mod common;
 
-use common_sync::{role, spawn, unique_name, wait_until, watchdog, Counters};
+use common::{exit_child, role, spawn, unique_name, wait_until, watchdog, Counters};
 use named_shm::{Event, Mutex, WaitStatus};
 use std::os::unix::fs::FileExt;
 use std::time::{Duration, Instant};
@@ -29,7 +29,7 @@ const LAYOUT: u64 = SYNC + 60;
 /// The object's file in this user's Local namespace directory.
 fn object_file(name: &str) -> std::fs::File {
     let root = std::env::var("NAMED_SHM_DIR").unwrap_or_else(|_| "/dev/shm".into());
-    let dir = format!("{root}/named-shm.u{}", common_sync::euid());
+    let dir = format!("{root}/named-shm.u{}", common::euid());
     let entry = std::fs::read_dir(&dir)
         .expect("namespace directory")
         .filter_map(|e| e.ok())
@@ -62,7 +62,7 @@ fn scribble(f: &std::fs::File, rng: &mut Rng) {
         0 => area.iter_mut().for_each(|b| *b = rng.next() as u8),
         1 => {
             // A live TID (ours) in every word, with random flag bits.
-            let tid = common_sync::thread_id();
+            let tid = common::thread_id();
             for w in area.chunks_mut(4) {
                 let flags = (rng.next() as u32) & 0xc000_0000;
                 w.copy_from_slice(&(tid | flags).to_ne_bytes());
@@ -96,13 +96,15 @@ fn in_time(start: Instant, timeout: Duration, what: &str) {
     );
 }
 
-fn child(role: &str) -> ! {
-    let counters = || Counters::open(&common_sync::arg("CNT"));
+/// The roles a re-executed test binary plays; `args` are object names (mutex
+/// `mx`, counters `cnt`, …) and numbers, in the order each role lists.
+fn child(role: &str, args: &[String]) -> ! {
+    let counters = || Counters::open(&args[1]);
     match role {
-        // Owns the mutex while the peer rewrites its memory, releases it,
+        // [mx, cnt]: owns the mutex while the peer rewrites its memory, releases it,
         // then keeps locking with short timeouts while the peer scribbles.
         "victim" => {
-            let (mx, c) = (Mutex::open(&common_sync::arg("MX")).unwrap(), counters());
+            let (mx, c) = (Mutex::open(&args[0]).unwrap(), counters());
             let st = mx.acquire(Some(Duration::from_secs(10))).unwrap();
             assert_ne!(st, WaitStatus::TimedOut);
             c.inc(READY);
@@ -119,14 +121,15 @@ fn child(role: &str) -> ! {
                 }
                 c.inc(ROUNDS);
             }
-            common_sync::exit(0)
+            exit_child(0)
         }
-        // Locks, signals and waits with short timeouts until told to stop.
+        // [mx, cnt, manual, auto]: locks, signals and waits with short
+        // timeouts until told to stop.
         "worker" => {
             let c = counters();
-            let mx = Mutex::open(&common_sync::arg("MX")).unwrap();
-            let manual = Event::open(&common_sync::arg("MANUAL")).unwrap();
-            let auto = Event::open(&common_sync::arg("AUTO")).unwrap();
+            let mx = Mutex::open(&args[0]).unwrap();
+            let manual = Event::open(&args[2]).unwrap();
+            let auto = Event::open(&args[3]).unwrap();
             c.inc(READY);
             let mut i = 0u64;
             while c.get(STOP) == 0 {
@@ -170,7 +173,7 @@ fn child(role: &str) -> ! {
                 c.inc(ROUNDS);
                 i += 1;
             }
-            common_sync::exit(0)
+            exit_child(0)
         }
         other => panic!("unknown role {other}"),
     }
@@ -179,14 +182,14 @@ fn child(role: &str) -> ! {
 #[test]
 fn mutex_whose_list_pointers_a_peer_overwrites_is_released_without_a_crash() {
     let test = "mutex_whose_list_pointers_a_peer_overwrites_is_released_without_a_crash";
-    if let Some(r) = role() {
-        child(&r)
+    if let Some((r, args)) = role() {
+        child(&r, &args)
     }
     watchdog(test, LIMIT, || {
         let (mx, cnt) = (unique_name("hmx"), unique_name("hcnt"));
         let c = Counters::create(&cnt);
         let _keep = Mutex::create(&mx, false).unwrap();
-        let mut victim = spawn(test, "victim", &[("MX", &mx), ("CNT", &cnt)]);
+        let mut victim = spawn(test, "victim", &[&mx, &cnt]);
         wait_until(|| c.get(READY) == 1);
         // The owner's robust-list links of a glibc mutex at +64 (prev at +24,
         // next at +32 of a pthread_mutex_t): make them point nowhere.
@@ -200,7 +203,7 @@ fn mutex_whose_list_pointers_a_peer_overwrites_is_released_without_a_crash() {
         while c.get(ROUNDS) < 200 {
             scribble(&f, &mut rng);
             std::thread::sleep(Duration::from_micros(500));
-            if let Some(st) = victim.0.as_mut().unwrap().try_wait().unwrap() {
+            if let Some(st) = victim.try_wait() {
                 assert_eq!(st.code(), Some(0), "the locker died: {st}");
                 return;
             }
@@ -212,8 +215,8 @@ fn mutex_whose_list_pointers_a_peer_overwrites_is_released_without_a_crash() {
 #[test]
 fn scribbled_mutex_and_events_never_crash_or_overstay_their_timeouts() {
     let test = "scribbled_mutex_and_events_never_crash_or_overstay_their_timeouts";
-    if let Some(r) = role() {
-        child(&r)
+    if let Some((r, args)) = role() {
+        child(&r, &args)
     }
     watchdog(test, LIMIT, || {
         let (mx, manual, auto, cnt) = (
@@ -226,12 +229,7 @@ fn scribbled_mutex_and_events_never_crash_or_overstay_their_timeouts() {
         let _m = Mutex::create(&mx, false).unwrap();
         let _e1 = Event::create(&manual, true, false).unwrap();
         let _e2 = Event::create(&auto, false, false).unwrap();
-        let args = [
-            ("MX", &*mx),
-            ("MANUAL", &*manual),
-            ("AUTO", &*auto),
-            ("CNT", &*cnt),
-        ];
+        let args = [&*mx, &*cnt, &*manual, &*auto];
         let mut workers: Vec<_> = (0..3).map(|_| spawn(test, "worker", &args)).collect();
         wait_until(|| c.get(READY) == 3);
         let files = [object_file(&mx), object_file(&manual), object_file(&auto)];

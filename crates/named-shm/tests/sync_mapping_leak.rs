@@ -3,9 +3,9 @@
 //! its test binary, so no other test maps or unmaps meanwhile.
 #![cfg(target_os = "linux")]
 
-mod common_sync;
+mod common;
 
-use common_sync::{unique_name, watchdog};
+use common::{unique_name, watchdog};
 use named_shm::{Mutex, WaitStatus};
 use std::time::Duration;
 

@@ -1,9 +1,9 @@
 //! `WaitForMultipleObjects` over events and mutexes across processes, and the
 //! one namespace shared by mappings, events and mutexes.
 
-mod common_sync;
+mod common;
 
-use common_sync::{code, exit, role, spawn, unique_name, wait_until, watchdog, Counters};
+use common::{code, exit_child, role, spawn, unique_name, wait_until, watchdog, Counters};
 use named_shm::{
     wait_for_multiple, Error, Event, MultiWaitStatus, Mutex, ObjectKind, SharedMemory, WaitObject, WaitStatus,
 };
@@ -15,32 +15,36 @@ const SETTLE: Duration = Duration::from_millis(200);
 const READY: usize = 0;
 const DONE: usize = 1;
 
-fn child(role: &str) -> ! {
+/// The roles a re-executed test binary plays; `args` are object names (mutex
+/// `mx`, counters `cnt`, …) and numbers, in the order each role lists.
+fn child(role: &str, args: &[String]) -> ! {
     match role {
-        // Sets the events named EV0, EV1, ... listed in ORDER, SETTLE apart.
+        // [order]: sets the events whose names the comma-separated list
+        // gives, 50 ms apart.
         "set" => {
-            for n in common_sync::arg("ORDER").split(',') {
+            for n in args[0].split(',') {
                 std::thread::sleep(Duration::from_millis(50));
                 Event::open(n).expect("open").set().expect("set");
             }
-            exit(0)
+            exit_child(0)
         }
+        // [mx, cnt]: takes the mutex, says ready, releases it when told.
         "hold" => {
-            let sut = Mutex::open(&common_sync::arg("MX")).expect("open");
-            let c = Counters::open(&common_sync::arg("CNT"));
+            let sut = Mutex::open(&args[0]).expect("open");
+            let c = Counters::open(&args[1]);
             assert_eq!(sut.acquire(None).unwrap(), WaitStatus::Signaled);
             c.inc(READY);
             wait_until(|| c.get(DONE) > 0);
             sut.release().unwrap();
-            exit(0)
+            exit_child(0)
         }
-        // Waits for any of the mutexes MX and MX2 and reports the outcome.
+        // [mx, cnt, mx2]: waits for either mutex and reports the outcome.
         "wait-any-mutex" => {
-            let a = Mutex::open(&common_sync::arg("MX")).expect("open");
-            let b = Mutex::open(&common_sync::arg("MX2")).expect("open");
-            Counters::open(&common_sync::arg("CNT")).inc(READY);
+            let a = Mutex::open(&args[0]).expect("open");
+            let b = Mutex::open(&args[2]).expect("open");
+            Counters::open(&args[1]).inc(READY);
             let r = wait_for_multiple(&[(&a).into(), (&b).into()], false, Some(CHILD_WAIT)).unwrap();
-            exit(match r {
+            exit_child(match r {
                 MultiWaitStatus::Signaled(i) => code::SIGNALED + 10 * i as i32,
                 MultiWaitStatus::Abandoned(i) => code::ABANDONED + 10 * i as i32,
                 MultiWaitStatus::TimedOut => code::TIMED_OUT,
@@ -53,8 +57,8 @@ fn child(role: &str) -> ! {
 #[test]
 fn wait_any_returns_the_index_of_the_event_set_by_another_process() {
     let test = "wait_any_returns_the_index_of_the_event_set_by_another_process";
-    if let Some(r) = role() {
-        child(&r)
+    if let Some((r, args)) = role() {
+        child(&r, &args)
     }
     watchdog(test, LIMIT, || {
         let names: Vec<String> = (0..3).map(|_| unique_name("ev")).collect();
@@ -63,7 +67,7 @@ fn wait_any_returns_the_index_of_the_event_set_by_another_process() {
             .map(|n| Event::create(n, false, false).unwrap())
             .collect();
         let objs: Vec<WaitObject<'_>> = evs.iter().map(WaitObject::from).collect();
-        let mut setter = spawn(test, "set", &[("ORDER", &names[2])]);
+        let mut setter = spawn(test, "set", &[&names[2]]);
         assert_eq!(
             wait_for_multiple(&objs, false, Some(CHILD_WAIT)).unwrap(),
             MultiWaitStatus::Signaled(2)
@@ -97,8 +101,8 @@ fn wait_any_times_out_when_nothing_is_signaled() {
 #[test]
 fn wait_all_returns_only_when_every_event_is_set() {
     let test = "wait_all_returns_only_when_every_event_is_set";
-    if let Some(r) = role() {
-        child(&r)
+    if let Some((r, args)) = role() {
+        child(&r, &args)
     }
     watchdog(test, LIMIT, || {
         let names: Vec<String> = (0..4).map(|_| unique_name("ev")).collect();
@@ -111,7 +115,7 @@ fn wait_all_returns_only_when_every_event_is_set() {
         let order = [&names[3], &names[0], &names[2], &names[1]]
             .map(|s| s.as_str())
             .join(",");
-        let mut setter = spawn(test, "set", &[("ORDER", &order)]);
+        let mut setter = spawn(test, "set", &[&order]);
         assert_eq!(
             wait_for_multiple(&objs, true, Some(CHILD_WAIT)).unwrap(),
             MultiWaitStatus::Signaled(0)
@@ -128,8 +132,8 @@ fn wait_all_returns_only_when_every_event_is_set() {
 #[test]
 fn wait_all_takes_nothing_unless_it_takes_everything() {
     let test = "wait_all_takes_nothing_unless_it_takes_everything";
-    if let Some(r) = role() {
-        child(&r)
+    if let Some((r, args)) = role() {
+        child(&r, &args)
     }
     watchdog(test, LIMIT, || {
         let ev = Event::create(&unique_name("ev"), false, true).unwrap();
@@ -138,7 +142,7 @@ fn wait_all_takes_nothing_unless_it_takes_everything() {
         let c = Counters::create(&cnt);
         let m = Mutex::create(&mx, false).unwrap();
         let free = Mutex::create(&unique_name("mx"), false).unwrap();
-        let mut holder = spawn(test, "hold", &[("MX", &mx), ("CNT", &cnt)]);
+        let mut holder = spawn(test, "hold", &[&mx, &cnt]);
         wait_until(|| c.get(READY) == 1);
         let objs = [
             WaitObject::Mutex(&free),
@@ -167,8 +171,8 @@ fn wait_all_takes_nothing_unless_it_takes_everything() {
 #[test]
 fn wait_any_acquires_a_mutex_released_by_another_process() {
     let test = "wait_any_acquires_a_mutex_released_by_another_process";
-    if let Some(r) = role() {
-        child(&r)
+    if let Some((r, args)) = role() {
+        child(&r, &args)
     }
     watchdog(test, LIMIT, || {
         let mx = unique_name("mx");
@@ -176,7 +180,7 @@ fn wait_any_acquires_a_mutex_released_by_another_process() {
         let c = Counters::create(&cnt);
         let m = Mutex::create(&mx, false).unwrap();
         let ev = Event::create(&unique_name("ev"), true, false).unwrap();
-        let mut holder = spawn(test, "hold", &[("MX", &mx), ("CNT", &cnt)]);
+        let mut holder = spawn(test, "hold", &[&mx, &cnt]);
         wait_until(|| c.get(READY) == 1);
         let objs = [WaitObject::Event(&ev), WaitObject::Mutex(&m)];
         assert_eq!(
@@ -202,8 +206,8 @@ fn wait_any_acquires_a_mutex_released_by_another_process() {
 #[test]
 fn wait_any_reports_an_abandoned_mutex_by_index() {
     let test = "wait_any_reports_an_abandoned_mutex_by_index";
-    if let Some(r) = role() {
-        child(&r)
+    if let Some((r, args)) = role() {
+        child(&r, &args)
     }
     watchdog(test, LIMIT, || {
         let mx = unique_name("mx");
@@ -214,13 +218,9 @@ fn wait_any_reports_an_abandoned_mutex_by_index() {
         let b = Mutex::create(&mx2, false).unwrap();
         // mx2 is held here, mx by a child that will be killed.
         let gb = b.lock().unwrap();
-        let mut holder = spawn(test, "hold", &[("MX", &mx), ("CNT", &cnt)]);
+        let mut holder = spawn(test, "hold", &[&mx, &cnt]);
         wait_until(|| c.get(READY) == 1);
-        let mut waiter = spawn(
-            test,
-            "wait-any-mutex",
-            &[("MX", &mx), ("MX2", &mx2), ("CNT", &cnt)],
-        );
+        let mut waiter = spawn(test, "wait-any-mutex", &[&mx, &cnt, &mx2]);
         wait_until(|| c.get(READY) == 2);
         std::thread::sleep(SETTLE);
         holder.kill9();

@@ -1,10 +1,10 @@
 //! Named mutexes across real processes: `CreateMutex`, `OpenMutex`,
 //! `WaitForSingleObject`, `ReleaseMutex`, `WAIT_ABANDONED`.
 
-mod common_sync;
+mod common;
 
-use common_sync::{
-    code, exit, leftovers, role, soon_not_found, spawn, unique_name, wait_until, watchdog, Counters,
+use common::{
+    code, exit_child, leftovers, role, soon_not_found, spawn, unique_name, wait_until, watchdog, Counters,
 };
 use named_shm::{Error, Mutex, WaitStatus};
 use std::time::Duration;
@@ -18,14 +18,17 @@ const DONE: usize = 1;
 const COUNTER: usize = 2;
 const ABANDONED_SEEN: usize = 3;
 
-fn child(role: &str) -> ! {
-    let mx = || Mutex::open(&common_sync::arg("MX")).expect("open mutex");
-    let counters = || Counters::open(&common_sync::arg("CNT"));
+/// The roles a re-executed test binary plays; `args` are object names (mutex
+/// `mx`, counters `cnt`, …) and numbers, in the order each role lists.
+fn child(role: &str, args: &[String]) -> ! {
+    let mx = || Mutex::open(&args[0]).expect("open mutex");
+    let counters = || Counters::open(&args[1]);
     match role {
-        // ITERS critical sections incrementing a plain (non-atomic) counter.
+        // [mx, cnt, iters]: critical sections incrementing a plain
+        // (non-atomic) counter.
         "count" => {
             let (sut, c) = (mx(), counters());
-            let iters: u64 = common_sync::arg("ITERS").parse().unwrap();
+            let iters: u64 = args[2].parse().unwrap();
             c.inc(READY);
             wait_until(|| c.get(READY) >= 4);
             for i in 0..iters {
@@ -41,18 +44,18 @@ fn child(role: &str) -> ! {
                 c.view.write(COUNTER * 8, &(v + 1)).unwrap();
                 drop(g);
             }
-            exit(0)
+            exit_child(0)
         }
-        // Takes the mutex, says ready, and sleeps until killed or told.
+        // [mx, cnt]: takes the mutex, says ready, and sleeps until killed or told.
         "hold" => {
             let (sut, c) = (mx(), counters());
             assert_eq!(sut.acquire(None).unwrap(), WaitStatus::Signaled);
             c.inc(READY);
             wait_until(|| c.get(DONE) > 0);
             sut.release().unwrap();
-            exit(0)
+            exit_child(0)
         }
-        // Says ready, locks, reports how.
+        // [mx, cnt]: says ready, locks, reports how.
         "lock-report" => {
             let (sut, c) = (mx(), counters());
             c.inc(READY);
@@ -61,18 +64,19 @@ fn child(role: &str) -> ! {
             let rc = match st {
                 WaitStatus::Signaled => code::SIGNALED,
                 WaitStatus::Abandoned => code::ABANDONED,
-                WaitStatus::TimedOut => exit(code::TIMED_OUT),
+                WaitStatus::TimedOut => exit_child(code::TIMED_OUT),
             };
             sut.release().unwrap();
-            exit(rc)
+            exit_child(rc)
         }
+        // [mx]: tries to lock for 50 ms, reports how.
         "try" => {
             let sut = mx();
             match sut.acquire(Some(Duration::from_millis(50))).unwrap() {
-                WaitStatus::TimedOut => exit(code::TIMED_OUT),
+                WaitStatus::TimedOut => exit_child(code::TIMED_OUT),
                 st => {
                     sut.release().unwrap();
-                    exit(if st == WaitStatus::Abandoned {
+                    exit_child(if st == WaitStatus::Abandoned {
                         code::ABANDONED
                     } else {
                         code::SIGNALED
@@ -80,25 +84,28 @@ fn child(role: &str) -> ! {
                 }
             }
         }
+        // [mx]: releases a mutex it does not own.
         "release-foreign" => match mx().release() {
-            Err(Error::NotOwner { .. }) => exit(code::NOT_OWNER),
-            _ => exit(1),
+            Err(Error::NotOwner { .. }) => exit_child(code::NOT_OWNER),
+            _ => exit_child(1),
         },
+        // [mx]: asks for initial ownership of an existing mutex.
         "open-or-create-owner" => {
-            let sut = Mutex::open_or_create(&common_sync::arg("MX"), true).unwrap();
+            let sut = Mutex::open_or_create(&args[0], true).unwrap();
             if sut.created() {
-                exit(20)
+                exit_child(20)
             }
             match sut.release() {
-                Err(e @ Error::NotOwner { .. }) if e.win32_code() == 288 => exit(code::NOT_OWNER),
-                _ => exit(1),
+                Err(e @ Error::NotOwner { .. }) if e.win32_code() == 288 => exit_child(code::NOT_OWNER),
+                _ => exit_child(1),
             }
         }
-        // Races another process to create ROUNDS mutexes, each owned by its creator.
+        // [mx, cnt, rounds]: races another process to create `rounds`
+        // mutexes, each owned by its creator.
         "create-race" => {
             let c = counters();
-            let base = common_sync::arg("MX");
-            let rounds: usize = common_sync::arg("ROUNDS").parse().unwrap();
+            let base = &args[0];
+            let rounds: usize = args[2].parse().unwrap();
             c.inc(READY);
             wait_until(|| c.get(READY) >= 2);
             let mut keep = Vec::new();
@@ -115,24 +122,25 @@ fn child(role: &str) -> ! {
             c.inc(DONE);
             wait_until(|| c.get(DONE) >= 2);
             drop(keep); // close the handles (exit would leave orphans to reap)
-            exit(0)
+            exit_child(0)
         }
+        // [mx]: as `nobody`, may neither lock nor release it.
         #[cfg(unix)]
         "read-only" => {
             // SAFETY: dropping privileges in a single-purpose child process.
             if unsafe { libc::setgid(65534) } != 0 || unsafe { libc::setuid(65534) } != 0 {
-                exit(2);
+                exit_child(2);
             }
-            let Ok(sut) = Mutex::open(&common_sync::arg("MX")) else {
-                exit(3)
+            let Ok(sut) = Mutex::open(&args[0]) else {
+                exit_child(3)
             };
             if !matches!(sut.lock(), Err(Error::PermissionDenied { .. })) {
-                exit(4);
+                exit_child(4);
             }
             if !matches!(sut.release(), Err(Error::NotOwner { .. })) {
-                exit(5);
+                exit_child(5);
             }
-            exit(0)
+            exit_child(0)
         }
         other => panic!("unknown role {other}"),
     }
@@ -149,8 +157,8 @@ fn iterations() -> u64 {
 #[test]
 fn mutex_excludes_4_processes_and_the_counter_ends_exact() {
     let test = "mutex_excludes_4_processes_and_the_counter_ends_exact";
-    if let Some(r) = role() {
-        child(&r)
+    if let Some((r, args)) = role() {
+        child(&r, &args)
     }
     watchdog(test, Duration::from_secs(600), || {
         let mx = unique_name("mx");
@@ -159,9 +167,7 @@ fn mutex_excludes_4_processes_and_the_counter_ends_exact() {
         let _sut = Mutex::create(&mx, false).unwrap();
         let iters = iterations();
         let n = iters.to_string();
-        let mut kids: Vec<_> = (0..4)
-            .map(|_| spawn(test, "count", &[("MX", &mx), ("CNT", &cnt), ("ITERS", &n)]))
-            .collect();
+        let mut kids: Vec<_> = (0..4).map(|_| spawn(test, "count", &[&mx, &cnt, &n])).collect();
         for k in &mut kids {
             assert_eq!(k.wait_code(), Some(0));
         }
@@ -173,8 +179,8 @@ fn mutex_excludes_4_processes_and_the_counter_ends_exact() {
 #[test]
 fn mutex_is_recursive_and_needs_one_release_per_acquisition() {
     let test = "mutex_is_recursive_and_needs_one_release_per_acquisition";
-    if let Some(r) = role() {
-        child(&r)
+    if let Some((r, args)) = role() {
+        child(&r, &args)
     }
     watchdog(test, LIMIT, || {
         let mx = unique_name("mx");
@@ -187,13 +193,13 @@ fn mutex_is_recursive_and_needs_one_release_per_acquisition() {
         }
         sut.release().unwrap();
         assert_eq!(
-            spawn(test, "try", &[("MX", &mx)]).wait_code(),
+            spawn(test, "try", &[&mx]).wait_code(),
             Some(code::TIMED_OUT),
             "still held once"
         );
         sut.release().unwrap();
         assert_eq!(
-            spawn(test, "try", &[("MX", &mx)]).wait_code(),
+            spawn(test, "try", &[&mx]).wait_code(),
             Some(code::SIGNALED),
             "free after the last release"
         );
@@ -206,8 +212,8 @@ fn mutex_is_recursive_and_needs_one_release_per_acquisition() {
 #[test]
 fn mutex_release_by_non_owner_fails_with_not_owner() {
     let test = "mutex_release_by_non_owner_fails_with_not_owner";
-    if let Some(r) = role() {
-        child(&r)
+    if let Some((r, args)) = role() {
+        child(&r, &args)
     }
     watchdog(test, LIMIT, || {
         let mx = unique_name("mx");
@@ -229,7 +235,7 @@ fn mutex_release_by_non_owner_fails_with_not_owner() {
         });
         // Another process.
         assert_eq!(
-            spawn(test, "release-foreign", &[("MX", &mx)]).wait_code(),
+            spawn(test, "release-foreign", &[&mx]).wait_code(),
             Some(code::NOT_OWNER)
         );
         drop(g);
@@ -244,15 +250,15 @@ fn mutex_release_by_non_owner_fails_with_not_owner() {
 )]
 fn mutex_lock_times_out_while_another_process_holds_it() {
     let test = "mutex_lock_times_out_while_another_process_holds_it";
-    if let Some(r) = role() {
-        child(&r)
+    if let Some((r, args)) = role() {
+        child(&r, &args)
     }
     watchdog(test, LIMIT, || {
         let mx = unique_name("mx");
         let cnt = unique_name("cnt");
         let c = Counters::create(&cnt);
         let sut = Mutex::create(&mx, false).unwrap();
-        let mut holder = spawn(test, "hold", &[("MX", &mx), ("CNT", &cnt)]);
+        let mut holder = spawn(test, "hold", &[&mx, &cnt]);
         wait_until(|| c.get(READY) == 1);
         assert!(sut
             .try_lock_for(Some(Duration::from_millis(50)))
@@ -270,19 +276,17 @@ fn mutex_lock_times_out_while_another_process_holds_it() {
 #[test]
 fn mutex_abandoned_after_kill_9_of_holder_is_reported_to_exactly_one_waiter() {
     let test = "mutex_abandoned_after_kill_9_of_holder_is_reported_to_exactly_one_waiter";
-    if let Some(r) = role() {
-        child(&r)
+    if let Some((r, args)) = role() {
+        child(&r, &args)
     }
     watchdog(test, LIMIT, || {
         let mx = unique_name("mx");
         let cnt = unique_name("cnt");
         let c = Counters::create(&cnt);
         let sut = Mutex::create(&mx, false).unwrap();
-        let mut holder = spawn(test, "hold", &[("MX", &mx), ("CNT", &cnt)]);
+        let mut holder = spawn(test, "hold", &[&mx, &cnt]);
         wait_until(|| c.get(READY) == 1);
-        let mut waiters: Vec<_> = (0..3)
-            .map(|_| spawn(test, "lock-report", &[("MX", &mx), ("CNT", &cnt)]))
-            .collect();
+        let mut waiters: Vec<_> = (0..3).map(|_| spawn(test, "lock-report", &[&mx, &cnt])).collect();
         wait_until(|| c.get(READY) == 4);
         std::thread::sleep(SETTLE);
         holder.kill9();
@@ -319,8 +323,8 @@ fn mutex_abandoned_after_owner_thread_exits() {
 #[test]
 fn mutex_closing_the_owner_handle_does_not_release_it() {
     let test = "mutex_closing_the_owner_handle_does_not_release_it";
-    if let Some(r) = role() {
-        child(&r)
+    if let Some((r, args)) = role() {
+        child(&r, &args)
     }
     watchdog(test, LIMIT, || {
         let mx = unique_name("mx");
@@ -328,16 +332,10 @@ fn mutex_closing_the_owner_handle_does_not_release_it() {
         let owner = Mutex::open(&mx).unwrap();
         assert_eq!(owner.acquire(None).unwrap(), WaitStatus::Signaled);
         drop(owner);
-        assert_eq!(
-            spawn(test, "try", &[("MX", &mx)]).wait_code(),
-            Some(code::TIMED_OUT)
-        );
+        assert_eq!(spawn(test, "try", &[&mx]).wait_code(), Some(code::TIMED_OUT));
         // Released through another handle of the same thread.
         keep.release().unwrap();
-        assert_eq!(
-            spawn(test, "try", &[("MX", &mx)]).wait_code(),
-            Some(code::SIGNALED)
-        );
+        assert_eq!(spawn(test, "try", &[&mx]).wait_code(), Some(code::SIGNALED));
         // The same, with the only handle closed and a new one opened.
         let name2 = unique_name("mx");
         let only = Mutex::create(&name2, true).unwrap();
@@ -357,20 +355,20 @@ fn mutex_closing_the_owner_handle_does_not_release_it() {
 #[test]
 fn mutex_initial_owner_only_when_really_created() {
     let test = "mutex_initial_owner_only_when_really_created";
-    if let Some(r) = role() {
-        child(&r)
+    if let Some((r, args)) = role() {
+        child(&r, &args)
     }
     watchdog(test, LIMIT, || {
         let mx = unique_name("mx");
         let sut = Mutex::create(&mx, true).unwrap();
         assert!(sut.created());
         assert_eq!(
-            spawn(test, "try", &[("MX", &mx)]).wait_code(),
+            spawn(test, "try", &[&mx]).wait_code(),
             Some(code::TIMED_OUT),
             "creator owns it"
         );
         assert_eq!(
-            spawn(test, "open-or-create-owner", &[("MX", &mx)]).wait_code(),
+            spawn(test, "open-or-create-owner", &[&mx]).wait_code(),
             Some(code::NOT_OWNER),
             "an opener never gets initial ownership"
         );
@@ -385,8 +383,8 @@ fn mutex_initial_owner_only_when_really_created() {
 #[test]
 fn mutex_creation_race_gives_initial_ownership_to_exactly_the_creator() {
     let test = "mutex_creation_race_gives_initial_ownership_to_exactly_the_creator";
-    if let Some(r) = role() {
-        child(&r)
+    if let Some((r, args)) = role() {
+        child(&r, &args)
     }
     watchdog(test, LIMIT, || {
         let mx = unique_name("mxrace");
@@ -394,13 +392,7 @@ fn mutex_creation_race_gives_initial_ownership_to_exactly_the_creator() {
         let c = Counters::create(&cnt);
         let rounds = 300;
         let mut kids: Vec<_> = (0..2)
-            .map(|_| {
-                spawn(
-                    test,
-                    "create-race",
-                    &[("MX", &mx), ("CNT", &cnt), ("ROUNDS", &rounds.to_string())],
-                )
-            })
+            .map(|_| spawn(test, "create-race", &[&mx, &cnt, &rounds.to_string()]))
             .collect();
         for k in &mut kids {
             assert_eq!(k.wait_code(), Some(0));
@@ -416,7 +408,7 @@ fn mutex_owner_reports_pid_and_tid() {
     let sut = Mutex::create(&unique_name("mx"), false).unwrap();
     assert_eq!(sut.owner(), None);
     let g = sut.lock().unwrap();
-    let tid = common_sync::thread_id();
+    let tid = common::thread_id();
     assert_eq!(sut.owner(), Some((std::process::id(), tid)));
     drop(g);
     assert_eq!(sut.owner(), None);
@@ -465,8 +457,8 @@ fn mutex_name_dies_with_last_handle() {
 #[test]
 fn mutex_is_reclaimed_after_its_holder_is_killed() {
     let test = "mutex_is_reclaimed_after_its_holder_is_killed";
-    if let Some(r) = role() {
-        child(&r)
+    if let Some((r, args)) = role() {
+        child(&r, &args)
     }
     watchdog(test, LIMIT, || {
         let mx = unique_name("mxkill");
@@ -474,7 +466,7 @@ fn mutex_is_reclaimed_after_its_holder_is_killed() {
         let c = Counters::create(&cnt);
         {
             let _creator = Mutex::create(&mx, false).unwrap();
-            let mut holder = spawn(test, "hold", &[("MX", &mx), ("CNT", &cnt)]);
+            let mut holder = spawn(test, "hold", &[&mx, &cnt]);
             wait_until(|| c.get(READY) == 1);
             drop(_creator);
             assert!(Mutex::open(&mx).is_ok(), "the holder keeps it alive");
@@ -492,17 +484,17 @@ fn mutex_is_reclaimed_after_its_holder_is_killed() {
 #[cfg_attr(windows, ignore = "needs a second user: a child that setuid()s to nobody")]
 fn mutex_read_only_handle_cannot_lock() {
     let test = "mutex_read_only_handle_cannot_lock";
-    if let Some(r) = role() {
-        child(&r)
+    if let Some((r, args)) = role() {
+        child(&r, &args)
     }
-    if common_sync::euid() != 0 {
+    if common::euid() != 0 {
         eprintln!("skipped: needs root to switch to another uid");
         return;
     }
     watchdog(test, LIMIT, || {
         let mx = format!("Global\\{}", unique_name("mxro"));
         let _sut = Mutex::options().mode(0o644).create(&mx, false).unwrap();
-        assert_eq!(spawn(test, "read-only", &[("MX", &mx)]).wait_code(), Some(0));
+        assert_eq!(spawn(test, "read-only", &[&mx]).wait_code(), Some(0));
     });
 }
 

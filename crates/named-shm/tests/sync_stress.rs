@@ -5,9 +5,9 @@
 //! CI runs a few seconds' worth; `NAMED_SHM_STRESS_FULL=1` runs the size the
 //! issue names (4 processes × 100,000 lock/unlock pairs).
 
-mod common_sync;
+mod common;
 
-use common_sync::{exit, role, spawn, unique_name, wait_until, watchdog, Counters};
+use common::{exit_child, role, spawn, unique_name, wait_until, watchdog, Counters};
 use named_shm::{wait_for_multiple, Event, MultiWaitStatus, Mutex, WaitObject, WaitStatus};
 use std::time::{Duration, SystemTime};
 
@@ -21,13 +21,16 @@ fn full() -> bool {
     std::env::var("NAMED_SHM_STRESS_FULL").is_ok_and(|v| v == "1")
 }
 
-fn child(role: &str) -> ! {
+/// The roles a re-executed test binary plays; `args` are object names (mutex
+/// `mx`, counters `cnt`, …) and numbers, in the order each role lists.
+fn child(role: &str, args: &[String]) -> ! {
     match role {
+        // [mx, cnt, id, iters]
         "hammer" => {
-            let sut = Mutex::open(&common_sync::arg("MX")).expect("open mutex");
-            let c = Counters::open(&common_sync::arg("CNT"));
-            let me: usize = common_sync::arg("ID").parse().unwrap();
-            let iters: u64 = common_sync::arg("ITERS").parse().unwrap();
+            let sut = Mutex::open(&args[0]).expect("open mutex");
+            let c = Counters::open(&args[1]);
+            let me: usize = args[2].parse().unwrap();
+            let iters: u64 = args[3].parse().unwrap();
             c.inc(READY);
             wait_until(|| c.get(READY) >= 4);
             let second = Some(Duration::from_secs(1));
@@ -59,12 +62,13 @@ fn child(role: &str) -> ! {
                 c.view.write((SLOTS + me) * 8, &(s + 1)).unwrap();
                 sut.release().unwrap();
             }
-            exit(0)
+            exit_child(0)
         }
+        // [ping, pong, n]
         "pong" => {
-            let ping = Event::open(&common_sync::arg("PING")).expect("open");
-            let pong = Event::open(&common_sync::arg("PONG")).expect("open");
-            let n: u64 = common_sync::arg("N").parse().unwrap();
+            let ping = Event::open(&args[0]).expect("open");
+            let pong = Event::open(&args[1]).expect("open");
+            let n: u64 = args[2].parse().unwrap();
             for _ in 0..n {
                 assert_eq!(
                     ping.wait(Some(Duration::from_secs(60))).unwrap(),
@@ -72,7 +76,7 @@ fn child(role: &str) -> ! {
                 );
                 pong.set().unwrap();
             }
-            exit(0)
+            exit_child(0)
         }
         other => panic!("unknown role {other}"),
     }
@@ -86,8 +90,8 @@ fn random_below(n: u64) -> u64 {
 #[test]
 fn stress_4_processes_lock_unlock_survive_kill_9_of_one() {
     let test = "stress_4_processes_lock_unlock_survive_kill_9_of_one";
-    if let Some(r) = role() {
-        child(&r)
+    if let Some((r, args)) = role() {
+        child(&r, &args)
     }
     let iters: u64 = if full() { 100_000 } else { 15_000 };
     watchdog(test, Duration::from_secs(if full() { 1800 } else { 300 }), || {
@@ -97,13 +101,7 @@ fn stress_4_processes_lock_unlock_survive_kill_9_of_one() {
         let _sut = Mutex::create(&mx, false).unwrap();
         let n = iters.to_string();
         let mut kids: Vec<_> = (0..4)
-            .map(|i| {
-                spawn(
-                    test,
-                    "hammer",
-                    &[("MX", &mx), ("CNT", &cnt), ("ID", &i.to_string()), ("ITERS", &n)],
-                )
-            })
+            .map(|i| spawn(test, "hammer", &[&mx, &cnt, &i.to_string(), &n]))
             .collect();
         let victim = random_below(4) as usize;
         let kill_at = iters / 4 + random_below(iters);
@@ -151,19 +149,15 @@ fn stress_4_processes_lock_unlock_survive_kill_9_of_one() {
 #[test]
 fn stress_event_ping_pong_loses_no_wake_up() {
     let test = "stress_event_ping_pong_loses_no_wake_up";
-    if let Some(r) = role() {
-        child(&r)
+    if let Some((r, args)) = role() {
+        child(&r, &args)
     }
     let n: u64 = if full() { 100_000 } else { 10_000 };
     watchdog(test, Duration::from_secs(600), || {
         let (pi, po) = (unique_name("ping"), unique_name("pong"));
         let ping = Event::create(&pi, false, false).unwrap();
         let pong = Event::create(&po, false, false).unwrap();
-        let mut kid = spawn(
-            test,
-            "pong",
-            &[("PING", &pi), ("PONG", &po), ("N", &n.to_string())],
-        );
+        let mut kid = spawn(test, "pong", &[&pi, &po, &n.to_string()]);
         for _ in 0..n {
             ping.set().unwrap();
             assert_eq!(

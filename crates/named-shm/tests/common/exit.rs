@@ -1,4 +1,4 @@
-//! How a test child ends (shared by `common` and `common_sync`).
+//! How a test child ends.
 
 use std::io::Write;
 
