@@ -2,25 +2,25 @@
 //! descriptors) and `admin::holders`, with real processes.
 #![cfg(target_os = "linux")]
 
-mod common_sync;
+mod common;
 
-use common_sync::{exit, role, spawn, unique_name, wait_until, watchdog, Counters};
+use common::{exit_child, role, spawn, unique_name, wait_until, watchdog, Counters};
 use named_shm::{admin, Access, Event, Namespace, SharedMemory};
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(60);
 
-fn child(role: &str) -> ! {
+fn child(role: &str, args: &[String]) -> ! {
     match role {
-        // Opens A once and B twice, says ready, sleeps until killed.
+        // [a, b, cnt]: opens A once and B twice, says ready, sleeps until killed.
         "hold" => {
-            let a = SharedMemory::open(&common_sync::arg("A"), Access::Read).expect("open A");
-            let b1 = Event::open(&common_sync::arg("B")).expect("open B");
-            let b2 = Event::open(&common_sync::arg("B")).expect("open B again");
-            Counters::open(&common_sync::arg("CNT")).inc(0);
+            let a = SharedMemory::open(&args[0], Access::Read).expect("open A");
+            let b1 = Event::open(&args[1]).expect("open B");
+            let b2 = Event::open(&args[1]).expect("open B again");
+            Counters::open(&args[2]).inc(0);
             std::thread::sleep(LIMIT);
             drop((a, b1, b2));
-            exit(0)
+            exit_child(0)
         }
         other => panic!("unknown role {other}"),
     }
@@ -37,8 +37,8 @@ fn find(name: &str) -> admin::ObjectInfo {
 #[test]
 fn one_index_gives_every_holder_of_every_object_with_its_handle_count() {
     const T: &str = "one_index_gives_every_holder_of_every_object_with_its_handle_count";
-    if let Some(r) = role() {
-        child(&r)
+    if let Some((r, args)) = role() {
+        child(&r, &args)
     }
     watchdog(T, LIMIT, || {
         let (a, b, cnt) = (unique_name("hold-a"), unique_name("hold-b"), unique_name("cnt"));
@@ -46,7 +46,7 @@ fn one_index_gives_every_holder_of_every_object_with_its_handle_count() {
         let a1 = SharedMemory::create(&a, 4096).unwrap();
         let a2 = SharedMemory::open(&a, Access::Read).unwrap();
         let b0 = Event::create(&b, true, false).unwrap();
-        let mut kid = spawn(T, "hold", &[("A", &a), ("B", &b), ("CNT", &cnt)]);
+        let mut kid = spawn(T, "hold", &[&a, &b, &cnt]);
         wait_until(|| c.get(0) == 1);
         drop(b0); // the child alone holds B now
         let me = std::process::id();

@@ -3,9 +3,9 @@
 //! runs in a child process, which sets its own limits first.
 #![cfg(target_os = "linux")]
 
-mod common_sync;
+mod common;
 
-use common_sync::{exit, role, spawn, unique_name, watchdog};
+use common::{exit_child, role, spawn, unique_name, watchdog};
 use named_shm::{code, Access, Error, SharedMemory};
 use std::time::Duration;
 
@@ -34,51 +34,52 @@ fn nofile() -> (u64, u64) {
     (lim.rlim_cur, lim.rlim_max)
 }
 
-fn child(role: &str) -> ! {
-    let name = common_sync::arg("NAME");
+/// The roles; `args[0]` is the object's name.
+fn child(role: &str, args: &[String]) -> ! {
+    let name = &args[0];
     match role {
         // Soft 256, hard 4096: the first create raises the soft limit, and
         // 3000 handles to one object fit.
         "raise" => {
             set_nofile(256, 4096);
-            let first = SharedMemory::create(&name, 4096).expect("create");
+            let first = SharedMemory::create(name, 4096).expect("create");
             if nofile() != (4096, 4096) {
-                exit(2);
+                exit_child(2);
             }
             let mut more = Vec::new();
             for _ in 0..3000 {
-                match SharedMemory::open(&name, Access::Read) {
+                match SharedMemory::open(name, Access::Read) {
                     Ok(h) => more.push(h),
-                    Err(_) => exit(3),
+                    Err(_) => exit_child(3),
                 }
             }
             drop((first, more));
-            exit(0)
+            exit_child(0)
         }
         // The opt-out keeps the soft limit.
         "keep" => {
             set_nofile(256, 4096);
-            let _h = SharedMemory::create(&name, 4096).expect("create");
-            exit(if nofile() == (256, 4096) { 0 } else { 2 })
+            let _h = SharedMemory::create(name, 4096).expect("create");
+            exit_child(if nofile() == (256, 4096) { 0 } else { 2 })
         }
         // Limit 64 (soft = hard): handles run out with OutOfHandles(64),
         // 1450, and a message that names the limit; closing some makes room.
         "exhaust" => {
             set_nofile(64, 64);
-            let first = SharedMemory::create(&name, 4096).expect("create");
+            let first = SharedMemory::create(name, 4096).expect("create");
             let mut held = Vec::new();
             let err = loop {
-                match SharedMemory::open(&name, Access::Read) {
+                match SharedMemory::open(name, Access::Read) {
                     Ok(h) => held.push(h),
                     Err(e) => break e,
                 }
                 if held.len() > 1000 {
-                    exit(2);
+                    exit_child(2);
                 }
             };
             if !matches!(err, Error::OutOfHandles { limit: Some(64), .. }) {
                 eprintln!("unexpected error: {err:?}");
-                exit(3);
+                exit_child(3);
             }
             let msg = err.to_string();
             if err.win32_code() != code::ERROR_NO_SYSTEM_RESOURCES
@@ -86,60 +87,57 @@ fn child(role: &str) -> ! {
                 || !msg.contains("RLIMIT_NOFILE")
             {
                 eprintln!("unexpected message or code: {msg} ({})", err.win32_code());
-                exit(4);
+                exit_child(4);
             }
             held.truncate(held.len() - 4);
-            if SharedMemory::open(&name, Access::Read).is_err() {
-                exit(5);
+            if SharedMemory::open(name, Access::Read).is_err() {
+                exit_child(5);
             }
             drop((first, held));
-            exit(0)
+            exit_child(0)
         }
         other => panic!("unknown role {other}"),
     }
 }
 
-fn run(test: &str, role: &str, env: &[(&str, &str)]) -> Option<i32> {
+fn run(test: &str, role: &str) -> Option<i32> {
     let name = unique_name("nofile");
-    let mut args = vec![("NAME", name.as_str())];
-    args.extend_from_slice(env);
-    let mut kid = spawn(test, role, &args);
-    kid.wait_code()
+    spawn(test, role, &[&name]).wait_code()
 }
 
 #[test]
 fn the_first_object_raises_the_soft_descriptor_limit_to_the_hard_one() {
     const T: &str = "the_first_object_raises_the_soft_descriptor_limit_to_the_hard_one";
-    if let Some(r) = role() {
+    if let Some((r, args)) = role() {
         std::env::remove_var("NAMED_SHM_KEEP_NOFILE");
-        child(&r)
+        child(&r, &args)
     }
     if nofile().1 < 4096 {
-        eprintln!("skipped: the hard descriptor limit is below 4096");
+        common::skip("the hard descriptor limit is below 4096");
         return;
     }
-    watchdog(T, LIMIT, || assert_eq!(run(T, "raise", &[]), Some(0)));
+    watchdog(T, LIMIT, || assert_eq!(run(T, "raise"), Some(0)));
 }
 
 #[test]
 fn named_shm_keep_nofile_keeps_the_soft_limit() {
     const T: &str = "named_shm_keep_nofile_keeps_the_soft_limit";
-    if let Some(r) = role() {
+    if let Some((r, args)) = role() {
         std::env::set_var("NAMED_SHM_KEEP_NOFILE", "1");
-        child(&r)
+        child(&r, &args)
     }
     if nofile().1 < 4096 {
-        eprintln!("skipped: the hard descriptor limit is below 4096");
+        common::skip("the hard descriptor limit is below 4096");
         return;
     }
-    watchdog(T, LIMIT, || assert_eq!(run(T, "keep", &[]), Some(0)));
+    watchdog(T, LIMIT, || assert_eq!(run(T, "keep"), Some(0)));
 }
 
 #[test]
 fn running_out_of_descriptors_is_out_of_handles_naming_the_limit() {
     const T: &str = "running_out_of_descriptors_is_out_of_handles_naming_the_limit";
-    if let Some(r) = role() {
-        child(&r)
+    if let Some((r, args)) = role() {
+        child(&r, &args)
     }
-    watchdog(T, LIMIT, || assert_eq!(run(T, "exhaust", &[]), Some(0)));
+    watchdog(T, LIMIT, || assert_eq!(run(T, "exhaust"), Some(0)));
 }

@@ -2,9 +2,11 @@
 //! `OpenSemaphore`, `ReleaseSemaphore`, `WaitForSingleObject`,
 //! `WaitForMultipleObjects`.
 
-mod common_sync;
+mod common;
 
-use common_sync::{code, exit, role, soon_not_found, spawn, unique_name, wait_until, watchdog, Counters};
+use common::{
+    code, exit_child, role, soon_not_found, spawn, unique_name, wait_until, watchdog, Counters, Proc,
+};
 use named_shm::{
     code as win32, wait_for_multiple, Error, Event, MultiWaitStatus, Mutex, Semaphore, SharedMemory,
     WaitObject, WaitStatus,
@@ -21,58 +23,54 @@ const READY: usize = 0;
 const TAKEN: usize = 1;
 
 /// The roles a re-executed test binary plays.
-fn child(role: &str) -> ! {
+/// The roles; `args` are object names in the order each role lists.
+fn child(role: &str, args: &[String]) -> ! {
     match role {
-        // Opens the semaphore, says ready, waits for one count, reports.
+        // [sem, cnt]: opens the semaphore, says ready, waits for one count, reports.
         "wait" => {
-            let c = Counters::open(&common_sync::arg("CNT"));
-            let sut = Semaphore::open(&common_sync::arg("SEM")).expect("open semaphore");
+            let c = Counters::open(&args[1]);
+            let sut = Semaphore::open(&args[0]).expect("open semaphore");
             c.inc(READY);
             match sut.wait(Some(CHILD_WAIT)).expect("wait") {
                 WaitStatus::Signaled => {
                     c.inc(TAKEN);
-                    exit(code::SIGNALED)
+                    exit_child(code::SIGNALED)
                 }
-                _ => exit(code::TIMED_OUT),
+                _ => exit_child(code::TIMED_OUT),
             }
         }
-        // Creates a semaphore, says ready, and sleeps until killed.
+        // [sem, cnt]: creates a semaphore, says ready, and sleeps until killed.
         "hold" => {
-            let _sut = Semaphore::create(&common_sync::arg("SEM"), 1, 4).expect("create");
-            Counters::open(&common_sync::arg("CNT")).inc(READY);
+            let _sut = Semaphore::create(&args[0], 1, 4).expect("create");
+            Counters::open(&args[1]).inc(READY);
             std::thread::sleep(CHILD_WAIT);
-            exit(0)
+            exit_child(0)
         }
-        // As `nobody`: a handle that may only read the semaphore.
+        // [sem]: as `nobody`, a handle that may only read the semaphore.
         #[cfg(unix)]
         "read-only" => {
-            // SAFETY: dropping privileges in a single-purpose child process.
-            if unsafe { libc::setgid(65534) } != 0 || unsafe { libc::setuid(65534) } != 0 {
-                exit(2);
-            }
-            let Ok(s) = Semaphore::open(&common_sync::arg("SEM")) else {
-                exit(3)
+            common::become_nobody();
+            let Ok(s) = Semaphore::open(&args[0]) else {
+                exit_child(3)
             };
             if !matches!(s.release(1), Err(Error::PermissionDenied { .. })) {
-                exit(4);
+                exit_child(4);
             }
             if !matches!(s.wait(Some(Duration::ZERO)), Err(Error::PermissionDenied { .. })) {
-                exit(5);
+                exit_child(5);
             }
             if s.count() != 1 || s.maximum() != 3 {
-                exit(6);
+                exit_child(6);
             }
-            exit(0)
+            exit_child(0)
         }
         other => panic!("unknown role {other}"),
     }
 }
 
 /// Starts `n` waiting children and waits until all of them said ready.
-fn start_waiters(test: &str, sem: &str, cnt: &str, c: &Counters, n: u64) -> Vec<common_sync::ChildGuard> {
-    let kids: Vec<_> = (0..n)
-        .map(|_| spawn(test, "wait", &[("SEM", sem), ("CNT", cnt)]))
-        .collect();
+fn start_waiters(test: &str, sem: &str, cnt: &str, c: &Counters, n: u64) -> Vec<Proc> {
+    let kids: Vec<_> = (0..n).map(|_| spawn(test, "wait", &[sem, cnt])).collect();
     wait_until(|| c.get(READY) == n);
     std::thread::sleep(SETTLE);
     kids
@@ -211,8 +209,8 @@ fn a_semaphores_name_is_the_wrong_type_for_every_other_kind_and_back() {
 #[test]
 fn n_releases_wake_exactly_n_of_4_waiting_processes() {
     const T: &str = "n_releases_wake_exactly_n_of_4_waiting_processes";
-    if let Some(r) = role() {
-        child(&r)
+    if let Some((r, args)) = role() {
+        child(&r, &args)
     }
     watchdog(T, LIMIT, || {
         let sem = unique_name("sem");
@@ -243,8 +241,8 @@ fn n_releases_wake_exactly_n_of_4_waiting_processes() {
 #[test]
 fn killed_waiters_take_no_count_with_them() {
     const T: &str = "killed_waiters_take_no_count_with_them";
-    if let Some(r) = role() {
-        child(&r)
+    if let Some((r, args)) = role() {
+        child(&r, &args)
     }
     watchdog(T, LIMIT, || {
         let sem = unique_name("sem");
@@ -277,14 +275,14 @@ fn killed_waiters_take_no_count_with_them() {
 #[test]
 fn the_name_dies_with_its_last_handle_even_after_kill_9() {
     const T: &str = "the_name_dies_with_its_last_handle_even_after_kill_9";
-    if let Some(r) = role() {
-        child(&r)
+    if let Some((r, args)) = role() {
+        child(&r, &args)
     }
     watchdog(T, LIMIT, || {
         let sem = unique_name("sem");
         let cnt = unique_name("cnt");
         let c = Counters::create(&cnt);
-        let mut holder = spawn(T, "hold", &[("SEM", &sem), ("CNT", &cnt)]);
+        let mut holder = spawn(T, "hold", &[&sem, &cnt]);
         wait_until(|| c.get(READY) == 1);
         let s = Semaphore::open(&sem).unwrap();
         assert_eq!((s.count(), s.maximum()), (1, 4));
@@ -356,18 +354,18 @@ fn wait_for_multiple_wakes_when_another_process_releases() {
 #[cfg_attr(windows, ignore = "needs a second user: a child that setuid()s to nobody")]
 fn a_read_only_handle_can_neither_release_nor_wait() {
     const T: &str = "a_read_only_handle_can_neither_release_nor_wait";
-    if let Some(r) = role() {
-        child(&r)
+    if let Some((r, args)) = role() {
+        child(&r, &args)
     }
-    if common_sync::euid() != 0 {
-        eprintln!("skipped: needs root (the child becomes nobody)");
+    if !common::is_root() {
+        common::skip("needs root (the child becomes nobody)");
         return;
     }
     watchdog(T, LIMIT, || {
         // Global\: the child (another user) has a Local\ of its own.
         let sem = format!("Global\\{}", unique_name("sem-ro"));
         let s = Semaphore::options().mode(0o644).create(&sem, 1, 3).unwrap();
-        let mut kid = spawn(T, "read-only", &[("SEM", &sem)]);
+        let mut kid = spawn(T, "read-only", &[&sem]);
         assert_eq!(kid.wait_code(), Some(0));
         assert_eq!(s.count(), 1);
     });
