@@ -20,7 +20,7 @@ Names: `X` and `Local\\X` are the caller's private namespace, `Global\\X` is
 machine-wide. Quote names with a backslash in the shell: 'Global\\X'.
 
 Examples:
-  nshm demo                                  # the seed program, end to end
+  nshm demo                                  # two processes share memory by name, narrated
   nshm create 'Global\\Board' --size 64K --text hello --hold
   nshm list --all                            # both namespaces
   nshm read 'Global\\Board'                   # prints: hello
@@ -114,7 +114,7 @@ pub enum Command {
     )]
     SetupGlobal(SetupGlobalArgs),
 
-    /// Run the seed program end to end, narrated, with two real processes.
+    /// Show two real processes sharing memory by name, narrated: write, open, read, name gone.
     ///
     /// A first process creates `Global\MyFileMappingObject` (256 bytes) and
     /// writes "Message from first process."; a second process opens it by
@@ -130,6 +130,17 @@ pub enum Command {
         after_help = "Examples:\n  nshm completions bash > ~/.local/share/bash-completion/completions/nshm\n  nshm completions zsh > ~/.zfunc/_nshm\n  nshm completions fish > ~/.config/fish/completions/nshm.fish"
     )]
     Completions(CompletionsArgs),
+
+    /// Print the man page, or write one per command into DIR.
+    ///
+    /// Without DIR, prints nshm(1) (`nshm man | man -l -`). With DIR, writes
+    /// nshm.1 and a page for each command (nshm-list.1, nshm-event-create.1,
+    /// ...) into DIR, creating it if needed, and lists the files written.
+    #[command(
+        hide = true,
+        after_help = "Examples:\n  nshm man | man -l -\n  nshm man ~/.local/share/man/man1 && man nshm-create"
+    )]
+    Man(ManArgs),
 
     /// The demo's first process (internal).
     #[command(hide = true, name = "demo-first")]
@@ -178,7 +189,11 @@ pub struct CreateArgs {
     /// Initial contents: this file (`-` for standard input), at offset 0.
     #[arg(long, value_name = "PATH")]
     pub file: Option<std::path::PathBuf>,
-    /// Keep the handle open until Enter or Ctrl-C, so the name stays alive.
+    /// Keep the handle open, so the name stays alive, until Enter or a signal.
+    ///
+    /// Released by a line on standard input (Enter), or by SIGINT (Ctrl-C),
+    /// SIGTERM or SIGHUP. With standard input at its end (`</dev/null`, a
+    /// background job, a service manager) it holds until one of those signals.
     #[arg(long)]
     pub hold: bool,
     /// Permission bits in octal (default 600: only you).
@@ -256,7 +271,10 @@ pub enum EventCommand {
         /// Start in the set state.
         #[arg(long)]
         set: bool,
-        /// Keep the handle open until Enter or Ctrl-C.
+        /// Keep the handle open until Enter or a signal (SIGINT, SIGTERM, SIGHUP).
+        ///
+        /// With standard input at its end (`</dev/null`, a background job, a
+        /// service manager) it holds until one of those signals.
         #[arg(long)]
         hold: bool,
     },
@@ -295,13 +313,16 @@ pub enum MutexCommand {
         /// Lock it at creation (initial owner).
         #[arg(long)]
         owned: bool,
-        /// Keep the handle open until Enter or Ctrl-C.
+        /// Keep the handle open until Enter or a signal (SIGINT, SIGTERM, SIGHUP).
+        ///
+        /// With standard input at its end (`</dev/null`, a background job, a
+        /// service manager) it holds until one of those signals.
         #[arg(long)]
         hold: bool,
     },
     /// Lock the mutex, then release it (or keep it with --hold).
     #[command(
-        after_help = "Examples:\n  nshm mutex lock Lock --timeout 2s\n  nshm mutex lock Lock --hold   # until Enter or Ctrl-C"
+        after_help = "Examples:\n  nshm mutex lock Lock --timeout 2s\n  nshm mutex lock Lock --hold   # until Enter, Ctrl-C, SIGTERM or SIGHUP"
     )]
     Lock {
         /// The mutex's name.
@@ -309,7 +330,10 @@ pub enum MutexCommand {
         /// Give up after this long: 500ms, 2s, 1m (default: wait forever).
         #[arg(long, short = 't')]
         timeout: Option<String>,
-        /// Keep the lock until Enter or Ctrl-C.
+        /// Keep the lock until Enter or a signal (SIGINT, SIGTERM, SIGHUP).
+        ///
+        /// With standard input at its end (`</dev/null`, a background job, a
+        /// service manager) it holds until one of those signals.
         #[arg(long)]
         hold: bool,
     },
@@ -327,6 +351,13 @@ pub struct DemoArgs {
     /// The mapping's name.
     #[arg(long, default_value = "Global\\MyFileMappingObject")]
     pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The directory to write the pages into (default: print nshm(1) to standard output).
+    #[arg(value_name = "DIR")]
+    pub dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -16,6 +16,7 @@ mod cli;
 mod cmd;
 mod exit_codes;
 mod format;
+mod hints;
 mod input;
 mod signal;
 
@@ -32,7 +33,7 @@ fn main() {
         Err(e) if exit_codes::is_broken_pipe(&e) => ExitCode::Success,
         Err(e) => {
             // Names, paths and reasons in it may come from another user.
-            eprintln!("nshm: error: {}", format::escape(&format!("{e:#}")));
+            eprintln!("nshm: error: {}", format::escape(&hints::message(&e)));
             ExitCode::of(&e)
         }
     };

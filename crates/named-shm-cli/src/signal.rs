@@ -31,33 +31,42 @@ pub fn interrupted() -> bool {
 /// How a hold ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Release {
-    /// Enter was pressed, or standard input was closed.
+    /// Enter was pressed (a line arrived on standard input).
     Enter,
     /// Ctrl-C, SIGTERM or SIGHUP.
     Signal,
 }
 
-/// Blocks until Enter (or end of standard input, when `use_stdin`) or Ctrl-C.
-pub fn wait_for_release(use_stdin: bool) -> Release {
+/// Blocks until Enter (a line on standard input, when `use_stdin`) or
+/// Ctrl-C, SIGTERM or SIGHUP. Standard input at its end (`</dev/null`, a
+/// background job of a script, a service manager) or unreadable does not
+/// release: `at_eof` is called once, and the hold lasts until a signal.
+pub fn wait_for_release(use_stdin: bool, mut at_eof: impl FnMut()) -> Release {
     install();
-    let (tx, rx) = mpsc::channel::<()>();
+    // `true`: a line arrived; `false`: end of input or a read error.
+    let (tx, rx) = mpsc::channel::<bool>();
     if use_stdin {
         std::thread::spawn(move || {
             let mut line = String::new();
-            // Any outcome (a line, end of input, an error) releases.
-            let _ = std::io::stdin().lock().read_line(&mut line);
-            let _ = tx.send(());
+            let got = matches!(std::io::stdin().lock().read_line(&mut line), Ok(n) if n > 0);
+            let _ = tx.send(got);
         });
-    } else {
-        // Keep the sender alive so that the channel never reports disconnection.
-        std::mem::forget(tx);
     }
+    let mut stdin_open = use_stdin;
     loop {
         if interrupted() {
             return Release::Signal;
         }
+        if !stdin_open {
+            std::thread::sleep(Duration::from_millis(50));
+            continue;
+        }
         match rx.recv_timeout(Duration::from_millis(50)) {
-            Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => return Release::Enter,
+            Ok(true) => return Release::Enter,
+            Ok(false) | Err(mpsc::RecvTimeoutError::Disconnected) => {
+                stdin_open = false;
+                at_eof();
+            }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
         }
     }

@@ -1,6 +1,7 @@
 //! One module per group of commands; `dispatch` routes a parsed command line.
 
 mod demo;
+mod man;
 mod objects;
 mod reap;
 mod setup;
@@ -11,6 +12,11 @@ use crate::cli::{Cli, Command, CompletionsArgs};
 use anyhow::Result;
 
 pub fn dispatch(cli: Cli) -> Result<()> {
+    if let Some(name) = object_name(&cli.command) {
+        if let Some(note) = crate::hints::lost_backslash(name) {
+            eprintln!("nshm: note: {note}");
+        }
+    }
     match cli.command {
         Command::List(a) => objects::list(a),
         Command::Info(a) => objects::info(a),
@@ -26,7 +32,26 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::DemoFirst(a) => demo::first(a),
         Command::DemoSecond(a) => demo::second(a),
         Command::Completions(a) => completions(a),
+        Command::Man(a) => man::man(a),
     }
+}
+
+/// The object name a command was given, if it takes one.
+fn object_name(c: &Command) -> Option<&str> {
+    use crate::cli::{EventCommand as E, MutexCommand as M};
+    Some(match c {
+        Command::Info(a) => &a.name,
+        Command::Create(a) => &a.name,
+        Command::Read(a) => &a.name,
+        Command::Write(a) => &a.name,
+        Command::Rm(a) => &a.name,
+        Command::Event(
+            E::Create { name, .. } | E::Set { name } | E::Reset { name } | E::Wait { name, .. },
+        ) => name,
+        Command::Mutex(M::Create { name, .. } | M::Lock { name, .. }) => name,
+        Command::Demo(a) => &a.name,
+        _ => return None,
+    })
 }
 
 fn completions(a: CompletionsArgs) -> Result<()> {

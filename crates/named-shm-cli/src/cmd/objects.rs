@@ -100,6 +100,8 @@ struct EventJson {
 #[derive(Debug, Serialize)]
 struct MutexJson {
     locked: bool,
+    /// The owner died holding it: the next lock takes it, reported abandoned.
+    abandoned: bool,
     owner_pid: Option<u32>,
     owner_tid: Option<u32>,
 }
@@ -276,10 +278,12 @@ pub fn info(a: InfoArgs) -> Result<()> {
         j.committed = (info.kind == named_shm::ObjectKind::Mapping).then_some(info.committed);
         match state {
             Some(SyncState::Event { set, manual_reset }) => j.event = Some(EventJson { set, manual_reset }),
-            Some(SyncState::Mutex { owner }) => {
+            Some(SyncState::Mutex { owner, abandoned }) => {
                 j.mutex = Some(MutexJson {
-                    locked: owner.is_some(),
-                    owner_pid: owner.map(|o| o.0),
+                    locked: owner.is_some() && !abandoned,
+                    abandoned,
+                    // 0: the owner's process is gone from /proc.
+                    owner_pid: owner.map(|o| o.0).filter(|&pid| pid != 0),
                     owner_tid: owner.map(|o| o.1),
                 })
             }
@@ -322,9 +326,12 @@ pub fn info(a: InfoArgs) -> Result<()> {
                 }
             ),
         )),
-        Some(SyncState::Mutex { owner }) => lines.push((
+        Some(SyncState::Mutex { owner, abandoned }) => lines.push((
             "owner",
             match owner {
+                Some((_, tid)) if abandoned => format!(
+                    "abandoned: its owner (thread {tid}) died holding it; the next lock takes it and reports it abandoned"
+                ),
                 Some((pid, tid)) => format!("locked by pid {pid} (thread {tid})"),
                 None => "unlocked".into(),
             },

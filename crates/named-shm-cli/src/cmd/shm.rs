@@ -33,27 +33,32 @@ pub fn create(a: CreateArgs) -> Result<()> {
         .checked_next_multiple_of(named_shm::PAGE_SIZE)
         .unwrap_or(u64::MAX);
     let data = source.open(fits)?;
+    // Validate before creating: data that cannot fit fails with nothing made.
+    if let Some(data) = &data {
+        if size > 0 {
+            check_fits(&a.name, fits, 0, data)?;
+        }
+    }
     let shm = opts.create(&a.name, size)?;
     let name = shm.name().as_str().to_owned();
     let shown = format::escape(&name);
-    let mut out = std::io::stdout().lock();
-    write!(
-        out,
+    let mut line = format!(
         "created mapping `{shown}` ({})",
         if shm.size() == size {
             format::human_size(size)
         } else {
             format!("{} bytes, rounded up to {}", size, format::human_size(shm.size()))
         }
-    )?;
+    );
     if let Some(data) = data {
         check_fits(&name, shm.size(), 0, &data)?;
         let len = data.len();
         let view = shm.map(0, 0)?;
         write_data(&view, 0, data, &name)?;
-        write!(out, ", wrote {len} byte{}", if len == 1 { "" } else { "s" })?;
+        line.push_str(&format!(", wrote {len} byte{}", if len == 1 { "" } else { "s" }));
     }
-    writeln!(out)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}")?;
     if a.hold {
         hold(&mut out, &name, !from_stdin)?;
         drop(shm);
@@ -77,19 +82,38 @@ pub fn note_if_gone(out: &mut impl Write, given: &str, name: &str) -> Result<()>
     Ok(())
 }
 
-/// Tells the user how to release, then waits for it.
+/// Tells the user how to release, then waits for it. Standard input at its
+/// end does not release (see [`signal::wait_for_release`]): it says so.
 pub fn hold(out: &mut impl Write, name: &str, use_stdin: bool) -> Result<Release> {
     // Before saying so: from then on Ctrl-C must release, not kill.
     signal::install();
     let name = format::escape(name);
-    writeln!(
-        out,
-        "holding `{name}` (pid {}): it stays alive until you press {}",
-        std::process::id(),
-        if use_stdin { "Enter or Ctrl-C" } else { "Ctrl-C" }
-    )?;
+    let pid = std::process::id();
+    const SIGNALS: &str = "SIGINT (Ctrl-C), SIGTERM or SIGHUP";
+    let until = if !use_stdin {
+        format!("until {SIGNALS}")
+    } else if std::io::stdin().is_terminal() {
+        "until you press Enter or Ctrl-C".to_owned()
+    } else {
+        format!("until a line arrives on standard input, or {SIGNALS}")
+    };
+    writeln!(out, "holding `{name}` (pid {pid}): it stays alive {until}")?;
     out.flush()?;
-    Ok(signal::wait_for_release(use_stdin))
+    let mut noted = Ok(());
+    let release = signal::wait_for_release(use_stdin, || {
+        noted = writeln!(
+            out,
+            "standard input is at its end: holding `{name}` until {SIGNALS} (kill {pid})"
+        )
+        .and_then(|()| out.flush());
+    });
+    noted?;
+    if release == Release::Signal && std::io::stdout().is_terminal() {
+        // The terminal echoed `^C` where the next line would start: erase it,
+        // so that what follows begins a clean line.
+        write!(out, "\r\x1b[K")?;
+    }
+    Ok(release)
 }
 
 /// After closing a held handle: says whether the name died with it.
@@ -185,7 +209,7 @@ fn step(progress: bool, name: &str, done: u64, total: u64) -> Result<()> {
         ));
     }
     eprint!(
-        "\rwriting `{name}`: {:3}% ({} of {})",
+        "\r\x1b[Kwriting `{name}`: {:3}% ({} of {})",
         done * 100 / total.max(1),
         format::human_size(done),
         format::human_size(total)

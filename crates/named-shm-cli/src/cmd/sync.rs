@@ -16,8 +16,29 @@ const SLICE: Duration = Duration::from_millis(100);
 
 /// The live state of an event or mutex, for `nshm info`.
 pub enum SyncState {
-    Event { set: bool, manual_reset: bool },
-    Mutex { owner: Option<(u32, u32)> },
+    Event {
+        set: bool,
+        manual_reset: bool,
+    },
+    /// `abandoned`: the owner thread is gone (its process died holding the
+    /// mutex); the next lock takes it and reports it abandoned.
+    Mutex {
+        owner: Option<(u32, u32)>,
+        abandoned: bool,
+    },
+}
+
+/// Whether thread `tid` no longer runs: no `/proc/<tid>`, or an exited
+/// process its parent has not reaped yet (state `Z` or `X`). Unreadable
+/// counts as running.
+fn thread_gone(tid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{tid}/stat")) {
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .is_some_and(|state| matches!(state, "Z" | "X")),
+        Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+    }
 }
 
 /// Reads the state of an event or mutex; `None` for mappings or when it
@@ -28,9 +49,13 @@ pub fn sync_state(name: &str, info: &ObjectInfo) -> Option<SyncState> {
             set: e.is_set(),
             manual_reset: e.is_manual_reset(),
         }),
-        ObjectKind::Mutex => Mutex::open(name)
-            .ok()
-            .map(|m| SyncState::Mutex { owner: m.owner() }),
+        ObjectKind::Mutex => Mutex::open(name).ok().map(|m| {
+            let owner = m.owner();
+            SyncState::Mutex {
+                owner,
+                abandoned: owner.is_some_and(|(_, tid)| thread_gone(tid)),
+            }
+        }),
         _ => None,
     }
 }

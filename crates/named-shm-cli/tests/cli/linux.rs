@@ -72,7 +72,7 @@ fn assert_gone(name: &str) {
     assert!(left.is_empty(), "left behind: {left:?}");
 }
 
-/// A child `nshm … --hold` process, released (stdin closed) on drop.
+/// A child `nshm … --hold` process, released (Enter, then stdin closed) on drop.
 struct Held {
     child: Child,
     stdin: Option<ChildStdin>,
@@ -180,8 +180,11 @@ impl Held {
 
 impl Drop for Held {
     fn drop(&mut self) {
-        if self.stdin.take().is_some() {
-            // Closing stdin releases the hold; bounded wait, then kill.
+        if let Some(mut stdin) = self.stdin.take() {
+            // Enter releases the hold (closing stdin alone would not: at end
+            // of input a hold lasts until a signal); bounded wait, then kill.
+            let _ = stdin.write_all(b"\n");
+            drop(stdin);
             let deadline = Instant::now() + STEP;
             while Instant::now() < deadline {
                 if let Ok(Some(_)) = self.child.try_wait() {
@@ -341,7 +344,9 @@ fn create_data_larger_than_the_mapping_exits_6() {
         .args(["create", &name, "--size", "4K", "--text", &"x".repeat(5000)])
         .assert()
         .code(6)
-        .stderr(predicate::str::contains("5000 bytes at offset 0 do not fit"));
+        .stderr(predicate::str::contains("5000 bytes at offset 0 do not fit"))
+        // Validated before creating: no "created ..." line, nothing made.
+        .stdout(predicate::str::is_empty());
     assert_gone(&name);
 }
 
@@ -976,7 +981,7 @@ fn names_of_another_type_exit_6() {
         .args(["read", &event])
         .assert()
         .code(6)
-        .stderr(predicate::str::contains("it is a event"));
+        .stderr(predicate::str::contains("it is an event, not a mapping"));
     nshm().args(["write", &event, "--text", "x"]).assert().code(6);
     nshm().args(["create", &event, "--size", "4K"]).assert().code(6);
     map_held.release();
@@ -1117,6 +1122,14 @@ fn writing_a_large_file_shows_progress_on_a_terminal() {
     assert!(text.contains(&format!("writing `{name}`:")), "{text}");
     assert!(text.contains("100% (24 MiB of 24 MiB)"), "{text}");
     assert!(text.contains("wrote 25165824 bytes"), "{text}");
+    // Each progress line first clears the line: a shorter one (`1 GiB`
+    // after `1.5 GiB`) leaves no stale characters behind.
+    let lines = text.matches(&format!("writing `{name}`:")).count();
+    let cleared = text.matches(&format!("\r\x1b[Kwriting `{name}`:")).count();
+    assert!(
+        lines > 1 && cleared == lines,
+        "{cleared} of {lines} cleared: {text:?}"
+    );
     held.release();
     assert_gone(&name);
 }
@@ -1760,4 +1773,289 @@ fn demo_without_the_global_grant_says_so_and_runs_with_local() {
         "{said}"
     );
     std::fs::remove_dir_all(&root).unwrap();
+}
+
+// ---------------------------------------------------------------- a new user's first hour
+
+/// `script(1)` runs a command on a pseudo-terminal; tests that need one say
+/// why they were skipped without it.
+fn have_script(test: &str) -> bool {
+    let ok = std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok();
+    if !ok {
+        eprintln!("SKIPPED {test}: script(1) is not installed");
+    }
+    ok
+}
+
+#[test]
+fn hold_with_stdin_at_its_end_holds_until_a_signal() {
+    for (args, kind) in [
+        (vec!["create", "--size", "4K", "--hold"], "mapping"),
+        (vec!["event", "create", "--hold"], "event"),
+        (vec!["mutex", "create", "--hold"], "mutex"),
+    ] {
+        let name = unique("eof");
+        let mut args = args;
+        args.insert(args.len() - if kind == "mapping" { 3 } else { 1 }, &name);
+        let mut child = std::process::Command::new(bin())
+            .args(&args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let deadline = Instant::now() + STEP;
+        loop {
+            let line = lines.next().expect("a line").unwrap();
+            if line.contains("standard input is at its end") {
+                assert!(line.contains("SIGTERM"), "{line}");
+                break;
+            }
+            assert!(Instant::now() < deadline, "no note about the end of input");
+        }
+        // Still holding a while later: the name is alive.
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "{kind}: released at end of input"
+        );
+        nshm().args(["info", &name]).assert().success();
+        let st = std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let rest: Vec<String> = lines.map_while(Result::ok).collect();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{kind}: {out:?}");
+        assert!(rest.join("\n").contains("the name is gone"), "{kind}: {rest:?}");
+        assert_gone(&name);
+    }
+    // And --help says so.
+    for cmd in [
+        vec!["create", "--help"],
+        vec!["event", "create", "--help"],
+        vec!["mutex", "create", "--help"],
+        vec!["mutex", "lock", "--help"],
+    ] {
+        nshm().args(&cmd).assert().success().stdout(
+            predicate::str::contains("SIGTERM")
+                .and(predicate::str::contains("</dev/null"))
+                .and(predicate::str::contains("until one of those signals")),
+        );
+    }
+}
+
+#[test]
+fn ctrl_c_on_a_terminal_leaves_the_last_line_whole() {
+    if !have_script("ctrl_c_on_a_terminal_leaves_the_last_line_whole") {
+        return;
+    }
+    let name = unique("ctrlc-tty");
+    let cmd = format!("{} create {name} --size 4K --hold", bin().display());
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut text = Vec::new();
+    let deadline = Instant::now() + STEP;
+    while !String::from_utf8_lossy(&text).contains("Enter or Ctrl-C") {
+        let mut buf = [0u8; 256];
+        let n = std::io::Read::read(&mut out, &mut buf).unwrap();
+        assert!(n > 0 && Instant::now() < deadline, "no holding line: {text:?}");
+        text.extend_from_slice(&buf[..n]);
+    }
+    // Ctrl-C typed on the terminal: the terminal echoes ^C and signals nshm.
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"\x03").unwrap();
+    stdin.flush().unwrap();
+    std::io::Read::read_to_end(&mut out, &mut text).unwrap();
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+    let text = String::from_utf8_lossy(&text);
+    assert!(!text.contains("^Creleased"), "{text:?}");
+    assert!(text.contains("\r\x1b[Kreleased"), "{text:?}");
+    assert!(text.ends_with("the name is gone\r\n"), "{text:?}");
+    assert_gone(&name);
+}
+
+#[test]
+fn hold_output_ends_with_a_newline() {
+    let name = unique("nl");
+    let mut child = std::process::Command::new(bin())
+        .args(["create", &name, "--size", "4K", "--hold"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("holding") {
+        line.clear();
+        assert!(out.read_line(&mut line).unwrap() > 0, "no holding line");
+    }
+    stdin.write_all(b"\n").unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    assert!(child.wait().unwrap().success());
+    assert!(rest.ends_with("the name is gone\n"), "{rest:?}");
+    assert_gone(&name);
+}
+
+#[test]
+fn a_name_that_lost_its_backslash_gets_a_note() {
+    // What the shell makes of an unquoted Global\<tag>.
+    let tag = unique("bs");
+    let name = format!("Global{tag}");
+    nshm()
+        .args(["create", &name, "--size", "4K"])
+        .assert()
+        .success()
+        .stderr(
+            predicate::str::contains("the shell removed the backslash")
+                .and(predicate::str::contains(format!("'Global\\{tag}'"))),
+        );
+    nshm()
+        .args(["info", &format!("Local{tag}")])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(format!("'Local\\{tag}'")));
+    // A proper name gets none.
+    nshm()
+        .args(["create", &tag, "--size", "4K"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("note").not());
+    assert_gone(&name);
+}
+
+#[test]
+fn info_says_a_mutex_whose_owner_died_is_abandoned() {
+    let name = unique("abandoned");
+    let holder = Held::start(&["mutex", "create", &name, "--hold"]);
+    let locker = Held::start(&["mutex", "lock", &name, "--hold"]);
+    let v = json(nshm().args(["info", &name, "--json"]));
+    assert_eq!(v["mutex"]["locked"], true, "{v}");
+    assert_eq!(v["mutex"]["abandoned"], false, "{v}");
+    locker.kill();
+    nshm()
+        .args(["info", &name])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "owner:       abandoned: its owner (thread",
+        ));
+    let v = json(nshm().args(["info", &name, "--json"]));
+    assert_eq!(v["mutex"]["abandoned"], true, "{v}");
+    assert_eq!(v["mutex"]["locked"], false, "{v}");
+    nshm()
+        .args(["mutex", "lock", &name, "--timeout", "5s"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("abandoned"));
+    holder.release();
+    assert_gone(&name);
+}
+
+#[test]
+fn help_says_what_the_demo_shows() {
+    for args in [
+        vec!["--help"],
+        vec!["-h"],
+        vec!["demo", "--help"],
+        vec!["demo", "-h"],
+    ] {
+        nshm().args(&args).assert().success().stdout(
+            predicate::str::contains("seed")
+                .not()
+                .and(predicate::str::contains("processes")),
+        );
+    }
+}
+
+#[test]
+fn a_missing_root_directory_is_named_in_the_error() {
+    let root = format!("/dev/shm/{}", unique("no-such-root"));
+    for args in [
+        vec!["list"],
+        vec!["create", "X", "--size", "4K"],
+        vec!["info", "X"],
+    ] {
+        nshm()
+            .env("NAMED_SHM_DIR", &root)
+            .args(&args)
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains(format!(
+                "NAMED_SHM_DIR names the root directory `{root}`, which does not exist"
+            )));
+    }
+    assert!(!std::path::Path::new(&root).exists());
+}
+
+#[test]
+fn man_pages_are_generated_for_every_command() {
+    nshm()
+        .arg("man")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(".TH nshm 1").and(predicate::str::contains("setup\\-global")));
+    let dir = std::env::temp_dir().join(unique("man"));
+    let out = nshm()
+        .arg("man")
+        .arg(&dir)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let listed = String::from_utf8(out).unwrap();
+    let mut pages: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    pages.sort();
+    for want in [
+        "nshm.1",
+        "nshm-create.1",
+        "nshm-event-create.1",
+        "nshm-mutex-lock.1",
+        "nshm-setup-global.1",
+    ] {
+        assert!(pages.iter().any(|p| p == want), "{want} missing: {pages:?}");
+    }
+    // Internal commands get no page.
+    assert!(
+        !pages
+            .iter()
+            .any(|p| p.contains("demo-first") || p.contains("nshm-man")),
+        "{pages:?}"
+    );
+    assert_eq!(listed.lines().count(), pages.len(), "{listed}");
+    // Each renders without a warning, where groff is installed.
+    if std::process::Command::new("groff")
+        .arg("--version")
+        .output()
+        .is_ok()
+    {
+        for p in &pages {
+            let r = std::process::Command::new("groff")
+                .args(["-man", "-Tutf8", "-ww", "-z"])
+                .arg(dir.join(p))
+                .output()
+                .unwrap();
+            assert!(r.status.success() && r.stderr.is_empty(), "{p}: {r:?}");
+        }
+    } else {
+        eprintln!("SKIPPED rendering the man pages: groff is not installed");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }
