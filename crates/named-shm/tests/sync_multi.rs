@@ -278,6 +278,77 @@ fn wait_for_multiple_rejects_bad_lists() {
     ));
 }
 
+/// Windows compares objects, not handles: `NtWaitForMultipleObjects` refuses
+/// one object twice in a wait-all (`STATUS_INVALID_PARAMETER_MIX`, that is
+/// `ERROR_INVALID_PARAMETER`) however many handles name it, and a wait-any
+/// takes it once, at the lowest index.
+#[test]
+fn two_handles_of_one_event_are_one_object_in_a_multi_wait() {
+    watchdog(
+        "two_handles_of_one_event_are_one_object_in_a_multi_wait",
+        LIMIT,
+        || {
+            let name = unique_name("ev");
+            let sut = Event::create(&name, false, true).unwrap();
+            let again = Event::open(&name).unwrap();
+            let prefixed = Event::open(&format!("Local\\{name}")).unwrap();
+            let other = Event::create(&unique_name("ev"), false, true).unwrap();
+            for (x, y) in [(&sut, &again), (&again, &prefixed)] {
+                let err =
+                    wait_for_multiple(&[x.into(), (&other).into(), y.into()], true, Some(Duration::ZERO))
+                        .unwrap_err();
+                assert!(matches!(err, Error::InvalidArgument { .. }), "{err}");
+                assert_eq!(err.win32_code(), 87, "{err}");
+            }
+            assert!(sut.is_set() && other.is_set(), "a refused wait-all takes nothing");
+
+            let both = [WaitObject::from(&sut), WaitObject::from(&again)];
+            assert_eq!(
+                wait_for_multiple(&both, false, Some(Duration::ZERO)).unwrap(),
+                MultiWaitStatus::Signaled(0)
+            );
+            assert!(
+                !again.is_set(),
+                "the auto-reset event was taken through both handles"
+            );
+            assert_eq!(
+                wait_for_multiple(&both, false, Some(Duration::from_millis(30))).unwrap(),
+                MultiWaitStatus::TimedOut
+            );
+            prefixed.set().unwrap();
+            assert_eq!(
+                wait_for_multiple(&[(&other).into(), (&again).into()], false, Some(Duration::ZERO)).unwrap(),
+                MultiWaitStatus::Signaled(0)
+            );
+            assert_eq!(
+                wait_for_multiple(&[(&other).into(), (&again).into()], false, Some(Duration::ZERO)).unwrap(),
+                MultiWaitStatus::Signaled(1),
+                "a set through one handle is seen through another"
+            );
+
+            // The remaining handles, and a handle opened after one closed, still
+            // name one object.
+            drop(sut);
+            let reopened = Event::open(&name).unwrap();
+            for (x, y) in [(&again, &prefixed), (&prefixed, &reopened)] {
+                let err = wait_for_multiple(&[x.into(), y.into()], true, Some(Duration::ZERO)).unwrap_err();
+                assert!(matches!(err, Error::InvalidArgument { .. }), "{err}");
+            }
+            // So are two handles of one mutex; an event and a mutex are two.
+            let m = Mutex::create(&unique_name("mx"), false).unwrap();
+            let m2 = Mutex::open(m.name().as_str()).unwrap();
+            let err = wait_for_multiple(&[(&m).into(), (&m2).into()], true, None).unwrap_err();
+            assert!(matches!(err, Error::InvalidArgument { .. }), "{err}");
+            other.set().unwrap();
+            assert_eq!(
+                wait_for_multiple(&[(&other).into(), (&m).into()], true, Some(Duration::ZERO)).unwrap(),
+                MultiWaitStatus::Signaled(0)
+            );
+            m.release().unwrap();
+        },
+    );
+}
+
 // ---------------------------------------------------------------------------
 // One namespace across mappings, events and mutexes.
 

@@ -7,11 +7,12 @@
 //! name the moment its last handle closes, even when the holder crashed, so
 //! there are never orphans and [`reap`] reports nothing.
 
-use super::{handle_count, name_error, open_any, probe_kind, ERROR_FILE_NOT_FOUND};
-use crate::admin::{ObjectInfo, ReapReport};
+use crate::admin::{Holder, ObjectInfo, ReapReport};
 use crate::error::{Error, ObjectKind, Result};
 use crate::name::{Namespace, ObjectName};
 use crate::shm::{Access, ShmOptions};
+use crate::sys::windows::shm::Shm;
+use crate::sys::windows::{handle_count, name_error, open_any, probe_kind, ERROR_FILE_NOT_FOUND};
 use crate::sys::Disposition;
 use std::path::PathBuf;
 use std::time::UNIX_EPOCH;
@@ -39,11 +40,10 @@ pub(crate) fn info(name: &ObjectName) -> Result<ObjectInfo> {
     let handle = open_any(name, kind).map_err(|code| name_error(name, kind, code, "Open*W", 0))?;
     let (size, committed) = match kind {
         ObjectKind::Mapping => {
-            let shm =
-                super::Shm::acquire(name, Disposition::Open, 0, ShmOptions::new().access(Access::Read))?;
+            let shm = Shm::acquire(name, Disposition::Open, 0, ShmOptions::new().access(Access::Read))?;
             (shm.size(), shm.committed())
         }
-        _ => (0, true),
+        ObjectKind::Event | ObjectKind::Mutex => (0, true),
     };
     // Our probe handle is one of them.
     let holders = handle_count(&handle).map_or(1, |n| n.saturating_sub(1).max(1)) as usize;
@@ -87,6 +87,6 @@ pub(crate) fn reap(_dry_run: bool) -> Result<ReapReport> {
 /// Always empty: finding which processes hold handles needs the native
 /// system handle table (`NtQuerySystemInformation`), which this crate does not
 /// use; [`ObjectInfo::holders`] still counts them.
-pub(crate) fn holders(_info: &ObjectInfo) -> Vec<crate::admin::Holder> {
+pub(crate) fn holders(_info: &ObjectInfo) -> Vec<Holder> {
     Vec::new()
 }

@@ -18,7 +18,7 @@ pub(crate) use shm::Shm;
 pub(crate) use sync::{wait_multiple, Deadline, SysEvent, SysMutex};
 
 use crate::error::{Error, ObjectKind};
-use crate::name::ObjectName;
+use crate::name::{Namespace, ObjectName};
 use std::io;
 use std::os::windows::io::{FromRawHandle, OwnedHandle};
 use windows_sys::Win32::Foundation::{GetLastError, HANDLE, WIN32_ERROR};
@@ -84,19 +84,27 @@ pub(crate) fn open_any(name: &ObjectName, kind: ObjectKind) -> std::result::Resu
         match kind {
             ObjectKind::Event => OpenEventW(QUERY, 0, w.as_ptr()),
             ObjectKind::Mutex => OpenMutexW(QUERY, 0, w.as_ptr()),
-            _ => OpenFileMappingW(QUERY, 0, w.as_ptr()),
+            ObjectKind::Mapping => OpenFileMappingW(QUERY, 0, w.as_ptr()),
         }
     };
     let code = last_error();
     owned(h).ok_or(code)
 }
 
+/// Every kind of object, in the order [`probe_kind`] tries them.
+pub(crate) const KINDS: [ObjectKind; 3] = [ObjectKind::Mapping, ObjectKind::Event, ObjectKind::Mutex];
+
+/// A new kind fails to compile here until [`KINDS`] lists it.
+const _: fn(ObjectKind) = |kind| match kind {
+    ObjectKind::Mapping | ObjectKind::Event | ObjectKind::Mutex => {}
+};
+
 /// Which kind of object holds `name`, for an `ERROR_INVALID_HANDLE` (6) answer:
 /// the kernel only says "another type", so probe the kinds this crate knows
 /// (an object that refuses the probe's access still tells its kind). `None`:
 /// none of them (a semaphore, waitable timer, job, …, or nothing).
 pub(crate) fn probe_kind(name: &ObjectName) -> Option<ObjectKind> {
-    [ObjectKind::Mapping, ObjectKind::Event, ObjectKind::Mutex]
+    KINDS
         .into_iter()
         .find(|k| matches!(open_any(name, *k), Ok(_) | Err(ERROR_ACCESS_DENIED)))
 }
@@ -175,7 +183,7 @@ pub(crate) fn name_error(
         },
         ERROR_ACCESS_DENIED | ERROR_PRIVILEGE_NOT_HELD => Error::PermissionDenied {
             name: n(),
-            reason: if name.namespace() == crate::Namespace::Global && op.starts_with("Create") {
+            reason: if name.namespace() == Namespace::Global && op.starts_with("Create") {
                 "the object's security descriptor refuses this access, or creating a `Global\\` \
                  object outside session 0 needs SeCreateGlobalPrivilege"
                     .into()
@@ -389,6 +397,35 @@ mod tests {
         let v: Vec<&str> = line.split(' ').collect();
         assert_eq!(v[1], v[2], "handles: {line}");
         assert_eq!(v[4], v[5], "views: {line}");
+    }
+
+    #[test]
+    fn local_and_global_events_of_one_base_name_are_one_object_only_in_session_0() {
+        use crate::{wait_for_multiple, MultiWaitStatus, WaitObject};
+        let base = unique("ns-ident");
+        let local = Event::create(&format!("Local\\{base}"), true, true).unwrap();
+        let global = Event::create(&format!("Global\\{base}"), true, true);
+        let global = match global {
+            Ok(g) => g,
+            // Created in session 0, the local namespace is the global one.
+            Err(Error::AlreadyExists { .. }) => Event::open(&format!("Global\\{base}")).unwrap(),
+            Err(e) => panic!("{e}"),
+        };
+        let mut session = u32::MAX;
+        // SAFETY: session is a valid out pointer.
+        unsafe {
+            windows_sys::Win32::System::RemoteDesktop::ProcessIdToSessionId(
+                windows_sys::Win32::System::Threading::GetCurrentProcessId(),
+                &mut session,
+            )
+        };
+        let both = [WaitObject::from(&local), WaitObject::from(&global)];
+        let r = wait_for_multiple(&both, true, Some(std::time::Duration::ZERO));
+        if session == 0 {
+            assert!(matches!(r, Err(Error::InvalidArgument { .. })), "{r:?}");
+        } else {
+            assert_eq!(r.unwrap(), MultiWaitStatus::Signaled(0));
+        }
     }
 
     #[test]

@@ -16,8 +16,8 @@
 //! keeps `READ_CONTROL | WRITE_DAC`, so it can always change the DACL back.
 //! The creator's own handle has full access whatever the mode, as on Linux.
 
-use super::{last_error, os_error, owned};
 use crate::error::ObjectKind;
+use crate::sys::windows::{last_error, os_error, owned};
 use std::io;
 use std::sync::OnceLock;
 use windows_sys::Win32::Foundation::{LocalFree, HANDLE, HLOCAL};
@@ -31,23 +31,24 @@ use windows_sys::Win32::Security::{
 };
 use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
 
-const READ_CONTROL: u32 = 0x0002_0000;
+// Access rights (winnt.h), for the DACLs here and the opens of the backend.
+pub(crate) const READ_CONTROL: u32 = 0x0002_0000;
 /// `DELETE | READ_CONTROL | WRITE_DAC | WRITE_OWNER`.
 const STANDARD_RIGHTS_REQUIRED: u32 = 0x000F_0000;
-const SYNCHRONIZE: u32 = 0x0010_0000;
+pub(crate) const SYNCHRONIZE: u32 = 0x0010_0000;
 const SECTION_QUERY: u32 = 0x1;
 const SECTION_MAP_WRITE: u32 = 0x2;
 const SECTION_MAP_READ: u32 = 0x4;
-const EVENT_QUERY_STATE: u32 = 0x1;
-const EVENT_MODIFY_STATE: u32 = 0x2;
-const MUTANT_QUERY_STATE: u32 = 0x1;
+pub(crate) const EVENT_QUERY_STATE: u32 = 0x1;
+pub(crate) const EVENT_MODIFY_STATE: u32 = 0x2;
+pub(crate) const MUTANT_QUERY_STATE: u32 = 0x1;
 
 /// The access mask granted by read and by write permission on `kind`.
 fn rights(kind: ObjectKind) -> (u32, u32) {
     match kind {
         ObjectKind::Event => (READ_CONTROL | EVENT_QUERY_STATE | SYNCHRONIZE, EVENT_MODIFY_STATE),
         ObjectKind::Mutex => (READ_CONTROL | MUTANT_QUERY_STATE, SYNCHRONIZE),
-        _ => (READ_CONTROL | SECTION_QUERY | SECTION_MAP_READ, SECTION_MAP_WRITE),
+        ObjectKind::Mapping => (READ_CONTROL | SECTION_QUERY | SECTION_MAP_READ, SECTION_MAP_WRITE),
     }
 }
 
@@ -252,7 +253,7 @@ mod tests {
 
     #[test]
     fn descriptors_build_for_every_kind() {
-        for kind in [ObjectKind::Mapping, ObjectKind::Event, ObjectKind::Mutex] {
+        for kind in crate::sys::windows::KINDS {
             for mode in [0o600, 0o666, 0o400, 0] {
                 assert!(Security::new(kind, mode).is_ok(), "{kind} {mode:o}");
             }

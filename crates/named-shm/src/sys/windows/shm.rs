@@ -1,7 +1,7 @@
 //! Named mappings: `CreateFileMappingW(INVALID_HANDLE_VALUE, …)`,
 //! `OpenFileMappingW`, `MapViewOfFile`, `FlushViewOfFile`, `UnmapViewOfFile`.
 
-use super::security::{self, Security};
+use super::security::{self, Security, READ_CONTROL};
 use super::{last_error, name_error, os_error, owned, wide};
 use super::{ERROR_ACCESS_DENIED, ERROR_ALREADY_EXISTS, ERROR_FILE_NOT_FOUND};
 use super::{ERROR_COMMITMENT_LIMIT, ERROR_INVALID_ADDRESS, ERROR_INVALID_PARAMETER, ERROR_MAPPED_ALIGNMENT};
@@ -22,8 +22,6 @@ use windows_sys::Win32::System::Memory::{
     MEMORY_MAPPED_VIEW_ADDRESS, MEM_COMMIT, PAGE_READONLY, PAGE_READWRITE, PAGE_WRITECOPY, SECTION_QUERY,
     SEC_COMMIT, SEC_RESERVE,
 };
-
-const READ_CONTROL: u32 = 0x0002_0000;
 
 /// `SECTION_BASIC_INFORMATION` (ntddk.h), the answer of `NtQuerySection`.
 #[repr(C)]
