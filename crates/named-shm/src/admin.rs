@@ -111,13 +111,7 @@ pub fn list(ns: Namespace) -> Result<Vec<ObjectInfo>> {
 /// The entries of a namespace directory that are not named objects (see
 /// [`ForeignEntry`]); always empty on Windows.
 pub fn list_foreign(ns: Namespace) -> Result<Vec<ForeignEntry>> {
-    #[cfg(unix)]
-    return sys::admin::list_foreign(ns);
-    #[cfg(not(unix))]
-    {
-        let _ = ns;
-        Ok(Vec::new())
-    }
+    sys::admin::list_foreign(ns)
 }
 
 /// The live object with this name.

@@ -173,6 +173,14 @@ impl Semaphore {
         &self.inner
     }
 
+    pub(crate) fn check_can_wait(&self) -> Result<()> {
+        if self.inner.may_wait() {
+            Ok(())
+        } else {
+            self.check_writable("wait for (take a count of)")
+        }
+    }
+
     pub(crate) fn check_writable(&self, what: &str) -> Result<()> {
         if self.inner.writable() {
             Ok(())
@@ -209,7 +217,11 @@ impl Semaphore {
                 .invalid_arg(format!("the release count {count} is not positive")));
         }
         self.check_writable("release")?;
-        match self.inner.release(count as u32) {
+        match self
+            .inner
+            .release(count as u32)
+            .map_err(|e| self.name.io("release the semaphore", e))?
+        {
             // A scribbled count above i32::MAX is reported as the maximum.
             Some(prev) => Ok(i32::try_from(prev).unwrap_or(i32::MAX)),
             None => Err(Error::TooManyPosts {
@@ -229,7 +241,7 @@ impl Semaphore {
     /// semaphore (see the platform differences).
     #[doc(alias = "WaitForSingleObject")]
     pub fn wait(&self, timeout: Option<Duration>) -> Result<WaitStatus> {
-        self.check_writable("wait for (take a count of)")?;
+        self.check_can_wait()?;
         Ok(if self.inner.wait(sys::Deadline::after(timeout)) {
             WaitStatus::Signaled
         } else {

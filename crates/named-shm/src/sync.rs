@@ -149,7 +149,7 @@ pub fn wait_for_multiple(
                 sys::SysObject::Mutex(m.sys())
             }
             WaitObject::Semaphore(s) => {
-                s.check_writable("wait for (take a count of)")?;
+                s.check_can_wait()?;
                 sys::SysObject::Semaphore(s.sys())
             }
         });

@@ -178,9 +178,11 @@ pub(crate) trait SemaphoreImp: ObjectImp {
         maximum: u32,
         opts: &SyncOptions,
     ) -> Result<Self>;
-    /// The handle may release (`SEMAPHORE_MODIFY_STATE`) and, on Linux,
-    /// wait (taking a count writes).
+    /// The handle may release (`SEMAPHORE_MODIFY_STATE`).
     fn writable(&self) -> bool;
+    /// The handle may wait (Windows: `SYNCHRONIZE`; Linux: taking a count
+    /// writes, so only a writable handle).
+    fn may_wait(&self) -> bool;
     /// The maximum count, fixed at creation.
     fn maximum(&self) -> u32;
     /// The current count (a snapshot; Windows has no such call, the CLI and
@@ -189,7 +191,7 @@ pub(crate) trait SemaphoreImp: ObjectImp {
     /// `ReleaseSemaphore`: adds `n` and returns the previous count, or
     /// `None` with the count unchanged if that would pass the maximum
     /// (`ERROR_TOO_MANY_POSTS`). The caller checked `writable`.
-    fn release(&self, n: u32) -> Option<u32>;
+    fn release(&self, n: u32) -> std::io::Result<Option<u32>>;
     /// `WaitForSingleObject`: takes one count; `false` on timeout.
     fn wait(&self, deadline: Option<Deadline>) -> bool;
     /// The same number for every handle of this process to the same object.

@@ -223,7 +223,10 @@ impl SemaphoreImp for NoSemaphore {
     fn count(&self) -> u32 {
         match *self {}
     }
-    fn release(&self, _n: u32) -> Option<u32> {
+    fn may_wait(&self) -> bool {
+        match *self {}
+    }
+    fn release(&self, _n: u32) -> io::Result<Option<u32>> {
         match *self {}
     }
     fn wait(&self, _deadline: Option<NoDeadline>) -> bool {

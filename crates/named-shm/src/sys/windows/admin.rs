@@ -7,13 +7,14 @@
 //! name the moment its last handle closes, even when the holder crashed, so
 //! there are never orphans and [`reap`] reports nothing.
 
-use crate::admin::{Holder, ObjectInfo, ReapReport};
+use crate::admin::{ObjectInfo, ReapReport};
 use crate::error::{Error, ObjectKind, Result};
 use crate::name::{Namespace, ObjectName};
 use crate::shm::{Access, ShmOptions};
 use crate::sys::windows::shm::Shm;
 use crate::sys::windows::{handle_count, name_error, open_any, probe_kind, ERROR_FILE_NOT_FOUND};
 use crate::sys::Disposition;
+use crate::sys::ShmImp as _;
 use std::path::PathBuf;
 use std::time::UNIX_EPOCH;
 use windows_sys::Win32::System::RemoteDesktop::ProcessIdToSessionId;
@@ -43,7 +44,7 @@ pub(crate) fn info(name: &ObjectName) -> Result<ObjectInfo> {
             let shm = Shm::acquire(name, Disposition::Open, 0, ShmOptions::new().access(Access::Read))?;
             (shm.size(), shm.committed())
         }
-        ObjectKind::Event | ObjectKind::Mutex => (0, true),
+        ObjectKind::Event | ObjectKind::Mutex | ObjectKind::Semaphore => (0, true),
     };
     // Our probe handle is one of them.
     let holders = handle_count(&handle).map_or(1, |n| n.saturating_sub(1).max(1)) as usize;
@@ -68,6 +69,7 @@ pub(crate) fn info(name: &ObjectName) -> Result<ObjectInfo> {
         path: PathBuf::from(format!("{dir}\\{}", name.base())),
         committed,
         inode: 0,
+        device: 0,
     })
 }
 
@@ -82,11 +84,4 @@ pub(crate) fn remove(_name: &ObjectName) -> Result<()> {
 /// holder was killed, so there are no orphans.
 pub(crate) fn reap(_dry_run: bool) -> Result<ReapReport> {
     Ok(ReapReport::default())
-}
-
-/// Always empty: finding which processes hold handles needs the native
-/// system handle table (`NtQuerySystemInformation`), which this crate does not
-/// use; [`ObjectInfo::holders`] still counts them.
-pub(crate) fn holders(_info: &ObjectInfo) -> Vec<Holder> {
-    Vec::new()
 }

@@ -14,33 +14,21 @@ mod security;
 mod shm;
 mod sync;
 
-pub(crate) use shm::Shm;
-pub(crate) use sync::{wait_multiple, Deadline, SysEvent, SysMutex};
-
-use crate::error::{Error, ObjectKind};
+use crate::admin::{ForeignEntry, HolderIndex, ObjectInfo, ReapReport};
+use crate::error::{Error, ErrorName, NameError, ObjectKind, Result};
 use crate::name::{Namespace, ObjectName};
+use crate::sys::{Backend, Multi, SysObject};
 use std::io;
 use std::os::windows::io::{FromRawHandle, OwnedHandle};
+use std::ptr::NonNull;
 use windows_sys::Win32::Foundation::{GetLastError, HANDLE, WIN32_ERROR};
-use windows_sys::Win32::System::Memory::OpenFileMappingW;
-use windows_sys::Win32::System::Threading::{OpenEventW, OpenMutexW};
+use windows_sys::Win32::System::Memory::{
+    FlushViewOfFile, OpenFileMappingW, UnmapViewOfFile, MEMORY_MAPPED_VIEW_ADDRESS,
+};
+use windows_sys::Win32::System::Threading::{OpenEventW, OpenMutexW, OpenSemaphoreW};
 
-// Win32 error codes this backend tells apart (winerror.h).
-pub(crate) const ERROR_FILE_NOT_FOUND: u32 = 2;
-pub(crate) const ERROR_PATH_NOT_FOUND: u32 = 3;
-pub(crate) const ERROR_ACCESS_DENIED: u32 = 5;
-pub(crate) const ERROR_INVALID_HANDLE: u32 = 6;
-pub(crate) const ERROR_NOT_ENOUGH_MEMORY: u32 = 8;
-pub(crate) const ERROR_OUTOFMEMORY: u32 = 14;
-pub(crate) const ERROR_INVALID_PARAMETER: u32 = 87;
-pub(crate) const ERROR_INVALID_ADDRESS: u32 = 487;
-pub(crate) const ERROR_INVALID_NAME: u32 = 123;
-pub(crate) const ERROR_BAD_PATHNAME: u32 = 161;
-pub(crate) const ERROR_ALREADY_EXISTS: u32 = 183;
-pub(crate) const ERROR_FILENAME_EXCED_RANGE: u32 = 206;
-pub(crate) const ERROR_MAPPED_ALIGNMENT: u32 = 1132;
-pub(crate) const ERROR_PRIVILEGE_NOT_HELD: u32 = 1314;
-pub(crate) const ERROR_COMMITMENT_LIMIT: u32 = 1455;
+// The Win32 error codes, named once for the whole crate.
+pub(crate) use crate::code::*;
 
 /// The calling thread's last Win32 error code.
 pub(crate) fn last_error() -> WIN32_ERROR {
@@ -53,10 +41,75 @@ pub(crate) fn os_error(code: WIN32_ERROR) -> io::Error {
     io::Error::from_raw_os_error(code as i32)
 }
 
-/// The Win32 code for an OS error without a semantic variant (`Error::Io`):
-/// the code itself (`ERROR_GEN_FAILURE`, 31, for an error from elsewhere).
-pub(crate) fn win32_code(e: &io::Error) -> u32 {
-    e.raw_os_error().map_or(31, |c| c as u32)
+/// The Windows backend (see `sys/contract.rs`).
+pub(crate) struct Windows;
+
+impl Backend for Windows {
+    type Shm = shm::Shm;
+    type Event = sync::SysEvent;
+    type Mutex = sync::SysMutex;
+    type Semaphore = sync::SysSemaphore;
+    type Deadline = sync::Deadline;
+
+    fn wait_multiple(
+        objs: &[SysObject<'_>],
+        wait_all: bool,
+        deadline: Option<sync::Deadline>,
+    ) -> io::Result<Multi> {
+        sync::wait_multiple(objs, wait_all, deadline)
+    }
+
+    unsafe fn unmap(ptr: NonNull<u8>, _len: usize) {
+        // SAFETY: the caller passes the base of one view of ours that nobody
+        // uses any more. UnmapViewOfFile of a valid view cannot fail; a
+        // failure would leave the view in place, which is harmless.
+        unsafe {
+            UnmapViewOfFile(MEMORY_MAPPED_VIEW_ADDRESS {
+                Value: ptr.as_ptr().cast(),
+            })
+        };
+    }
+
+    /// `FlushViewOfFile`: page-file-backed views have nothing to write back,
+    /// so it succeeds and only orders the writes.
+    fn flush(ptr: NonNull<u8>, len: usize) -> io::Result<()> {
+        // SAFETY: the range is exactly one view of ours.
+        if unsafe { FlushViewOfFile(ptr.as_ptr().cast(), len) } == 0 {
+            return Err(os_error(last_error()));
+        }
+        Ok(())
+    }
+
+    /// The code itself (`ERROR_GEN_FAILURE`, 31, for an error from elsewhere).
+    fn win32_code(e: &io::Error) -> u32 {
+        e.raw_os_error().map_or(ERROR_GEN_FAILURE, |c| c as u32)
+    }
+
+    fn out_of_handles(e: &io::Error) -> Option<Option<u64>> {
+        // The kernel's handle table could not grow (STATUS_INSUFFICIENT_RESOURCES).
+        (e.raw_os_error() == Some(ERROR_NO_SYSTEM_RESOURCES as i32)).then_some(None)
+    }
+
+    fn list(ns: Namespace) -> Result<Vec<ObjectInfo>> {
+        admin::list(ns)
+    }
+    fn list_foreign(_ns: Namespace) -> Result<Vec<ForeignEntry>> {
+        // No namespace directory, so nothing foreign in it.
+        Ok(Vec::new())
+    }
+    fn info(name: &ObjectName) -> Result<ObjectInfo> {
+        admin::info(name)
+    }
+    fn holder_index() -> HolderIndex {
+        // Win32 cannot tell which process holds a handle to a named object.
+        HolderIndex::default()
+    }
+    fn remove(name: &ObjectName) -> Result<()> {
+        admin::remove(name)
+    }
+    fn reap(dry_run: bool) -> Result<ReapReport> {
+        admin::reap(dry_run)
+    }
 }
 
 /// The name as Windows takes it: UTF-16, NUL-terminated. `Local\`, `Global\`
@@ -85,6 +138,7 @@ pub(crate) fn open_any(name: &ObjectName, kind: ObjectKind) -> std::result::Resu
             ObjectKind::Event => OpenEventW(QUERY, 0, w.as_ptr()),
             ObjectKind::Mutex => OpenMutexW(QUERY, 0, w.as_ptr()),
             ObjectKind::Mapping => OpenFileMappingW(QUERY, 0, w.as_ptr()),
+            ObjectKind::Semaphore => OpenSemaphoreW(QUERY, 0, w.as_ptr()),
         }
     };
     let code = last_error();
@@ -92,17 +146,22 @@ pub(crate) fn open_any(name: &ObjectName, kind: ObjectKind) -> std::result::Resu
 }
 
 /// Every kind of object, in the order [`probe_kind`] tries them.
-pub(crate) const KINDS: [ObjectKind; 3] = [ObjectKind::Mapping, ObjectKind::Event, ObjectKind::Mutex];
+pub(crate) const KINDS: [ObjectKind; 4] = [
+    ObjectKind::Mapping,
+    ObjectKind::Event,
+    ObjectKind::Mutex,
+    ObjectKind::Semaphore,
+];
 
 /// A new kind fails to compile here until [`KINDS`] lists it.
 const _: fn(ObjectKind) = |kind| match kind {
-    ObjectKind::Mapping | ObjectKind::Event | ObjectKind::Mutex => {}
+    ObjectKind::Mapping | ObjectKind::Event | ObjectKind::Mutex | ObjectKind::Semaphore => {}
 };
 
 /// Which kind of object holds `name`, for an `ERROR_INVALID_HANDLE` (6) answer:
 /// the kernel only says "another type", so probe the kinds this crate knows
 /// (an object that refuses the probe's access still tells its kind). `None`:
-/// none of them (a semaphore, waitable timer, job, …, or nothing).
+/// none of them (a waitable timer, job, …, or nothing).
 pub(crate) fn probe_kind(name: &ObjectName) -> Option<ObjectKind> {
     KINDS
         .into_iter()
@@ -165,54 +224,29 @@ pub(crate) fn name_error(
     op: &'static str,
     size: u64,
 ) -> Error {
-    let n = || name.as_str().to_owned();
     match code {
-        ERROR_ALREADY_EXISTS => Error::AlreadyExists { name: n() },
-        ERROR_FILE_NOT_FOUND => Error::NotFound { name: n() },
-        ERROR_PATH_NOT_FOUND => Error::InvalidName {
-            name: n(),
-            reason: crate::error::name_reasons::UNKNOWN_PREFIX,
-        },
-        ERROR_INVALID_NAME | ERROR_BAD_PATHNAME => Error::InvalidName {
-            name: n(),
-            reason: "Windows rejected the name (ERROR_INVALID_NAME)",
-        },
-        ERROR_FILENAME_EXCED_RANGE => Error::InvalidName {
-            name: n(),
-            reason: crate::error::name_reasons::TOO_LONG,
-        },
-        ERROR_ACCESS_DENIED | ERROR_PRIVILEGE_NOT_HELD => Error::PermissionDenied {
-            name: n(),
-            reason: if name.namespace() == Namespace::Global && op.starts_with("Create") {
+        ERROR_ALREADY_EXISTS => name.already_exists(),
+        ERROR_FILE_NOT_FOUND => name.not_found(),
+        ERROR_PATH_NOT_FOUND => name.invalid_name(NameError::UnknownPrefix),
+        ERROR_INVALID_NAME | ERROR_BAD_PATHNAME => name.invalid_name(NameError::RejectedBySystem),
+        ERROR_FILENAME_EXCED_RANGE => name.invalid_name(NameError::TooLong),
+        ERROR_ACCESS_DENIED | ERROR_PRIVILEGE_NOT_HELD => name.denied_by(
+            if name.namespace() == Namespace::Global && op.starts_with("Create") {
                 "the object's security descriptor refuses this access, or creating a `Global\\` \
                  object outside session 0 needs SeCreateGlobalPrivilege"
-                    .into()
             } else {
-                "the object's security descriptor refuses this access".into()
+                "the object's security descriptor refuses this access"
             },
-            source: Some(os_error(code)),
-        },
+            os_error(code),
+        ),
         ERROR_INVALID_HANDLE => match probe_kind(name) {
-            Some(found) if found != expected => Error::WrongType {
-                name: n(),
-                expected,
-                found,
-            },
-            _ => Error::NameOccupied {
-                name: n(),
-                what: "a kernel object of another type (semaphore, waitable timer, job, …)".into(),
-            },
+            Some(found) if found != expected => name.wrong_type(expected, found),
+            _ => name.occupied("a kernel object of another type (waitable timer, job, …)"),
         },
-        ERROR_NOT_ENOUGH_MEMORY | ERROR_OUTOFMEMORY | ERROR_COMMITMENT_LIMIT => Error::OutOfMemory {
-            name: n(),
-            size,
-            source: Some(os_error(code)),
-        },
-        _ => Error::Io {
-            name: n(),
-            op,
-            source: os_error(code),
-        },
+        ERROR_NOT_ENOUGH_MEMORY | ERROR_OUTOFMEMORY | ERROR_COMMITMENT_LIMIT => {
+            name.out_of_memory(size, Some(os_error(code)))
+        }
+        _ => name.io(op, os_error(code)),
     }
 }
 

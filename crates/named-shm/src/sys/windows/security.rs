@@ -5,8 +5,8 @@
 //!
 //! | bits | trustee | what it grants |
 //! |---|---|---|
-//! | owner `r` (0o400) | the calling user's SID | mapping: `SECTION_QUERY`, `SECTION_MAP_READ`; event: `EVENT_QUERY_STATE`, `SYNCHRONIZE` (wait); mutex: `MUTANT_QUERY_STATE` |
-//! | owner `w` (0o200) | the calling user's SID | mapping: `SECTION_MAP_WRITE`; event: `EVENT_MODIFY_STATE` (set, reset); mutex: `SYNCHRONIZE` (lock) |
+//! | owner `r` (0o400) | the calling user's SID | mapping: `SECTION_QUERY`, `SECTION_MAP_READ`; event: `EVENT_QUERY_STATE`, `SYNCHRONIZE` (wait); mutex: `MUTANT_QUERY_STATE`; semaphore: `SEMAPHORE_QUERY_STATE` |
+//! | owner `w` (0o200) | the calling user's SID | mapping: `SECTION_MAP_WRITE`; event: `EVENT_MODIFY_STATE` (set, reset); mutex: `SYNCHRONIZE` (lock); semaphore: `SEMAPHORE_MODIFY_STATE`, `SYNCHRONIZE` (release, wait) |
 //! | other `r`/`w` (0o004/0o002) | Everyone (`S-1-1-0`) | the same rights as for the owner |
 //!
 //! Every readable entry also grants `READ_CONTROL`. What does not map: the
@@ -42,6 +42,8 @@ const SECTION_MAP_READ: u32 = 0x4;
 pub(crate) const EVENT_QUERY_STATE: u32 = 0x1;
 pub(crate) const EVENT_MODIFY_STATE: u32 = 0x2;
 pub(crate) const MUTANT_QUERY_STATE: u32 = 0x1;
+pub(crate) const SEMAPHORE_QUERY_STATE: u32 = 0x1;
+pub(crate) const SEMAPHORE_MODIFY_STATE: u32 = 0x2;
 
 /// The access mask granted by read and by write permission on `kind`.
 fn rights(kind: ObjectKind) -> (u32, u32) {
@@ -49,6 +51,12 @@ fn rights(kind: ObjectKind) -> (u32, u32) {
         ObjectKind::Event => (READ_CONTROL | EVENT_QUERY_STATE | SYNCHRONIZE, EVENT_MODIFY_STATE),
         ObjectKind::Mutex => (READ_CONTROL | MUTANT_QUERY_STATE, SYNCHRONIZE),
         ObjectKind::Mapping => (READ_CONTROL | SECTION_QUERY | SECTION_MAP_READ, SECTION_MAP_WRITE),
+        // Waiting writes nothing on Windows, but on Linux taking a count
+        // needs write permission: the same here, so modes mean the same.
+        ObjectKind::Semaphore => (
+            READ_CONTROL | SEMAPHORE_QUERY_STATE,
+            SEMAPHORE_MODIFY_STATE | SYNCHRONIZE,
+        ),
     }
 }
 

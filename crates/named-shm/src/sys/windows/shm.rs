@@ -6,21 +6,19 @@ use super::{last_error, name_error, os_error, owned, wide};
 use super::{ERROR_ACCESS_DENIED, ERROR_ALREADY_EXISTS, ERROR_FILE_NOT_FOUND};
 use super::{ERROR_COMMITMENT_LIMIT, ERROR_INVALID_ADDRESS, ERROR_INVALID_PARAMETER, ERROR_MAPPED_ALIGNMENT};
 use super::{ERROR_NOT_ENOUGH_MEMORY, ERROR_OUTOFMEMORY};
-use crate::error::{Error, ObjectKind, Result};
+use crate::error::{Error, ErrorName, ObjectKind, Result};
 use crate::name::ObjectName;
 use crate::shm::{Access, ShmOptions, ViewAccess, PAGE_SIZE};
-use crate::sys::Disposition;
-use crate::sys::RawView;
+use crate::sys::{Disposition, ObjectImp, RawView, ShmImp};
 use std::ffi::c_void;
 use std::io;
 use std::os::windows::io::{AsRawHandle, OwnedHandle};
 use std::ptr::NonNull;
 use windows_sys::Win32::Foundation::{HANDLE, INVALID_HANDLE_VALUE};
 use windows_sys::Win32::System::Memory::{
-    CreateFileMappingW, FlushViewOfFile, MapViewOfFile, MapViewOfFileEx, OpenFileMappingW, UnmapViewOfFile,
-    VirtualAlloc, VirtualQuery, FILE_MAP_COPY, FILE_MAP_READ, FILE_MAP_WRITE, MEMORY_BASIC_INFORMATION,
-    MEMORY_MAPPED_VIEW_ADDRESS, MEM_COMMIT, PAGE_READONLY, PAGE_READWRITE, PAGE_WRITECOPY, SECTION_QUERY,
-    SEC_COMMIT, SEC_RESERVE,
+    CreateFileMappingW, MapViewOfFile, MapViewOfFileEx, OpenFileMappingW, UnmapViewOfFile, VirtualAlloc,
+    VirtualQuery, FILE_MAP_COPY, FILE_MAP_READ, FILE_MAP_WRITE, MEMORY_BASIC_INFORMATION, MEM_COMMIT,
+    PAGE_READONLY, PAGE_READWRITE, PAGE_WRITECOPY, SECTION_QUERY, SEC_COMMIT, SEC_RESERVE,
 };
 
 /// `SECTION_BASIC_INFORMATION` (ntddk.h), the answer of `NtQuerySection`.
@@ -59,8 +57,24 @@ pub(crate) struct Shm {
     section_writable: bool,
 }
 
-impl Shm {
-    pub(crate) fn acquire(name: &ObjectName, disp: Disposition, size: u64, opts: &ShmOptions) -> Result<Shm> {
+impl ObjectImp for Shm {
+    /// Always 0: Windows objects have an owner SID, not a uid.
+    fn owner_uid(&self) -> u32 {
+        0
+    }
+
+    /// Always 0: Windows objects have a DACL, not permission bits.
+    fn mode(&self) -> u32 {
+        0
+    }
+
+    fn created(&self) -> bool {
+        self.created
+    }
+}
+
+impl ShmImp for Shm {
+    fn acquire(name: &ObjectName, disp: Disposition, size: u64, opts: &ShmOptions) -> Result<Shm> {
         if opts.huge_pages {
             return Err(Error::Unsupported {
                 what: "large pages (SEC_LARGE_PAGES needs SeLockMemoryPrivilege)",
@@ -70,11 +84,7 @@ impl Shm {
             Disposition::Open => (open(name, opts)?, false),
             Disposition::Create => match create(name, size, opts) {
                 Ok((h, true)) => (h, true),
-                Ok((_, false)) => {
-                    return Err(Error::AlreadyExists {
-                        name: name.as_str().to_owned(),
-                    })
-                }
+                Ok((_, false)) => return Err(name.already_exists()),
                 Err(e) => return Err(create_denied(name, e)),
             },
             Disposition::OpenOrCreate => match create(name, size, opts) {
@@ -93,24 +103,13 @@ impl Shm {
         let (size, committed) = if created {
             (size, opts.commit)
         } else {
-            query(handle.as_raw_handle()).map_err(|source| Error::Io {
-                name: name.as_str().to_owned(),
-                op: "NtQuerySection",
-                source,
-            })?
+            query(handle.as_raw_handle()).map_err(|source| name.io("NtQuerySection", source))?
         };
         if !created && opts.require_owner.is_some() {
-            let mine = security::owned_by_caller(handle.as_raw_handle()).map_err(|source| Error::Io {
-                name: name.as_str().to_owned(),
-                op: "GetSecurityInfo",
-                source,
-            })?;
+            let mine = security::owned_by_caller(handle.as_raw_handle())
+                .map_err(|source| name.io("GetSecurityInfo", source))?;
             if !mine {
-                return Err(Error::PermissionDenied {
-                    name: name.as_str().to_owned(),
-                    reason: "the object belongs to another user (require_owner)".into(),
-                    source: None,
-                });
+                return Err(name.denied("the object belongs to another user (require_owner)"));
             }
         }
         Ok(Shm {
@@ -123,37 +122,23 @@ impl Shm {
     }
 
     /// Size in bytes: what the creator asked for, rounded up to whole pages.
-    pub(crate) fn size(&self) -> u64 {
+    fn size(&self) -> u64 {
         self.size
     }
 
-    /// Always 0: Windows objects have an owner SID, not a uid.
-    pub(crate) fn owner_uid(&self) -> u32 {
-        0
-    }
-
-    /// Always 0: Windows objects have a DACL, not permission bits.
-    pub(crate) fn mode(&self) -> u32 {
-        0
-    }
-
-    pub(crate) fn created(&self) -> bool {
-        self.created
-    }
-
-    pub(crate) fn committed(&self) -> bool {
+    fn committed(&self) -> bool {
         self.committed
     }
 
     /// Known for sections this handle created; for others Windows enforces
     /// the protection itself (`MapViewOfFile` fails with `ERROR_INVALID_PARAMETER`).
-    pub(crate) fn section_writable(&self) -> bool {
+    fn section_writable(&self) -> bool {
         self.section_writable
     }
 
     /// `MapViewOfFile` of `len` bytes at `offset` (both already validated
     /// against the size).
-    pub(crate) fn map(&self, name: &ObjectName, req: &crate::sys::MapRequest) -> Result<RawView> {
+    fn map(&self, name: &ObjectName, req: &crate::sys::MapRequest) -> Result<RawView> {
         let crate::sys::MapRequest {
             access,
             offset,
@@ -168,48 +153,25 @@ impl Shm {
             // `FILE_MAP_COPY` exactly: a private copy-on-write view.
             ViewAccess::CopyOnWrite => (FILE_MAP_COPY, PAGE_WRITECOPY),
         };
-        let n = || name.as_str().to_owned();
         let base: *const c_void = at.map_or(std::ptr::null(), |p| p.as_ptr().cast());
         let view_error = |code: u32| match code {
-            ERROR_ACCESS_DENIED => Error::PermissionDenied {
-                name: n(),
-                reason: "the handle does not allow this view".into(),
-                source: Some(os_error(code)),
-            },
-            ERROR_NOT_ENOUGH_MEMORY | ERROR_OUTOFMEMORY | ERROR_COMMITMENT_LIMIT => Error::OutOfMemory {
-                name: n(),
-                size: len as u64,
-                source: Some(os_error(code)),
-            },
-            ERROR_MAPPED_ALIGNMENT if at.is_some() && offset % crate::ALLOCATION_GRANULARITY == 0 => {
-                // The base address is not 64 KiB-aligned.
-                Error::AddressInUse {
-                    name: n(),
-                    addr: base as usize,
-                }
+            ERROR_ACCESS_DENIED => name.denied_by("the handle does not allow this view", os_error(code)),
+            ERROR_NOT_ENOUGH_MEMORY | ERROR_OUTOFMEMORY | ERROR_COMMITMENT_LIMIT => {
+                name.out_of_memory(len as u64, Some(os_error(code)))
             }
-            ERROR_MAPPED_ALIGNMENT => Error::MisalignedOffset { name: n(), offset },
-            ERROR_INVALID_ADDRESS => Error::AddressInUse {
-                name: n(),
-                addr: base as usize,
-            },
+            // The base address is not 64 KiB-aligned.
+            ERROR_MAPPED_ALIGNMENT if at.is_some() && offset % crate::ALLOCATION_GRANULARITY == 0 => {
+                name.address_in_use(base as usize)
+            }
+            ERROR_MAPPED_ALIGNMENT => name.misaligned(offset),
+            ERROR_INVALID_ADDRESS => name.address_in_use(base as usize),
             // The range was validated before the call: what remains is the
             // section's protection refusing the view.
-            ERROR_INVALID_PARAMETER if access == ViewAccess::ReadWrite => Error::InvalidArgument {
-                name: n(),
-                reason: "the mapping was created read-only; it has no writable views".into(),
-            },
-            ERROR_INVALID_PARAMETER => Error::OutOfRange {
-                name: n(),
-                offset,
-                len: len as u64,
-                size: self.size,
-            },
-            _ => Error::Io {
-                name: n(),
-                op: "MapViewOfFile",
-                source: os_error(code),
-            },
+            ERROR_INVALID_PARAMETER if access == ViewAccess::ReadWrite => {
+                name.invalid_arg("the mapping was created read-only; it has no writable views")
+            }
+            ERROR_INVALID_PARAMETER => name.out_of_range(offset, len as u64, self.size),
+            _ => name.io("MapViewOfFile", os_error(code)),
         };
         // SAFETY: the handle is an open section handle. Windows places the
         // view on free address space only (its choice, or `at`, which it
@@ -242,7 +204,7 @@ impl Shm {
             }
         }
         if prefault {
-            view.prefault();
+            prefault_view(&view);
         }
         Ok(view)
     }
@@ -267,11 +229,8 @@ fn open(name: &ObjectName, opts: &ShmOptions) -> Result<OwnedHandle> {
 /// `CreateFileMappingW` of a page-file-backed section: the handle and whether
 /// it is new (`false`: `ERROR_ALREADY_EXISTS`, the existing object at its size).
 fn create(name: &ObjectName, size: u64, opts: &ShmOptions) -> Result<(OwnedHandle, bool)> {
-    let sec = Security::new(ObjectKind::Mapping, opts.mode).map_err(|source| Error::Io {
-        name: name.as_str().to_owned(),
-        op: "building the security descriptor",
-        source,
-    })?;
+    let sec = Security::new(ObjectKind::Mapping, opts.mode)
+        .map_err(|source| name.io("building the security descriptor", source))?;
     // A read-only creator makes a read-only section (`PAGE_READONLY`), as the
     // Linux backend records in its header.
     let page = if opts.access == Access::Read {
@@ -311,9 +270,7 @@ fn create_denied(name: &ObjectName, e: Error) -> Error {
     let h = unsafe { OpenFileMappingW(SECTION_QUERY, 0, w.as_ptr()) };
     let code = last_error();
     if owned(h).is_some() || code == ERROR_ACCESS_DENIED {
-        Error::AlreadyExists {
-            name: name.as_str().to_owned(),
-        }
+        name.already_exists()
     } else if code == ERROR_FILE_NOT_FOUND {
         e
     } else {
@@ -376,39 +333,12 @@ fn query_by_mapping(h: HANDLE) -> io::Result<(u64, bool)> {
     Ok((size, committed))
 }
 
-// `RawView` itself is defined in `sys`; this backend adds `flush`,
-// `prefault` and `Drop` (`UnmapViewOfFile`).
-impl RawView {
-    /// `FlushViewOfFile`: page-file-backed views have nothing to write back,
-    /// so it succeeds and only orders the writes.
-    pub(crate) fn flush(&self) -> io::Result<()> {
-        // SAFETY: the range is exactly our view.
-        if unsafe { FlushViewOfFile(self.ptr.as_ptr().cast(), self.len) } == 0 {
-            return Err(os_error(last_error()));
-        }
-        Ok(())
-    }
-
-    /// Touches every page so that later accesses do not fault. Reads only:
-    /// a read fault maps the section's page with the view's protection, and
-    /// writing would break copy-on-write views' sharing.
-    fn prefault(&self) {
-        for off in (0..self.len).step_by(PAGE_SIZE as usize) {
-            // SAFETY: off < len, inside the view, which is readable and committed.
-            unsafe { std::ptr::read_volatile(self.ptr.as_ptr().add(off)) };
-        }
-    }
-}
-
-impl Drop for RawView {
-    fn drop(&mut self) {
-        // SAFETY: ptr is the base of a view we own and nobody uses after drop.
-        // UnmapViewOfFile of a valid view cannot fail; a failure would leave
-        // the view in place, which is harmless, so it is ignored.
-        unsafe {
-            UnmapViewOfFile(MEMORY_MAPPED_VIEW_ADDRESS {
-                Value: self.ptr.as_ptr().cast(),
-            });
-        }
+/// Touches every page of a view so that later accesses do not fault. Reads
+/// only: a read fault maps the section's page with the view's protection,
+/// and writing would break copy-on-write views' sharing.
+fn prefault_view(view: &RawView) {
+    for off in (0..view.len).step_by(PAGE_SIZE as usize) {
+        // SAFETY: off < len, inside the view, which is readable and committed.
+        unsafe { std::ptr::read_volatile(view.ptr.as_ptr().add(off)) };
     }
 }

@@ -200,8 +200,12 @@ impl SemaphoreImp for SysSemaphore {
         self.count_word().load(Ordering::Acquire)
     }
 
-    fn release(&self, n: u32) -> Option<u32> {
-        self.add(n, false)
+    fn may_wait(&self) -> bool {
+        self.page.writable
+    }
+
+    fn release(&self, n: u32) -> std::io::Result<Option<u32>> {
+        Ok(self.add(n, false))
     }
 
     fn wait(&self, deadline: Option<Deadline>) -> bool {

@@ -3,12 +3,13 @@
 
 use super::object::{self, Kind, Object};
 use super::wait::{wait_handles, Deadline, Waited};
-use crate::error::{Error, ObjectKind, Result};
+use crate::error::{ErrorName, ObjectKind, Result};
 use crate::name::ObjectName;
 use crate::sync::SyncOptions;
 use crate::sys::windows::security::{EVENT_MODIFY_STATE, EVENT_QUERY_STATE, SYNCHRONIZE};
 use crate::sys::windows::{last_error, os_error};
 use crate::sys::Disposition;
+use crate::sys::{EventImp, ObjectImp};
 use std::ffi::c_void;
 use std::io;
 use std::time::{Duration, Instant};
@@ -40,7 +41,29 @@ pub(crate) struct SysEvent {
 }
 
 impl SysEvent {
-    pub(crate) fn acquire(
+    pub(super) fn raw(&self) -> HANDLE {
+        self.object.raw()
+    }
+}
+
+impl ObjectImp for SysEvent {
+    fn created(&self) -> bool {
+        self.created
+    }
+
+    /// Always 0: Windows objects have an owner SID, not a uid.
+    fn owner_uid(&self) -> u32 {
+        0
+    }
+
+    /// Always 0: Windows objects have a DACL, not permission bits.
+    fn mode(&self) -> u32 {
+        0
+    }
+}
+
+impl EventImp for SysEvent {
+    fn acquire(
         name: &ObjectName,
         disp: Disposition,
         manual_reset: bool,
@@ -64,11 +87,7 @@ impl SysEvent {
             manual_reset
         } else {
             query_event(got.object.raw())
-                .map_err(|source| Error::Io {
-                    name: name.as_str().to_owned(),
-                    op: "NtQueryEvent",
-                    source,
-                })?
+                .map_err(|source| name.io("NtQueryEvent", source))?
                 .event_type
                 == 0
         };
@@ -80,51 +99,33 @@ impl SysEvent {
         })
     }
 
-    pub(crate) fn writable(&self) -> bool {
+    fn writable(&self) -> bool {
         self.writable
     }
 
-    pub(crate) fn manual_reset(&self) -> bool {
+    fn manual_reset(&self) -> bool {
         self.manual
     }
 
-    pub(crate) fn created(&self) -> bool {
-        self.created
-    }
-
-    /// Always 0: Windows objects have an owner SID, not a uid.
-    pub(crate) fn owner_uid(&self) -> u32 {
-        0
-    }
-
-    /// Always 0: Windows objects have a DACL, not permission bits.
-    pub(crate) fn mode(&self) -> u32 {
-        0
-    }
-
     /// The same number for every handle of this process to this event.
-    pub(crate) fn id(&self) -> usize {
+    fn id(&self) -> usize {
         self.object.id()
     }
 
-    pub(super) fn raw(&self) -> HANDLE {
-        self.object.raw()
-    }
-
     /// The state, without consuming an auto-reset event (`NtQueryEvent`).
-    pub(crate) fn is_set(&self) -> bool {
+    fn is_set(&self) -> bool {
         query_event(self.raw()).is_ok_and(|i| i.event_state != 0)
     }
 
     /// `SetEvent`. The caller checked `writable`.
-    pub(crate) fn set(&self) {
+    fn set(&self) {
         // SAFETY: the handle is an open event handle with EVENT_MODIFY_STATE.
         let ok = unsafe { SetEvent(self.raw()) };
         debug_assert!(ok != 0, "SetEvent: {}", os_error(last_error()));
     }
 
     /// `ResetEvent`. The caller checked `writable`.
-    pub(crate) fn reset(&self) {
+    fn reset(&self) {
         // SAFETY: as in `set`.
         let ok = unsafe { ResetEvent(self.raw()) };
         debug_assert!(ok != 0, "ResetEvent: {}", os_error(last_error()));
@@ -134,7 +135,7 @@ impl SysEvent {
     /// `deadline`). Windows has no user-space event state, so each look is a
     /// zero-timeout `WaitForSingleObject`: cheaper than a sleep and a wake-up
     /// when the peer answers within the budget, never faster than that.
-    pub(crate) fn wait_spin(&self, spin: Duration, deadline: Option<Deadline>) -> bool {
+    fn wait_spin(&self, spin: Duration, deadline: Option<Deadline>) -> bool {
         if let Some(stop) = Instant::now().checked_add(spin) {
             let stop = deadline.map_or(stop, |d| d.at().min(stop));
             while Instant::now() < stop {
@@ -148,7 +149,7 @@ impl SysEvent {
     }
 
     /// `WaitForSingleObject`: `true` if signalled, `false` on timeout.
-    pub(crate) fn wait(&self, deadline: Option<Deadline>) -> bool {
+    fn wait(&self, deadline: Option<Deadline>) -> bool {
         match wait_handles(&[self.raw()], false, deadline.as_ref()) {
             Ok(Waited::Object(_)) | Ok(Waited::Abandoned(_)) => true,
             Ok(Waited::TimedOut) => false,

@@ -1,4 +1,4 @@
-//! Named events and mutexes: `CreateEventW`/`OpenEventW`/`SetEvent`/
+//! Named events, mutexes and semaphores: `CreateEventW`/`OpenEventW`/`SetEvent`/
 //! `ResetEvent`, `CreateMutexW`/`OpenMutexW`/`ReleaseMutex`, and
 //! `WaitForSingleObject`/`WaitForMultipleObjects`.
 //!
@@ -11,13 +11,16 @@
 //! | `object.rs` | creating or opening a named object with the access its DACL allows; its identity in this process |
 //! | `event.rs` | events (type and state read with `NtQueryEvent`) |
 //! | `mutex.rs` | mutexes (the owner read with `NtQueryMutant`) |
+//! | `semaphore.rs` | semaphores (count and maximum read with `NtQuerySemaphore`) |
 //! | `wait.rs` | deadlines, one-object and multi-object waits |
 
 mod event;
 mod mutex;
 mod object;
+mod semaphore;
 mod wait;
 
 pub(crate) use event::SysEvent;
 pub(crate) use mutex::SysMutex;
+pub(crate) use semaphore::SysSemaphore;
 pub(crate) use wait::{wait_multiple, Deadline};

@@ -9,6 +9,7 @@ use crate::name::ObjectName;
 use crate::sync::SyncOptions;
 use crate::sys::windows::security::{MUTANT_QUERY_STATE, SYNCHRONIZE};
 use crate::sys::{Disposition, Locked};
+use crate::sys::{MutexImp, ObjectImp};
 use std::ffi::c_void;
 use std::io;
 use windows_sys::Win32::Foundation::HANDLE;
@@ -45,9 +46,31 @@ pub(crate) struct SysMutex {
 }
 
 impl SysMutex {
+    pub(super) fn raw(&self) -> HANDLE {
+        self.object.raw()
+    }
+}
+
+impl ObjectImp for SysMutex {
+    fn created(&self) -> bool {
+        self.created
+    }
+
+    /// Always 0: Windows objects have an owner SID, not a uid.
+    fn owner_uid(&self) -> u32 {
+        0
+    }
+
+    /// Always 0: Windows objects have a DACL, not permission bits.
+    fn mode(&self) -> u32 {
+        0
+    }
+}
+
+impl MutexImp for SysMutex {
     /// `CreateMutexW` or `OpenMutexW`. With `initial_owner`, the calling
     /// thread owns the mutex if this call created it (Windows' own rule).
-    pub(crate) fn acquire(
+    fn acquire(
         name: &ObjectName,
         disp: Disposition,
         opts: &SyncOptions,
@@ -72,35 +95,17 @@ impl SysMutex {
         })
     }
 
-    pub(crate) fn writable(&self) -> bool {
+    fn writable(&self) -> bool {
         self.writable
     }
 
-    pub(crate) fn created(&self) -> bool {
-        self.created
-    }
-
-    /// Always 0: Windows objects have an owner SID, not a uid.
-    pub(crate) fn owner_uid(&self) -> u32 {
-        0
-    }
-
-    /// Always 0: Windows objects have a DACL, not permission bits.
-    pub(crate) fn mode(&self) -> u32 {
-        0
-    }
-
     /// The same number for every handle of this process to this mutex.
-    pub(crate) fn id(&self) -> usize {
+    fn id(&self) -> usize {
         self.object.id()
     }
 
-    pub(super) fn raw(&self) -> HANDLE {
-        self.object.raw()
-    }
-
     /// `WaitForSingleObject` on the mutex. The caller checked `writable`.
-    pub(crate) fn lock(&self, deadline: Option<Deadline>) -> io::Result<Locked> {
+    fn lock(&self, deadline: Option<Deadline>) -> io::Result<Locked> {
         Ok(match wait_handles(&[self.raw()], false, deadline.as_ref())? {
             Waited::Object(_) => Locked::Acquired,
             Waited::Abandoned(_) => Locked::Abandoned,
@@ -110,7 +115,7 @@ impl SysMutex {
 
     /// `ReleaseMutex`: `false` if the calling thread does not own the mutex
     /// (`ERROR_NOT_OWNER`).
-    pub(crate) fn unlock(&self) -> bool {
+    fn unlock(&self) -> bool {
         // SAFETY: the handle is an open mutex handle.
         unsafe { ReleaseMutex(self.raw()) != 0 }
     }
@@ -119,7 +124,7 @@ impl SysMutex {
     /// no such call: `NtQueryMutant(MutantOwnerInformation)` tells (Windows 10
     /// and later); where it is not implemented (Wine 8), only an owner that is
     /// the calling thread is known, and another owner reports `(0, 0)`.
-    pub(crate) fn owner(&self) -> Option<(u32, u32)> {
+    fn owner(&self) -> Option<(u32, u32)> {
         let h = self.raw();
         let mut basic = MutantBasicInformation::default();
         // SAFETY: h is an open mutex handle with MUTANT_QUERY_STATE; basic is

@@ -1,7 +1,7 @@
 //! What events and mutexes share: creating or opening a named object with
 //! the access its DACL allows, and the object's identity in this process.
 
-use crate::error::{Error, ObjectKind, Result};
+use crate::error::{Error, ErrorName, ObjectKind, Result};
 use crate::name::ObjectName;
 use crate::sync::SyncOptions;
 use crate::sys::windows::security::{self, Security, READ_CONTROL};
@@ -91,33 +91,22 @@ pub(super) fn acquire(
     let got = match disp {
         Disposition::Open => open_any()?,
         Disposition::Create | Disposition::OpenOrCreate => {
-            let sec = Security::new(k.kind, opts.mode).map_err(|source| Error::Io {
-                name: name.as_str().to_owned(),
-                op: "building the security descriptor",
-                source,
-            })?;
+            let sec = Security::new(k.kind, opts.mode)
+                .map_err(|source| name.io("building the security descriptor", source))?;
             let h = create(sec.attrs(), w.as_ptr());
             let code = last_error();
             match owned(h) {
                 Some(_) if code == ERROR_ALREADY_EXISTS && disp == Disposition::Create => {
-                    return Err(Error::AlreadyExists {
-                        name: name.as_str().to_owned(),
-                    })
+                    return Err(name.already_exists())
                 }
                 Some(h) => (h, code != ERROR_ALREADY_EXISTS, true),
                 // The name exists but its DACL refuses what `Create*W` asks
                 // for: an exclusive create is "already exists"; open-or-create
                 // opens it with the access the DACL allows.
                 None if code == ERROR_ACCESS_DENIED => match (disp, open_any()) {
-                    (Disposition::Create, Ok(_)) => {
-                        return Err(Error::AlreadyExists {
-                            name: name.as_str().to_owned(),
-                        })
-                    }
+                    (Disposition::Create, Ok(_)) => return Err(name.already_exists()),
                     (Disposition::Create, Err(Error::PermissionDenied { .. })) => {
-                        return Err(Error::AlreadyExists {
-                            name: name.as_str().to_owned(),
-                        })
+                        return Err(name.already_exists())
                     }
                     (_, Ok(got)) => got,
                     (_, Err(Error::NotFound { .. })) => {
@@ -131,17 +120,10 @@ pub(super) fn acquire(
     };
     let (handle, created, writable) = got;
     if !created && opts.require_owner.is_some() {
-        let mine = security::owned_by_caller(handle.as_raw_handle()).map_err(|source| Error::Io {
-            name: name.as_str().to_owned(),
-            op: "GetSecurityInfo",
-            source,
-        })?;
+        let mine = security::owned_by_caller(handle.as_raw_handle())
+            .map_err(|source| name.io("GetSecurityInfo", source))?;
         if !mine {
-            return Err(Error::PermissionDenied {
-                name: name.as_str().to_owned(),
-                reason: format!("the {} belongs to another user (require_owner)", k.kind),
-                source: None,
-            });
+            return Err(name.denied(format!("the {} belongs to another user (require_owner)", k.kind)));
         }
     }
     let id = identity::register(name, handle.as_raw_handle());

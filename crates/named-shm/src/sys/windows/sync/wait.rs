@@ -13,13 +13,15 @@ use windows_sys::Win32::System::Threading::{WaitForMultipleObjects, WaitForSingl
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Deadline(Instant);
 
-impl Deadline {
+impl crate::sys::DeadlineImp for Deadline {
     /// `now + timeout`, or `None` for no timeout (saturating: a timeout too
     /// large for the clock is as good as none).
-    pub(crate) fn after(timeout: Option<Duration>) -> Option<Deadline> {
+    fn after(timeout: Option<Duration>) -> Option<Deadline> {
         Instant::now().checked_add(timeout?).map(Deadline)
     }
+}
 
+impl Deadline {
     /// Now: a zero timeout.
     pub(super) fn now() -> Deadline {
         Deadline(Instant::now())
@@ -90,16 +92,7 @@ impl SysObject<'_> {
         match self {
             SysObject::Event(e) => e.raw(),
             SysObject::Mutex(m) => m.raw(),
-        }
-    }
-
-    /// Identifies the object (not the handle: two handles of one object have
-    /// one id), to detect the same object passed twice, which
-    /// `WaitForMultipleObjects` refuses in a wait-all.
-    pub(crate) fn page_id(&self) -> usize {
-        match self {
-            SysObject::Event(e) => e.id(),
-            SysObject::Mutex(m) => m.id(),
+            SysObject::Semaphore(s) => s.raw(),
         }
     }
 }
