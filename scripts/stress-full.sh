@@ -37,6 +37,8 @@ stress failed-open --processes 8 --iterations 50000  --kill-rate 0
 stress mutex      --processes 8  --iterations 100000 --kill-rate 0.1
 stress events     --processes 8  --iterations 50000  --kill-rate 0.1
 stress events     --processes 8  --iterations 20000  --kill-rate 0
+stress semaphore  --processes 8  --iterations 50000  --kill-rate 0.1
+stress semaphore  --processes 4  --iterations 20000  --kill-rate 0
 stress leaks      --iterations 100000
 stress hostile-sync --processes 8 --iterations 50000 --kill-rate 0.05
 

@@ -20,6 +20,7 @@ run failed-open --processes 4 --iterations 20000  --kill-rate 0.2
 run mutex      --processes 8  --iterations 50000  --kill-rate 0.1
 run events     --processes 8  --iterations 20000  --kill-rate 0.1
 run events     --processes 8  --iterations 5000   --kill-rate 0
+run semaphore  --processes 8  --iterations 20000  --kill-rate 0.1
 run leaks      --iterations 50000
 run hostile-sync --processes 8 --iterations 5000 --kill-rate 0.05
 if [ -d /dev/shm ] && ls -d /dev/shm/named-shm-stress.* >/dev/null 2>&1; then

@@ -6,7 +6,8 @@
 //! ```
 //!
 //! One subcommand per scenario (`creators`, `close-race`, `failed-open`,
-//! `mutex`, `events`, `leaks`, `hostile-sync`; `all` runs each in turn), one
+//! `mutex`, `events`, `semaphore`, `leaks`, `hostile-sync`; `all` runs each
+//! in turn), one
 //! module file per scenario. Each ends with one line
 //! `VERDICT scenario=… iterations=… processes=… kills=… violations=… leaks=… PASS|FAIL`
 //! and the process exits non-zero if any scenario failed.
@@ -61,6 +62,8 @@ mod leaks;
 mod mutex;
 #[cfg(target_os = "linux")]
 mod objects;
+#[cfg(target_os = "linux")]
+mod semaphore;
 #[cfg(target_os = "linux")]
 mod workers;
 
@@ -124,6 +127,11 @@ enum Scenario {
     /// at random; each set wakes exactly one waiter, never more and never
     /// none (default 20,000 rounds).
     Events,
+    /// A producer releases 1 to 3 counts of a semaphore per round for
+    /// waiters killed at random; releases are taken by exactly as many
+    /// waits, and no count is ever left while waiters sleep (default 20,000
+    /// rounds).
+    Semaphore,
     /// Create / open / map / write / read / close cycles of sections, events
     /// and mutexes in one process; descriptors, mappings and namespace
     /// entries must return to their baseline (default 100,000 cycles).
@@ -183,7 +191,7 @@ mod linux {
     type Run = fn(&Options, &Env) -> Verdict;
 
     /// Every scenario, in the order `all` runs them.
-    const EACH: [(Scenario, &str, Run); 7] = [
+    const EACH: [(Scenario, &str, Run); 8] = [
         (Scenario::Creators, "creators", crate::creators::creators),
         (Scenario::CloseRace, "close-race", crate::close_race::close_race),
         (
@@ -193,6 +201,7 @@ mod linux {
         ),
         (Scenario::Mutex, "mutex", crate::mutex::mutex),
         (Scenario::Events, "events", crate::events::events),
+        (Scenario::Semaphore, "semaphore", crate::semaphore::semaphore),
         (Scenario::Leaks, "leaks", crate::leaks::leaks),
         (
             Scenario::HostileSync,

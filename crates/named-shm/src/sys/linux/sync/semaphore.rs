@@ -124,6 +124,7 @@ impl SysSemaphore {
             }
         };
         if self.waiters().load(Ordering::SeqCst) > 0 {
+            // Every sleeper, not n: see the module docs.
             futex::wake(w, i32::MAX);
         }
         Some(prev)
