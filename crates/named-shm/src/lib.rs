@@ -92,6 +92,33 @@ pub use shm::{Access, SharedMemory, ShmOptions, ViewAccess, ALLOCATION_GRANULARI
 pub use sync::{wait_for_multiple, MultiWaitStatus, WaitObject, WaitStatus, MAXIMUM_WAIT_OBJECTS};
 pub use view::View;
 
+/// The plain-old-data traits of [`View::read`] and [`View::write`], and
+/// their derives, so that no other dependency is needed:
+///
+/// ```
+/// use named_shm::{Pod, SharedMemory, Zeroable};
+///
+/// #[derive(Clone, Copy, Debug, PartialEq, Pod, Zeroable)]
+/// #[bytemuck(crate = "named_shm::bytemuck")] // the derives find the traits here
+/// #[repr(C)]
+/// struct Board {
+///     seq: u32,
+///     temperature: f32,
+/// }
+///
+/// # let name = format!("doc-pod-{}", std::process::id());
+/// let shm = SharedMemory::create(&name, 4096)?;
+/// let view = shm.map(0, 0)?;
+/// view.write(0, &Board { seq: 1, temperature: 21.5 })?;
+/// assert_eq!(view.read::<Board>(0)?, Board { seq: 1, temperature: 21.5 });
+/// # Ok::<(), named_shm::Error>(())
+/// ```
+pub use bytemuck::{Pod, Zeroable};
+
+/// The `bytemuck` crate that [`Pod`] and [`Zeroable`] come from, for the
+/// derives' `#[bytemuck(crate = "named_shm::bytemuck")]`.
+pub use bytemuck;
+
 /// The README's examples, compiled as doctests so they stay true.
 #[doc = include_str!("../../../README.md")]
 #[cfg(doctest)]

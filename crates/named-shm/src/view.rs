@@ -21,7 +21,7 @@ use crate::error::{ErrorName, Result};
 use crate::shm::ViewAccess;
 use crate::sys::{copy, RawView};
 use bytemuck::Pod;
-use std::sync::atomic::{AtomicU32, AtomicU64};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 /// One mapped view: `MapViewOfFile`'s result. Dropping it is `UnmapViewOfFile`.
 ///
@@ -228,6 +228,10 @@ impl View {
 
     fn atomic_ptr(&self, offset: usize, size: usize) -> Result<*mut u8> {
         self.need_write()?;
+        self.aligned_ptr(offset, size)
+    }
+
+    fn aligned_ptr(&self, offset: usize, size: usize) -> Result<*mut u8> {
         self.range(offset, size)?;
         let p = self.raw.ptr().as_ptr().wrapping_add(offset);
         if (p as usize) % size != 0 {
@@ -236,6 +240,89 @@ impl View {
                 .invalid_arg(format!("offset {offset} is not aligned to {size} bytes")));
         }
         Ok(p)
+    }
+
+    /// Loads the `u32` at an aligned offset, on any view, read-only ones
+    /// included: how a reader with [`Access::Read`](crate::Access::Read)
+    /// waits for a flag or a sequence number that a writer stores with
+    /// `Release` through [`atomic_u32`](Self::atomic_u32).
+    ///
+    /// `order` is `Relaxed`, `Acquire` or `SeqCst`. The load itself is
+    /// relaxed (the one atomic access Rust guarantees on read-only memory);
+    /// `Acquire` and `SeqCst` add the matching fence after it, which orders
+    /// every later read after the load as the ordering asks.
+    ///
+    /// ```
+    /// use named_shm::{Access, SharedMemory};
+    /// use std::sync::atomic::Ordering;
+    /// # let name = format!("doc-load-{}", std::process::id());
+    /// let writer = SharedMemory::create(&name, 4096)?;
+    /// let w = writer.map(0, 0)?;
+    /// w.write_at(8, b"ready")?;
+    /// w.atomic_u32(0)?.store(1, Ordering::Release);
+    ///
+    /// let reader = SharedMemory::open(&name, Access::Read)?.map(0, 0)?;
+    /// if reader.load_u32(0, Ordering::Acquire)? == 1 {
+    ///     let mut msg = [0u8; 5];
+    ///     reader.read_at(8, &mut msg)?; // ordered after the flag
+    ///     assert_eq!(&msg, b"ready");
+    /// }
+    /// # Ok::<(), named_shm::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::OutOfRange`](crate::Error::OutOfRange) past the end,
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for an
+    /// unaligned offset or a store ordering (`Release`, `AcqRel`).
+    pub fn load_u32(&self, offset: usize, order: Ordering) -> Result<u32> {
+        let fence = self.load_fence(order)?;
+        let p = self.aligned_ptr(offset, 4)?;
+        // SAFETY: p is in bounds and 4-aligned for the lifetime of &self;
+        // a relaxed 4-byte atomic load is defined on read-only memory on
+        // every target (std's "atomic accesses to read-only memory"), and
+        // concurrent writers elsewhere are atomic or other processes.
+        let v = unsafe { AtomicU32::from_ptr(p.cast()) }.load(Ordering::Relaxed);
+        if let Some(f) = fence {
+            std::sync::atomic::fence(f);
+        }
+        Ok(v)
+    }
+
+    /// [`load_u32`](Self::load_u32) for a `u64` at an 8-aligned offset.
+    ///
+    /// # Errors
+    /// As `load_u32`; and [`Error::Unsupported`](crate::Error::Unsupported)
+    /// on a read-only view on targets whose relaxed 8-byte loads are not
+    /// defined on read-only memory (32-bit ones).
+    pub fn load_u64(&self, offset: usize, order: Ordering) -> Result<u64> {
+        let fence = self.load_fence(order)?;
+        if cfg!(not(target_pointer_width = "64")) && !self.writable() {
+            return Err(crate::Error::Unsupported {
+                what: "8-byte atomic loads from read-only views on 32-bit targets",
+            });
+        }
+        let p = self.aligned_ptr(offset, 8)?;
+        // SAFETY: p is in bounds and 8-aligned for the lifetime of &self; a
+        // relaxed 8-byte load is defined on read-only memory on 64-bit
+        // targets, and a 32-bit target reaches here only for a writable view.
+        let v = unsafe { AtomicU64::from_ptr(p.cast()) }.load(Ordering::Relaxed);
+        if let Some(f) = fence {
+            std::sync::atomic::fence(f);
+        }
+        Ok(v)
+    }
+
+    /// The fence that makes a relaxed load `order`, or an error for an
+    /// ordering a load cannot have.
+    fn load_fence(&self, order: Ordering) -> Result<Option<Ordering>> {
+        match order {
+            Ordering::Relaxed => Ok(None),
+            Ordering::Acquire => Ok(Some(Ordering::Acquire)),
+            Ordering::SeqCst => Ok(Some(Ordering::SeqCst)),
+            other => Err(self
+                .name
+                .invalid_arg(format!("{other:?} is not an ordering for a load"))),
+        }
     }
 
     /// An atomic `u32` at an aligned offset of a writable view, shared with

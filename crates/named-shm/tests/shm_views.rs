@@ -145,6 +145,58 @@ fn atomics_and_pod_values_are_shared_between_views() {
 /// Sharing a view between threads is part of the API: it stays `Send + Sync`
 /// (the copies below are what make that sound).
 #[test]
+fn read_only_views_load_flags_and_counters_that_a_writer_stores() {
+    use std::sync::atomic::Ordering;
+    let name = unique_name("load");
+    let w = SharedMemory::create(&name, 4096).unwrap().map(0, 0).unwrap();
+    let r = SharedMemory::open(&name, Access::Read)
+        .unwrap()
+        .map(0, 0)
+        .unwrap();
+    assert_eq!(r.access(), ViewAccess::Read);
+    assert!(matches!(r.atomic_u32(0), Err(Error::PermissionDenied { .. })));
+    w.atomic_u32(4).unwrap().store(7, Ordering::Release);
+    w.atomic_u64(8).unwrap().store(u64::MAX - 1, Ordering::Release);
+    for order in [Ordering::Relaxed, Ordering::Acquire, Ordering::SeqCst] {
+        assert_eq!(r.load_u32(4, order).unwrap(), 7);
+        assert_eq!(r.load_u64(8, order).unwrap(), u64::MAX - 1);
+        assert_eq!(w.load_u32(4, order).unwrap(), 7, "writable views load too");
+    }
+    // A writer in another thread, a reader spinning on the flag.
+    let writer = std::thread::spawn(move || {
+        w.write_at(64, b"payload").unwrap();
+        w.atomic_u32(0).unwrap().store(1, Ordering::Release);
+    });
+    while r.load_u32(0, Ordering::Acquire).unwrap() == 0 {
+        std::hint::spin_loop();
+    }
+    let mut got = [0u8; 7];
+    r.read_at(64, &mut got).unwrap();
+    assert_eq!(&got, b"payload");
+    writer.join().unwrap();
+    for order in [Ordering::Release, Ordering::AcqRel] {
+        let e = r.load_u32(0, order).unwrap_err();
+        assert!(matches!(e, Error::InvalidArgument { .. }), "{order:?}: {e}");
+    }
+    assert!(matches!(
+        r.load_u32(2, Ordering::Relaxed),
+        Err(Error::InvalidArgument { .. })
+    ));
+    assert!(matches!(
+        r.load_u64(4, Ordering::Relaxed),
+        Err(Error::InvalidArgument { .. })
+    ));
+    assert!(matches!(
+        r.load_u32(4094, Ordering::Relaxed),
+        Err(Error::OutOfRange { .. })
+    ));
+    assert!(matches!(
+        r.load_u64(usize::MAX - 3, Ordering::Relaxed),
+        Err(Error::OutOfRange { .. })
+    ));
+}
+
+#[test]
 fn a_view_can_be_shared_between_threads() {
     fn shareable<T: Send + Sync>() {}
     shareable::<named_shm::View>();
