@@ -142,13 +142,12 @@ fn atomics_and_pod_values_are_shared_between_views() {
     assert_eq!(vb.read::<[u32; 3]>(101).unwrap(), [1, 2, 3]);
 }
 
-/// Sharing a view between threads is part of the API: it stays `Send + Sync`
-/// (the copies below are what make that sound).
 #[test]
 fn read_only_views_load_flags_and_counters_that_a_writer_stores() {
     use std::sync::atomic::Ordering;
     let name = unique_name("load");
-    let w = SharedMemory::create(&name, 4096).unwrap().map(0, 0).unwrap();
+    let shm = SharedMemory::create(&name, 4096).unwrap(); // keeps the name alive
+    let w = shm.map(0, 0).unwrap();
     let r = SharedMemory::open(&name, Access::Read)
         .unwrap()
         .map(0, 0)
@@ -196,6 +195,8 @@ fn read_only_views_load_flags_and_counters_that_a_writer_stores() {
     ));
 }
 
+/// Sharing a view between threads is part of the API: it stays `Send + Sync`
+/// (the copies below are what make that sound).
 #[test]
 fn a_view_can_be_shared_between_threads() {
     fn shareable<T: Send + Sync>() {}
