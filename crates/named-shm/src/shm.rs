@@ -155,6 +155,89 @@ impl ShmOptions {
     pub fn open_or_create(&self, name: &str, size: u64) -> Result<SharedMemory> {
         SharedMemory::acquire(self, name, Disposition::OpenOrCreate, size)
     }
+
+    /// Creates an unnamed mapping: `CreateFileMapping` with a NULL name. See
+    /// [`SharedMemory::create_anonymous`].
+    pub fn create_anonymous(&self, size: u64) -> Result<SharedMemory> {
+        SharedMemory::acquire_parsed(self, ObjectName::unnamed(), Disposition::Anonymous, size)
+    }
+}
+
+/// Options for one view, in the style of [`ShmOptions`]: get one from
+/// [`SharedMemory::map_options`]. By default a view has the handle's access
+/// and covers the whole object, wherever the system puts it.
+///
+/// ```
+/// use named_shm::{SharedMemory, ViewAccess, ALLOCATION_GRANULARITY};
+/// let shm = SharedMemory::create_anonymous(3 * ALLOCATION_GRANULARITY)?;
+/// let view = shm
+///     .map_options()
+///     .access(ViewAccess::ReadWrite)
+///     .offset(ALLOCATION_GRANULARITY)
+///     .len(4096)
+///     .aligned(true)
+///     .map()?;
+/// assert_eq!(view.as_ptr() as u64 % ALLOCATION_GRANULARITY, 0);
+/// assert_eq!(view.len(), 4096);
+/// # Ok::<(), named_shm::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct MapOptions<'a> {
+    shm: &'a SharedMemory,
+    access: Option<ViewAccess>,
+    offset: u64,
+    len: usize,
+    aligned: bool,
+}
+
+impl MapOptions<'_> {
+    /// The view's protection (default: the handle's access, as
+    /// [`SharedMemory::map`]).
+    pub fn access(&mut self, access: ViewAccess) -> &mut Self {
+        self.access = Some(access);
+        self
+    }
+
+    /// Where in the object the view starts: a multiple of
+    /// [`ALLOCATION_GRANULARITY`] (default 0).
+    pub fn offset(&mut self, offset: u64) -> &mut Self {
+        self.offset = offset;
+        self
+    }
+
+    /// How many bytes the view covers; 0 (the default) maps to the end.
+    pub fn len(&mut self, len: usize) -> &mut Self {
+        self.len = len;
+        self
+    }
+
+    /// `true`: the view starts at a multiple of [`ALLOCATION_GRANULARITY`]
+    /// (64 KiB), as every view does on Windows (`MapViewOfFile`), for code
+    /// that relies on it (default `false`: a page boundary of the system's
+    /// choosing). Nothing already mapped is ever replaced: on Linux the
+    /// library reserves an aligned range of free address space and maps the
+    /// view inside it.
+    ///
+    /// # Platform differences
+    /// On Windows views are always 64 KiB-aligned: the option changes nothing.
+    pub fn aligned(&mut self, aligned: bool) -> &mut Self {
+        self.aligned = aligned;
+        self
+    }
+
+    /// Maps the view: `MapViewOfFile`.
+    ///
+    /// # Errors
+    /// As [`SharedMemory::map_with`].
+    pub fn map(&self) -> Result<View> {
+        let access = self.access.unwrap_or_else(|| self.shm.handle_view_access());
+        let align = if self.aligned {
+            ALLOCATION_GRANULARITY as usize
+        } else {
+            0
+        };
+        self.shm.map_inner(access, self.offset, self.len, None, align)
+    }
 }
 
 /// A handle to a named mapping: Windows' file-mapping `HANDLE`.
@@ -190,7 +273,15 @@ pub struct SharedMemory {
 
 impl SharedMemory {
     fn acquire(opts: &ShmOptions, name: &str, disp: Disposition, size: u64) -> Result<SharedMemory> {
-        let name = ObjectName::parse(name)?;
+        SharedMemory::acquire_parsed(opts, ObjectName::parse(name)?, disp, size)
+    }
+
+    fn acquire_parsed(
+        opts: &ShmOptions,
+        name: ObjectName,
+        disp: Disposition,
+        size: u64,
+    ) -> Result<SharedMemory> {
         let rounded = if disp == Disposition::Open {
             0
         } else {
@@ -216,6 +307,30 @@ impl SharedMemory {
     #[doc(alias = "CreateFileMapping")]
     pub fn create(name: &str, size: u64) -> Result<SharedMemory> {
         ShmOptions::new().create(name, size)
+    }
+
+    /// Creates an unnamed object of `size` bytes (rounded up to whole
+    /// pages), zero-filled: `CreateFileMapping` with a NULL name. It is
+    /// never published: no other process can open it, [`admin::list`](crate::admin::list)
+    /// does not show it, and it leaves nothing behind. Processes share it by
+    /// inheriting the handle (`fork`); it dies with its last handle and view,
+    /// whichever process holds them. [`name`](Self::name) is
+    /// [unnamed](ObjectName::is_unnamed).
+    ///
+    /// ```
+    /// use named_shm::SharedMemory;
+    /// let shm = SharedMemory::create_anonymous(100)?;
+    /// assert!(shm.name().is_unnamed());
+    /// assert_eq!(shm.size(), 4096);
+    /// shm.map(0, 0)?.write_at(0, b"private")?;
+    /// # Ok::<(), named_shm::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidSize`] for 0; [`Error::OutOfMemory`] if the memory
+    /// cannot be reserved.
+    pub fn create_anonymous(size: u64) -> Result<SharedMemory> {
+        ShmOptions::new().create_anonymous(size)
     }
 
     /// Opens an existing object by name.
@@ -290,11 +405,27 @@ impl SharedMemory {
     /// end, or `offset + len` past it).
     #[doc(alias = "MapViewOfFile")]
     pub fn map(&self, offset: u64, len: usize) -> Result<View> {
-        let access = match self.access {
+        self.map_with(self.handle_view_access(), offset, len)
+    }
+
+    /// The view access matching the handle's.
+    fn handle_view_access(&self) -> ViewAccess {
+        match self.access {
             Access::Read => ViewAccess::Read,
             Access::ReadWrite => ViewAccess::ReadWrite,
-        };
-        self.map_with(access, offset, len)
+        }
+    }
+
+    /// Options for a view: protection, range, and Windows' 64 KiB address
+    /// alignment ([`MapOptions::aligned`]).
+    pub fn map_options(&self) -> MapOptions<'_> {
+        MapOptions {
+            shm: self,
+            access: None,
+            offset: 0,
+            len: 0,
+            aligned: false,
+        }
     }
 
     /// Maps a view with the given protection.
@@ -303,12 +434,12 @@ impl SharedMemory {
     /// As [`map`](Self::map), and [`Error::PermissionDenied`] for a writable
     /// view through a read-only handle.
     pub fn map_with(&self, access: ViewAccess, offset: u64, len: usize) -> Result<View> {
-        self.map_inner(access, offset, len, None)
+        self.map_inner(access, offset, len, None, 0)
     }
 
     /// Maps a view at a given address, if the whole range is free: for callers
-    /// that place views themselves (the Win32 layer puts every view on a
-    /// 64 KiB boundary, as Windows does; `MapViewOfFileEx`). Otherwise as
+    /// that place views themselves (`MapViewOfFileEx`; for Windows' 64 KiB
+    /// alignment alone, see [`MapOptions::aligned`]). Otherwise as
     /// [`map_with`](Self::map_with). Nothing already mapped is ever replaced.
     ///
     /// # Errors
@@ -344,7 +475,7 @@ impl SharedMemory {
                 addr: addr.as_ptr() as usize,
             });
         }
-        self.map_inner(access, offset, len, Some(addr))
+        self.map_inner(access, offset, len, Some(addr), 0)
     }
 
     fn map_inner(
@@ -353,6 +484,7 @@ impl SharedMemory {
         offset: u64,
         len: usize,
         at: Option<std::ptr::NonNull<u8>>,
+        align: usize,
     ) -> Result<View> {
         if access == ViewAccess::ReadWrite && self.access == Access::Read {
             return Err(Error::PermissionDenied {
@@ -379,6 +511,7 @@ impl SharedMemory {
                 prefault: self.prefault,
                 huge_pages: self.huge_pages,
                 at,
+                align,
             },
         )?;
         Ok(View::new(raw, access, self.view_name.clone()))

@@ -77,6 +77,7 @@ impl Shm {
             prefault,
             huge_pages,
             at,
+            align,
         } = *req;
         let (prot, mut flags) = match access {
             ViewAccess::Read => (libc::PROT_READ, libc::MAP_SHARED),
@@ -89,23 +90,37 @@ impl Shm {
             op: "reopen for mapping",
             source: e,
         })?;
-        let hint = match at {
-            Some(p) => {
+        // An aligned view goes into a range reserved for it just now.
+        let slot = match at {
+            None if align > page_size() => Some(Reservation::aligned(name, len, align)?),
+            _ => None,
+        };
+        let hint = match (at, &slot) {
+            (Some(p), _) => {
                 // Never replaces an existing mapping: fails with EEXIST instead.
                 flags |= libc::MAP_FIXED_NOREPLACE;
                 p.as_ptr().cast()
             }
-            None => std::ptr::null_mut(),
+            (None, Some(r)) => {
+                // Replaces exactly our own reservation, nothing else.
+                flags |= libc::MAP_FIXED;
+                r.addr.cast()
+            }
+            (None, None) => std::ptr::null_mut(),
         };
         let in_use = || Error::AddressInUse {
             name: name.as_str().to_owned(),
             addr: hint as usize,
         };
         // SAFETY: the new mapping lands only on free address space (at the
-        // kernel's choice, or at `at` with MAP_FIXED_NOREPLACE), so it cannot
-        // alias any Rust object; fd is open and the range lies inside the file.
+        // kernel's choice, at `at` with MAP_FIXED_NOREPLACE), or exactly on
+        // the reservation `slot` made for it (MAP_FIXED, `len` rounded up to
+        // pages is the reservation's length), which nothing else uses; so it
+        // cannot alias any Rust object. fd is open and the range lies inside
+        // the file.
         let ptr = unsafe { libc::mmap(hint, len, prot, flags, fd, file_off as libc::off_t) };
         if ptr == libc::MAP_FAILED {
+            drop(slot);
             let e = io::Error::last_os_error();
             return Err(match e.raw_os_error() {
                 Some(libc::EEXIST) if at.is_some() => in_use(),
@@ -125,6 +140,10 @@ impl Shm {
                     source: e,
                 },
             });
+        }
+        if let Some(r) = slot {
+            // The view took the reservation's place: nothing left to release.
+            std::mem::forget(r);
         }
         let view = RawView {
             ptr: NonNull::new(ptr.cast()).expect("mmap never returns NULL on success"),
@@ -161,6 +180,77 @@ impl Shm {
             }
         }
         Ok(view)
+    }
+}
+
+/// The system's page size (4 KiB on x86-64; 16 or 64 KiB on some arm64 kernels).
+fn page_size() -> usize {
+    // SAFETY: sysconf has no preconditions.
+    let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    usize::try_from(n).unwrap_or(4096)
+}
+
+/// Free address space held for one view: an anonymous `PROT_NONE` mapping
+/// that nothing else uses, released on drop unless a view replaced it.
+struct Reservation {
+    addr: *mut libc::c_void,
+    len: usize,
+}
+
+impl Reservation {
+    /// `len` bytes (rounded up to pages) starting at a multiple of `align`
+    /// (a power of two): one reservation of `len + align`, whose unaligned
+    /// head and surplus tail are given back at once.
+    fn aligned(name: &ObjectName, len: usize, align: usize) -> Result<Reservation> {
+        let page = page_size();
+        let oom = |e: Option<io::Error>| Error::OutOfMemory {
+            name: name.as_str().to_owned(),
+            size: len as u64,
+            source: e,
+        };
+        let rlen = len.checked_next_multiple_of(page).ok_or_else(|| oom(None))?;
+        let total = rlen.checked_add(align).ok_or_else(|| oom(None))?;
+        // SAFETY: a fresh anonymous PROT_NONE mapping on free address space
+        // (the kernel's choice) aliases nothing.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                total,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(oom(Some(io::Error::last_os_error())));
+        }
+        let start = p as usize;
+        let aligned = start.next_multiple_of(align);
+        let end = aligned + rlen;
+        // SAFETY: both ranges lie inside the reservation just made (mmap
+        // returns a page-aligned start and `aligned - start < align`), outside
+        // [aligned, end), which is kept; nothing else uses them.
+        unsafe {
+            if aligned > start {
+                libc::munmap(p, aligned - start);
+            }
+            if start + total > end {
+                libc::munmap(end as *mut libc::c_void, start + total - end);
+            }
+        }
+        Ok(Reservation {
+            addr: aligned as *mut libc::c_void,
+            len: rlen,
+        })
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        // SAFETY: addr/len is our own reservation, which nothing maps or uses.
+        // An error would only leave address space reserved.
+        unsafe { libc::munmap(self.addr, self.len) };
     }
 }
 

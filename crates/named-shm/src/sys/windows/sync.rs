@@ -167,13 +167,19 @@ fn acquire(
     };
     let got = match disp {
         Disposition::Open => open_any()?,
-        Disposition::Create | Disposition::OpenOrCreate => {
+        Disposition::Create | Disposition::OpenOrCreate | Disposition::Anonymous => {
             let sec = Security::new(k.kind, opts.mode).map_err(|source| Error::Io {
                 name: name.as_str().to_owned(),
                 op: "building the security descriptor",
                 source,
             })?;
-            let h = create(sec.attrs(), w.as_ptr());
+            // An unnamed object: a NULL name.
+            let name_ptr = if disp == Disposition::Anonymous {
+                std::ptr::null()
+            } else {
+                w.as_ptr()
+            };
+            let h = create(sec.attrs(), name_ptr);
             let code = last_error();
             match owned(h) {
                 Some(_) if code == ERROR_ALREADY_EXISTS && disp == Disposition::Create => {
@@ -182,6 +188,10 @@ fn acquire(
                     })
                 }
                 Some(h) => (h, code != ERROR_ALREADY_EXISTS, true),
+                // An unnamed object has no name to be refused for.
+                None if disp == Disposition::Anonymous => {
+                    return Err(name_error(name, k.kind, code, k.create_op, 0))
+                }
                 // The name exists but its DACL refuses what `Create*W` asks
                 // for: an exclusive create is "already exists"; open-or-create
                 // opens it with the access the DACL allows.
