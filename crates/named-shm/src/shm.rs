@@ -214,9 +214,10 @@ impl MapOptions<'_> {
     /// `true`: the view starts at a multiple of [`ALLOCATION_GRANULARITY`]
     /// (64 KiB), as every view does on Windows (`MapViewOfFile`), for code
     /// that relies on it (default `false`: a page boundary of the system's
-    /// choosing). Nothing already mapped is ever replaced: on Linux the
-    /// library reserves an aligned range of free address space and maps the
-    /// view inside it.
+    /// choosing). Nothing already mapped is ever replaced: on Linux the view
+    /// goes where the process's last aligned view was unmapped if that range
+    /// is still free (one `mmap`, `MAP_FIXED_NOREPLACE`), and otherwise into
+    /// an aligned range of free address space reserved for it.
     ///
     /// # Platform differences
     /// On Windows views are always 64 KiB-aligned: the option changes nothing.

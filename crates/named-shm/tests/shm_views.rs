@@ -336,3 +336,23 @@ fn aligned_views_get_the_same_errors_as_other_views() {
     let v = reader.map_options().aligned(true).map().unwrap();
     assert_eq!(v.access(), ViewAccess::Read, "the handle's access by default");
 }
+
+#[test]
+fn an_aligned_view_never_takes_a_freed_address_that_is_in_use_again() {
+    let name = unique_name("aligned-reuse");
+    let sut = SharedMemory::create(&name, ALLOCATION_GRANULARITY).unwrap();
+    let first = sut.map_options().aligned(true).map().unwrap();
+    let addr = std::ptr::NonNull::new(first.as_ptr() as *mut u8).unwrap();
+    drop(first);
+    // Something else takes the freed range (unless another thread did first).
+    let squatter = sut.map_at(ViewAccess::ReadWrite, 0, 0, addr).ok();
+    let next = sut.map_options().aligned(true).map().unwrap();
+    assert_eq!(next.as_ptr() as u64 % ALLOCATION_GRANULARITY, 0);
+    if let Some(sq) = &squatter {
+        assert_ne!(next.as_ptr(), sq.as_ptr(), "the range in use is left alone");
+        sq.write_at(0, b"sq").unwrap();
+        let mut b = [0u8; 2];
+        next.read_at(0, &mut b).unwrap();
+        assert_eq!(&b, b"sq", "both are live views of the object");
+    }
+}

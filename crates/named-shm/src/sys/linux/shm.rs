@@ -9,6 +9,7 @@ use crate::shm::{Access, ShmOptions, ViewAccess};
 use crate::sys::RawView;
 use std::io;
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// One handle to a named mapping.
 #[derive(Debug)]
@@ -90,7 +91,23 @@ impl Shm {
             op: "reopen for mapping",
             source: e,
         })?;
-        // An aligned view goes into a range reserved for it just now.
+        if at.is_none() && align > page_size() {
+            // Where the last aligned view was, if that range is still free:
+            // one `mmap`, as for any view (tried, never forced).
+            let freed = FREED_ALIGNED.swap(0, Ordering::Relaxed);
+            if let Some(hint) = NonNull::new(freed as *mut u8).filter(|_| freed % align == 0) {
+                let req = crate::sys::MapRequest {
+                    at: Some(hint),
+                    align: 0,
+                    ..*req
+                };
+                match self.map(name, &req) {
+                    Err(Error::AddressInUse { .. }) => {}
+                    other => return other,
+                }
+            }
+        }
+        // Otherwise an aligned view goes into a range reserved for it now.
         let slot = match at {
             None if align > page_size() => Some(Reservation::aligned(name, len, align)?),
             _ => None,
@@ -182,6 +199,13 @@ impl Shm {
         Ok(view)
     }
 }
+
+/// The start of the last view this process unmapped that began at a 64 KiB
+/// multiple (0: none). The kernel leaves a freed range free until another
+/// mapping needs it, so the next aligned view usually fits there
+/// (`MAP_FIXED_NOREPLACE`, which fails rather than replace a mapping that
+/// took the range meanwhile; then the view is placed in a fresh reservation).
+static FREED_ALIGNED: AtomicUsize = AtomicUsize::new(0);
 
 /// The system's page size (4 KiB on x86-64; 16 or 64 KiB on some arm64 kernels).
 fn page_size() -> usize {
@@ -335,6 +359,11 @@ impl Drop for RawView {
         // mapping in place, which is harmless, so it is ignored.
         unsafe {
             libc::munmap(self.ptr.as_ptr().cast(), self.len);
+        }
+        let addr = self.ptr.as_ptr() as usize;
+        if addr % crate::ALLOCATION_GRANULARITY as usize == 0 {
+            // Relaxed: only a hint; `map` checks that the range is free.
+            FREED_ALIGNED.store(addr, Ordering::Relaxed);
         }
     }
 }
