@@ -88,9 +88,9 @@ pub use error::{name_reasons, Error, ObjectKind, Result};
 pub use event::{Event, EventOptions};
 pub use mutex::{Mutex, MutexGuard, MutexOptions};
 pub use name::{Namespace, ObjectName, MAX_NAME_LEN};
-pub use shm::{Access, MapOptions, SharedMemory, ShmOptions, ViewAccess, ALLOCATION_GRANULARITY, PAGE_SIZE};
+pub use shm::{Access, SharedMemory, ShmOptions, ViewAccess, ALLOCATION_GRANULARITY, PAGE_SIZE};
 pub use sync::{wait_for_multiple, MultiWaitStatus, WaitObject, WaitStatus, MAXIMUM_WAIT_OBJECTS};
-pub use view::View;
+pub use view::{MapOptions, View};
 
 /// The README's examples, compiled as doctests so they stay true.
 #[doc = include_str!("../../../README.md")]

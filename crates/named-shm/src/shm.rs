@@ -4,7 +4,7 @@ use crate::error::{Error, Result};
 use crate::name::{Namespace, ObjectName};
 use crate::sys;
 use crate::sys::Disposition;
-use crate::view::View;
+use crate::view::{MapOptions, View};
 use std::time::Duration;
 
 /// Views start at multiples of this many bytes: 64 KiB, Windows'
@@ -160,84 +160,6 @@ impl ShmOptions {
     /// [`SharedMemory::create_anonymous`].
     pub fn create_anonymous(&self, size: u64) -> Result<SharedMemory> {
         SharedMemory::acquire_parsed(self, ObjectName::unnamed(), Disposition::Anonymous, size)
-    }
-}
-
-/// Options for one view, in the style of [`ShmOptions`]: get one from
-/// [`SharedMemory::map_options`]. By default a view has the handle's access
-/// and covers the whole object, wherever the system puts it.
-///
-/// ```
-/// use named_shm::{SharedMemory, ViewAccess, ALLOCATION_GRANULARITY};
-/// let shm = SharedMemory::create_anonymous(3 * ALLOCATION_GRANULARITY)?;
-/// let view = shm
-///     .map_options()
-///     .access(ViewAccess::ReadWrite)
-///     .offset(ALLOCATION_GRANULARITY)
-///     .len(4096)
-///     .aligned(true)
-///     .map()?;
-/// assert_eq!(view.as_ptr() as u64 % ALLOCATION_GRANULARITY, 0);
-/// assert_eq!(view.len(), 4096);
-/// # Ok::<(), named_shm::Error>(())
-/// ```
-#[derive(Debug, Clone)]
-pub struct MapOptions<'a> {
-    shm: &'a SharedMemory,
-    access: Option<ViewAccess>,
-    offset: u64,
-    len: usize,
-    aligned: bool,
-}
-
-impl MapOptions<'_> {
-    /// The view's protection (default: the handle's access, as
-    /// [`SharedMemory::map`]).
-    pub fn access(&mut self, access: ViewAccess) -> &mut Self {
-        self.access = Some(access);
-        self
-    }
-
-    /// Where in the object the view starts: a multiple of
-    /// [`ALLOCATION_GRANULARITY`] (default 0).
-    pub fn offset(&mut self, offset: u64) -> &mut Self {
-        self.offset = offset;
-        self
-    }
-
-    /// How many bytes the view covers; 0 (the default) maps to the end.
-    pub fn len(&mut self, len: usize) -> &mut Self {
-        self.len = len;
-        self
-    }
-
-    /// `true`: the view starts at a multiple of [`ALLOCATION_GRANULARITY`]
-    /// (64 KiB), as every view does on Windows (`MapViewOfFile`), for code
-    /// that relies on it (default `false`: a page boundary of the system's
-    /// choosing). Nothing already mapped is ever replaced: on Linux the view
-    /// goes where the process's last aligned view was unmapped if that range
-    /// is still free (one `mmap`, `MAP_FIXED_NOREPLACE`), and otherwise into
-    /// an aligned range of free address space reserved for it.
-    ///
-    /// # Platform differences
-    /// On Windows views are always 64 KiB-aligned: the option changes nothing.
-    pub fn aligned(&mut self, aligned: bool) -> &mut Self {
-        self.aligned = aligned;
-        self
-    }
-
-    /// Maps the view: `MapViewOfFile`.
-    ///
-    /// # Errors
-    /// As [`SharedMemory::map_with`].
-    pub fn map(&self) -> Result<View> {
-        let access = self.access.unwrap_or_else(|| self.shm.handle_view_access());
-        let align = if self.aligned {
-            ALLOCATION_GRANULARITY as usize
-        } else {
-            0
-        };
-        self.shm.map_inner(access, self.offset, self.len, None, align)
     }
 }
 
@@ -410,7 +332,7 @@ impl SharedMemory {
     }
 
     /// The view access matching the handle's.
-    fn handle_view_access(&self) -> ViewAccess {
+    pub(crate) fn handle_view_access(&self) -> ViewAccess {
         match self.access {
             Access::Read => ViewAccess::Read,
             Access::ReadWrite => ViewAccess::ReadWrite,
@@ -420,13 +342,7 @@ impl SharedMemory {
     /// Options for a view: protection, range, and Windows' 64 KiB address
     /// alignment ([`MapOptions::aligned`]).
     pub fn map_options(&self) -> MapOptions<'_> {
-        MapOptions {
-            shm: self,
-            access: None,
-            offset: 0,
-            len: 0,
-            aligned: false,
-        }
+        MapOptions::new(self)
     }
 
     /// Maps a view with the given protection.
@@ -479,7 +395,7 @@ impl SharedMemory {
         self.map_inner(access, offset, len, Some(addr), 0)
     }
 
-    fn map_inner(
+    pub(crate) fn map_inner(
         &self,
         access: ViewAccess,
         offset: u64,
