@@ -13,15 +13,17 @@
 //!   multiples of 4 from 4, the two low bits ignored on lookup),
 //! - the calling thread's last error,
 //! - access masks of handles and protections of views,
-//! - views tracked by base address (any address inside a view unmaps it),
-//!   placed at 64 KiB-aligned addresses as on Windows.
+//! - views tracked by base address (any address inside a view unmaps it).
 //!
-//! Unnamed objects (NULL name) are created under a unique name that is
-//! removed at once ([`named_shm::admin::remove`]), so they live exactly as
-//! long as their handles and nobody else can open them.
+//! Views start at 64 KiB multiples as on Windows
+//! ([`named_shm::MapOptions::aligned`]); unnamed objects (NULL name) are the
+//! library's anonymous ones ([`named_shm::SharedMemory::create_anonymous`]
+//! and the event and mutex equivalents): never published, they live exactly
+//! as long as their handles and nobody else can open them.
 //!
 //! No panic crosses the C boundary: every exported function runs its body
-//! under [`std::panic::catch_unwind`] and reports `ERROR_INTERNAL_ERROR`.
+//! under [`std::panic::catch_unwind`] (the private `guard`) and reports
+//! `ERROR_INTERNAL_ERROR`; `tests/exports.rs` checks that none is missed.
 
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![allow(non_snake_case)]
@@ -62,13 +64,13 @@ fn null() -> HANDLE {
 /// `GetLastError`: the calling thread's last-error code.
 #[no_mangle]
 pub extern "C" fn GetLastError() -> u32 {
-    lasterr::get()
+    guard(ERROR_INTERNAL_ERROR, lasterr::get)
 }
 
 /// `SetLastError`: sets the calling thread's last-error code.
 #[no_mangle]
 pub extern "C" fn SetLastError(code: u32) {
-    lasterr::set(code)
+    guard((), || lasterr::set(code))
 }
 
 // ------------------------------------------------------------- file mappings
@@ -254,13 +256,17 @@ pub unsafe extern "C" fn DuplicateHandle(
 /// `GetCurrentProcess`: the pseudo-handle `(HANDLE)-1`.
 #[no_mangle]
 pub extern "C" fn GetCurrentProcess() -> HANDLE {
-    handles::CURRENT_PROCESS as HANDLE
+    guard(handles::CURRENT_PROCESS as HANDLE, || {
+        handles::CURRENT_PROCESS as HANDLE
+    })
 }
 
 /// `GetCurrentThread`: the pseudo-handle `(HANDLE)-2`.
 #[no_mangle]
 pub extern "C" fn GetCurrentThread() -> HANDLE {
-    handles::CURRENT_THREAD as HANDLE
+    guard(handles::CURRENT_THREAD as HANDLE, || {
+        handles::CURRENT_THREAD as HANDLE
+    })
 }
 
 // ------------------------------------------------------------ events, mutexes
@@ -454,14 +460,14 @@ pub extern "C" fn Sleep(ms: u32) {
 /// `GetCurrentProcessId`.
 #[no_mangle]
 pub extern "C" fn GetCurrentProcessId() -> u32 {
-    std::process::id()
+    guard(0, std::process::id)
 }
 
 /// `GetCurrentThreadId`: the kernel thread id.
 #[no_mangle]
 pub extern "C" fn GetCurrentThreadId() -> u32 {
     // SAFETY: gettid has no preconditions.
-    unsafe { libc::gettid() as u32 }
+    guard(0, || unsafe { libc::gettid() as u32 })
 }
 
 /// `ExitProcess`: runs `atexit` handlers, flushes C streams and exits. Mutexes
@@ -469,13 +475,16 @@ pub extern "C" fn GetCurrentThreadId() -> u32 {
 #[no_mangle]
 pub extern "C" fn ExitProcess(code: u32) -> ! {
     // SAFETY: exit may be called from any thread; the process ends here.
-    unsafe { libc::exit(code as c_int) }
+    guard((), || unsafe { libc::exit(code as c_int) });
+    // Only if an exit handler panicked: end without running the others.
+    // SAFETY: _exit has no preconditions; the process ends here.
+    unsafe { libc::_exit(code as c_int) }
 }
 
 /// `GetTickCount`: milliseconds since boot (wraps after 49.7 days).
 #[no_mangle]
 pub extern "C" fn GetTickCount() -> u32 {
-    (monotonic_ns() / 1_000_000) as u32
+    guard(0, || (monotonic_ns() / 1_000_000) as u32)
 }
 
 fn monotonic_ns() -> u64 {
@@ -494,12 +503,14 @@ fn monotonic_ns() -> u64 {
 /// `out` is NULL or points to a writable 64-bit integer.
 #[no_mangle]
 pub unsafe extern "C" fn QueryPerformanceCounter(out: *mut i64) -> BOOL {
-    if out.is_null() {
-        return lasterr::fail(998, 0);
-    }
-    // SAFETY: non-null and writable per the contract.
-    unsafe { *out = monotonic_ns() as i64 };
-    1
+    guard(0, || {
+        if out.is_null() {
+            return lasterr::fail(998, 0);
+        }
+        // SAFETY: non-null and writable per the contract.
+        unsafe { *out = monotonic_ns() as i64 };
+        1
+    })
 }
 
 /// `QueryPerformanceFrequency`: 10^9 (the counter counts nanoseconds).
@@ -508,12 +519,14 @@ pub unsafe extern "C" fn QueryPerformanceCounter(out: *mut i64) -> BOOL {
 /// `out` is NULL or points to a writable 64-bit integer.
 #[no_mangle]
 pub unsafe extern "C" fn QueryPerformanceFrequency(out: *mut i64) -> BOOL {
-    if out.is_null() {
-        return lasterr::fail(998, 0);
-    }
-    // SAFETY: non-null and writable per the contract.
-    unsafe { *out = 1_000_000_000 };
-    1
+    guard(0, || {
+        if out.is_null() {
+            return lasterr::fail(998, 0);
+        }
+        // SAFETY: non-null and writable per the contract.
+        unsafe { *out = 1_000_000_000 };
+        1
+    })
 }
 
 /// `lstrlenA`: length in bytes; NULL gives 0.
@@ -522,11 +535,13 @@ pub unsafe extern "C" fn QueryPerformanceFrequency(out: *mut i64) -> BOOL {
 /// `s` is NULL or a NUL-terminated string.
 #[no_mangle]
 pub unsafe extern "C" fn lstrlenA(s: *const c_char) -> c_int {
-    if s.is_null() {
-        return 0;
-    }
-    // SAFETY: non-null and NUL-terminated per the contract.
-    unsafe { libc::strlen(s) as c_int }
+    guard(0, || {
+        if s.is_null() {
+            return 0;
+        }
+        // SAFETY: non-null and NUL-terminated per the contract.
+        unsafe { libc::strlen(s) as c_int }
+    })
 }
 
 /// `lstrlenW`: length in UTF-16 code units; NULL gives 0.
@@ -535,11 +550,13 @@ pub unsafe extern "C" fn lstrlenA(s: *const c_char) -> c_int {
 /// `s` is NULL or a NUL-terminated UTF-16 string.
 #[no_mangle]
 pub unsafe extern "C" fn lstrlenW(s: *const u16) -> c_int {
-    if s.is_null() {
-        return 0;
-    }
-    // SAFETY: non-null and NUL-terminated per the contract.
-    unsafe { names::wide_len(s) as c_int }
+    guard(0, || {
+        if s.is_null() {
+            return 0;
+        }
+        // SAFETY: non-null and NUL-terminated per the contract.
+        unsafe { names::wide_len(s) as c_int }
+    })
 }
 
 fn message_box_result(kind: u32) -> c_int {

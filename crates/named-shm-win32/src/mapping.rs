@@ -1,9 +1,10 @@
 //! File mappings: `CreateFileMapping`, `OpenFileMapping`, `MapViewOfFile(Ex)`,
 //! `UnmapViewOfFile`, `FlushViewOfFile`.
 //!
-//! The semantics (names, lifetime, sizes, ranges) are `named-shm`'s; this
-//! module adds what only the C ABI has: access masks, protection flags, the
-//! view table keyed by base address, and 64 KiB-aligned view addresses.
+//! The semantics (names, lifetime, sizes, ranges, view placement at 64 KiB
+//! multiples) are `named-shm`'s, and so is every range error; this module
+//! adds what only the C ABI has: access masks, page protections, `SEC_*`
+//! flags, and the view table keyed by base address.
 
 use crate::consts::*;
 use crate::handles::{self, Entry, Object};
@@ -23,85 +24,12 @@ pub(crate) struct MappingObj {
     pub section_prot: Option<u32>,
 }
 
-/// One mapped view.
+/// One mapped view: the library's `View` keeps the memory alive and is
+/// unmapped on drop.
 struct ViewEntry {
-    /// Where the caller sees the view.
-    base: usize,
     /// Length, rounded up to whole pages.
     len: usize,
-    /// `base` is a second mapping of the view's pages (moved there by
-    /// `mremap`) that this entry must unmap itself.
-    moved: bool,
-    /// The library's view: keeps the memory alive; unmapped on drop.
-    _view: Option<View>,
-}
-
-impl ViewEntry {
-    /// An entry for a view the library placed where the caller sees it.
-    fn library(view: View) -> ViewEntry {
-        ViewEntry {
-            base: view.as_ptr() as usize,
-            len: round_page(view.len()),
-            moved: false,
-            _view: Some(view),
-        }
-    }
-}
-
-/// Aligned addresses given back by `UnmapViewOfFile`, tried first for the
-/// next view: the kernel leaves a freed range free until another mapping
-/// needs it, so the next view usually lands there in one `mmap`.
-static FREE_SLOTS: Mutex<Vec<usize>> = Mutex::new(Vec::new());
-/// How many freed addresses are remembered.
-const MAX_FREE_SLOTS: usize = 64;
-
-fn take_slot() -> Option<usize> {
-    FREE_SLOTS.lock().unwrap_or_else(|p| p.into_inner()).pop()
-}
-
-fn give_back_slot(addr: usize) {
-    let mut v = FREE_SLOTS.lock().unwrap_or_else(|p| p.into_inner());
-    if v.len() < MAX_FREE_SLOTS {
-        v.push(addr);
-    }
-}
-
-/// A 64 KiB-aligned address with `len` free bytes at this moment: found with
-/// a throw-away reservation, which is released again.
-fn fresh_slot(len: usize) -> Option<usize> {
-    let a = reserve_aligned(len)?;
-    // SAFETY: a/len is the reservation just made; nothing uses it.
-    unsafe { libc::munmap(a as *mut c_void, len) };
-    Some(a)
-}
-
-impl MappingObj {
-    /// The length a view at `offset` of `size` bytes (0: to the end) would
-    /// have, if the range is valid.
-    fn view_len(&self, offset: u64, size: usize) -> Option<usize> {
-        let total = self.shm.size();
-        if offset >= total {
-            return None;
-        }
-        let len = if size == 0 { total - offset } else { size as u64 };
-        (offset.checked_add(len)? <= total).then_some(len as usize)
-    }
-}
-
-impl Drop for ViewEntry {
-    fn drop(&mut self) {
-        if self.moved {
-            // SAFETY: base/len is the mapping `relocate` created for this
-            // entry; nobody uses it after UnmapViewOfFile. An error would only
-            // leave address space mapped.
-            unsafe { libc::munmap(self.base as *mut c_void, self.len) };
-        }
-        // Unmap the library's view now, then offer its address to the next view.
-        self._view = None;
-        if self.base % ALLOCATION_GRANULARITY == 0 {
-            give_back_slot(self.base);
-        }
-    }
+    _view: View,
 }
 
 static VIEWS: Mutex<BTreeMap<usize, ViewEntry>> = Mutex::new(BTreeMap::new());
@@ -180,11 +108,11 @@ pub(crate) fn create(
     });
     let result = match &name {
         Some(n) => opts.open_or_create(n, size),
-        None => crate::names::create_unnamed(|n| opts.create(n, size)),
+        None => opts.create_anonymous(size),
     };
     match result {
         Ok(shm) => {
-            let created = shm.created() || name.is_none();
+            let created = shm.created();
             let obj = MappingObj {
                 shm,
                 section_prot: created.then_some(prot),
@@ -284,6 +212,10 @@ pub(crate) fn map_view(
     base: *mut c_void,
 ) -> *mut c_void {
     let offset = (u64::from(off_high) << 32) | u64::from(off_low);
+    // NT rejects a misaligned offset or base before it looks at the handle
+    // (a bogus handle with offset 1 is 1132, not 6). The base is the C ABI's
+    // own argument; for a valid handle the library's range check gives the
+    // offset the same answer, and decides every other range error.
     let mask = (ALLOCATION_GRANULARITY - 1) as u64;
     if offset & mask != 0 || (base as u64) & mask != 0 {
         return lasterr::fail(ERROR_MAPPED_ALIGNMENT, ptr::null_mut());
@@ -323,70 +255,29 @@ pub(crate) fn map_view(
         p if p == PAGE_WRITECOPY => ViewAccess::CopyOnWrite,
         _ => ViewAccess::Read,
     };
-    let Some(want) = m.view_len(offset, size) else {
-        // Let the library report the range error.
-        return match m.shm.map_with(lib_access, offset, size) {
-            Ok(_) => lasterr::fail(ERROR_INVALID_PARAMETER, ptr::null_mut()),
-            Err(e) => lasterr::fail(e.win32_code(), ptr::null_mut()),
-        };
-    };
-    let want = round_page(want);
-    let entry = if !base.is_null() {
+    let view = match ptr::NonNull::new(base.cast::<u8>()) {
         // MapViewOfFileEx: exactly there, or ERROR_INVALID_ADDRESS (487) if
         // any of the range is in use, as on Windows.
-        let Some(at) = ptr::NonNull::new(base.cast::<u8>()) else {
-            return lasterr::fail(ERROR_INVALID_ADDRESS, ptr::null_mut());
-        };
-        match m.shm.map_at(lib_access, offset, size, at) {
-            Ok(view) => ViewEntry::library(view),
-            Err(e) => return lasterr::fail(e.win32_code(), ptr::null_mut()),
-        }
-    } else {
-        // A 64 KiB-aligned address that is free: one just given back by
-        // UnmapViewOfFile, or a fresh one. `map_at` never replaces a mapping,
-        // so a candidate taken meanwhile by other code is merely skipped.
-        let mut placed = None;
-        for _ in 0..4 {
-            let Some(cand) = take_slot().or_else(|| fresh_slot(want)) else {
-                break;
-            };
-            let Some(at) = ptr::NonNull::new(cand as *mut u8) else {
-                break;
-            };
-            match m.shm.map_at(lib_access, offset, size, at) {
-                Ok(view) => {
-                    placed = Some(view);
-                    break;
-                }
-                Err(named_shm::Error::AddressInUse { .. }) => continue,
-                Err(e) => return lasterr::fail(e.win32_code(), ptr::null_mut()),
-            }
-        }
-        match placed {
-            Some(view) => ViewEntry::library(view),
-            None => {
-                // Address space too fragmented for a candidate: map anywhere,
-                // then move the pages to an aligned reservation.
-                let view = match m.shm.map_with(lib_access, offset, size) {
-                    Ok(v) => v,
-                    Err(e) => return lasterr::fail(e.win32_code(), ptr::null_mut()),
-                };
-                let len = round_page(view.len());
-                let src = view.as_ptr() as usize;
-                let (addr, moved) = match relocate(src, len) {
-                    Ok(dst) => (dst, true),
-                    Err(()) => (src, false),
-                };
-                ViewEntry {
-                    base: addr,
-                    len,
-                    moved,
-                    _view: Some(view),
-                }
-            }
-        }
+        Some(at) => m.shm.map_at(lib_access, offset, size, at),
+        // Anywhere free, at a multiple of 64 KiB, as on Windows.
+        None => m
+            .shm
+            .map_options()
+            .access(lib_access)
+            .offset(offset)
+            .len(size)
+            .aligned(true)
+            .map(),
     };
-    let addr = entry.base;
+    let view = match view {
+        Ok(v) => v,
+        Err(e) => return lasterr::fail(e.win32_code(), ptr::null_mut()),
+    };
+    let addr = view.as_ptr() as usize;
+    let entry = ViewEntry {
+        len: round_page(view.len()),
+        _view: view,
+    };
     let len = entry.len;
     let native_prot = match prot {
         PAGE_NOACCESS => Some(libc::PROT_NONE),
@@ -413,76 +304,12 @@ pub(crate) fn map_view(
     addr as *mut c_void
 }
 
-/// Gives the pages of the mapping at `src` a second, 64 KiB-aligned address
-/// (a fresh reservation, replaced atomically) and returns it.
-///
-/// `mremap(MREMAP_DONTUNMAP)` moves the page tables and leaves the original
-/// mapping in place, so the library's `View` still owns (and later unmaps) a
-/// valid mapping of the same object.
-fn relocate(src: usize, len: usize) -> Result<usize, ()> {
-    if src % ALLOCATION_GRANULARITY == 0 {
-        return Err(()); // already aligned: keep it where it is
-    }
-    let dst = reserve_aligned(len).ok_or(())?;
-    // SAFETY: src/len is the library view's mapping (page-rounded length);
-    // dst/len is our fresh reservation, which MREMAP_FIXED replaces
-    // atomically. DONTUNMAP leaves the source mapped, so the View stays valid.
-    let r = unsafe {
-        libc::mremap(
-            src as *mut c_void,
-            len,
-            len,
-            libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED | libc::MREMAP_DONTUNMAP,
-            dst as *mut c_void,
-        )
-    };
-    if r == libc::MAP_FAILED {
-        // SAFETY: dst/len is still our reservation.
-        unsafe { libc::munmap(dst as *mut c_void, len) };
-        return Err(());
-    }
-    Ok(dst)
-}
-
-/// A one-off 64 KiB-aligned reservation of `len` bytes.
-fn reserve_aligned(len: usize) -> Option<usize> {
-    let total = len + ALLOCATION_GRANULARITY - PAGE_SIZE;
-    // SAFETY: a fresh anonymous PROT_NONE reservation aliases nothing.
-    let p = unsafe {
-        libc::mmap(
-            ptr::null_mut(),
-            total,
-            libc::PROT_NONE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-            -1,
-            0,
-        )
-    };
-    if p == libc::MAP_FAILED {
-        return None;
-    }
-    let start = p as usize;
-    let aligned = start.next_multiple_of(ALLOCATION_GRANULARITY);
-    // SAFETY: both ranges lie inside the reservation just made and outside
-    // [aligned, aligned + len), which we keep.
-    unsafe {
-        if aligned > start {
-            libc::munmap(p, aligned - start);
-        }
-        let end = aligned + len;
-        if start + total > end {
-            libc::munmap(end as *mut c_void, start + total - end);
-        }
-    }
-    Some(aligned)
-}
-
 fn take_view(addr: usize) -> Option<ViewEntry> {
     let mut v = views();
     let base = v
         .range(..=addr)
         .next_back()
-        .filter(|(_, e)| addr < e.base + e.len)
+        .filter(|(b, e)| addr < *b + e.len)
         .map(|(b, _)| *b)?;
     v.remove(&base)
 }
@@ -504,11 +331,11 @@ pub(crate) fn flush_view(addr: *const c_void) -> i32 {
     let a = addr as usize;
     let v = views();
     match v.range(..=a).next_back() {
-        Some((_, e)) if a < e.base + e.len => {
+        Some((&b, e)) if a < b + e.len => {
             // Memory-backed views have nothing to write back: msync only
             // orders the writes. Its result is irrelevant for a valid range.
-            // SAFETY: base/len is a live view of this table.
-            let _ = unsafe { libc::msync(e.base as *mut c_void, e.len, libc::MS_SYNC) };
+            // SAFETY: b/len is a live view of this table.
+            let _ = unsafe { libc::msync(b as *mut c_void, e.len, libc::MS_SYNC) };
             1
         }
         _ => lasterr::fail(ERROR_INVALID_PARAMETER, 0),

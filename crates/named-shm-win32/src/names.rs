@@ -1,8 +1,7 @@
-//! Object names from C strings, and names for unnamed objects.
+//! Object names from C strings.
 
 use crate::consts::{ERROR_FILENAME_EXCED_RANGE, ERROR_INVALID_NAME, MAX_PATH};
 use std::ffi::{c_char, CStr};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Length of a NUL-terminated UTF-16 string, in code units.
 ///
@@ -51,39 +50,4 @@ pub(crate) unsafe fn from_w(p: *const u16) -> Result<Option<String>, u32> {
     String::from_utf16(units)
         .map(Some)
         .map_err(|_| ERROR_INVALID_NAME)
-}
-
-/// A fresh name for an unnamed object. The caller creates the object
-/// exclusively under it and removes the name at once, so the object lives
-/// exactly as long as its handles, like an unnamed Windows object.
-pub(crate) fn anonymous() -> String {
-    static N: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!(
-        "Local\\named-shm-win32.anon.{}.{}.{nanos:x}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-/// Creates an unnamed object with `create` under a fresh name, then removes the name.
-pub(crate) fn create_unnamed<T>(
-    mut create: impl FnMut(&str) -> named_shm::Result<T>,
-) -> named_shm::Result<T> {
-    loop {
-        let name = anonymous();
-        match create(&name) {
-            Ok(obj) => {
-                // If removal fails the object merely stays openable by its
-                // unguessable name until its last handle closes.
-                let _ = named_shm::admin::remove(&name);
-                return Ok(obj);
-            }
-            Err(named_shm::Error::AlreadyExists { .. }) => continue,
-            Err(e) => return Err(e),
-        }
-    }
 }

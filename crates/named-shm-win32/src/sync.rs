@@ -41,11 +41,11 @@ pub(crate) fn create_event(manual: bool, initial: bool, name: Result<Option<Stri
     };
     let r = match &name {
         Some(n) => Event::open_or_create(n, manual, initial),
-        None => crate::names::create_unnamed(|n| Event::create(n, manual, initial)),
+        None => Event::options().create_anonymous(manual, initial),
     };
     match r {
         Ok(ev) => {
-            let created = ev.created() || name.is_none();
+            let created = ev.created();
             publish(Object::Event(ev), EVENT_ALL_ACCESS, created)
         }
         Err(e) => lasterr::fail(e.win32_code(), ptr::null_mut()),
@@ -60,11 +60,11 @@ pub(crate) fn create_mutex(initial_owner: bool, name: Result<Option<String>, u32
     };
     let r = match &name {
         Some(n) => Mutex::open_or_create(n, initial_owner),
-        None => crate::names::create_unnamed(|n| Mutex::create(n, initial_owner)),
+        None => Mutex::options().create_anonymous(initial_owner),
     };
     match r {
         Ok(m) => {
-            let created = m.created() || name.is_none();
+            let created = m.created();
             publish(Object::Mutex(m), MUTEX_ALL_ACCESS, created)
         }
         Err(e) => lasterr::fail(e.win32_code(), ptr::null_mut()),

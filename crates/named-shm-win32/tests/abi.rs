@@ -159,3 +159,81 @@ fn waits_on_bogus_handles_fail_with_invalid_handle() {
     assert_eq!(WaitForSingleObject(e, 0), u32::MAX);
     assert_eq!(GetLastError(), 6);
 }
+
+/// Free bytes of the file system that holds the objects.
+fn shm_free_bytes() -> u64 {
+    let root = std::env::var("NAMED_SHM_DIR").unwrap_or_else(|_| "/dev/shm".into());
+    let path = CString::new(root).unwrap();
+    // SAFETY: statvfs is plain old data; all-zero is a valid value.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: path is a valid C string, st a valid out-pointer.
+    assert_eq!(unsafe { libc::statvfs(path.as_ptr(), &mut st) }, 0);
+    st.f_bavail as u64 * st.f_frsize as u64
+}
+
+fn duplicate(h: HANDLE) -> HANDLE {
+    let me = GetCurrentProcess();
+    let mut dup: HANDLE = ptr::null_mut();
+    // SAFETY: dup is writable storage for a handle.
+    let ok = unsafe { DuplicateHandle(me, h, me, &mut dup, 0, 0, consts::DUPLICATE_SAME_ACCESS) };
+    assert_eq!(ok, 1, "error {}", GetLastError());
+    dup
+}
+
+#[test]
+fn unnamed_sections_are_never_listed_and_live_as_long_as_a_duplicate() {
+    let _serial = serial();
+    const SIZE: u32 = 64 << 20;
+    let before = shm_free_bytes();
+    let h = unnamed(SIZE);
+    let taken = before.saturating_sub(shm_free_bytes());
+    assert!(
+        taken >= 60 << 20,
+        "a committed section takes its memory at once ({taken} bytes)"
+    );
+    let listed = named_shm::admin::list(named_shm::Namespace::Local).unwrap_or_default();
+    assert!(
+        listed.iter().all(|o| o.size != u64::from(SIZE)),
+        "an unnamed section is never listed: {listed:?}"
+    );
+    let v = MapViewOfFile(h, FILE_MAP_ALL_ACCESS, 0, 0, 4096) as *mut u8;
+    // SAFETY: v is a writable 4 KiB view.
+    unsafe { *v = 42 };
+    assert_eq!(UnmapViewOfFile(v.cast()), 1);
+    let dup = duplicate(h);
+    assert_eq!(CloseHandle(h), 1);
+    let v = MapViewOfFile(dup, FILE_MAP_ALL_ACCESS, 0, 0, 4096) as *mut u8;
+    assert!(!v.is_null(), "error {}", GetLastError());
+    // SAFETY: v is a readable 4 KiB view.
+    assert_eq!(unsafe { *v }, 42, "the duplicate reaches the same memory");
+    assert_eq!(UnmapViewOfFile(v.cast()), 1);
+    let held = shm_free_bytes();
+    assert_eq!(CloseHandle(dup), 1);
+    let freed = shm_free_bytes().saturating_sub(held);
+    assert!(freed >= 60 << 20, "freed with the last handle ({freed} bytes)");
+}
+
+#[test]
+fn unnamed_events_and_mutexes_work_through_duplicates() {
+    let _serial = serial();
+    // SAFETY: NULL name and security attributes are allowed.
+    let e = unsafe { CreateEventA(ptr::null_mut(), 0, 0, ptr::null()) };
+    assert!(!e.is_null());
+    assert_eq!(GetLastError(), 0, "an unnamed object is always new");
+    let e2 = duplicate(e);
+    assert_eq!(SetEvent(e2), 1);
+    assert_eq!(CloseHandle(e2), 1);
+    assert_eq!(WaitForSingleObject(e, 0), consts::WAIT_OBJECT_0);
+    assert_eq!(WaitForSingleObject(e, 0), consts::WAIT_TIMEOUT, "auto-reset");
+    assert_eq!(CloseHandle(e), 1);
+    // SAFETY: NULL name and security attributes are allowed.
+    let m = unsafe { CreateMutexA(ptr::null_mut(), 1, ptr::null()) };
+    assert!(!m.is_null());
+    assert_eq!(GetLastError(), 0);
+    let m2 = duplicate(m);
+    assert_eq!(ReleaseMutex(m2), 1, "owned from creation, through either handle");
+    assert_eq!(ReleaseMutex(m), 0);
+    assert_eq!(GetLastError(), 288);
+    assert_eq!(CloseHandle(m), 1);
+    assert_eq!(CloseHandle(m2), 1);
+}

@@ -74,6 +74,31 @@ impl EventOptions {
             initially_set,
         )
     }
+
+    /// Creates an unnamed event: `CreateEvent` with a NULL name. Nobody can
+    /// open it; processes share it by inheriting the handle (`fork`), it is
+    /// not listed by [`admin::list`](crate::admin::list), leaves nothing
+    /// behind and dies with its last handle. Its [`Event::name`] is
+    /// [unnamed](ObjectName::is_unnamed).
+    ///
+    /// ```
+    /// use named_shm::{Event, WaitStatus};
+    /// use std::time::Duration;
+    /// let ev = Event::options().create_anonymous(true, false)?;
+    /// assert!(ev.name().is_unnamed());
+    /// ev.set()?;
+    /// assert_eq!(ev.wait(Some(Duration::ZERO))?, WaitStatus::Signaled);
+    /// # Ok::<(), named_shm::Error>(())
+    /// ```
+    pub fn create_anonymous(&self, manual_reset: bool, initially_set: bool) -> Result<Event> {
+        Event::acquire_parsed(
+            &self.opts,
+            ObjectName::unnamed(),
+            Disposition::Anonymous,
+            manual_reset,
+            initially_set,
+        )
+    }
 }
 
 /// A handle to a named event: Windows' event `HANDLE`.
@@ -125,7 +150,16 @@ impl Event {
         manual: bool,
         initial: bool,
     ) -> Result<Event> {
-        let name = ObjectName::parse(name)?;
+        Event::acquire_parsed(opts, ObjectName::parse(name)?, disp, manual, initial)
+    }
+
+    fn acquire_parsed(
+        opts: &SyncOptions,
+        name: ObjectName,
+        disp: Disposition,
+        manual: bool,
+        initial: bool,
+    ) -> Result<Event> {
         let inner = sys::SysEvent::acquire(&name, disp, manual, initial, opts)?;
         Ok(Event { inner, name })
     }

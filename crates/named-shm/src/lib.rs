@@ -43,7 +43,13 @@
 //! See the README's semantics table. In short, on Linux: objects are files in
 //! a namespace directory on tmpfs (`/dev/shm/named-shm.u<uid>` and
 //! `/dev/shm/named-shm.global`); a `Global\` directory must belong to root or
-//! to the caller; views are page-aligned, not 64 KiB-aligned.
+//! to the caller; views are page-aligned unless asked to start at 64 KiB
+//! multiples as on Windows ([`MapOptions::aligned`]).
+//!
+//! Unnamed objects (Windows: a NULL name) are
+//! [`SharedMemory::create_anonymous`], [`EventOptions::create_anonymous`] and
+//! [`MutexOptions::create_anonymous`]: never published, shared only through
+//! their handles.
 //!
 //! On Windows the crate is a thin layer over the kernel's own objects
 //! (`CreateFileMappingW`, `MapViewOfFile`, `CreateEventW`, `CreateMutexW`,
@@ -90,7 +96,7 @@ pub use name::{Namespace, ObjectName, MAX_NAME_LEN};
 pub use semaphore::{Semaphore, SemaphoreOptions};
 pub use shm::{Access, SharedMemory, ShmOptions, ViewAccess, ALLOCATION_GRANULARITY, PAGE_SIZE};
 pub use sync::{wait_for_multiple, MultiWaitStatus, WaitObject, WaitStatus, MAXIMUM_WAIT_OBJECTS};
-pub use view::View;
+pub use view::{MapOptions, View};
 
 /// The plain-old-data traits of [`View::read`] and [`View::write`], and
 /// their derives, so that no other dependency is needed:

@@ -68,6 +68,29 @@ impl MutexOptions {
     pub fn open_or_create(&self, name: &str, initial_owner: bool) -> Result<Mutex> {
         Mutex::acquire_named(&self.opts, name, Disposition::OpenOrCreate, initial_owner)
     }
+
+    /// Creates an unnamed mutex, owned by the calling thread if
+    /// `initial_owner`: `CreateMutex` with a NULL name. Nobody can open it;
+    /// processes share it by inheriting the handle (`fork`), it is not
+    /// listed by [`admin::list`](crate::admin::list), leaves nothing behind
+    /// and dies with its last handle. Its [`Mutex::name`] is
+    /// [unnamed](ObjectName::is_unnamed).
+    ///
+    /// ```
+    /// use named_shm::Mutex;
+    /// let m = Mutex::options().create_anonymous(false)?;
+    /// assert!(m.name().is_unnamed());
+    /// drop(m.lock()?);
+    /// # Ok::<(), named_shm::Error>(())
+    /// ```
+    pub fn create_anonymous(&self, initial_owner: bool) -> Result<Mutex> {
+        Mutex::acquire_parsed(
+            &self.opts,
+            ObjectName::unnamed(),
+            Disposition::Anonymous,
+            initial_owner,
+        )
+    }
 }
 
 /// A handle to a named mutex: Windows' mutex `HANDLE`.
@@ -157,7 +180,15 @@ impl Mutex {
         disp: Disposition,
         initial_owner: bool,
     ) -> Result<Mutex> {
-        let name = ObjectName::parse(name)?;
+        Mutex::acquire_parsed(opts, ObjectName::parse(name)?, disp, initial_owner)
+    }
+
+    fn acquire_parsed(
+        opts: &SyncOptions,
+        name: ObjectName,
+        disp: Disposition,
+        initial_owner: bool,
+    ) -> Result<Mutex> {
         // A mutex this call creates is locked before its name is published,
         // so nobody can take it first; an existing one is only opened.
         let inner = sys::SysMutex::acquire(&name, disp, opts, initial_owner)?;

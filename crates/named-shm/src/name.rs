@@ -94,6 +94,27 @@ impl ObjectName {
         })
     }
 
+    /// The name of an unnamed object (one made by `create_anonymous`): no
+    /// name at all, shown as `(unnamed)` in messages. It is never equal to a
+    /// parsed name, and its [`base`](Self::base) is empty.
+    pub(crate) fn unnamed() -> ObjectName {
+        const SHOWN: &str = "(unnamed)";
+        ObjectName {
+            full: SHOWN.into(),
+            ns: Namespace::Local,
+            base_start: SHOWN.len(),
+        }
+    }
+
+    /// Whether this is the name of an unnamed object (created with
+    /// [`SharedMemory::create_anonymous`](crate::SharedMemory::create_anonymous)
+    /// or the `Event`/`Mutex` equivalents): such an object has no name
+    /// anybody could open it by; [`as_str`](Self::as_str) is `(unnamed)`,
+    /// only for messages, and [`base`](Self::base) is empty.
+    pub fn is_unnamed(&self) -> bool {
+        self.base_start == self.full.len()
+    }
+
     /// The name as given, prefix included.
     pub fn as_str(&self) -> &str {
         &self.full
@@ -144,5 +165,14 @@ mod tests {
         // Prefixes are case-sensitive: `global\X` is a name with a backslash.
         assert!(ObjectName::parse("global\\X").is_err());
         assert!(ObjectName::parse("Session\\1\\X").is_err());
+    }
+
+    #[test]
+    fn the_unnamed_name_differs_from_every_parsed_name() {
+        let u = ObjectName::unnamed();
+        assert!(u.is_unnamed());
+        assert_eq!(u.base(), "");
+        assert_ne!(ObjectName::parse(u.as_str()).unwrap(), u);
+        assert!(!ObjectName::parse(u.as_str()).unwrap().is_unnamed());
     }
 }

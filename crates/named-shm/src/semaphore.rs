@@ -68,6 +68,29 @@ impl SemaphoreOptions {
     pub fn open_or_create(&self, name: &str, initial: i32, maximum: i32) -> Result<Semaphore> {
         Semaphore::acquire(&self.opts, name, Disposition::OpenOrCreate, initial, maximum)
     }
+
+    /// Creates an unnamed semaphore: `CreateSemaphore` with a NULL name.
+    /// Nobody can open it; processes share it by inheriting the handle
+    /// (`fork`); it is not listed, leaves nothing behind and dies with its
+    /// last handle.
+    ///
+    /// ```
+    /// use named_shm::{Semaphore, WaitStatus};
+    /// use std::time::Duration;
+    /// let s = Semaphore::options().create_anonymous(1, 1)?;
+    /// assert!(s.name().is_unnamed());
+    /// assert_eq!(s.wait(Some(Duration::ZERO))?, WaitStatus::Signaled);
+    /// # Ok::<(), named_shm::Error>(())
+    /// ```
+    pub fn create_anonymous(&self, initial: i32, maximum: i32) -> Result<Semaphore> {
+        Semaphore::acquire_parsed(
+            &self.opts,
+            ObjectName::unnamed(),
+            Disposition::Anonymous,
+            initial,
+            maximum,
+        )
+    }
 }
 
 /// A handle to a named semaphore: Windows' semaphore `HANDLE`.
@@ -128,7 +151,16 @@ impl Semaphore {
         initial: i32,
         maximum: i32,
     ) -> Result<Semaphore> {
-        let name = ObjectName::parse(name)?;
+        Semaphore::acquire_parsed(opts, ObjectName::parse(name)?, disp, initial, maximum)
+    }
+
+    fn acquire_parsed(
+        opts: &SyncOptions,
+        name: ObjectName,
+        disp: Disposition,
+        initial: i32,
+        maximum: i32,
+    ) -> Result<Semaphore> {
         let (initial, maximum) = check_counts(&name, initial, maximum)?;
         let inner = sys::SysSemaphore::acquire(&name, disp, initial, maximum, opts)?;
         Ok(Semaphore { inner, name })

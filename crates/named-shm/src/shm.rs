@@ -7,7 +7,7 @@ use crate::name::{Namespace, ObjectName};
 use crate::sys;
 use crate::sys::Disposition;
 use crate::sys::{ObjectImp as _, ShmImp as _};
-use crate::view::View;
+use crate::view::{MapOptions, View};
 use std::time::Duration;
 
 /// Views start at multiples of this many bytes: 64 KiB, Windows'
@@ -162,6 +162,12 @@ impl ShmOptions {
     pub fn open_or_create(&self, name: &str, size: u64) -> Result<SharedMemory> {
         SharedMemory::acquire(self, name, Disposition::OpenOrCreate, size)
     }
+
+    /// Creates an unnamed mapping: `CreateFileMapping` with a NULL name. See
+    /// [`SharedMemory::create_anonymous`].
+    pub fn create_anonymous(&self, size: u64) -> Result<SharedMemory> {
+        SharedMemory::acquire_parsed(self, ObjectName::unnamed(), Disposition::Anonymous, size)
+    }
 }
 
 /// A handle to a named mapping: Windows' file-mapping `HANDLE`.
@@ -197,7 +203,15 @@ pub struct SharedMemory {
 
 impl SharedMemory {
     fn acquire(opts: &ShmOptions, name: &str, disp: Disposition, size: u64) -> Result<SharedMemory> {
-        let name = ObjectName::parse(name)?;
+        SharedMemory::acquire_parsed(opts, ObjectName::parse(name)?, disp, size)
+    }
+
+    fn acquire_parsed(
+        opts: &ShmOptions,
+        name: ObjectName,
+        disp: Disposition,
+        size: u64,
+    ) -> Result<SharedMemory> {
         let rounded = if disp == Disposition::Open {
             0
         } else {
@@ -223,6 +237,30 @@ impl SharedMemory {
     #[doc(alias = "CreateFileMapping")]
     pub fn create(name: &str, size: u64) -> Result<SharedMemory> {
         ShmOptions::new().create(name, size)
+    }
+
+    /// Creates an unnamed object of `size` bytes (rounded up to whole
+    /// pages), zero-filled: `CreateFileMapping` with a NULL name. It is
+    /// never published: no other process can open it, [`admin::list`](crate::admin::list)
+    /// does not show it, and it leaves nothing behind. Processes share it by
+    /// inheriting the handle (`fork`); it dies with its last handle and view,
+    /// whichever process holds them. [`name`](Self::name) is
+    /// [unnamed](ObjectName::is_unnamed).
+    ///
+    /// ```
+    /// use named_shm::SharedMemory;
+    /// let shm = SharedMemory::create_anonymous(100)?;
+    /// assert!(shm.name().is_unnamed());
+    /// assert_eq!(shm.size(), 4096);
+    /// shm.map(0, 0)?.write_at(0, b"private")?;
+    /// # Ok::<(), named_shm::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidSize`] for 0; [`Error::OutOfMemory`] if the memory
+    /// cannot be reserved.
+    pub fn create_anonymous(size: u64) -> Result<SharedMemory> {
+        ShmOptions::new().create_anonymous(size)
     }
 
     /// Opens an existing object by name.
@@ -297,11 +335,21 @@ impl SharedMemory {
     /// end, or `offset + len` past it).
     #[doc(alias = "MapViewOfFile")]
     pub fn map(&self, offset: u64, len: usize) -> Result<View> {
-        let access = match self.access {
+        self.map_with(self.handle_view_access(), offset, len)
+    }
+
+    /// The view access matching the handle's.
+    pub(crate) fn handle_view_access(&self) -> ViewAccess {
+        match self.access {
             Access::Read => ViewAccess::Read,
             Access::ReadWrite => ViewAccess::ReadWrite,
-        };
-        self.map_with(access, offset, len)
+        }
+    }
+
+    /// Options for a view: protection, range, and Windows' 64 KiB address
+    /// alignment ([`MapOptions::aligned`]).
+    pub fn map_options(&self) -> MapOptions<'_> {
+        MapOptions::new(self)
     }
 
     /// Maps a view with the given protection.
@@ -310,12 +358,12 @@ impl SharedMemory {
     /// As [`map`](Self::map), and [`Error::PermissionDenied`] for a writable
     /// view through a read-only handle.
     pub fn map_with(&self, access: ViewAccess, offset: u64, len: usize) -> Result<View> {
-        self.map_inner(access, offset, len, None)
+        self.map_inner(access, offset, len, None, 0)
     }
 
     /// Maps a view at a given address, if the whole range is free: for callers
-    /// that place views themselves (the Win32 layer puts every view on a
-    /// 64 KiB boundary, as Windows does; `MapViewOfFileEx`). Otherwise as
+    /// that place views themselves (`MapViewOfFileEx`; for Windows' 64 KiB
+    /// alignment alone, see [`MapOptions::aligned`]). Otherwise as
     /// [`map_with`](Self::map_with). Nothing already mapped is ever replaced.
     ///
     /// # Errors
@@ -348,15 +396,16 @@ impl SharedMemory {
         if addr.as_ptr() as usize % PAGE_SIZE as usize != 0 {
             return Err(self.name.address_in_use(addr.as_ptr() as usize));
         }
-        self.map_inner(access, offset, len, Some(addr))
+        self.map_inner(access, offset, len, Some(addr), 0)
     }
 
-    fn map_inner(
+    pub(crate) fn map_inner(
         &self,
         access: ViewAccess,
         offset: u64,
         len: usize,
         at: Option<std::ptr::NonNull<u8>>,
+        align: usize,
     ) -> Result<View> {
         if access == ViewAccess::ReadWrite && self.access == Access::Read {
             return Err(self.name.denied("a read-only handle cannot map a writable view"));
@@ -378,6 +427,7 @@ impl SharedMemory {
                 prefault: self.prefault,
                 huge_pages: self.huge_pages,
                 at,
+                align,
             },
         )?;
         Ok(View::new(raw, access, self.view_name.clone()))

@@ -6,7 +6,8 @@
 //! offers copies in and out ([`View::read_at`], [`View::write_at`],
 //! [`View::fill`], [`View::read`], [`View::write`]), atomics at aligned
 //! offsets ([`View::atomic_u32`], [`View::atomic_u64`]), the raw pointer, and
-//! `unsafe` slice accessors whose contract the caller upholds.
+//! `unsafe` slice accessors whose contract the caller upholds. [`MapOptions`]
+//! asks for one (range, protection, Windows' 64 KiB address alignment).
 //!
 //! The copies are, in Rust's memory model, relaxed atomic accesses to the
 //! mapped bytes (`sys::copy`), so threads of one process that copy into and
@@ -18,7 +19,7 @@
 #![allow(unsafe_code)]
 
 use crate::error::{ErrorName, Result};
-use crate::shm::ViewAccess;
+use crate::shm::{SharedMemory, ViewAccess, ALLOCATION_GRANULARITY};
 use crate::sys::{copy, RawView};
 use bytemuck::Pod;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -373,5 +374,93 @@ impl View {
         self.raw
             .flush()
             .map_err(|source| self.name.io("flush the view", source))
+    }
+}
+
+/// Options for one view, in the style of [`ShmOptions`](crate::ShmOptions): get one from
+/// [`SharedMemory::map_options`]. By default a view has the handle's access
+/// and covers the whole object, wherever the system puts it.
+///
+/// ```
+/// use named_shm::{SharedMemory, ViewAccess, ALLOCATION_GRANULARITY};
+/// let shm = SharedMemory::create_anonymous(3 * ALLOCATION_GRANULARITY)?;
+/// let view = shm
+///     .map_options()
+///     .access(ViewAccess::ReadWrite)
+///     .offset(ALLOCATION_GRANULARITY)
+///     .len(4096)
+///     .aligned(true)
+///     .map()?;
+/// assert_eq!(view.as_ptr() as u64 % ALLOCATION_GRANULARITY, 0);
+/// assert_eq!(view.len(), 4096);
+/// # Ok::<(), named_shm::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct MapOptions<'a> {
+    shm: &'a SharedMemory,
+    access: Option<ViewAccess>,
+    offset: u64,
+    len: usize,
+    aligned: bool,
+}
+
+impl<'a> MapOptions<'a> {
+    pub(crate) fn new(shm: &'a SharedMemory) -> MapOptions<'a> {
+        MapOptions {
+            shm,
+            access: None,
+            offset: 0,
+            len: 0,
+            aligned: false,
+        }
+    }
+
+    /// The view's protection (default: the handle's access, as
+    /// [`SharedMemory::map`]).
+    pub fn access(&mut self, access: ViewAccess) -> &mut Self {
+        self.access = Some(access);
+        self
+    }
+
+    /// Where in the object the view starts: a multiple of
+    /// [`ALLOCATION_GRANULARITY`] (default 0).
+    pub fn offset(&mut self, offset: u64) -> &mut Self {
+        self.offset = offset;
+        self
+    }
+
+    /// How many bytes the view covers; 0 (the default) maps to the end.
+    pub fn len(&mut self, len: usize) -> &mut Self {
+        self.len = len;
+        self
+    }
+
+    /// `true`: the view starts at a multiple of [`ALLOCATION_GRANULARITY`]
+    /// (64 KiB), as every view does on Windows (`MapViewOfFile`), for code
+    /// that relies on it (default `false`: a page boundary of the system's
+    /// choosing). Nothing already mapped is ever replaced: on Linux the view
+    /// goes where the process's last aligned view was unmapped if that range
+    /// is still free (one `mmap`, `MAP_FIXED_NOREPLACE`), and otherwise into
+    /// an aligned range of free address space reserved for it.
+    ///
+    /// # Platform differences
+    /// On Windows views are always 64 KiB-aligned: the option changes nothing.
+    pub fn aligned(&mut self, aligned: bool) -> &mut Self {
+        self.aligned = aligned;
+        self
+    }
+
+    /// Maps the view: `MapViewOfFile`.
+    ///
+    /// # Errors
+    /// As [`SharedMemory::map_with`].
+    pub fn map(&self) -> Result<View> {
+        let access = self.access.unwrap_or_else(|| self.shm.handle_view_access());
+        let align = if self.aligned {
+            ALLOCATION_GRANULARITY as usize
+        } else {
+            0
+        };
+        self.shm.map_inner(access, self.offset, self.len, None, align)
     }
 }

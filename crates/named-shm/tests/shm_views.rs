@@ -324,3 +324,88 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn aligned_views_start_at_64k_multiples_and_never_replace_a_mapping() {
+    let name = unique_name("aligned");
+    let sut = SharedMemory::create(&name, 3 * ALLOCATION_GRANULARITY).unwrap();
+    let mut views = Vec::new();
+    for i in 0..32u64 {
+        let off = (i % 3) * ALLOCATION_GRANULARITY;
+        let v = sut
+            .map_options()
+            .offset(off)
+            .len(4096 + i as usize)
+            .aligned(true)
+            .map()
+            .unwrap();
+        assert_eq!(v.as_ptr() as u64 % ALLOCATION_GRANULARITY, 0, "view {i}");
+        assert_eq!(v.len(), 4096 + i as usize);
+        views.push((off, v));
+    }
+    // Every view is its own mapping (none replaced another) and they are coherent.
+    let mut bases: Vec<usize> = views.iter().map(|(_, v)| v.as_ptr() as usize).collect();
+    bases.sort();
+    bases.dedup();
+    assert_eq!(bases.len(), views.len());
+    for (i, (_, v)) in views.iter().enumerate() {
+        v.write_at(4095, &[i as u8]).unwrap();
+    }
+    let whole = sut.map(0, 0).unwrap();
+    for (i, (off, _)) in views.iter().enumerate().rev().take(3) {
+        let mut b = [0u8; 1];
+        whole.read_at(*off as usize + 4095, &mut b).unwrap();
+        assert_eq!(b[0], i as u8);
+    }
+}
+
+#[test]
+fn aligned_views_get_the_same_errors_as_other_views() {
+    let name = unique_name("aligned-err");
+    let sut = SharedMemory::create(&name, 2 * ALLOCATION_GRANULARITY).unwrap();
+    let code = |off: u64, len: usize| {
+        sut.map_options()
+            .offset(off)
+            .len(len)
+            .aligned(true)
+            .map()
+            .unwrap_err()
+            .win32_code()
+    };
+    assert_eq!(code(0x1000, 0), 1132);
+    assert_eq!(code(2 * ALLOCATION_GRANULARITY, 0), 87);
+    assert_eq!(
+        code(ALLOCATION_GRANULARITY, ALLOCATION_GRANULARITY as usize + 1),
+        5
+    );
+    let reader = SharedMemory::open(&name, Access::Read).unwrap();
+    let e = reader
+        .map_options()
+        .access(ViewAccess::ReadWrite)
+        .aligned(true)
+        .map()
+        .unwrap_err();
+    assert!(matches!(e, Error::PermissionDenied { .. }), "{e}");
+    let v = reader.map_options().aligned(true).map().unwrap();
+    assert_eq!(v.access(), ViewAccess::Read, "the handle's access by default");
+}
+
+#[test]
+fn an_aligned_view_never_takes_a_freed_address_that_is_in_use_again() {
+    let name = unique_name("aligned-reuse");
+    let sut = SharedMemory::create(&name, ALLOCATION_GRANULARITY).unwrap();
+    let first = sut.map_options().aligned(true).map().unwrap();
+    let addr = std::ptr::NonNull::new(first.as_ptr() as *mut u8).unwrap();
+    drop(first);
+    // Something else takes the freed range (unless another thread did first).
+    let squatter = sut.map_at(ViewAccess::ReadWrite, 0, 0, addr).ok();
+    let next = sut.map_options().aligned(true).map().unwrap();
+    assert_eq!(next.as_ptr() as u64 % ALLOCATION_GRANULARITY, 0);
+    if let Some(sq) = &squatter {
+        assert_ne!(next.as_ptr(), sq.as_ptr(), "the range in use is left alone");
+        sq.write_at(0, b"sq").unwrap();
+        let mut b = [0u8; 2];
+        next.read_at(0, &mut b).unwrap();
+        assert_eq!(&b, b"sq", "both are live views of the object");
+    }
+}

@@ -99,6 +99,11 @@ pub(crate) enum Disposition {
     Open,
     /// Open if live, create otherwise.
     OpenOrCreate,
+    /// Create an object that never has a name (Windows: a NULL name): only
+    /// its handles, their duplicates and inherited copies reach it, and it
+    /// dies with the last of them. The name passed along is
+    /// `ObjectName::unnamed()`, for messages only.
+    Anonymous,
 }
 
 /// The outcome of trying to take a mutex.
@@ -198,4 +203,10 @@ pub(crate) struct MapRequest {
     pub huge_pages: bool,
     /// Map exactly here if the range is free (never replacing a mapping).
     pub at: Option<std::ptr::NonNull<u8>>,
+    /// Without `at`: start the view at a multiple of this many bytes (a
+    /// power of two; 0 or up to a page: wherever the system puts it). Never
+    /// replaces a mapping. Windows' views are always 64 KiB-aligned, so the
+    /// Windows backend never reads it.
+    #[cfg_attr(windows, allow(dead_code))]
+    pub align: usize,
 }

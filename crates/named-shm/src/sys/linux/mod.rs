@@ -43,6 +43,7 @@ impl Backend for Linux {
         // uses any more. munmap of a valid mapping cannot fail; an error
         // would leave the mapping in place, which is harmless.
         unsafe { libc::munmap(ptr.as_ptr().cast(), len) };
+        shm::unmapped(ptr);
     }
 
     /// `msync(MS_SYNC)`: on tmpfs there is no backing store, so this only

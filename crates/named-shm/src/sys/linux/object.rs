@@ -59,6 +59,12 @@
 //! lock only if no other process shares it), then try a *write* lock on the
 //! fresh description; if it succeeds, no handle is open anywhere: unlink.
 //!
+//! **Unnamed objects** (`Disposition::Anonymous`) are the same tmpfile,
+//! header and read lock, never linked: nobody can open them, so there is
+//! nothing to publish, reclaim or unlink. Their handles, duplicates and
+//! inherited copies share the file, and the kernel frees it with the last
+//! descriptor or view; the close just closes.
+//!
 //! **Views** map the handle's own description while it is exclusively ours:
 //! the close unlocks it explicitly, so a view that outlives the handle does not
 //! keep the lock. A handle that has crossed a fork maps a second, lock-free
@@ -137,6 +143,8 @@ pub(crate) struct Object {
     pub(crate) mode: u32,
     pub(crate) created: bool,
     pub(crate) writable: bool,
+    /// Never linked (`Disposition::Anonymous`): `file` is empty.
+    unnamed: bool,
 }
 
 impl Object {
@@ -515,6 +523,7 @@ fn open_live(name: &ObjectName, dir: &Arc<NsDir>, file: &CString, spec: &OpenSpe
             mode,
             created: false,
             writable: spec.writable,
+            unnamed: false,
         }));
     }
 }
@@ -658,6 +667,10 @@ pub(crate) fn acquire_with(
     create: Option<&Spec<'_>>,
     before_publish: &dyn Fn(RawFd) -> Result<()>,
 ) -> Result<Object> {
+    if disp == Disposition::Anonymous {
+        let spec = create.expect("an unnamed object needs a spec");
+        return create_unnamed(name, open, spec, before_publish);
+    }
     let file = super::file_name(name);
     let not_found = || name.not_found();
     // An open never makes a namespace directory: where none exists (a
@@ -708,6 +721,7 @@ pub(crate) fn acquire_with(
                 mode: spec.mode & 0o7777,
                 created: true,
                 writable: open.writable,
+                unnamed: false,
             });
         }
         let e = io::Error::last_os_error();
@@ -739,6 +753,35 @@ pub(crate) fn acquire_with(
         }
     }
     Err(name.timeout("the name kept changing hands while publishing"))
+}
+
+/// An unnamed object: a tmpfile of the caller's `Local\\` directory (so it
+/// is charged to the same file system and limits as named ones) with the
+/// header and read lock of a named one, never linked.
+fn create_unnamed(
+    name: &ObjectName,
+    open: &OpenSpec,
+    spec: &Spec<'_>,
+    before_publish: &dyn Fn(RawFd) -> Result<()>,
+) -> Result<Object> {
+    let dir = ns::dir(crate::Namespace::Local)?;
+    let (tmp, header) = make_tmpfile(name, &dir, spec)?;
+    before_publish(tmp.as_raw_fd())?;
+    Ok(Object {
+        fd: Some(tmp),
+        map_fd: Default::default(),
+        views_on_fd: Default::default(),
+        fork_gen: super::fork_generation(),
+        identity: Default::default(),
+        owner_uid: dir.uid,
+        dir,
+        file: CString::default(),
+        header,
+        mode: spec.mode & 0o7777,
+        created: true,
+        writable: open.writable,
+        unnamed: true,
+    })
 }
 
 /// Whether `linkat(AT_EMPTY_PATH)` works here (Linux 6.10+, or with
@@ -891,6 +934,12 @@ fn make_tmpfile(name: &ObjectName, dir: &NsDir, spec: &Spec<'_>) -> Result<(Owne
 impl Drop for Object {
     fn drop(&mut self) {
         let Some(fd) = self.fd.take() else { return };
+        if self.unnamed {
+            // No name to end: the kernel frees the file with its last
+            // descriptor or view, in whichever process that is.
+            drop(fd);
+            return;
+        }
         let raw = fd.as_raw_fd();
         // Seeded bug (scripts/mutants.sh): every close unlinks, live or not.
         #[cfg(named_shm_mutant = "close_always_unlinks")]

@@ -9,6 +9,7 @@ use crate::sys::RawView;
 use crate::sys::{ObjectImp, ShmImp};
 use std::io;
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// One handle to a named mapping.
 #[derive(Debug)]
@@ -79,6 +80,7 @@ impl ShmImp for Shm {
             prefault,
             huge_pages,
             at,
+            align,
         } = *req;
         let (prot, mut flags) = match access {
             ViewAccess::Read => (libc::PROT_READ, libc::MAP_SHARED),
@@ -87,20 +89,50 @@ impl ShmImp for Shm {
         };
         let file_off = HEADER_SIZE + offset;
         let fd = self.obj.map_fd().map_err(|e| name.io("reopen for mapping", e))?;
-        let hint = match at {
-            Some(p) => {
+        if at.is_none() && align > page_size() {
+            // Where the last aligned view was, if that range is still free:
+            // one `mmap`, as for any view (tried, never forced).
+            let freed = FREED_ALIGNED.swap(0, Ordering::Relaxed);
+            if let Some(hint) = NonNull::new(freed as *mut u8).filter(|_| freed % align == 0) {
+                let req = crate::sys::MapRequest {
+                    at: Some(hint),
+                    align: 0,
+                    ..*req
+                };
+                match self.map(name, &req) {
+                    Err(Error::AddressInUse { .. }) => {}
+                    other => return other,
+                }
+            }
+        }
+        // Otherwise an aligned view goes into a range reserved for it now.
+        let slot = match at {
+            None if align > page_size() => Some(Reservation::aligned(name, len, align)?),
+            _ => None,
+        };
+        let hint = match (at, &slot) {
+            (Some(p), _) => {
                 // Never replaces an existing mapping: fails with EEXIST instead.
                 flags |= libc::MAP_FIXED_NOREPLACE;
                 p.as_ptr().cast()
             }
-            None => std::ptr::null_mut(),
+            (None, Some(r)) => {
+                // Replaces exactly our own reservation, nothing else.
+                flags |= libc::MAP_FIXED;
+                r.addr.cast()
+            }
+            (None, None) => std::ptr::null_mut(),
         };
         let in_use = || name.address_in_use(hint as usize);
         // SAFETY: the new mapping lands only on free address space (at the
-        // kernel's choice, or at `at` with MAP_FIXED_NOREPLACE), so it cannot
-        // alias any Rust object; fd is open and the range lies inside the file.
+        // kernel's choice, at `at` with MAP_FIXED_NOREPLACE), or exactly on
+        // the reservation `slot` made for it (MAP_FIXED, `len` rounded up to
+        // pages is the reservation's length), which nothing else uses; so it
+        // cannot alias any Rust object. fd is open and the range lies inside
+        // the file.
         let ptr = unsafe { libc::mmap(hint, len, prot, flags, fd, file_off as libc::off_t) };
         if ptr == libc::MAP_FAILED {
+            drop(slot);
             let e = io::Error::last_os_error();
             return Err(match e.raw_os_error() {
                 Some(libc::EEXIST) if at.is_some() => in_use(),
@@ -110,6 +142,10 @@ impl ShmImp for Shm {
                 }
                 _ => name.io("mmap", e),
             });
+        }
+        if let Some(r) = slot {
+            // The view took the reservation's place: nothing left to release.
+            std::mem::forget(r);
         }
         let view = RawView {
             ptr: NonNull::new(ptr.cast()).expect("mmap never returns NULL on success"),
@@ -142,6 +178,94 @@ impl ShmImp for Shm {
             }
         }
         Ok(view)
+    }
+}
+
+/// The start of the last view this process unmapped that began at a 64 KiB
+/// multiple (0: none). The kernel leaves a freed range free until another
+/// mapping needs it, so the next aligned view usually fits there
+/// (`MAP_FIXED_NOREPLACE`, which fails rather than replace a mapping that
+/// took the range meanwhile; then the view is placed in a fresh reservation).
+static FREED_ALIGNED: AtomicUsize = AtomicUsize::new(0);
+
+/// Called after a view is unmapped (`Backend::unmap`): an aligned address
+/// becomes the hint for the next aligned view.
+pub(super) fn unmapped(ptr: NonNull<u8>) {
+    let addr = ptr.as_ptr() as usize;
+    if addr % crate::ALLOCATION_GRANULARITY as usize == 0 {
+        // Relaxed: only a hint; `map` checks that the range is free.
+        FREED_ALIGNED.store(addr, Ordering::Relaxed);
+    }
+}
+
+/// The system's page size (4 KiB on x86-64; 16 or 64 KiB on some arm64 kernels).
+fn page_size() -> usize {
+    // SAFETY: sysconf has no preconditions.
+    let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    usize::try_from(n).unwrap_or(4096)
+}
+
+/// Free address space held for one view: an anonymous `PROT_NONE` mapping
+/// that nothing else uses, released on drop unless a view replaced it.
+struct Reservation {
+    addr: *mut libc::c_void,
+    len: usize,
+}
+
+impl Reservation {
+    /// `len` bytes (rounded up to pages) starting at a multiple of `align`
+    /// (a power of two): one reservation of `len + align`, whose unaligned
+    /// head and surplus tail are given back at once.
+    fn aligned(name: &ObjectName, len: usize, align: usize) -> Result<Reservation> {
+        let page = page_size();
+        let oom = |e: Option<io::Error>| Error::OutOfMemory {
+            name: name.as_str().to_owned(),
+            size: len as u64,
+            source: e,
+        };
+        let rlen = len.checked_next_multiple_of(page).ok_or_else(|| oom(None))?;
+        let total = rlen.checked_add(align).ok_or_else(|| oom(None))?;
+        // SAFETY: a fresh anonymous PROT_NONE mapping on free address space
+        // (the kernel's choice) aliases nothing.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                total,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(oom(Some(io::Error::last_os_error())));
+        }
+        let start = p as usize;
+        let aligned = start.next_multiple_of(align);
+        let end = aligned + rlen;
+        // SAFETY: both ranges lie inside the reservation just made (mmap
+        // returns a page-aligned start and `aligned - start < align`), outside
+        // [aligned, end), which is kept; nothing else uses them.
+        unsafe {
+            if aligned > start {
+                libc::munmap(p, aligned - start);
+            }
+            if start + total > end {
+                libc::munmap(end as *mut libc::c_void, start + total - end);
+            }
+        }
+        Ok(Reservation {
+            addr: aligned as *mut libc::c_void,
+            len: rlen,
+        })
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        // SAFETY: addr/len is our own reservation, which nothing maps or uses.
+        // An error would only leave address space reserved.
+        unsafe { libc::munmap(self.addr, self.len) };
     }
 }
 

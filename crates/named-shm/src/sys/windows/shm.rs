@@ -87,6 +87,7 @@ impl ShmImp for Shm {
                 Ok((_, false)) => return Err(name.already_exists()),
                 Err(e) => return Err(create_denied(name, e)),
             },
+            Disposition::Anonymous => (create(name, size, opts)?.0, true),
             Disposition::OpenOrCreate => match create(name, size, opts) {
                 Ok(hc) => hc,
                 // An existing object whose DACL refuses what `CreateFileMappingW`
@@ -146,6 +147,8 @@ impl ShmImp for Shm {
             prefault,
             huge_pages: _,
             at,
+            // Windows' views always start at 64 KiB multiples.
+            align: _,
         } = *req;
         let (desired, protect) = match access {
             ViewAccess::Read => (FILE_MAP_READ, PAGE_READONLY),
@@ -240,8 +243,15 @@ fn create(name: &ObjectName, size: u64, opts: &ShmOptions) -> Result<(OwnedHandl
     };
     let protect = page | if opts.commit { SEC_COMMIT } else { SEC_RESERVE };
     let w = wide(name);
-    // SAFETY: w is NUL-terminated and sec's attributes stay valid for the call.
-    // CreateFileMappingW sets the last error to 0 or ERROR_ALREADY_EXISTS on success.
+    // An unnamed section: a NULL name.
+    let name_ptr = if name.is_unnamed() {
+        std::ptr::null()
+    } else {
+        w.as_ptr()
+    };
+    // SAFETY: w is NUL-terminated (or not passed) and sec's attributes stay
+    // valid for the call. CreateFileMappingW sets the last error to 0 or
+    // ERROR_ALREADY_EXISTS on success.
     let h = unsafe {
         CreateFileMappingW(
             INVALID_HANDLE_VALUE,
@@ -249,7 +259,7 @@ fn create(name: &ObjectName, size: u64, opts: &ShmOptions) -> Result<(OwnedHandl
             protect,
             (size >> 32) as u32,
             size as u32,
-            w.as_ptr(),
+            name_ptr,
         )
     };
     let code = last_error();

@@ -90,16 +90,26 @@ pub(super) fn acquire(
     };
     let got = match disp {
         Disposition::Open => open_any()?,
-        Disposition::Create | Disposition::OpenOrCreate => {
+        Disposition::Create | Disposition::OpenOrCreate | Disposition::Anonymous => {
             let sec = Security::new(k.kind, opts.mode)
                 .map_err(|source| name.io("building the security descriptor", source))?;
-            let h = create(sec.attrs(), w.as_ptr());
+            // An unnamed object: a NULL name.
+            let name_ptr = if disp == Disposition::Anonymous {
+                std::ptr::null()
+            } else {
+                w.as_ptr()
+            };
+            let h = create(sec.attrs(), name_ptr);
             let code = last_error();
             match owned(h) {
                 Some(_) if code == ERROR_ALREADY_EXISTS && disp == Disposition::Create => {
                     return Err(name.already_exists())
                 }
                 Some(h) => (h, code != ERROR_ALREADY_EXISTS, true),
+                // An unnamed object has no name to be refused for.
+                None if disp == Disposition::Anonymous => {
+                    return Err(name_error(name, k.kind, code, k.create_op, 0))
+                }
                 // The name exists but its DACL refuses what `Create*W` asks
                 // for: an exclusive create is "already exists"; open-or-create
                 // opens it with the access the DACL allows.
@@ -176,9 +186,14 @@ mod identity {
             .unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Registers the open handle `h` of `name`: its object's number.
+    /// Registers the open handle `h` of `name`: its object's number. An
+    /// unnamed object is a new object: a fresh number, and no entry (no
+    /// other open can reach it).
     pub(super) fn register(name: &ObjectName, h: HANDLE) -> usize {
         static NEXT: AtomicUsize = AtomicUsize::new(1);
+        if name.is_unnamed() {
+            return NEXT.fetch_add(1, Ordering::Relaxed);
+        }
         let mut live = live();
         let entries = live.entry(name.base().to_owned()).or_default();
         let same = |e: &Entry| e.ns == name.namespace() || same_object(e.handle as HANDLE, h) == Some(true);
