@@ -1,5 +1,9 @@
 //! Namespace directories, and which of them a process may trust.
 //!
+//! (Over 500 lines because the squat handling below — fallback, take-back,
+//! move-aside — is one argument about who may deny whom; the generic trust
+//! rules are in `sys/unix/nsdir.rs`.)
+//!
 //! `<root>` is `/dev/shm`, or `$NAMED_SHM_DIR` when set (read once per
 //! process; tests use it to run on a private tmpfs).
 //!

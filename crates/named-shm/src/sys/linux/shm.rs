@@ -49,13 +49,12 @@ impl ShmImp for Shm {
                     0
                 },
             mode: opts.mode,
-            commit: opts.commit,
             init: None,
         };
         if opts.huge_pages {
             huge_pages_offered()?;
         }
-        let obj = object::acquire(name, disp, &open, Some(&spec))?;
+        let obj = object::acquire(name, disp, &open, &spec)?;
         Ok(Shm { obj })
     }
 

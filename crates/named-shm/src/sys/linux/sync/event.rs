@@ -341,7 +341,6 @@ impl EventImp for SysEvent {
             size: 0,
             flags: if manual_reset { FLAG_MANUAL_RESET } else { 0 },
             mode: opts.mode,
-            commit: true,
             init: Some(&init),
         };
         let obj = open_object(name, disp, ObjectKind::Event, opts, &spec, &|_| Ok(()))?;

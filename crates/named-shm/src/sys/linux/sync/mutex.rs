@@ -331,7 +331,6 @@ impl MutexImp for SysMutex {
             size: 0,
             flags: 0,
             mode: opts.mode,
-            commit: true,
             init: Some(&init),
         };
         let prelocked = std::cell::Cell::new(None);

@@ -143,13 +143,13 @@ pub(super) fn open_object(
         require_owner: opts.require_owner,
         timeout: opts.lock_timeout,
     };
-    match object::acquire_with(name, disp, &open, Some(spec), before_publish) {
+    match object::acquire_with(name, disp, &open, spec, before_publish) {
         // Like a Windows handle opened with SYNCHRONIZE but without
         // EVENT_MODIFY_STATE: it may wait (where waiting writes nothing), but
         // `set`, `reset` and `lock` fail with PermissionDenied.
         Err(Error::PermissionDenied { .. }) if disp != Disposition::Create => {
             open.writable = false;
-            object::acquire_with(name, disp, &open, Some(spec), before_publish)
+            object::acquire_with(name, disp, &open, spec, before_publish)
         }
         other => other,
     }

@@ -171,7 +171,6 @@ impl SemaphoreImp for SysSemaphore {
             size: 0,
             flags: 0,
             mode: opts.mode,
-            commit: true,
             init: Some(&init),
         };
         let obj = open_object(name, disp, ObjectKind::Semaphore, opts, &spec, &|_| Ok(()))?;
