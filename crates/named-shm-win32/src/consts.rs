@@ -1,23 +1,14 @@
 //! Win32 constants, with the Windows SDK's values (see
-//! `../shared/docs/win32-semantics.md` §1). The C headers repeat them.
+//! `docs/win32-semantics.md`). The C headers repeat them. Error codes come
+//! from the library's table (`named_shm::code`); only the ones the library
+//! never reports are added here.
 
 #![allow(missing_docs)]
 
-pub const ERROR_SUCCESS: u32 = 0;
-pub const ERROR_FILE_NOT_FOUND: u32 = 2;
-pub const ERROR_ACCESS_DENIED: u32 = 5;
-pub const ERROR_INVALID_HANDLE: u32 = 6;
-pub const ERROR_NOT_ENOUGH_MEMORY: u32 = 8;
-pub const ERROR_INVALID_PARAMETER: u32 = 87;
-pub const ERROR_INVALID_NAME: u32 = 123;
-pub const ERROR_ALREADY_EXISTS: u32 = 183;
-pub const ERROR_BAD_EXE_FORMAT: u32 = 193;
-pub const ERROR_FILENAME_EXCED_RANGE: u32 = 206;
-pub const ERROR_NOT_OWNER: u32 = 288;
-pub const ERROR_INVALID_ADDRESS: u32 = 487;
-pub const ERROR_MAPPED_ALIGNMENT: u32 = 1132;
-pub const ERROR_PRIVILEGE_NOT_HELD: u32 = 1314;
-pub const ERROR_INTERNAL_ERROR: u32 = 1359;
+// The error codes: the library's one table.
+pub use named_shm::code::*;
+/// Invalid access to memory location (a bad output pointer).
+pub const ERROR_NOACCESS: u32 = 998;
 
 pub const PAGE_NOACCESS: u32 = 0x01;
 pub const PAGE_READONLY: u32 = 0x02;

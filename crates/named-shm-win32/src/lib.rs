@@ -505,7 +505,7 @@ fn monotonic_ns() -> u64 {
 pub unsafe extern "C" fn QueryPerformanceCounter(out: *mut i64) -> BOOL {
     guard(0, || {
         if out.is_null() {
-            return lasterr::fail(998, 0);
+            return lasterr::fail(ERROR_NOACCESS, 0);
         }
         // SAFETY: non-null and writable per the contract.
         unsafe { *out = monotonic_ns() as i64 };
@@ -521,7 +521,7 @@ pub unsafe extern "C" fn QueryPerformanceCounter(out: *mut i64) -> BOOL {
 pub unsafe extern "C" fn QueryPerformanceFrequency(out: *mut i64) -> BOOL {
     guard(0, || {
         if out.is_null() {
-            return lasterr::fail(998, 0);
+            return lasterr::fail(ERROR_NOACCESS, 0);
         }
         // SAFETY: non-null and writable per the contract.
         unsafe { *out = 1_000_000_000 };
