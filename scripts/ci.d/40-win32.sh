@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # named-shm-win32: unchanged Windows programs on Linux.
-#  1. The seed's two programs, taken unchanged from the ```C++ blocks of
-#     ../shared/seed/000_4e51ea7fbc1c09cf.txt, built with scripts/wincc
+#  1. The two programs of Microsoft's "Creating Named Shared Memory" sample,
+#     shipped unchanged as crates/named-shm-win32/examples/seed_{first,second}.cpp,
+#     built with scripts/wincc
 #     (narrow and UNICODE) and run as a user would: the first in a terminal
 #     (tmux) waiting for a key, the second showing the message, the name
 #     gone once both have exited.
-#  2. examples/win32 built and run (event-signalled variant).
-#  3. The differential suite tests/win32-diff: each probe built with mingw
+#  2. crates/named-shm-win32/examples built and run (event-signalled variant).
+#  3. The differential suite crates/named-shm-win32/tests/win32-diff: each probe built with mingw
 #     and run under Wine (the oracle), and built with wincc and run natively;
 #     outputs must match line for line.
 set -euo pipefail
@@ -48,50 +49,45 @@ shm_clean() { # <pattern>: no object whose file name contains it is left in /dev
 }
 
 # --- 1. the seed's programs, unchanged -------------------------------------
-seed=../shared/seed/000_4e51ea7fbc1c09cf.txt
-if [[ ! -f $seed ]]; then
-  echo "40-win32: SKIP seed programs: $seed is absent"
-else
-  awk -v dir="$work" '
-    /^```C\+\+/ { n++; out = dir "/seed" n ".cpp"; inblock = 1; next }
-    /^```/ && inblock { inblock = 0; next }
-    inblock { print > out }
-  ' "$seed"
-  [[ -f $work/seed1.cpp && -f $work/seed2.cpp ]] || { echo "40-win32: FAIL: no C++ blocks in $seed"; exit 1; }
-  for variant in narrow unicode; do
-    flags=()
-    [[ $variant == unicode ]] && flags=(-DUNICODE -D_UNICODE)
-    "$wincc" "${flags[@]}" "$work/seed1.cpp" -o "$work/first-$variant"
-    "$wincc" "${flags[@]}" "$work/seed2.cpp" -o "$work/second-$variant"
-    rm -f "$work/first.rc"
-    # The first process in a real terminal, blocked in _getch().
-    tmux new-session -d -s "$tmux_session" -x 80 -y 24 \
-      "$work/first-$variant; echo \$? > $work/first.rc"
+examples=crates/named-shm-win32/examples
+for f in seed_first seed_second; do
+  [[ -f $examples/$f.cpp ]] || { echo "40-win32: FAIL: $examples/$f.cpp is missing"; exit 1; }
+done
+cp "$examples/seed_first.cpp" "$work/seed1.cpp"
+cp "$examples/seed_second.cpp" "$work/seed2.cpp"
+for variant in narrow unicode; do
+  flags=()
+  [[ $variant == unicode ]] && flags=(-DUNICODE -D_UNICODE)
+  "$wincc" "${flags[@]}" "$work/seed1.cpp" -o "$work/first-$variant"
+  "$wincc" "${flags[@]}" "$work/seed2.cpp" -o "$work/second-$variant"
+  rm -f "$work/first.rc"
+  # The first process in a real terminal, blocked in _getch().
+  tmux new-session -d -s "$tmux_session" -x 80 -y 24 \
+    "$work/first-$variant; echo \$? > $work/first.rc"
+  msg=""
+  for _ in $(seq 1 100); do
+    if msg=$("$work/second-$variant" 2>&1); then break; fi
     msg=""
-    for _ in $(seq 1 100); do
-      if msg=$("$work/second-$variant" 2>&1); then break; fi
-      msg=""
-      sleep 0.1
-    done
-    echo "40-win32: seed ($variant): second process printed: $msg"
-    [[ $msg == "Process2: Message from first process." ]] || { echo "40-win32: FAIL: unexpected message"; exit 1; }
-    [[ ! -f $work/first.rc ]] || { echo "40-win32: FAIL: the first process did not wait for a key"; exit 1; }
-    tmux send-keys -t "$tmux_session" x
-    for _ in $(seq 1 100); do [[ -f $work/first.rc ]] && break; sleep 0.1; done
-    [[ -f $work/first.rc && $(cat "$work/first.rc") == 0 ]] || { echo "40-win32: FAIL: first process did not exit 0 after a key"; exit 1; }
-    tmux kill-session -t "$tmux_session" 2>/dev/null || true
-    rc=0
-    after=$("$work/second-$variant" 2>&1) || rc=$?
-    echo "40-win32: seed ($variant): after both exited: $after (exit $rc)"
-    [[ $rc == 1 && $after == "Could not open file mapping object (2)." ]] || { echo "40-win32: FAIL: the name outlived its handles"; exit 1; }
-    shm_clean MyFileMappingObject
+    sleep 0.1
   done
-fi
+  echo "40-win32: seed ($variant): second process printed: $msg"
+  [[ $msg == "Process2: Message from first process." ]] || { echo "40-win32: FAIL: unexpected message"; exit 1; }
+  [[ ! -f $work/first.rc ]] || { echo "40-win32: FAIL: the first process did not wait for a key"; exit 1; }
+  tmux send-keys -t "$tmux_session" x
+  for _ in $(seq 1 100); do [[ -f $work/first.rc ]] && break; sleep 0.1; done
+  [[ -f $work/first.rc && $(cat "$work/first.rc") == 0 ]] || { echo "40-win32: FAIL: first process did not exit 0 after a key"; exit 1; }
+  tmux kill-session -t "$tmux_session" 2>/dev/null || true
+  rc=0
+  after=$("$work/second-$variant" 2>&1) || rc=$?
+  echo "40-win32: seed ($variant): after both exited: $after (exit $rc)"
+  [[ $rc == 1 && $after == "Could not open file mapping object (2)." ]] || { echo "40-win32: FAIL: the name outlived its handles"; exit 1; }
+  shm_clean MyFileMappingObject
+done
 
 # --- 2. examples ----------------------------------------------------------
 for f in first second event_first event_second; do
-  "$wincc" -Wall -Wno-format "examples/win32/$f.c" -o "$work/$f"
-  "$wincc" -Wall -Wno-format -DUNICODE -D_UNICODE "examples/win32/$f.c" -o "$work/$f-w"
+  "$wincc" -Wall -Wno-format "crates/named-shm-win32/examples/$f.c" -o "$work/$f"
+  "$wincc" -Wall -Wno-format -DUNICODE -D_UNICODE "crates/named-shm-win32/examples/$f.c" -o "$work/$f-w"
 done
 for suffix in "" -w; do
   "$work/event_first$suffix" >"$work/ev1.out" &
@@ -101,7 +97,7 @@ for suffix in "" -w; do
   grep -q "Process2: Message from first process, signalled by an event." "$work/ev2.out"
   grep -q "replied: Thanks, got it." "$work/ev1.out"
 done
-echo "40-win32: examples/win32 event variant OK (narrow and UNICODE)"
+echo "40-win32: crates/named-shm-win32/examples event variant OK (narrow and UNICODE)"
 shm_clean NamedShm
 
 # --- 3. differential suite against Wine ------------------------------------
@@ -109,7 +105,7 @@ if [[ ! -d ${WINEPREFIX:-$HOME/.wine} ]]; then
   echo "40-win32: initialising the Wine prefix"
   wineboot -i >/dev/null 2>&1 || true
 fi
-WINCC_NO_BUILD=1 tests/win32-diff/run.sh
+WINCC_NO_BUILD=1 crates/named-shm-win32/tests/win32-diff/run.sh
 shm_clean nshm-probe
 wineserver -k 2>/dev/null || true
 echo "40-win32: passed"

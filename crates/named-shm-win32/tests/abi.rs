@@ -1,5 +1,5 @@
 //! The C ABI called from Rust: handle values, view placement and unmapping,
-//! error codes. (The differential suite in tests/win32-diff checks the same
+//! error codes. (The differential suite in crates/named-shm-win32/tests/win32-diff checks the same
 //! against Wine; these run everywhere `cargo test` runs.)
 
 use named_shm_win32::*;

@@ -1856,7 +1856,9 @@ fn ctrl_c_on_a_terminal_leaves_the_last_line_whole() {
         return;
     }
     let name = unique("ctrlc-tty");
-    let cmd = format!("{} create {name} --size 4K --hold", bin().display());
+    // `exec`: no shell stays between the terminal and nshm to take the
+    // SIGINT itself (a shell killed by it would fail the run).
+    let cmd = format!("exec {} create {name} --size 4K --hold", bin().display());
     let mut child = std::process::Command::new("script")
         .args(["-qec", &cmd, "/dev/null"])
         .stdin(Stdio::piped())
@@ -1878,8 +1880,9 @@ fn ctrl_c_on_a_terminal_leaves_the_last_line_whole() {
     stdin.flush().unwrap();
     std::io::Read::read_to_end(&mut out, &mut text).unwrap();
     drop(stdin);
-    assert!(child.wait().unwrap().success());
+    let status = child.wait().unwrap();
     let text = String::from_utf8_lossy(&text);
+    assert!(status.success(), "{status}: {text:?}");
     assert!(!text.contains("^Creleased"), "{text:?}");
     assert!(text.contains("\r\x1b[Kreleased"), "{text:?}");
     assert!(text.ends_with("the name is gone\r\n"), "{text:?}");

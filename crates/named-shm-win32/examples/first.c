@@ -4,8 +4,8 @@
  * until a key is pressed. Builds unchanged with MSVC/mingw on Windows and
  * with scripts/wincc on Linux, narrow or with -DUNICODE -D_UNICODE.
  *
- *   scripts/wincc examples/win32/first.c -o first
- *   scripts/wincc -DUNICODE -D_UNICODE examples/win32/first.c -o first-w
+ *   scripts/wincc crates/named-shm-win32/examples/first.c -o first
+ *   scripts/wincc -DUNICODE -D_UNICODE crates/named-shm-win32/examples/first.c -o first-w
  */
 #include <windows.h>
 #include <stdio.h>

@@ -9,12 +9,12 @@
 #   - <line as Wine prints it>
 #   + <line as Windows prints it>
 #
-# Usage: tests/win32-diff/run.sh [probe-name ...]   (needs wine, mingw-w64)
+# Usage: crates/named-shm-win32/tests/win32-diff/run.sh [probe-name ...]   (needs wine, mingw-w64)
 # Environment: WIN32_DIFF_OUT (build/output directory, default a temp dir),
 # WIN32_DIFF_KEEP=1 keeps it; WIN32_DIFF_TIMEOUT (s, default 120) bounds each process.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$here/../.." && pwd)
+root=$(cd "$here/../../../.." && pwd)
 out=${WIN32_DIFF_OUT:-$(mktemp -d /tmp/win32-diff.XXXXXX)}
 mkdir -p "$out"
 export WINEDEBUG=-all

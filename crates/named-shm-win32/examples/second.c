@@ -3,7 +3,7 @@
  * and shows the message (a message box on Windows; one line on standard
  * output on Linux, where there is no display).
  *
- *   scripts/wincc examples/win32/second.c -o second
+ *   scripts/wincc crates/named-shm-win32/examples/second.c -o second
  */
 #include <windows.h>
 #include <stdio.h>

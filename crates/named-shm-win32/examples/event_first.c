@@ -3,8 +3,8 @@
  * auto-reset events, publishes a message, signals "ready" and waits (with
  * a timeout) until the second process signals that it has read it.
  *
- *   scripts/wincc examples/win32/event_first.c -o event_first
- *   scripts/wincc examples/win32/event_second.c -o event_second
+ *   scripts/wincc crates/named-shm-win32/examples/event_first.c -o event_first
+ *   scripts/wincc crates/named-shm-win32/examples/event_second.c -o event_second
  *   ./event_first & ./event_second
  */
 #include <windows.h>
