@@ -62,26 +62,33 @@ fn c_program() -> PathBuf {
     BUILT
         .get_or_init(|| {
             let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-            let wincc = manifest.join("../../scripts/wincc");
+            let wincc = manifest.join("wincc");
             // target/<profile>/deps/<test> -> target
             let exe = std::env::current_exe().unwrap();
             let target = exe.ancestors().nth(3).unwrap().join("wincc-test");
-            let dir = std::env::temp_dir().join(format!("nshm-win32-test-{}", std::process::id()));
+            // Under the nested target directory, not /tmp: one program,
+            // rebuilt in place, never one left behind per run.
+            let dir = target.join("c-and-rust");
             std::fs::create_dir_all(&dir).unwrap();
-            let src = dir.join("peer.c");
+            let pid = std::process::id();
+            let src = dir.join(format!("peer-{pid}.c"));
             std::fs::write(&src, C_SOURCE).unwrap();
+            let tmp = dir.join(format!("peer-{pid}.tmp"));
             let out = dir.join("peer");
             let status = Command::new("bash")
                 .arg(&wincc)
                 .arg(&src)
                 .arg("-o")
-                .arg(&out)
+                .arg(&tmp)
                 .env("CARGO_TARGET_DIR", &target)
                 .env_remove("WINCC_LIB_DIR")
                 .env_remove("WINCC_NO_BUILD")
                 .status()
                 .expect("run scripts/wincc");
+            let _ = std::fs::remove_file(&src);
             assert!(status.success(), "wincc failed");
+            // Atomic: another test binary may be running the previous one.
+            std::fs::rename(&tmp, &out).unwrap();
             out
         })
         .clone()

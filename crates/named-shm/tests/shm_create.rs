@@ -240,6 +240,7 @@ fn huge_pages_are_used_where_offered_and_refused_clearly_where_not() {
 }
 
 #[test]
+#[ignore = "needs root: runs with --include-ignored as root (scripts/test.sh does)"]
 #[cfg(unix)]
 fn huge_pages_work_on_a_tmpfs_mounted_with_huge_always() {
     if !is_root() {

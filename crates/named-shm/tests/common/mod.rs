@@ -86,9 +86,13 @@ pub fn become_nobody() {
     }
 }
 
-/// Prints why a test is skipped (never silently).
+/// Prints why a test is skipped (never silently): straight to the standard
+/// error, past the test harness's capture, so the line shows in the run.
+/// Tests that need root are `#[ignore = "needs root…"]` as well, which the
+/// summary shows; this covers what only the run can tell (a tool, a mount).
 pub fn skip(why: &str) {
-    eprintln!("SKIPPED: {why}");
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {why}");
 }
 
 /// Whether this user may create in `Global\` (root, or the grant that
