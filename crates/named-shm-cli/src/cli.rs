@@ -98,6 +98,13 @@ pub enum Command {
     )]
     Mutex(MutexCommand),
 
+    /// Create, release or wait on a named semaphore.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  nshm sem create Slots --initial 0 --maximum 8 --hold\n  nshm sem release Slots --count 2\n  nshm sem wait Slots --timeout 5s"
+    )]
+    Sem(SemCommand),
+
     /// Let a group create `Global\` objects (as root): the machine-wide grant.
     ///
     /// Creating a `Global\` object needs a grant, as on Windows
@@ -336,6 +343,49 @@ pub enum MutexCommand {
         /// service manager) it holds until one of those signals.
         #[arg(long)]
         hold: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SemCommand {
+    /// Create a named semaphore: CreateSemaphore.
+    #[command(after_help = "Examples:\n  nshm sem create Slots --initial 0 --maximum 8 --hold")]
+    Create {
+        /// The semaphore's name.
+        name: String,
+        /// The count it starts with, from 0 to the maximum.
+        #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+        initial: i32,
+        /// The largest count it may reach (at least 1).
+        #[arg(long, allow_hyphen_values = true)]
+        maximum: i32,
+        /// Keep the handle open until Enter or a signal (SIGINT, SIGTERM, SIGHUP).
+        ///
+        /// With standard input at its end (`</dev/null`, a background job, a
+        /// service manager) it holds until one of those signals.
+        #[arg(long)]
+        hold: bool,
+    },
+    /// Add to the count, waking as many waiters: ReleaseSemaphore.
+    ///
+    /// Prints the count before the release. A release that would pass the
+    /// maximum changes nothing and fails (exit code 6, ERROR_TOO_MANY_POSTS).
+    #[command(after_help = "Examples:\n  nshm sem release Slots\n  nshm sem release Slots --count 3")]
+    Release {
+        /// The semaphore's name.
+        name: String,
+        /// How much to add (at least 1).
+        #[arg(long, short = 'c', default_value_t = 1, allow_hyphen_values = true)]
+        count: i32,
+    },
+    /// Take one count, waiting while it is zero (exit code 7 on timeout).
+    #[command(after_help = "Examples:\n  nshm sem wait Slots --timeout 500ms && echo took one")]
+    Wait {
+        /// The semaphore's name.
+        name: String,
+        /// Give up after this long: 500ms, 2s, 1m (default: wait forever).
+        #[arg(long, short = 't')]
+        timeout: Option<String>,
     },
 }
 

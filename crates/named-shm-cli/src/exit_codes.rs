@@ -112,7 +112,8 @@ impl ExitCode {
             | Error::MisalignedOffset { .. }
             | Error::OutOfRange { .. }
             | Error::InvalidArgument { .. }
-            | Error::WrongType { .. } => ExitCode::InvalidInput,
+            | Error::WrongType { .. }
+            | Error::TooManyPosts { .. } => ExitCode::InvalidInput,
             Error::Timeout { .. } => ExitCode::Timeout,
             _ => ExitCode::Failure,
         }

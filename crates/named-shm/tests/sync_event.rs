@@ -684,7 +684,10 @@ fn event_options_set_mode_and_check_owner() {
 }
 
 #[test]
-#[cfg_attr(not(windows), ignore = "needs root: runs with --include-ignored as root (scripts/test.sh does)")]
+#[cfg_attr(
+    not(windows),
+    ignore = "needs root: runs with --include-ignored as root (scripts/test.sh does)"
+)]
 #[cfg_attr(windows, ignore = "needs a second user: a child that setuid()s to nobody")]
 fn event_read_only_handle_cannot_set_or_consume() {
     let test = "event_read_only_handle_cannot_set_or_consume";

@@ -481,7 +481,10 @@ fn mutex_is_reclaimed_after_its_holder_is_killed() {
 }
 
 #[test]
-#[cfg_attr(not(windows), ignore = "needs root: runs with --include-ignored as root (scripts/test.sh does)")]
+#[cfg_attr(
+    not(windows),
+    ignore = "needs root: runs with --include-ignored as root (scripts/test.sh does)"
+)]
 #[cfg_attr(windows, ignore = "needs a second user: a child that setuid()s to nobody")]
 fn mutex_read_only_handle_cannot_lock() {
     let test = "mutex_read_only_handle_cannot_lock";

@@ -351,7 +351,10 @@ fn wait_for_multiple_wakes_when_another_process_releases() {
 }
 
 #[test]
-#[cfg_attr(not(windows), ignore = "needs root: runs with --include-ignored as root (scripts/test.sh does)")]
+#[cfg_attr(
+    not(windows),
+    ignore = "needs root: runs with --include-ignored as root (scripts/test.sh does)"
+)]
 #[cfg_attr(windows, ignore = "needs a second user: a child that setuid()s to nobody")]
 fn a_read_only_handle_can_neither_release_nor_wait() {
     const T: &str = "a_read_only_handle_can_neither_release_nor_wait";

@@ -27,6 +27,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Reap(a) => reap::reap(a),
         Command::Event(c) => sync::event(c),
         Command::Mutex(c) => sync::mutex(c),
+        Command::Sem(c) => sync::sem(c),
         Command::SetupGlobal(a) => setup::setup_global(a),
         Command::Demo(a) => demo::run(a),
         Command::DemoFirst(a) => demo::first(a),
@@ -38,7 +39,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
 
 /// The object name a command was given, if it takes one.
 fn object_name(c: &Command) -> Option<&str> {
-    use crate::cli::{EventCommand as E, MutexCommand as M};
+    use crate::cli::{EventCommand as E, MutexCommand as M, SemCommand as S};
     Some(match c {
         Command::Info(a) => &a.name,
         Command::Create(a) => &a.name,
@@ -49,6 +50,7 @@ fn object_name(c: &Command) -> Option<&str> {
             E::Create { name, .. } | E::Set { name } | E::Reset { name } | E::Wait { name, .. },
         ) => name,
         Command::Mutex(M::Create { name, .. } | M::Lock { name, .. }) => name,
+        Command::Sem(S::Create { name, .. } | S::Release { name, .. } | S::Wait { name, .. }) => name,
         Command::Demo(a) => &a.name,
         _ => return None,
     })

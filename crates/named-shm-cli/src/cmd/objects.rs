@@ -38,6 +38,8 @@ struct ObjectJson {
     event: Option<EventJson>,
     #[serde(skip_serializing_if = "Option::is_none")]
     mutex: Option<MutexJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    semaphore: Option<SemaphoreJson>,
 }
 
 /// An entry that is not a named object, as `list --json` prints it (after
@@ -106,6 +108,37 @@ struct MutexJson {
     owner_tid: Option<u32>,
 }
 
+#[derive(Debug, Serialize)]
+struct SemaphoreJson {
+    count: i32,
+    maximum: i32,
+}
+
+impl ObjectJson {
+    /// Adds the live state of an event, mutex or semaphore.
+    fn with_state(mut self, state: Option<SyncState>) -> Self {
+        match state {
+            Some(SyncState::Event { set, manual_reset }) => {
+                self.event = Some(EventJson { set, manual_reset })
+            }
+            Some(SyncState::Mutex { owner, abandoned }) => {
+                self.mutex = Some(MutexJson {
+                    locked: owner.is_some() && !abandoned,
+                    abandoned,
+                    // 0: the owner's process is gone from /proc.
+                    owner_pid: owner.map(|o| o.0).filter(|&pid| pid != 0),
+                    owner_tid: owner.map(|o| o.1),
+                })
+            }
+            Some(SyncState::Semaphore { count, maximum }) => {
+                self.semaphore = Some(SemaphoreJson { count, maximum })
+            }
+            None => {}
+        }
+        self
+    }
+}
+
 fn to_json(info: &ObjectInfo, holders: &[Holder]) -> ObjectJson {
     let age = std::time::SystemTime::now()
         .duration_since(info.created)
@@ -130,6 +163,7 @@ fn to_json(info: &ObjectInfo, holders: &[Holder]) -> ObjectJson {
         committed: None,
         event: None,
         mutex: None,
+        semaphore: None,
     }
 }
 
@@ -165,7 +199,9 @@ pub fn list(a: ListArgs) -> Result<()> {
     for &ns in namespaces {
         for info in admin::list(ns)? {
             let holders = index.holders(&info);
-            objects.push((info, holders));
+            // After the holder figures: reading the state opens a handle.
+            let state = sync_state(&info.name, &info);
+            objects.push((info, holders, state));
         }
         foreign.extend(admin::list_foreign(ns)?);
     }
@@ -173,7 +209,7 @@ pub fn list(a: ListArgs) -> Result<()> {
     if a.json {
         let json: Vec<EntryJson> = objects
             .iter()
-            .map(|(i, h)| EntryJson::Object(Box::new(to_json(i, h))))
+            .map(|(i, h, st)| EntryJson::Object(Box::new(to_json(i, h).with_state(st.clone()))))
             .chain(foreign.iter().map(|f| EntryJson::Foreign(foreign_json(f))))
             .collect();
         serde_json::to_writer_pretty(&mut out, &json)?;
@@ -194,7 +230,7 @@ pub fn list(a: ListArgs) -> Result<()> {
     }
     let rows: Vec<Vec<String>> = objects
         .iter()
-        .map(|(i, h)| {
+        .map(|(i, h, st)| {
             vec![
                 format::escape(&i.name).into_owned(),
                 i.kind.as_str().into(),
@@ -212,12 +248,20 @@ pub fn list(a: ListArgs) -> Result<()> {
                 },
                 pid_list(i, h),
                 format::age(i.created),
+                match (st, i.kind) {
+                    (Some(st), _) => st.cell(),
+                    (None, named_shm::ObjectKind::Mapping) => "-".into(),
+                    // An orphan, or one this user may not open.
+                    (None, _) => "?".into(),
+                },
             ]
         })
         .collect();
-    let header = ["NAME", "TYPE", "SIZE", "OWNER", "MODE", "HOLDERS", "PIDS", "AGE"];
+    let header = [
+        "NAME", "TYPE", "SIZE", "OWNER", "MODE", "HOLDERS", "PIDS", "AGE", "STATE",
+    ];
     out.write_all(format::table(&header, &rows, &[2, 5, 7]).as_bytes())?;
-    let orphans = objects.iter().filter(|(i, _)| i.orphan).count();
+    let orphans = objects.iter().filter(|(i, _, _)| i.orphan).count();
     if orphans > 0 {
         writeln!(
             out,
@@ -276,19 +320,7 @@ pub fn info(a: InfoArgs) -> Result<()> {
                 .collect(),
         );
         j.committed = (info.kind == named_shm::ObjectKind::Mapping).then_some(info.committed);
-        match state {
-            Some(SyncState::Event { set, manual_reset }) => j.event = Some(EventJson { set, manual_reset }),
-            Some(SyncState::Mutex { owner, abandoned }) => {
-                j.mutex = Some(MutexJson {
-                    locked: owner.is_some() && !abandoned,
-                    abandoned,
-                    // 0: the owner's process is gone from /proc.
-                    owner_pid: owner.map(|o| o.0).filter(|&pid| pid != 0),
-                    owner_tid: owner.map(|o| o.1),
-                })
-            }
-            None => {}
-        }
+        let j = j.with_state(state);
         serde_json::to_writer_pretty(&mut out, &j)?;
         writeln!(out)?;
         return Ok(());
@@ -336,6 +368,9 @@ pub fn info(a: InfoArgs) -> Result<()> {
                 None => "unlocked".into(),
             },
         )),
+        Some(SyncState::Semaphore { count, maximum }) => {
+            lines.push(("count", format!("{count} of at most {maximum}")))
+        }
         None => {}
     }
     lines.push((

@@ -1,20 +1,23 @@
-//! `nshm event …` and `nshm mutex …`: named events and mutexes.
+//! `nshm event …`, `nshm mutex …` and `nshm sem …`: named events, mutexes
+//! and semaphores.
 
 use super::shm::{hold, note_if_gone, report_release};
-use crate::cli::{EventCommand, MutexCommand};
+use crate::cli::{EventCommand, MutexCommand, SemCommand};
 use crate::exit_codes::{fail, ExitCode};
 use crate::format;
 use crate::input::parse_timeout;
 use crate::signal;
 use anyhow::Result;
 use named_shm::admin::ObjectInfo;
-use named_shm::{Event, Mutex, ObjectKind, WaitStatus};
+use named_shm::{Event, Mutex, ObjectKind, Semaphore, WaitStatus};
 use std::time::{Duration, Instant};
 
 /// Waits are sliced so that Ctrl-C is noticed within this long.
 const SLICE: Duration = Duration::from_millis(100);
 
-/// The live state of an event or mutex, for `nshm info`.
+/// The live state of an event, mutex or semaphore, for `nshm info` and
+/// `nshm list`.
+#[derive(Clone)]
 pub enum SyncState {
     Event {
         set: bool,
@@ -26,6 +29,33 @@ pub enum SyncState {
         owner: Option<(u32, u32)>,
         abandoned: bool,
     },
+    Semaphore {
+        count: i32,
+        maximum: i32,
+    },
+}
+
+impl SyncState {
+    /// One short cell for `nshm list`'s STATE column.
+    pub fn cell(&self) -> String {
+        match self {
+            SyncState::Event { set, manual_reset } => format!(
+                "{} ({})",
+                if *set { "set" } else { "unset" },
+                if *manual_reset { "manual" } else { "auto" }
+            ),
+            SyncState::Mutex {
+                owner: Some((_, tid)),
+                abandoned: true,
+            } => format!("abandoned (tid {tid})"),
+            SyncState::Mutex {
+                owner: Some((pid, _)),
+                ..
+            } => format!("locked (pid {pid})"),
+            SyncState::Mutex { owner: None, .. } => "unlocked".into(),
+            SyncState::Semaphore { count, maximum } => format!("{count}/{maximum}"),
+        }
+    }
 }
 
 /// Whether thread `tid` no longer runs: no `/proc/<tid>`, or an exited
@@ -41,9 +71,13 @@ fn thread_gone(tid: u32) -> bool {
     }
 }
 
-/// Reads the state of an event or mutex; `None` for mappings or when it
-/// cannot be opened.
+/// Reads the state of an event, mutex or semaphore; `None` for mappings,
+/// for orphans (opening one would reclaim it) or when it cannot be opened.
+/// The open is a handle of its own for that moment.
 pub fn sync_state(name: &str, info: &ObjectInfo) -> Option<SyncState> {
+    if info.orphan {
+        return None;
+    }
     match info.kind {
         ObjectKind::Event => Event::open(name).ok().map(|e| SyncState::Event {
             set: e.is_set(),
@@ -55,6 +89,10 @@ pub fn sync_state(name: &str, info: &ObjectInfo) -> Option<SyncState> {
                 owner,
                 abandoned: owner.is_some_and(|(_, tid)| thread_gone(tid)),
             }
+        }),
+        ObjectKind::Semaphore => Semaphore::open(name).ok().map(|s| SyncState::Semaphore {
+            count: s.count(),
+            maximum: s.maximum(),
         }),
         _ => None,
     }
@@ -221,6 +259,74 @@ pub fn mutex(c: MutexCommand) -> Result<()> {
             }
             drop(guard);
             writeln!(out, "released mutex `{}`", format::escape(&canonical))?;
+        }
+    }
+    Ok(())
+}
+
+pub fn sem(c: SemCommand) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match c {
+        SemCommand::Create {
+            name,
+            initial,
+            maximum,
+            hold: keep,
+        } => {
+            let s = Semaphore::create(&name, initial, maximum)?;
+            let canonical = s.name().as_str().to_owned();
+            writeln!(
+                out,
+                "created semaphore `{}` (count {initial} of at most {maximum})",
+                format::escape(&canonical)
+            )?;
+            if keep {
+                hold(&mut out, &canonical, true)?;
+                drop(s);
+                report_release(&mut out, &name, &canonical)?;
+            } else {
+                drop(s);
+                note_if_gone(&mut out, &name, &canonical)?;
+            }
+        }
+        SemCommand::Release { name, count } => {
+            let s = Semaphore::open(&name)?;
+            let previous = s.release(count)?;
+            writeln!(
+                out,
+                "released {count} to semaphore `{}`: count {previous} -> {}",
+                format::escape(s.name().as_str()),
+                previous.saturating_add(count)
+            )?;
+        }
+        SemCommand::Wait { name, timeout } => {
+            signal::install();
+            let timeout = timeout.as_deref().map(parse_timeout).transpose()?;
+            let s = Semaphore::open(&name)?;
+            let canonical = s.name().as_str().to_owned();
+            let got = sliced(&canonical, "waiting for", timeout, |slice| {
+                Ok(match s.wait(Some(slice))? {
+                    WaitStatus::TimedOut => None,
+                    st => Some(st),
+                })
+            })?;
+            match got {
+                Some(_) => writeln!(
+                    out,
+                    "took one from semaphore `{}` (count now {})",
+                    format::escape(&canonical),
+                    s.count()
+                )?,
+                None => {
+                    return Err(timed_out(
+                        "waiting for semaphore",
+                        &canonical,
+                        timeout,
+                        ": its count stayed 0",
+                    ))
+                }
+            }
         }
     }
     Ok(())

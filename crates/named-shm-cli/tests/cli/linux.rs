@@ -645,7 +645,7 @@ fn list_shows_the_holder_count_and_pid_of_another_process() {
             .and(predicate::str::contains("HOLDERS"))
             .and(
                 predicate::str::is_match(format!(
-                    r"(?m)^Local\\{name}\s+mapping\s+64 KiB\s+\S+\s+0600\s+2\s+\d+,\d+\s+\d+[smhd]$"
+                    r"(?m)^Local\\{name}\s+mapping\s+64 KiB\s+\S+\s+0600\s+2\s+\d+,\d+\s+\d+[smhd]\s+-$"
                 ))
                 .unwrap(),
             ),
@@ -938,6 +938,138 @@ fn mutex_lock_times_out_while_another_process_holds_it() {
     assert!(rest.contains("released mutex"), "{rest}");
     holder.release();
     assert_gone(&name);
+}
+
+#[test]
+fn semaphore_release_wait_and_the_count_rules() {
+    let name = unique("sem");
+    let held = Held::start(&[
+        "sem",
+        "create",
+        &name,
+        "--initial",
+        "1",
+        "--maximum",
+        "3",
+        "--hold",
+    ]);
+    nshm()
+        .args(["sem", "release", &name, "--count", "2"])
+        .assert()
+        .success()
+        .stdout(format!("released 2 to semaphore `{name}`: count 1 -> 3\n"));
+    // Past the maximum: ERROR_TOO_MANY_POSTS, the count unchanged.
+    nshm()
+        .args(["sem", "release", &name])
+        .assert()
+        .code(6)
+        .stderr(predicate::str::contains("would pass its maximum count 3"));
+    let v = json(nshm().args(["info", &name, "--json"]));
+    assert_eq!(v["type"], "semaphore");
+    assert_eq!(v["semaphore"], serde_json::json!({"count": 3, "maximum": 3}));
+    for left in [2, 1, 0] {
+        nshm()
+            .args(["sem", "wait", &name, "--timeout", "5s"])
+            .assert()
+            .success()
+            .stdout(format!("took one from semaphore `{name}` (count now {left})\n"));
+    }
+    nshm()
+        .args(["sem", "wait", &name, "--timeout", "100ms"])
+        .assert()
+        .code(7)
+        .stderr(predicate::str::contains("its count stayed 0"));
+    for bad in [["--count", "0"], ["--count", "-1"]] {
+        nshm().args(["sem", "release", &name]).args(bad).assert().code(6);
+    }
+    held.release();
+    assert_gone(&name);
+    for (initial, maximum) in [("0", "0"), ("-1", "2"), ("3", "2")] {
+        nshm()
+            .args(["sem", "create", &name, "--initial", initial, "--maximum", maximum])
+            .assert()
+            .code(6);
+        assert_gone(&name);
+    }
+}
+
+#[test]
+fn semaphore_wait_wakes_when_another_process_releases() {
+    let name = unique("semwake");
+    let held = Held::start(&["sem", "create", &name, "--maximum", "1", "--hold"]);
+    let mut waiter = std::process::Command::new(bin())
+        .args(["sem", "wait", &name, "--timeout", "20s"])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    nshm().args(["sem", "release", &name]).assert().success();
+    let deadline = Instant::now() + STEP;
+    let status = loop {
+        if let Some(st) = waiter.try_wait().unwrap() {
+            break st;
+        }
+        assert!(Instant::now() < deadline, "waiter did not wake");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert!(status.success());
+    // The waiter took the one count.
+    let v = json(nshm().args(["info", &name, "--json"]));
+    assert_eq!(v["semaphore"]["count"], 0);
+    held.release();
+    assert_gone(&name);
+}
+
+#[test]
+fn list_shows_the_state_of_events_mutexes_and_semaphores() {
+    let ev = unique("state-ev");
+    let mx = unique("state-mx");
+    let sem = unique("state-sem");
+    let shm = unique("state-shm");
+    let h1 = Held::start(&["event", "create", &ev, "--manual-reset", "--set", "--hold"]);
+    let h2 = Held::start(&["mutex", "create", &mx, "--owned", "--hold"]);
+    let h3 = Held::start(&[
+        "sem",
+        "create",
+        &sem,
+        "--initial",
+        "2",
+        "--maximum",
+        "5",
+        "--hold",
+    ]);
+    let h4 = Held::start(&["create", &shm, "--size", "4K", "--hold"]);
+    let out = nshm().arg("list").assert().success().get_output().stdout.clone();
+    let out = String::from_utf8(out).unwrap();
+    let row = |n: &str| {
+        out.lines()
+            .find(|l| l.starts_with(&format!("Local\\{n} ")))
+            .unwrap_or_else(|| panic!("{n} not listed:\n{out}"))
+            .to_owned()
+    };
+    assert!(out.lines().next().unwrap().ends_with("STATE"), "{out}");
+    assert!(row(&ev).ends_with("set (manual)"), "{out}");
+    assert!(row(&mx).ends_with(&format!("locked (pid {})", h2.pid())), "{out}");
+    assert!(row(&sem).ends_with("2/5"), "{out}");
+    assert!(row(&shm).ends_with(" -"), "{out}");
+    let v = json(nshm().args(["list", "--json"]));
+    let find = |n: &str| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["name"] == format!("Local\\{n}"))
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(find(&ev)["event"]["set"], true);
+    assert_eq!(find(&mx)["mutex"]["locked"], true);
+    assert_eq!(find(&sem)["semaphore"]["count"], 2);
+    for h in [h1, h2, h3, h4] {
+        h.release();
+    }
+    for n in [&ev, &mx, &sem, &shm] {
+        assert_gone(n);
+    }
 }
 
 #[test]
