@@ -43,6 +43,28 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong. Every message names the object and the cause;
 /// when the operating system caused the failure, its error is the `source`.
+///
+/// Match the variants for what a program handles, and use
+/// [`win32_code`](Self::win32_code) where a Windows error code is expected:
+///
+/// ```
+/// use named_shm::{Access, Error, Event, SharedMemory};
+///
+/// let name = format!("doc-error-{}", std::process::id());
+/// match SharedMemory::open(&name, Access::ReadWrite) {
+///     Err(Error::NotFound { .. }) => {} // nobody holds the name (yet)
+///     other => panic!("{other:?}"),
+/// }
+///
+/// let shm = SharedMemory::create(&name, 4096)?;
+/// let e = Event::open(&name).unwrap_err(); // the name is a mapping's
+/// assert!(matches!(e, Error::WrongType { .. }));
+/// assert_eq!(e.win32_code(), 6); // ERROR_INVALID_HANDLE, as on Windows
+/// assert_eq!(e.win32_code(), named_shm::code::ERROR_INVALID_HANDLE);
+/// println!("{e}"); // names the object and what it is
+/// # drop(shm);
+/// # Ok::<(), Error>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

@@ -39,8 +39,80 @@
 //! # Ok::<(), named_shm::Error>(())
 //! ```
 //!
+//! # Two processes
+//!
+//! The usual shape: a writer creates the mapping and an event, writes, sets
+//! the event, and **keeps its handles until the reader is done**; the reader
+//! opens both by name, waits for the event and reads.
+//!
+//! ```no_run
+//! // writer
+//! use named_shm::{Event, SharedMemory};
+//! let shm = SharedMemory::create("Local\\Board", 4096)?;
+//! let ready = Event::open_or_create("Local\\BoardReady", true, false)?; // manual reset, not set
+//! let done = Event::open_or_create("Local\\BoardDone", true, false)?;
+//! shm.map(0, 0)?.write_at(0, b"21.5 C")?;
+//! ready.set()?;
+//! done.wait(None)?; // hold the name until the reader says it is done
+//! # Ok::<(), named_shm::Error>(())
+//! ```
+//!
+//! ```no_run
+//! // reader
+//! use named_shm::{Access, Event, SharedMemory};
+//! let ready = Event::open_or_create("Local\\BoardReady", true, false)?;
+//! let done = Event::open_or_create("Local\\BoardDone", true, false)?;
+//! ready.wait(None)?;
+//! let shm = SharedMemory::open("Local\\Board", Access::Read)?;
+//! let mut text = [0u8; 6];
+//! shm.map(0, 0)?.read_at(0, &mut text)?;
+//! done.set()?;
+//! # Ok::<(), named_shm::Error>(())
+//! ```
+//!
+//! **The trap every newcomer meets:** the name lives only while a handle is
+//! open (Windows' lifetime). A writer that creates, writes and exits at once
+//! ends the object before the reader opens it, and the reader gets
+//! [`Error::NotFound`]. Keep the writer's handle until the reader has its
+//! own: wait for an event as above, hold it for the program's life, or hold
+//! it from a shell with `nshm create NAME --size 4K --hold`. The runnable
+//! pair is `cargo run --example first_process` and `second_process`;
+//! `event_demo` shows the events.
+//!
+//! # Events, mutexes and semaphores
+//!
+//! ```
+//! use named_shm::{Event, Mutex, Semaphore, WaitStatus};
+//! use std::time::Duration;
+//! # let id = std::process::id();
+//! # let (e, m, s) = (format!("doc-ev-{id}"), format!("doc-mx-{id}"), format!("doc-sem-{id}"));
+//!
+//! // An auto-reset event: each set releases one wait.
+//! let ev = Event::create(&e, false, false)?;
+//! ev.set()?;
+//! assert_eq!(ev.wait(Some(Duration::ZERO))?, WaitStatus::Signaled);
+//! assert_eq!(ev.wait(Some(Duration::ZERO))?, WaitStatus::TimedOut);
+//!
+//! // A mutex owned by a thread; a guard releases it.
+//! let mx = Mutex::create(&m, false)?;
+//! {
+//!     let guard = mx.lock()?;
+//!     assert!(!guard.was_abandoned()); // true when the last owner died holding it
+//! }
+//!
+//! // A semaphore: release adds to the count (and returns the previous one).
+//! let sem = Semaphore::create(&s, 0, 4)?;
+//! assert_eq!(sem.release(2)?, 0);
+//! assert_eq!(sem.wait(Some(Duration::ZERO))?, WaitStatus::Signaled);
+//! assert_eq!(sem.count(), 1);
+//! # Ok::<(), named_shm::Error>(())
+//! ```
+//!
+//! [`wait_for_multiple`] waits for any or all of several objects, as
+//! `WaitForMultipleObjects` does.
+//!
 //! # Platform differences
-//! See the README's semantics table. In short, on Linux: objects are files in
+//! The [`semantics`] table compares Windows and Linux row by row. In short, on Linux: objects are files in
 //! a namespace directory on tmpfs (`/dev/shm/named-shm.u<uid>` and
 //! `/dev/shm/named-shm.global`); a `Global\` directory must belong to root or
 //! to the caller; views are page-aligned unless asked to start at 64 KiB
@@ -124,6 +196,9 @@ pub use bytemuck::{Pod, Zeroable};
 /// The `bytemuck` crate that [`Pod`] and [`Zeroable`] come from, for the
 /// derives' `#[bytemuck(crate = "named_shm::bytemuck")]`.
 pub use bytemuck;
+
+#[doc = include_str!("semantics.md")]
+pub mod semantics {}
 
 /// The README's examples, compiled as doctests so they stay true.
 #[doc = include_str!("../../../README.md")]
