@@ -128,6 +128,25 @@ fn sliced<T>(
     }
 }
 
+/// Closes a new object's handle, after holding it with `--hold`, and says
+/// what became of the name.
+fn close_or_hold<T>(
+    out: &mut impl std::io::Write,
+    handle: T,
+    name: &str,
+    canonical: &str,
+    keep: bool,
+) -> Result<()> {
+    if keep {
+        hold(out, canonical, true)?;
+        drop(handle);
+        report_release(out, name, canonical)
+    } else {
+        drop(handle);
+        note_if_gone(out, name, canonical)
+    }
+}
+
 fn timed_out(what: &str, name: &str, timeout: Option<Duration>, why: &str) -> anyhow::Error {
     let t = timeout.unwrap_or_default();
     fail(
@@ -159,14 +178,7 @@ pub fn event(c: EventCommand) -> Result<()> {
                 format::escape(&canonical),
                 if set { "set" } else { "not set" }
             )?;
-            if keep {
-                hold(&mut out, &canonical, true)?;
-                drop(ev);
-                report_release(&mut out, &name, &canonical)?;
-            } else {
-                drop(ev);
-                note_if_gone(&mut out, &name, &canonical)?;
-            }
+            close_or_hold(&mut out, ev, &name, &canonical, keep)?;
         }
         EventCommand::Set { name } => {
             Event::open(&name)?.set()?;
@@ -281,14 +293,7 @@ pub fn sem(c: SemCommand) -> Result<()> {
                 "created semaphore `{}` (count {initial} of at most {maximum})",
                 format::escape(&canonical)
             )?;
-            if keep {
-                hold(&mut out, &canonical, true)?;
-                drop(s);
-                report_release(&mut out, &name, &canonical)?;
-            } else {
-                drop(s);
-                note_if_gone(&mut out, &name, &canonical)?;
-            }
+            close_or_hold(&mut out, s, &name, &canonical, keep)?;
         }
         SemCommand::Release { name, count } => {
             let s = Semaphore::open(&name)?;

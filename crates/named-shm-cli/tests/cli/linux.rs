@@ -874,6 +874,18 @@ fn event_set_wait_reset_and_timeout() {
     assert_gone(&name);
 }
 
+/// The exit status of `child`, which must exit within `limit`.
+fn exit_within(child: &mut std::process::Child, limit: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            return st;
+        }
+        assert!(Instant::now() < deadline, "the waiter did not wake");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 #[test]
 fn event_wait_wakes_when_another_process_sets_it() {
     let name = unique("evwake");
@@ -885,15 +897,7 @@ fn event_wait_wakes_when_another_process_sets_it() {
         .unwrap();
     std::thread::sleep(Duration::from_millis(200));
     nshm().args(["event", "set", &name]).assert().success();
-    let deadline = Instant::now() + STEP;
-    let status = loop {
-        if let Some(st) = waiter.try_wait().unwrap() {
-            break st;
-        }
-        assert!(Instant::now() < deadline, "waiter did not wake");
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    assert!(status.success());
+    assert!(exit_within(&mut waiter, STEP).success());
     // Auto-reset: the wake consumed the signal.
     nshm()
         .args(["event", "wait", &name, "--timeout", "100ms"])
@@ -1004,15 +1008,7 @@ fn semaphore_wait_wakes_when_another_process_releases() {
         .unwrap();
     std::thread::sleep(Duration::from_millis(200));
     nshm().args(["sem", "release", &name]).assert().success();
-    let deadline = Instant::now() + STEP;
-    let status = loop {
-        if let Some(st) = waiter.try_wait().unwrap() {
-            break st;
-        }
-        assert!(Instant::now() < deadline, "waiter did not wake");
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    assert!(status.success());
+    assert!(exit_within(&mut waiter, STEP).success());
     // The waiter took the one count.
     let v = json(nshm().args(["info", &name, "--json"]));
     assert_eq!(v["semaphore"]["count"], 0);
