@@ -29,7 +29,7 @@ args=()
 for a in "$@"; do
   case "$a" in
     --quick) quick=1; args+=("$a") ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) args+=("$a") ;;
   esac
 done
