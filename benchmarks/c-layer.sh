@@ -1,19 +1,68 @@
 #!/usr/bin/env bash
-# Rows (1), (2) and (5) through the Win32 C program benches/win32/bench.c
-# (owned by the named-shm-win32 work; reused here unchanged): built with
-# scripts/wincc and run natively on named-shm ("c-win32"), and built with
-# mingw and run under Wine ("wine"). Appends JSON lines to the results file.
+# The Win32 C program benchmarks/c/bench.c, built with scripts/wincc and run
+# natively on named-shm ("c-win32"), and built with mingw and run under Wine
+# ("wine"). Two modes, both started by scripts/bench.sh:
 #
 #   benchmarks/c-layer.sh RESULTS [--quick]
+#       rows (1), (2) and (5) of the project benchmark: appends JSON lines to
+#       RESULTS (scripts/bench.sh, every run).
+#   benchmarks/c-layer.sh table [N_NATIVE [N_WINE]]
+#       one table: Wine, the C layer and the same work through the Rust API
+#       (bench-rust-cycles), with the ratios Wine / C layer (issue 5 target:
+#       >= 10x) and C layer / Rust API (target: <= 1.3x) (scripts/bench.sh
+#       --win32). Defaults: 2000 iterations natively, 300 under Wine.
 #
-# bench.c prints the median of 5 batches per run; this script runs it several
-# times and reports the median and spread of those per-run figures.
+# bench.c prints the median of 5 batches per run; in RESULTS mode this script
+# runs it several times and reports the median and spread of those per-run
+# figures. Needs wine and x86_64-w64-mingw32-gcc for the Wine figures
+# (scripts/setup-wine.sh); without them those rows are skipped.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+src=$root/benchmarks/c/bench.c
+
+if [ "${1:-}" = table ]; then
+  n_native=${2:-2000}
+  n_wine=${3:-300}
+  out=$(mktemp -d /tmp/nshm-bench-c.XXXXXX)
+  trap 'rm -rf "$out"' EXIT
+  export WINEDEBUG=-all
+  x86_64-w64-mingw32-gcc -O2 "$src" -o "$out/bench.exe"
+  "$root/scripts/wincc" -O2 "$src" -o "$out/bench"
+  (cd "$root" && cargo build --quiet --release -p named-shm-bench --bin bench-rust-cycles)
+  rust="${CARGO_TARGET_DIR:-$root/target}/release/bench-rust-cycles"
+  wine "$out/bench.exe" cycles warmup 10 >/dev/null # start the wineserver
+
+  table_run() { # <prefix> <bin> <n> <tag> -> figures on stdout
+    local prefix=$1 bin=$2 n=$3 tag=$4
+    # shellcheck disable=SC2086
+    $prefix "$bin" cycles "$tag" "$n"
+    # shellcheck disable=SC2086
+    $prefix "$bin" pong "$tag" &
+    local pong=$!
+    # shellcheck disable=SC2086
+    $prefix "$bin" ping "$tag" "$n"
+    wait "$pong"
+  }
+
+  tag="$$"
+  table_run "" "$out/bench" "$n_native" "n$tag" >"$out/native.txt"
+  table_run wine "$out/bench.exe" "$n_wine" "w$tag" | tr -d '\r' >"$out/wine.txt"
+  { "$rust" cycles "r$tag" "$n_native"; "$rust" ping "r$tag" "$n_native"; } >"$out/rust.txt"
+
+  printf '%-34s %10s %10s %10s %12s %12s\n' "operation (µs, median of 5)" "Wine 8" "wincc" "Rust API" "Wine/wincc" "wincc/Rust"
+  while read -r key native; do
+    wine_v=$(awk -v k="$key" '$1 == k { print $2 }' "$out/wine.txt")
+    rust_v=$(awk -v k="$key" '$1 == k { print $2 }' "$out/rust.txt")
+    ratio=$(awk -v a="$wine_v" -v b="$native" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else print "n/a" }')
+    overhead=$(awk -v a="$native" -v b="$rust_v" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "n/a" }')
+    printf '%-34s %10s %10s %10s %12s %12s\n' "$key" "$wine_v" "$native" "$rust_v" "$ratio" "$overhead"
+  done <"$out/native.txt"
+  exit 0
+fi
+
 results=$1
 quick=0
 [ "${2:-}" = --quick ] && quick=1
-src=$root/benches/win32/bench.c
 
 if [ "$quick" = 1 ]; then
   runs=1 n_native=20 n_wine=10 rtt_native=50 rtt_wine=20
@@ -47,8 +96,8 @@ emit() {
 
 if [ ! -f "$src" ]; then
   for r in 1 2; do
-    skip "$r" c-win32 "benches/win32/bench.c does not exist yet"
-    skip "$r" wine "benches/win32/bench.c does not exist yet"
+    skip "$r" c-win32 "benchmarks/c/bench.c does not exist"
+    skip "$r" wine "benchmarks/c/bench.c does not exist"
   done
   exit 0
 fi
@@ -72,7 +121,7 @@ run() {
   done
 }
 
-note_c="benches/win32/bench.c: writes all 4 KiB (memset), reads 64 strided bytes; median of 5 batches per run, spread over runs"
+note_c="benchmarks/c/bench.c: writes all 4 KiB (memset), reads 64 strided bytes; median of 5 batches per run, spread over runs"
 records() { # kind imp n rtt
   emit 1 "create+map+write+unmap+close, fresh 4 KiB" "$2" "$3" "$note_c" "$out/$1.txt" create_map_write_unmap_close_us
   emit 2 "open+map+read+unmap+close, existing 4 KiB" "$2" "$3" "$note_c" "$out/$1.txt" open_map_read_unmap_close_us

@@ -8,19 +8,28 @@
 #   scripts/bench.sh --quick    every row once, in seconds, report under the
 #                               target directory (CI: scripts/ci.d/60-bench-quick.sh)
 #   scripts/bench.sh --scale 0.3 --repeats 7    shorter full run
+#   scripts/bench.sh --win32 [N_NATIVE [N_WINE]]
+#                               only the C layer: benchmarks/c/bench.c under
+#                               Wine, through named-shm-win32 and through the
+#                               Rust API, one table with the ratios
 #
 # Other options are passed to every Rust benchmark binary (see
 # `bench-shm --help`). Set BENCH_OUT to write the report elsewhere.
+# Every benchmark lives in benchmarks/ (benchmarks/notes.md: the analysis).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+
+if [ "${1:-}" = --win32 ]; then
+  exec benchmarks/c-layer.sh table "${@:2}"
+fi
 
 quick=0
 args=()
 for a in "$@"; do
   case "$a" in
     --quick) quick=1; args+=("$a") ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) args+=("$a") ;;
   esac
 done
@@ -82,7 +91,7 @@ cargo build --release -q -p named-shm-bench
 
 log "rows 1-4: create, open, first touch, copy"
 "$bin/bench-shm" --out "$results" "${args[@]}"
-log "rows 5-6: events and mutexes"
+log "rows 5-6: events, semaphores and mutexes"
 "$bin/bench-sync" --out "$results" "${args[@]}"
 log "row 7: scaling"
 "$bin/bench-scale" --out "$results" "${args[@]}"
@@ -97,8 +106,7 @@ else
   for r in 1 2; do skip "$r" "" python "python3 is not installed"; done
 fi
 
-# The C program benches/win32/bench.c (reused unchanged) through
-# named-shm-win32 and under Wine.
+# The C program benchmarks/c/bench.c through named-shm-win32 and under Wine.
 log "C program: named-shm-win32 and Wine"
 cargs=()
 [ "$quick" = 1 ] && cargs+=(--quick)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Ready for crates.io: the publish dry run of every publishable crate passes
 # with no warning, each package carries its README and both license texts,
-# the benchmark crate is never published, the library's rust-version holds
+# the benchmark crate is never published (and no package carries benchmark
+# code: every benchmark lives in benchmarks/), the library's rust-version holds
 # for every dependency it builds with, and the nshm man pages render.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -48,6 +49,11 @@ for c in "${crates[@]}"; do
       exit 1
     fi
   done
+  if benches=$(grep -iE '(^|/)bench' <<<"$files"); then
+    echo "15-publish: the $c package carries benchmark files (they belong in benchmarks/):"
+    echo "$benches"
+    exit 1
+  fi
 done
 meta=$(cargo metadata --quiet --format-version 1 --locked)
 if [[ $(jq -c '.packages[] | select(.name == "named-shm-bench") | .publish' <<<"$meta") != "[]" ]]; then

@@ -301,6 +301,14 @@ fn targets(rows: &Rows) -> Vec<Target> {
         &x,
         &|v| v <= 1.1,
     );
+    let sem = rows.median("5", "named-shm Semaphore (release / wait)");
+    push(
+        "(5) Semaphore RTT ÷ raw futex RTT",
+        "≤ 1.1×",
+        sem.zip(fx).map(|(a, b)| a / b),
+        &x,
+        &|v| v <= 1.1,
+    );
     let evs = rows.median("5-spin", "named-shm Event::wait_spin (auto-reset)");
     let sp = rows.median("5-spin", "raw spin (atomics, yield after the budget)");
     push(
@@ -436,7 +444,7 @@ fn main() -> Result<()> {
     );
     let _ = writeln!(
         md,
-        "## How to run\n\n`scripts/bench.sh` runs everything below in one go (about a minute on this machine) and rewrites this file; `scripts/bench.sh --quick` runs every row once in seconds and writes its report under the target directory (CI does this in `scripts/ci.d/60-bench-quick.sh`, asserting no timing). Other options (`--repeats N`, `--scale F`, `--row R`, `--imp I`, `--cpu C`) go to the Rust benchmark binaries in `benchmarks/` (`bench-shm`, `bench-sync`, `bench-scale`; `--help` on each); Python is `benchmarks/python/shm_bench.py`, the C program and Wine are driven by `benchmarks/c-layer.sh`.\n"
+        "## How to run\n\n`scripts/bench.sh` runs everything below in one go (about a minute on this machine) and rewrites this file; `scripts/bench.sh --quick` runs every row once in seconds and writes its report under the target directory (CI does this in `scripts/ci.d/60-bench-quick.sh`, asserting no timing). Other options (`--repeats N`, `--scale F`, `--row R`, `--imp I`, `--cpu C`) go to the Rust benchmark binaries in `benchmarks/` (`bench-shm`, `bench-sync`, `bench-scale`; `--help` on each); Python is `benchmarks/python/shm_bench.py`, the C program `benchmarks/c/bench.c` and Wine are driven by `benchmarks/c-layer.sh`; `scripts/bench.sh --win32` prints the C layer against Wine and the Rust API (`bench-rust-cycles`) in one table. Every benchmark lives in `benchmarks/`.\n"
     );
     let _ = writeln!(md, "## Machine and command\n\n```\n$ {}\n```\n", cli.command);
     if let Some(m) = &cli.machine {
@@ -514,7 +522,7 @@ fn main() -> Result<()> {
     );
     table(&mut md, &rows, "4-1MiB", Some((1u64 << 20) as f64));
     table(&mut md, &rows, "4-64MiB", Some((64u64 << 20) as f64));
-    let _ = writeln!(md, "## (5) Event ping-pong between two processes\n");
+    let _ = writeln!(md, "## (5) Event and semaphore ping-pong between two processes\n");
     table(&mut md, &rows, "5", None);
     table(&mut md, &rows, "5-spin", None);
     let _ = writeln!(md, "## (6) Mutex lock + unlock\n");

@@ -1,6 +1,6 @@
 //! Rows (5) and (6): waking another process, and locking, through named-shm
-//! events and mutexes beside a raw futex, a spin, a pipe pair and a
-//! process-shared robust `pthread_mutex_t`.
+//! events, semaphores and mutexes beside a raw futex, a spin, a pipe pair and
+//! a process-shared robust `pthread_mutex_t`.
 //!
 //! Two-process cases fork a fresh child for every round (outside the timed
 //! part), pinned to the CPU after the parent's, so that the cases of a row can
@@ -10,10 +10,10 @@
 
 use anyhow::{bail, Result};
 use clap::Parser;
-use named_shm::{Event, Mutex};
+use named_shm::{Event, Mutex, Semaphore, WaitStatus};
 use named_shm_bench::proc::{self, Child};
 use named_shm_bench::raw::{self, futex_wait, futex_wake, Map};
-use named_shm_bench::{unique, Case, Common, Group, Sink};
+use named_shm_bench::{unique, Case, Common, Group, Record, Sink};
 use std::hint::spin_loop;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
@@ -139,6 +139,12 @@ fn row5(c: &Common, sink: &mut Sink, n: u64, spin: Duration) -> Result<()> {
     let pong = unique("r5-pong");
     let ev_ping = Event::create(&ping, false, false)?;
     let ev_pong = Event::create(&pong, false, false)?;
+    // Two semaphores (count 0, maximum 1): each side releases the other's
+    // and waits on its own, so the counts strictly alternate.
+    let sem_ping = unique("r5-sem-ping");
+    let sem_pong = unique("r5-sem-pong");
+    let s_ping = Semaphore::create(&sem_ping, 0, 1)?;
+    let s_pong = Semaphore::create(&sem_pong, 0, 1)?;
 
     for spinning in [false, true] {
         let label = if spinning {
@@ -285,9 +291,65 @@ fn row5(c: &Common, sink: &mut Sink, n: u64, spin: Duration) -> Result<()> {
                 }),
             );
         }
-        g.run(c, sink)?;
+        if !spinning {
+            let (sem_ping, sem_pong, s_ping, s_pong) = (&sem_ping, &sem_pong, &s_ping, &s_pong);
+            g.add(
+                c,
+                Case::new(SEMAPHORE, move |n| {
+                    two_procs(
+                        c,
+                        n,
+                        |n, ready| {
+                            let a = Semaphore::open(sem_ping)?;
+                            let b = Semaphore::open(sem_pong)?;
+                            ready();
+                            for _ in 0..n {
+                                sem_take(&a)?;
+                                b.release(1)?;
+                            }
+                            Ok(())
+                        },
+                        |n| {
+                            for _ in 0..n {
+                                s_ping.release(1)?;
+                                sem_take(s_pong)?;
+                            }
+                            Ok(())
+                        },
+                    )
+                }),
+            );
+        }
+        let recs = g.run(c, sink)?;
+        if !spinning {
+            print_ratio(&recs, "named-shm Event (auto-reset)", "raw futex", 1.1);
+            print_ratio(&recs, SEMAPHORE, "raw futex", 1.1);
+        }
     }
     Ok(())
+}
+
+/// The semaphore case of row (5).
+const SEMAPHORE: &str = "named-shm Semaphore (release / wait)";
+
+/// Takes one count of `s`, waiting without a timeout.
+fn sem_take(s: &Semaphore) -> Result<()> {
+    match s.wait(None)? {
+        WaitStatus::Signaled => Ok(()),
+        other => bail!("semaphore wait without a timeout returned {other:?}"),
+    }
+}
+
+/// Prints `imp ÷ floor` of one group's records beside its goal.
+fn print_ratio(recs: &[Record], imp: &str, floor: &str, goal: f64) {
+    let median = |i: &str| recs.iter().find(|r| r.imp == i).map(|r| r.median);
+    if let (Some(a), Some(b)) = (median(imp), median(floor)) {
+        let x = a / b;
+        eprintln!(
+            "  ratio {imp} ÷ {floor}: {x:.2}× (goal ≤ {goal}×: {})",
+            if x <= goal { "met" } else { "not met" }
+        );
+    }
 }
 
 /// A process-shared robust `pthread_mutex_t` at `PMUTEX` in a shared page.
@@ -385,6 +447,19 @@ fn row6(c: &Common, sink: &mut Sink, n: u64) -> Result<()> {
                 // SAFETY: count is in our shared page, touched only under a lock.
                 unsafe { count.write_volatile(count.read_volatile() + 1) };
                 drop(guard);
+            }
+            Ok(t.elapsed())
+        }),
+    );
+    g.add(
+        c,
+        Case::new("named-shm Mutex acquire()+release()", |n| {
+            let t = Instant::now();
+            for _ in 0..n {
+                nm.acquire(None)?;
+                // SAFETY: count is in our shared page, touched only under a lock.
+                unsafe { count.write_volatile(count.read_volatile() + 1) };
+                nm.release()?;
             }
             Ok(t.elapsed())
         }),

@@ -1,8 +1,10 @@
-//! The work of `benches/win32/bench.c`, through the Rust API of `named-shm`,
-//! so `scripts/bench-win32.sh` can report the cost of the C layer on top.
+//! The work of `benchmarks/c/bench.c`, through the Rust API of `named-shm`,
+//! so `scripts/bench.sh --win32` (`benchmarks/c-layer.sh table`) can report
+//! the cost of the C layer on top.
 //!
-//! `rust_cycles cycles <tag> <n>` | `rust_cycles ping <tag> <n>` (spawns its
-//! own `pong` peer). Prints the same keys as bench.c, in microseconds.
+//! `bench-rust-cycles cycles <tag> <n>` | `bench-rust-cycles ping <tag> <n>`
+//! (spawns its own `pong` peer). Prints the same keys as bench.c, in
+//! microseconds.
 
 use named_shm::{Access, Event, SharedMemory, WaitObject};
 use std::time::{Duration, Instant};

@@ -8,7 +8,9 @@
  *   bench ping <tag> [round trips]    event ping-pong initiator, prints the RTT
  *
  * Each figure is the median over 5 batches of the mean time per operation,
- * in microseconds. scripts/bench-win32.sh runs everything and prints ratios.
+ * in microseconds. scripts/bench.sh runs it as part of the project benchmark
+ * (benchmarks/c-layer.sh); scripts/bench.sh --win32 prints the C layer
+ * against Wine and the Rust API (benchmarks/src/bin/rust_cycles.rs).
  */
 #include <windows.h>
 #include <stdio.h>
