@@ -302,6 +302,15 @@ __NSHM_STATIC int __nshm_vsnwprintf(WCHAR *buf, size_t cap, const WCHAR *fmt, va
     return (int)n;
 }
 
+/* The NUL-terminated UTF-16 string `s` as a malloc'd UTF-8 string. */
+__NSHM_STATIC char *__nshm_utf16_to_utf8(const WCHAR *s)
+{
+    __nshm_buf b = {0, 0, 0};
+    __nshm_put(&b, "", 0);
+    __nshm_put_utf16(&b, s, -1);
+    return b.p;
+}
+
 /* Number of UTF-16 units the UTF-8 string `s` converts to. */
 __NSHM_STATIC size_t __nshm_utf16_units(const char *s)
 {
