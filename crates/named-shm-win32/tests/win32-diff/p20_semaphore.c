@@ -2,7 +2,7 @@
  * count and previous-count output unchanged), access rights, the shared
  * namespace (another kind's name: 6), unnamed semaphores, waits (single,
  * any, all) and two processes handing counts over. */
-#include "probe.h"
+#include "tprobe.h"
 
 static const char *probe_roles(void) { return "a s& c"; }
 
@@ -116,6 +116,16 @@ static void single_process(void)
     rel("one count was taken", sm, 1);
     HANDLE same[2] = {sm, sm};
     W("any: the same semaphore twice", WaitForMultipleObjects(2, same, FALSE, 0));
+
+    /* The generic (TCHAR) names: A in a narrow build, W in a UNICODE one. */
+    say("mode: %s", MODE);
+    HANDLE g = H("CreateSemaphore", CreateSemaphore(NULL, 1, 2, TN("generic")));
+    HANDLE go = H("OpenSemaphore", OpenSemaphore(SYNCHRONIZE | SEMAPHORE_MODIFY_STATE, FALSE, TN("generic")));
+    H("CreateSemaphoreEx, existing", CreateSemaphoreEx(NULL, 0, 2, TN("generic"), 0, SYNCHRONIZE));
+    W("wait through the opened handle", WaitForSingleObject(go, 0));
+    rel("release through the created one", g, 2);
+    CloseHandle(g);
+    CloseHandle(go);
 
     /* The name dies with the last handle. */
     CloseHandle(s);

@@ -28,6 +28,20 @@ static void fillz(TCHAR *b, size_t n)
     b[n - 1] = 0;
 }
 
+/* N(base) as a TCHAR string. */
+static const TCHAR *TN(const char *base)
+{
+    static TCHAR buf[8][512];
+    static int i;
+    TCHAR *b = buf[i++ % 8];
+    const char *s = N(base);
+    size_t n = 0;
+    for (; s[n] && n < 511; n++)
+        b[n] = (TCHAR)(unsigned char)s[n];
+    b[n] = 0;
+    return b;
+}
+
 static const char *MODE =
 #ifdef UNICODE
     "UNICODE";
