@@ -15,7 +15,12 @@ use std::ffi::{c_char, c_void};
 /// # Safety
 /// `name` is NULL or a NUL-terminated string; `sa` is ignored.
 #[no_mangle]
-pub unsafe extern "C" fn CreateSemaphoreA(_sa: *mut c_void, initial: i32, maximum: i32, name: *const c_char) -> HANDLE {
+pub unsafe extern "C" fn CreateSemaphoreA(
+    _sa: *mut c_void,
+    initial: i32,
+    maximum: i32,
+    name: *const c_char,
+) -> HANDLE {
     guard(null(), || {
         // SAFETY: forwarded caller contract.
         let name = unsafe { names::from_a(name) };
@@ -28,7 +33,12 @@ pub unsafe extern "C" fn CreateSemaphoreA(_sa: *mut c_void, initial: i32, maximu
 /// # Safety
 /// `name` is NULL or a NUL-terminated UTF-16 string; `sa` is ignored.
 #[no_mangle]
-pub unsafe extern "C" fn CreateSemaphoreW(_sa: *mut c_void, initial: i32, maximum: i32, name: *const u16) -> HANDLE {
+pub unsafe extern "C" fn CreateSemaphoreW(
+    _sa: *mut c_void,
+    initial: i32,
+    maximum: i32,
+    name: *const u16,
+) -> HANDLE {
     guard(null(), || {
         // SAFETY: forwarded caller contract.
         let name = unsafe { names::from_w(name) };
@@ -134,7 +144,9 @@ pub unsafe extern "C" fn CreateThread(
     tid: *mut u32,
 ) -> HANDLE {
     // SAFETY: forwarded caller contract.
-    guard(null(), || unsafe { thread::create(stack, start, param, flags, tid) })
+    guard(null(), || unsafe {
+        thread::create(stack, start, param, flags, tid)
+    })
 }
 
 /// `ExitThread`: ends the calling thread with `code`.
@@ -200,7 +212,11 @@ pub unsafe extern "C" fn InitializeCriticalSectionAndSpinCount(cs: *mut Critical
 /// # Safety
 /// `cs` points to writable storage for a `CRITICAL_SECTION`.
 #[no_mangle]
-pub unsafe extern "C" fn InitializeCriticalSectionEx(cs: *mut CriticalSection, spin: u32, _flags: u32) -> BOOL {
+pub unsafe extern "C" fn InitializeCriticalSectionEx(
+    cs: *mut CriticalSection,
+    spin: u32,
+    _flags: u32,
+) -> BOOL {
     guard(0, || {
         // SAFETY: forwarded caller contract.
         unsafe { locks::cs_init(cs, spin) };
@@ -340,7 +356,11 @@ pub unsafe extern "C" fn InitializeConditionVariable(cv: *mut *mut c_void) {
 /// `cv` points to a `CONDITION_VARIABLE`; `cs` to a critical section the
 /// caller owns.
 #[no_mangle]
-pub unsafe extern "C" fn SleepConditionVariableCS(cv: *mut c_void, cs: *mut CriticalSection, ms: u32) -> BOOL {
+pub unsafe extern "C" fn SleepConditionVariableCS(
+    cv: *mut c_void,
+    cs: *mut CriticalSection,
+    ms: u32,
+) -> BOOL {
     guard(0, || {
         // SAFETY: forwarded caller contract (each closure runs once, on the
         // caller's critical section).
@@ -366,7 +386,12 @@ const LOCKMODE_SHARED: u32 = 1;
 /// `cv` points to a `CONDITION_VARIABLE`; `l` to an SRW lock the caller
 /// holds (shared if `flags` says so).
 #[no_mangle]
-pub unsafe extern "C" fn SleepConditionVariableSRW(cv: *mut c_void, l: *mut c_void, ms: u32, flags: u32) -> BOOL {
+pub unsafe extern "C" fn SleepConditionVariableSRW(
+    cv: *mut c_void,
+    l: *mut c_void,
+    ms: u32,
+    flags: u32,
+) -> BOOL {
     guard(0, || {
         let exclusive = flags & LOCKMODE_SHARED == 0;
         // SAFETY: forwarded caller contract.

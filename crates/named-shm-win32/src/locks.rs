@@ -233,7 +233,12 @@ fn timespec(ms: u32) -> Option<libc::timespec> {
 ///
 /// # Safety
 /// `cv` points to a `CONDITION_VARIABLE`.
-pub(crate) unsafe fn cv_sleep(cv: *mut c_void, ms: u32, release: impl FnOnce(), reacquire: impl FnOnce()) -> i32 {
+pub(crate) unsafe fn cv_sleep(
+    cv: *mut c_void,
+    ms: u32,
+    release: impl FnOnce(),
+    reacquire: impl FnOnce(),
+) -> i32 {
     // SAFETY: per the contract.
     let w = unsafe { word(cv) };
     let seq = w.load(SeqCst);
@@ -269,7 +274,12 @@ pub type InitOnceFn = unsafe extern "C-unwind" fn(*mut c_void, *mut c_void, *mut
 /// # Safety
 /// `once` points to an `INIT_ONCE`; `f` is a valid callback; `ctx` is NULL
 /// or writable.
-pub(crate) unsafe fn init_once(once: *mut c_void, f: Option<InitOnceFn>, param: *mut c_void, ctx: *mut *mut c_void) -> i32 {
+pub(crate) unsafe fn init_once(
+    once: *mut c_void,
+    f: Option<InitOnceFn>,
+    param: *mut c_void,
+    ctx: *mut *mut c_void,
+) -> i32 {
     // SAFETY: an INIT_ONCE is one pointer-sized, pointer-aligned word.
     let full = unsafe { AtomicUsize::from_ptr(once.cast()) };
     // SAFETY: the low half of that word.

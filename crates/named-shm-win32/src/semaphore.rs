@@ -39,7 +39,12 @@ pub(crate) fn map_generic(access: u32) -> u32 {
 }
 
 /// `CreateSemaphoreA/W` and `CreateSemaphoreExA/W` after name conversion.
-pub(crate) fn create(initial: i32, maximum: i32, name: Result<Option<String>, u32>, access: u32) -> *mut c_void {
+pub(crate) fn create(
+    initial: i32,
+    maximum: i32,
+    name: Result<Option<String>, u32>,
+    access: u32,
+) -> *mut c_void {
     // Windows checks the counts before the name.
     if maximum <= 0 || initial < 0 || initial > maximum {
         return lasterr::fail(ERROR_INVALID_PARAMETER, ptr::null_mut());
