@@ -53,6 +53,7 @@ static void single_process(void)
     rel("release all-access", al, 3);
     HANDLE ge = H("open GENERIC_WRITE", OpenSemaphoreA(GENERIC_WRITE, FALSE, N("sem")));
     rel("release generic write", ge, 1);
+    H("open access 0", OpenSemaphoreA(0, FALSE, N("sem")));
     H("open missing", OpenSemaphoreA(SYNCHRONIZE, FALSE, N("missing")));
     H("open NULL name", OpenSemaphoreA(SYNCHRONIZE, FALSE, NULL));
     H("open W", OpenSemaphoreW(SYNCHRONIZE, FALSE, WS(N("sem"))));
