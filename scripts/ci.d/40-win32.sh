@@ -6,7 +6,8 @@
 #     (narrow and UNICODE) and run as a user would: the first in a terminal
 #     (tmux) waiting for a key, the second showing the message, the name
 #     gone once both have exited.
-#  2. crates/named-shm-win32/examples built and run (event-signalled variant).
+#  2. crates/named-shm-win32/examples built and run (event-signalled variant;
+#     the producer/consumer ring natively and under Wine).
 #  3. The differential suite crates/named-shm-win32/tests/win32-diff: each probe built with mingw
 #     and run under Wine (the oracle), and built with wincc and run natively;
 #     outputs must match line for line.
@@ -100,12 +101,36 @@ done
 echo "40-win32: crates/named-shm-win32/examples event variant OK (narrow and UNICODE)"
 shm_clean NamedShm
 
+# The producer/consumer ring (threads, semaphores, a ring in a named mapping,
+# Interlocked*, sprintf_s): natively, narrow and UNICODE, and under Wine.
+for suffix in "" -w; do
+  flags=()
+  [[ $suffix == -w ]] && flags=(-DUNICODE -D_UNICODE)
+  "$wincc" -Wall -Wextra "${flags[@]}" crates/named-shm-win32/examples/ring.c -o "$work/ring$suffix"
+  "$work/ring$suffix" producer 4 5000 "ci$$$suffix" >"$work/ring-p.out" &
+  pid=$!
+  "$work/ring$suffix" consumer 4 5000 "ci$$$suffix" >"$work/ring-c.out"
+  wait "$pid"
+  grep -qx "producer: 20000 messages from 4 threads" "$work/ring-p.out"
+  grep -qx "consumer: 20000 messages, sum 3049990000, every message exactly once: OK" "$work/ring-c.out"
+done
+echo "40-win32: examples/ring.c OK natively (narrow and UNICODE)"
+shm_clean NamedShmRing
+
 # --- 3. differential suite against Wine ------------------------------------
 if [[ ! -d ${WINEPREFIX:-$HOME/.wine} ]]; then
   echo "40-win32: initialising the Wine prefix"
   wineboot -i >/dev/null 2>&1 || true
 fi
 WINCC_NO_BUILD=1 crates/named-shm-win32/tests/win32-diff/run.sh
+x86_64-w64-mingw32-gcc -O1 -Wall crates/named-shm-win32/examples/ring.c -o "$work/ring.exe"
+wine "$work/ring.exe" producer 3 1000 "ciw$$" | tr -d '\r' >"$work/ringw-p.out" &
+pid=$!
+wine "$work/ring.exe" consumer 3 1000 "ciw$$" | tr -d '\r' >"$work/ringw-c.out"
+wait "$pid"
+grep -qx "producer: 3000 messages from 3 threads" "$work/ringw-p.out"
+grep -qx "consumer: 3000 messages, sum 301498500, every message exactly once: OK" "$work/ringw-c.out"
+echo "40-win32: examples/ring.c OK under Wine"
 shm_clean nshm-probe
 wineserver -k 2>/dev/null || true
 echo "40-win32: passed"

@@ -24,7 +24,6 @@ typedef WCHAR _TUCHAR;
 #define _vftprintf __nshm_vfwprintf
 #define _stprintf __nshm_swprintf
 #define _sntprintf __nshm_snwprintf
-#define _stprintf_s __nshm_snwprintf
 #define _tcslen __nshm_wcslen
 #define _tcscpy __nshm_wcscpy
 #define _tcscat __nshm_wcscat
@@ -46,7 +45,6 @@ typedef unsigned char _TUCHAR;
 #define _vftprintf vfprintf
 #define _stprintf sprintf
 #define _sntprintf snprintf
-#define _stprintf_s snprintf
 #define _tcslen strlen
 #define _tcscpy strcpy
 #define _tcscat strcat

@@ -466,4 +466,17 @@ int WINAPI MessageBoxW(HWND hWnd, LPCWSTR lpText, LPCWSTR lpCaption, UINT uType)
 #define lstrlen lstrlenA
 #endif
 
+/* ------------------- semaphores, threads and the companions programs use */
+#include "named_shm/semaphore.h"
+#include "named_shm/thread.h"
+#include "named_shm/critsec.h"
+#include "named_shm/interlocked.h"
+#include "named_shm/heap.h"
+#include "named_shm/errmsg.h"
+#include "named_shm/wintime.h"
+#include "named_shm/lstr.h"
+#include "named_shm/securecrt.h"
+#include "named_shm/unsupported.h"
+#include "named_shm_wide.h"
+
 #endif /* NAMED_SHM_WIN32_WINDOWS_H */

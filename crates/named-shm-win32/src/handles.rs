@@ -21,6 +21,10 @@ pub(crate) enum Object {
     Event(named_shm::Event),
     /// A mutex.
     Mutex(named_shm::Mutex),
+    /// A semaphore.
+    Semaphore(named_shm::Semaphore),
+    /// A thread (of this process).
+    Thread(crate::thread::ThreadObj),
 }
 
 /// One slot of the table.

@@ -35,6 +35,11 @@ mod mapping;
 mod misc;
 mod names;
 mod sync;
+// Semaphores, threads and the companions programs use with them.
+mod companions;
+mod locks;
+mod semaphore;
+mod thread;
 
 use consts::*;
 use std::ffi::{c_char, c_int, c_void};
@@ -226,6 +231,14 @@ pub unsafe extern "C" fn DuplicateHandle(
         }
         let entry = match handles::get(src) {
             Ok(e) => e,
+            // The current thread's pseudo-handle becomes a real thread handle.
+            Err(_) if src as isize == handles::CURRENT_THREAD => match thread::current_object() {
+                Ok(obj) => handles::Entry {
+                    obj,
+                    access: thread::THREAD_ALL_ACCESS,
+                },
+                Err(code) => return lasterr::fail(code, 0),
+            },
             Err(code) => return lasterr::fail(code, 0),
         };
         if options & DUPLICATE_CLOSE_SOURCE != 0 {
@@ -241,6 +254,8 @@ pub unsafe extern "C" fn DuplicateHandle(
                 handles::Object::Mapping(_) => mapping::map_generic_section(access),
                 handles::Object::Event(_) => sync::map_generic_sync(access, false),
                 handles::Object::Mutex(_) => sync::map_generic_sync(access, true),
+                handles::Object::Semaphore(_) => semaphore::map_generic(access),
+                handles::Object::Thread(_) => thread::map_generic(access),
             }
         };
         let h = handles::insert(handles::Entry {
@@ -452,6 +467,10 @@ pub extern "C" fn Sleep(ms: u32) {
             loop {
                 std::thread::sleep(std::time::Duration::from_secs(3600));
             }
+        }
+        if ms == 0 {
+            // Sleep(0) gives up the rest of the time slice.
+            std::thread::yield_now();
         }
         std::thread::sleep(std::time::Duration::from_millis(u64::from(ms)))
     })

@@ -175,7 +175,8 @@ fn wait_forever_or(ms: u32) -> u32 {
     }
 }
 
-/// Looks up a waitable handle: an event or mutex whose handle has `SYNCHRONIZE`.
+/// Looks up a waitable handle: an event, mutex, semaphore or thread whose
+/// handle has `SYNCHRONIZE`.
 fn waitable(h: *mut c_void) -> Result<Entry, u32> {
     let entry = handles::get(h)?;
     match &*entry.obj {
@@ -198,6 +199,8 @@ pub(crate) fn wait_single(h: *mut c_void, ms: u32) -> u32 {
     let r = match &*entry.obj {
         Object::Event(ev) => ev.wait(timeout(ms)),
         Object::Mutex(m) => m.acquire(timeout(ms)),
+        Object::Semaphore(s) => s.wait(timeout(ms)),
+        Object::Thread(t) => t.done.wait(timeout(ms)),
         Object::Mapping(_) => return lasterr::fail(ERROR_INVALID_HANDLE, WAIT_FAILED),
     };
     match r {
@@ -243,6 +246,8 @@ pub(crate) unsafe fn wait_multiple(count: u32, hs: *const *mut c_void, wait_all:
         .map(|e| match &*e.obj {
             Object::Event(ev) => WaitObject::Event(ev),
             Object::Mutex(m) => WaitObject::Mutex(m),
+            Object::Semaphore(s) => WaitObject::Semaphore(s),
+            Object::Thread(t) => WaitObject::Event(&t.done),
             Object::Mapping(_) => unreachable!("waitable() rejects mappings"),
         })
         .collect();
