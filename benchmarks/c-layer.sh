@@ -127,6 +127,8 @@ records() { # kind imp n rtt
   emit 2 "open+map+read+unmap+close, existing 4 KiB" "$2" "$3" "$note_c" "$out/$1.txt" open_map_read_unmap_close_us
   emit 5 "ping-pong round trip, 2 processes, blocking" "$2 Event (SetEvent / WaitForSingleObject)" "$4" \
     "responder waits with WaitForMultipleObjects(ping, stop)" "$out/$1.txt" event_pingpong_rtt_us
+  emit 5 "ping-pong round trip, 2 processes, blocking" "$2 Semaphore (ReleaseSemaphore / WaitForSingleObject)" "$4" \
+    "maximum 1; responder waits with WaitForMultipleObjects(ping, stop)" "$out/$1.txt" semaphore_pingpong_rtt_us
 }
 
 # Natively, through named-shm-win32.

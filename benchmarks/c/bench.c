@@ -86,10 +86,25 @@ static int cycles(const char *tag, int n)
     return 0;
 }
 
-static HANDLE open_retry(const char *name)
+/* The two kinds of ping-pong: auto-reset events (SetEvent) and semaphores
+ * of maximum 1 (ReleaseSemaphore), both waited with WaitForSingleObject. */
+enum kind { EVENT, SEMAPHORE };
+
+static HANDLE make(enum kind k, const char *name)
+{
+    return k == EVENT ? CreateEventA(NULL, FALSE, FALSE, name) : CreateSemaphoreA(NULL, 0, 1, name);
+}
+
+static BOOL signal_it(enum kind k, HANDLE h)
+{
+    return k == EVENT ? SetEvent(h) : ReleaseSemaphore(h, 1, NULL);
+}
+
+static HANDLE open_retry(enum kind k, const char *name)
 {
     for (int i = 0; i < 2000; i++) {
-        HANDLE h = OpenEventA(SYNCHRONIZE | EVENT_MODIFY_STATE, FALSE, name);
+        HANDLE h = k == EVENT ? OpenEventA(SYNCHRONIZE | EVENT_MODIFY_STATE, FALSE, name)
+                              : OpenSemaphoreA(SYNCHRONIZE | SEMAPHORE_MODIFY_STATE, FALSE, name);
         if (h)
             return h;
         Sleep(5);
@@ -97,48 +112,61 @@ static HANDLE open_retry(const char *name)
     return NULL;
 }
 
-static int pingpong(const char *tag, int n, int initiator)
+static int pingpong_kind(const char *tag, int n, int initiator, enum kind k)
 {
+    const char *what = k == EVENT ? "event" : "semaphore";
     char ping_name[128], pong_name[128], stop_name[128];
-    snprintf(ping_name, sizeof ping_name, "Local\\nshm-bench-%s-ping", tag);
-    snprintf(pong_name, sizeof pong_name, "Local\\nshm-bench-%s-pong", tag);
-    snprintf(stop_name, sizeof stop_name, "Local\\nshm-bench-%s-stop", tag);
+    snprintf(ping_name, sizeof ping_name, "Local\\nshm-bench-%s-%s-ping", tag, what);
+    snprintf(pong_name, sizeof pong_name, "Local\\nshm-bench-%s-%s-pong", tag, what);
+    snprintf(stop_name, sizeof stop_name, "Local\\nshm-bench-%s-%s-stop", tag, what);
     if (!initiator) {
-        HANDLE ping = CreateEventA(NULL, FALSE, FALSE, ping_name);
-        HANDLE pong = CreateEventA(NULL, FALSE, FALSE, pong_name);
+        HANDLE ping = make(k, ping_name);
+        HANDLE pong = make(k, pong_name);
         HANDLE stop = CreateEventA(NULL, TRUE, FALSE, stop_name);
         HANDLE both[2] = {ping, stop};
         while (WaitForMultipleObjects(2, both, FALSE, 60000) == WAIT_OBJECT_0)
-            SetEvent(pong);
+            signal_it(k, pong);
         CloseHandle(ping);
         CloseHandle(pong);
         CloseHandle(stop);
         return 0;
     }
-    HANDLE ping = open_retry(ping_name);
-    HANDLE pong = open_retry(pong_name);
+    HANDLE ping = open_retry(k, ping_name);
+    HANDLE pong = open_retry(k, pong_name);
     if (!ping || !pong) { fprintf(stderr, "ping: no peer\n"); return 1; }
     double rtt[BATCHES];
     for (int i = 0; i < n / 10; i++) { /* warm-up */
-        SetEvent(ping);
+        signal_it(k, ping);
         WaitForSingleObject(pong, INFINITE);
     }
     for (int b = 0; b < BATCHES; b++) {
         double t0 = now_us();
         for (int i = 0; i < n; i++) {
-            SetEvent(ping);
+            signal_it(k, ping);
             if (WaitForSingleObject(pong, 10000) != WAIT_OBJECT_0) { fprintf(stderr, "ping: lost\n"); return 1; }
         }
         rtt[b] = (now_us() - t0) / n;
     }
-    printf("event_pingpong_rtt_us %.2f\n", median(rtt));
-    HANDLE stop = open_retry(stop_name);
+    printf("%s_pingpong_rtt_us %.2f\n", what, median(rtt));
+    HANDLE stop = NULL;
+    for (int i = 0; i < 2000 && !stop; i++) {
+        stop = OpenEventA(EVENT_MODIFY_STATE, FALSE, stop_name);
+        if (!stop)
+            Sleep(5);
+    }
     if (stop)
         SetEvent(stop);
     CloseHandle(stop);
     CloseHandle(ping);
     CloseHandle(pong);
     return 0;
+}
+
+/* Events first, then semaphores, each side in the same order. */
+static int pingpong(const char *tag, int n, int initiator)
+{
+    int rc = pingpong_kind(tag, n, initiator, EVENT);
+    return rc ? rc : pingpong_kind(tag, n, initiator, SEMAPHORE);
 }
 
 int main(int argc, char **argv)
