@@ -263,8 +263,9 @@ impl PySharedMemory {
         Ok((reopen, (self.name.clone(), access_str(self.readonly))))
     }
 
-    fn __repr__(&self) -> String {
-        format!("SharedMemory({:?}, size={})", self.name, self.size)
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let name = pyo3::types::PyString::new(py, &self.name).repr()?;
+        Ok(format!("SharedMemory({name}, size={})", self.size))
     }
 
     /// Exported buffers right now (for tests and diagnostics).

@@ -216,8 +216,8 @@ impl PyEvent {
         reduce(py, "event", &self.slot.name)
     }
 
-    fn __repr__(&self) -> String {
-        format!("Event({:?})", self.slot.name)
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!("Event({})", pyo3::types::PyString::new(py, &self.slot.name).repr()?))
     }
 }
 
@@ -322,8 +322,8 @@ impl PyMutex {
         reduce(py, "mutex", &self.slot.name)
     }
 
-    fn __repr__(&self) -> String {
-        format!("Mutex({:?})", self.slot.name)
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!("Mutex({})", pyo3::types::PyString::new(py, &self.slot.name).repr()?))
     }
 }
 
@@ -434,8 +434,8 @@ impl PySemaphore {
         reduce(py, "semaphore", &self.slot.name)
     }
 
-    fn __repr__(&self) -> String {
-        format!("Semaphore({:?})", self.slot.name)
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!("Semaphore({})", pyo3::types::PyString::new(py, &self.slot.name).repr()?))
     }
 }
 
