@@ -136,8 +136,8 @@ pub(crate) fn new_mapping(py: Python<'_>, view: View, len: usize) -> PyResult<Py
     Ok(obj.unbind())
 }
 
-/// The mapping of `obj` if it is one of our buffer objects.
-fn mapping_of<'a>(obj: &'a Bound<'_, PyAny>) -> Option<&'a mut Mapping> {
+/// Runs `f` on the mapping of `obj`, if `obj` is one of our buffer objects.
+fn with_mapping<R>(obj: &Bound<'_, PyAny>, f: impl FnOnce(&mut Mapping) -> R) -> Option<R> {
     let tp = TYPE.get(obj.py())?;
     // SAFETY: both are valid object pointers (GIL held); Py_TYPE reads the
     // header, which every object has.
@@ -145,26 +145,29 @@ fn mapping_of<'a>(obj: &'a Bound<'_, PyAny>) -> Option<&'a mut Mapping> {
         return None;
     }
     // SAFETY: the object is of our type, so its layout is `MappingObject`;
-    // the mapping pointer is null or owned by it, and is only used with the
-    // GIL held, which `obj` proves, and never across a call into Python.
-    unsafe { (*obj.as_ptr().cast::<MappingObject>()).mapping.as_mut() }
+    // the mapping pointer is null or owned by it. It is only used with the
+    // GIL held, which `obj` proves, and `f` does not call into Python, so
+    // no other reference to the mapping exists while `f` runs.
+    let m = unsafe { (*obj.as_ptr().cast::<MappingObject>()).mapping.as_mut() }?;
+    Some(f(m))
 }
 
 /// How many buffers of `obj` are exported right now.
 pub(crate) fn exports(obj: &Bound<'_, PyAny>) -> isize {
-    mapping_of(obj).map_or(0, |m| m.exports)
+    with_mapping(obj, |m| m.exports).unwrap_or(0)
 }
 
 /// Unmaps the view unless a buffer is exported; `Err(exports)` then.
 pub(crate) fn unmap(obj: &Bound<'_, PyAny>) -> Result<(), isize> {
-    match mapping_of(obj) {
-        Some(m) if m.exports > 0 => Err(m.exports),
-        Some(m) => {
+    with_mapping(obj, |m| {
+        if m.exports > 0 {
+            Err(m.exports)
+        } else {
             m.view = None;
             Ok(())
         }
-        None => Ok(()),
-    }
+    })
+    .unwrap_or(Ok(()))
 }
 
 unsafe extern "C" fn new_refused(

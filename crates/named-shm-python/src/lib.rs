@@ -4,6 +4,8 @@
 //! Built with maturin for the stable ABI of CPython 3.9 and later; see
 //! `docs/python.md`.
 
+#![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
+
 mod buffer;
 mod error;
 mod shm;

@@ -217,7 +217,10 @@ impl PyEvent {
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(format!("Event({})", pyo3::types::PyString::new(py, &self.slot.name).repr()?))
+        Ok(format!(
+            "Event({})",
+            pyo3::types::PyString::new(py, &self.slot.name).repr()?
+        ))
     }
 }
 
@@ -323,7 +326,10 @@ impl PyMutex {
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(format!("Mutex({})", pyo3::types::PyString::new(py, &self.slot.name).repr()?))
+        Ok(format!(
+            "Mutex({})",
+            pyo3::types::PyString::new(py, &self.slot.name).repr()?
+        ))
     }
 }
 
@@ -435,7 +441,10 @@ impl PySemaphore {
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(format!("Semaphore({})", pyo3::types::PyString::new(py, &self.slot.name).repr()?))
+        Ok(format!(
+            "Semaphore({})",
+            pyo3::types::PyString::new(py, &self.slot.name).repr()?
+        ))
     }
 }
 
