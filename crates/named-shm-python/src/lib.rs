@@ -26,6 +26,7 @@ fn _named_shm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sync::_open_sync, m)?)?;
     m.add("AbandonedMutexError", py.get_type::<error::AbandonedMutexError>())?;
     m.add("PAGE_SIZE", named_shm::PAGE_SIZE)?;
+    m.add("MAX_NAME_LEN", named_shm::MAX_NAME_LEN)?;
     m.add("MAXIMUM_WAIT_OBJECTS", named_shm::MAXIMUM_WAIT_OBJECTS)?;
     Ok(())
 }

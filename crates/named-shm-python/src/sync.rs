@@ -247,16 +247,19 @@ impl PyMutex {
         let (create, open) = disposition(py, create, open)?;
         let mut o = MutexOptions::new();
         o.mode(mode_arg(py, mode)?);
-        // No detach: a mutex created with initial_owner is owned by the
-        // calling thread, which is this one either way.
-        let m = if create {
-            o.create(name, initial_owner)
-        } else if open {
-            o.open(name)
-        } else {
-            o.open_or_create(name, initial_owner)
-        }
-        .py_err(py)?;
+        // Without the GIL, on this same thread: a mutex created with
+        // initial_owner is owned by the calling thread.
+        let m = py
+            .detach(|| {
+                if create {
+                    o.create(name, initial_owner)
+                } else if open {
+                    o.open(name)
+                } else {
+                    o.open_or_create(name, initial_owner)
+                }
+            })
+            .py_err(py)?;
         let created = m.created();
         Ok(PyMutex {
             slot: Slot::new(m, name.to_owned(), created),

@@ -14,6 +14,7 @@ See docs/python.md.
 """
 
 from ._named_shm import (
+    MAX_NAME_LEN,
     MAXIMUM_WAIT_OBJECTS,
     PAGE_SIZE,
     AbandonedMutexError,
@@ -30,6 +31,7 @@ from ._named_shm import (
 __all__ = [
     "AbandonedMutexError",
     "Event",
+    "MAX_NAME_LEN",
     "MAXIMUM_WAIT_OBJECTS",
     "Mutex",
     "PAGE_SIZE",

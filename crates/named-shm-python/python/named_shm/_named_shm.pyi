@@ -4,6 +4,7 @@ from types import TracebackType
 from typing import Iterable, Literal, Optional, Tuple, Type, Union
 
 PAGE_SIZE: int
+MAX_NAME_LEN: int
 MAXIMUM_WAIT_OBJECTS: int
 
 class AbandonedMutexError(OSError):
