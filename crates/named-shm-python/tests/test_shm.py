@@ -302,3 +302,62 @@ def test_10000_create_close_cycles_leak_no_descriptor_or_mapping(uname):
     assert after[0] == before[0], "descriptors: %d before, %d after" % (before[0], after[0])
     assert after[1] <= before[1] + 2, "mappings: %d before, %d after" % (before[1], after[1])
     assert not exists(name)
+
+
+def test_random_sequences_of_calls_never_crash_the_interpreter(uname):
+    """Seeded random sequences of opens, slices, writes, closes, pickles and
+    releases, in a child: every misuse is an exception, never a crash."""
+    rc, out, err = run(
+        """
+        import gc, pickle, random, sys, threading, named_shm
+        rng = random.Random(int(sys.argv[2]))
+        name = sys.argv[1]
+        handles, views = [], []
+        errors = 0
+        def closer(h):
+            try:
+                h.buf[:1].tobytes()
+                h.close()
+            except (BufferError, ValueError, RuntimeError):
+                pass
+        def op():
+            global errors
+            k = rng.randrange(10)
+            try:
+                if k == 0 or not handles:
+                    handles.append(named_shm.SharedMemory.open_or_create(name, rng.choice([1, 100, 4096, 70000])))
+                elif k == 1:
+                    h = rng.choice(handles)
+                    a = rng.randrange(-10, h.size + 10)
+                    views.append(h.buf[a:a + rng.randrange(0, 64)])
+                elif k == 2 and views:
+                    v = rng.choice(views)
+                    v[: min(len(v), 3)] = b"xyz"[: min(len(v), 3)]
+                elif k == 3:
+                    rng.choice(handles).close()
+                elif k == 4 and views:
+                    views.pop(rng.randrange(len(views))).release()
+                elif k == 5:
+                    handles.append(pickle.loads(pickle.dumps(rng.choice(handles))))
+                elif k == 6 and handles:
+                    handles.pop(rng.randrange(len(handles)))
+                    gc.collect()
+                elif k == 7 and views:
+                    bytes(rng.choice(views))
+                elif k == 8:
+                    h = rng.choice(handles)
+                    t = threading.Thread(target=closer, args=(h,))
+                    t.start(); h.buf; t.join()
+                elif k == 9:
+                    memoryview(rng.choice(handles).buf).release()
+            except (BufferError, ValueError, OSError, IndexError, TypeError, RuntimeError):
+                errors += 1
+        for _ in range(3000):
+            op()
+        views.clear()
+        print("ok", errors)
+        """,
+        uname(),
+        12345,
+    )
+    assert rc == 0 and out.startswith("ok") and err == "", err
