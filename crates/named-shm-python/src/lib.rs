@@ -8,6 +8,7 @@
 
 mod buffer;
 mod error;
+mod handles;
 mod shm;
 mod sync;
 
@@ -24,9 +25,17 @@ fn _named_shm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sync::wait_all, m)?)?;
     m.add_function(wrap_pyfunction!(shm::_open_shared_memory, m)?)?;
     m.add_function(wrap_pyfunction!(sync::_open_sync, m)?)?;
+    m.add_function(wrap_pyfunction!(_close_all, m)?)?;
     m.add("AbandonedMutexError", py.get_type::<error::AbandonedMutexError>())?;
     m.add("PAGE_SIZE", named_shm::PAGE_SIZE)?;
     m.add("MAX_NAME_LEN", named_shm::MAX_NAME_LEN)?;
     m.add("MAXIMUM_WAIT_OBJECTS", named_shm::MAXIMUM_WAIT_OBJECTS)?;
     Ok(())
+}
+
+/// Closes every handle of this process still open; the package registers
+/// it with `atexit` (see `handles.rs`).
+#[pyfunction]
+fn _close_all(py: Python<'_>) {
+    py.detach(handles::close_all);
 }

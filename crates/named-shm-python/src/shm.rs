@@ -3,6 +3,7 @@
 
 use crate::buffer;
 use crate::error::{value_error, IntoPy};
+use crate::handles::Handle;
 use named_shm::{Access, ShmOptions, ViewAccess};
 use pyo3::exceptions::PyBufferError;
 use pyo3::prelude::*;
@@ -14,8 +15,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// process has it open and ends with the last close (or exit).
 #[pyclass(module = "named_shm", name = "SharedMemory")]
 pub(crate) struct PySharedMemory {
-    /// The handle; `None` once closed.
-    shm: Option<named_shm::SharedMemory>,
+    /// The handle (closed by close() or at exit).
+    shm: Handle<named_shm::SharedMemory>,
     /// The buffer object owning the view (see `buffer.rs`); `None` once closed.
     mapping: Option<Py<PyAny>>,
     /// The memoryview `buf` returns (released by close, kept for `buf`).
@@ -99,7 +100,7 @@ impl PySharedMemory {
         Ok(PySharedMemory {
             name: shm.name().as_str().to_owned(),
             created: shm.created(),
-            shm: Some(shm),
+            shm: Handle::new(shm),
             mapping: Some(mapping),
             buf,
             size: len,
@@ -208,7 +209,7 @@ impl PySharedMemory {
     /// Whether close() has been called.
     #[getter]
     fn closed(&self) -> bool {
-        self.shm.is_none()
+        self.mapping.is_none()
     }
 
     /// Closes this handle: unmaps the bytes and drops the handle; the name
@@ -279,7 +280,7 @@ impl Drop for PySharedMemory {
     fn drop(&mut self) {
         // Dropping without close(): the handle goes now; the mapping stays
         // with its buffer object while a memoryview still uses it.
-        self.shm.take();
+        drop(self.shm.take());
     }
 }
 

@@ -6,6 +6,7 @@
 //! nothing, so an interrupted wait leaves every object as it was.
 
 use crate::error::{abandoned, value_error, IntoPy};
+use crate::handles::Handle;
 use named_shm::{
     wait_for_multiple, Event, EventOptions, MultiWaitStatus, Mutex, MutexOptions, Semaphore,
     SemaphoreOptions, WaitObject, WaitStatus,
@@ -73,37 +74,36 @@ fn mode_arg(py: Python<'_>, mode: i64) -> PyResult<u32> {
         .ok_or_else(|| value_error(py, format!("mode {mode:#o} is not a permission mode")))
 }
 
-/// One handle that close() can drop while a wait in another thread still
-/// uses it (the wait holds its own `Arc`).
+/// One handle that close() (or exit) can close while a wait in another
+/// thread still uses it (the wait holds its own `Arc`).
 struct Slot<T> {
-    inner: std::sync::Mutex<Option<Arc<T>>>,
+    handle: Handle<T>,
     name: String,
     created: bool,
 }
 
-impl<T: Send + Sync> Slot<T> {
+impl<T: Send + Sync + 'static> Slot<T> {
     fn new(obj: T, name: String, created: bool) -> Self {
         Slot {
-            inner: std::sync::Mutex::new(Some(Arc::new(obj))),
+            handle: Handle::new(obj),
             name,
             created,
         }
     }
 
     fn get(&self, py: Python<'_>) -> PyResult<Arc<T>> {
-        let guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        guard
-            .clone()
+        self.handle
+            .get()
             .ok_or_else(|| value_error(py, format!("`{}` is closed", self.name)))
     }
 
     fn close(&self, py: Python<'_>) {
-        let taken = self.inner.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let taken = self.handle.take();
         py.detach(move || drop(taken));
     }
 
     fn is_closed(&self) -> bool {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner()).is_none()
+        self.handle.is_closed()
     }
 }
 

@@ -1,5 +1,6 @@
 """Shared helpers: unique names, real child interpreters, the other layers."""
 
+import gc
 import itertools
 import os
 import shutil
@@ -12,6 +13,20 @@ import pytest
 _counter = itertools.count()
 
 
+@pytest.fixture(autouse=True)
+def collect_garbage():
+    """Objects a test leaves in reference cycles (an exception's traceback
+    holds the test's frame) are closed when the test ends, not at exit."""
+    yield
+    gc.collect()
+
+
+def leftover_files(fragment):
+    """Object files under the names root whose name contains fragment."""
+    root = os.environ.get("NAMED_SHM_DIR", "/dev/shm")
+    return [os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs if fragment in f]
+
+
 @pytest.fixture
 def uname(request):
     """A name no other test (or test run) uses: pid, counter, test name."""
@@ -20,12 +35,6 @@ def uname(request):
         return "pyt-%d-%d-%s%s" % (os.getpid(), next(_counter), request.node.name[:40], tag)
 
     return make
-
-
-def names_dir():
-    """Where this user's Local\\ names live (under NAMED_SHM_DIR if set)."""
-    root = os.environ.get("NAMED_SHM_DIR", "/dev/shm")
-    return root
 
 
 def child(code, *args, stdin=subprocess.PIPE):

@@ -11,7 +11,7 @@ import pytest
 import named_shm
 from named_shm import SharedMemory
 
-from conftest import child, finish, nshm, run, wait_line
+from conftest import child, finish, leftover_files, nshm, run, wait_line
 
 
 def exists(name):
@@ -280,6 +280,32 @@ def test_no_output_on_stderr_at_interpreter_exit(uname):
     assert rc == 0 and out.strip() == "done"
     assert err == ""
     assert not exists(name)
+
+
+def test_handles_never_deallocated_are_closed_at_exit_leaving_no_file(uname):
+    """A daemon thread's frame is never unwound at exit, so what it holds is
+    never deallocated: the atexit hook closes those handles."""
+    name = uname()
+    rc, out, err = run(
+        """
+        import sys, threading, named_shm
+        n = sys.argv[1]
+        started = threading.Event()
+        def worker():
+            shm = named_shm.SharedMemory(n + "-shm", create=True, size=100)
+            view = shm.buf[:10]     # an exported view too
+            ev, mx = named_shm.Event(n + "-ev"), named_shm.Mutex(n + "-mx")
+            sem = named_shm.Semaphore(n + "-sem", 1, 1)
+            started.set()
+            threading.Event().wait()  # forever: the frame is never unwound
+        threading.Thread(target=worker, daemon=True).start()
+        started.wait()
+        print(len(named_shm.SharedMemory(n + "-shm").buf))
+        """,
+        name,
+    )
+    assert rc == 0 and out.strip() == "4096" and err == "", err
+    assert leftover_files(name) == []
 
 
 def test_10000_create_close_cycles_leak_no_descriptor_or_mapping(uname):

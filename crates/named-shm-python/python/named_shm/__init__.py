@@ -13,6 +13,8 @@ The same names are seen by the Rust API, the C layer and ``nshm``.
 See docs/python.md.
 """
 
+import atexit
+
 from ._named_shm import (
     MAX_NAME_LEN,
     MAXIMUM_WAIT_OBJECTS,
@@ -22,6 +24,7 @@ from ._named_shm import (
     Mutex,
     Semaphore,
     SharedMemory,
+    _close_all,
     _open_shared_memory,
     _open_sync,
     wait_all,
@@ -40,3 +43,8 @@ __all__ = [
     "wait_all",
     "wait_any",
 ]
+
+# Python does not promise to deallocate every object at exit; closing the
+# handles still open here frees their names as process exit does on Windows
+# (memory a memoryview still uses stays mapped).
+atexit.register(_close_all)
