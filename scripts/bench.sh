@@ -106,6 +106,20 @@ else
   for r in 1 2; do skip "$r" "" python "python3 is not installed"; done
 fi
 
+# --- Python binding (named_shm): rows 1 and 2 beside multiprocessing and the
+# Rust API, and a ping-pong between two Python processes (row 5-python);
+# benchmarks/python/run.sh builds the wheel and prints the ratios.
+log "Python named_shm (the binding)"
+if command -v python3 >/dev/null && command -v cargo >/dev/null; then
+  nsargs=()
+  [ "$quick" = 1 ] && nsargs+=(--quick)
+  benchmarks/python/run.sh "$results" "${nsargs[@]}" ||
+    for r in 1 2 5-python; do skip "$r" "" "python named_shm" "benchmarks/python/run.sh failed (see the log)"; done
+else
+  for r in 1 2 5-python; do skip "$r" "" "python named_shm" "python3 is not installed"; done
+fi
+# --- end of the Python binding block
+
 # The C program benchmarks/c/bench.c through named-shm-win32 and under Wine.
 log "C program: named-shm-win32 and Wine"
 cargs=()
