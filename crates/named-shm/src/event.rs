@@ -243,6 +243,35 @@ impl Event {
         Ok(())
     }
 
+    /// `PulseEvent`: releases the waiters of this moment and leaves the
+    /// event non-signalled. A manual-reset event releases every thread that
+    /// is waiting on it when the call is made; an auto-reset event releases
+    /// one waiting thread if there is one. With nobody waiting it only
+    /// resets the event: a later `wait` is not released.
+    ///
+    /// ```no_run
+    /// # fn main() -> named_shm::Result<()> {
+    /// let ev = named_shm::Event::create("Local\\DataValid", true, false)?;
+    /// ev.pulse()?; // nobody waits: the event stays non-signalled
+    /// assert!(!ev.is_set());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// On Linux, a wait on several objects (`wait_any`) that includes an
+    /// auto-reset event is not released by a pulse of it (it does not take
+    /// the one-waiter grant); a manual-reset event's pulse releases it.
+    ///
+    /// # Errors
+    /// [`Error::PermissionDenied`] for a handle that cannot write the event.
+    #[doc(alias = "PulseEvent")]
+    pub fn pulse(&self) -> Result<()> {
+        if !self.inner.writable() {
+            return Err(self.denied("pulse"));
+        }
+        self.inner.pulse();
+        Ok(())
+    }
+
     /// `WaitForSingleObject`: waits until the event is set, or until `timeout`
     /// (`None`: `INFINITE`). Consumes an auto-reset event. Returns
     /// [`WaitStatus::Signaled`] or [`WaitStatus::TimedOut`].
