@@ -302,6 +302,54 @@ __NSHM_STATIC int __nshm_vsnwprintf(WCHAR *buf, size_t cap, const WCHAR *fmt, va
     return (int)n;
 }
 
+/* Number of UTF-16 units the UTF-8 string `s` converts to. */
+__NSHM_STATIC size_t __nshm_utf16_units(const char *s)
+{
+    size_t n = 0;
+    for (const unsigned char *u = (const unsigned char *)s; *u; u++) {
+        if ((*u & 0xC0) == 0x80)
+            continue;
+        n += (*u & 0xF8) == 0xF0 ? 2 : 1;
+    }
+    return n;
+}
+
+/*
+ * The UTF-16 formatter: formats `fmt` (Microsoft's wide format rules, as
+ * __nshm_vformat) into `buf` as UTF-16, at most `count` units.
+ * - The result fits (len < count): the text and a NUL are written, len is
+ *   returned.
+ * - Exactly `count` units (len == count): they are written without a NUL and
+ *   len is returned (as Microsoft's _snwprintf).
+ * - Longer: the first `count` units are written without a NUL and -1 is
+ *   returned; callers that need termination (swprintf_s, StringCchPrintfW)
+ *   decide what to write.
+ * A NULL `buf` with `count` 0 returns the length (-1 if not zero).
+ * Narrow (%hs, %S) arguments are taken as UTF-8.
+ */
+__NSHM_STATIC int __nshm_vswprintf(WCHAR *buf, size_t count, const WCHAR *fmt, va_list ap)
+{
+    char *s = __nshm_vformat(fmt, ap);
+    if (!s)
+        return -1;
+    size_t len = __nshm_utf16_units(s);
+    if (buf && count) {
+        WCHAR *tmp = (WCHAR *)malloc((len + 1) * sizeof(WCHAR));
+        if (!tmp) {
+            free(s);
+            return -1;
+        }
+        __nshm_utf8_to_utf16(tmp, len + 1, s);
+        size_t n = len < count ? len + 1 : count;
+        memcpy(buf, tmp, n * sizeof(WCHAR));
+        free(tmp);
+    }
+    free(s);
+    if (len > count || len > 0x7FFFFFFF)
+        return -1;
+    return (int)len;
+}
+
 /* Microsoft's legacy swprintf(buffer, format, ...) without a size. */
 __NSHM_STATIC int __nshm_swprintf(WCHAR *buf, const WCHAR *fmt, ...)
 {
