@@ -4,6 +4,7 @@
 /* probe-mingw-flags: -D__USE_MINGW_ANSI_STDIO=0 */
 #include "probe.h"
 #include <wchar.h>
+#include <tchar.h>
 #include <errno.h>
 #include <limits.h>
 
@@ -120,6 +121,17 @@ static int probe_main(const char *role)
     fwprintf(stdout, L"fwprintf: %5s|%-5s|%.2s\n", L"ab", L"cd", L"efgh");
     fflush(stdout);
     fputws(L"fputws line\n", stdout);
+    fflush(stdout);
+    /* The generic-text names, narrow or (p41) UNICODE. */
+    TCHAR t[64];
+    _tcscpy(t, _T("acpmf_static"));
+    _tcscat(t, _T("_X"));
+    say("_tcs: %d %d %d %d %d", (int)_tcslen(t), (int)(_tcschr(t, _T('_')) - t), (int)(_tcsrchr(t, _T('_')) - t),
+        (int)(_tcsstr(t, _T("static")) - t), sgn(_tcsicmp(t, _T("ACPMF_STATIC_x"))));
+    say("_tcstol/_ttoi: %ld %d", _tcstol(_T("0x10"), NULL, 16), _ttoi(_T("99")));
+    _sntprintf(t, 64, _T("%s=%d"), _T("lap"), 3);
+    say("_sntprintf: %d", (int)_tcslen(t));
+    _tprintf(_T("_tprintf: %s (%d)\n"), t, (int)sizeof(TCHAR));
     fflush(stdout);
     return 0;
 }
