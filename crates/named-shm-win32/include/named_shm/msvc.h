@@ -31,7 +31,11 @@
 #define __nshm_declspec_noinline __attribute__((noinline))
 #define __nshm_declspec_selectany __attribute__((weak))
 #define __nshm_declspec_align(n) __attribute__((aligned(n)))
-#define __nshm_declspec_thread __thread
+#ifdef __cplusplus
+#define __nshm_declspec_thread thread_local
+#else
+#define __nshm_declspec_thread _Thread_local
+#endif
 #define __nshm_declspec_noreturn __attribute__((noreturn))
 #define __nshm_declspec_deprecated __attribute__((deprecated))
 #define __nshm_declspec_novtable
