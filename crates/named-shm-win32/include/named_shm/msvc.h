@@ -22,7 +22,7 @@
 
 /* __declspec(x): dllexport, dllimport, noinline, selectany, align(n),
  * thread, noreturn, deprecated, novtable, noalias, restrict, nothrow.
- * Any other one fails to compile naming __nshm_declspec_<x>. */
+ * Any other one fails to compile (an undeclared __nshm_declspec_<x>). */
 #ifndef __declspec
 #define __declspec(x) __nshm_declspec_##x
 #endif
