@@ -13,6 +13,9 @@
 #define WM_NULL 0x0000
 #define WM_USER 0x0400
 #define WM_APP 0x8000
+#define MAKEWPARAM(l, h) ((WPARAM)(DWORD)MAKELONG(l, h))
+#define MAKELPARAM(l, h) ((LPARAM)(DWORD)MAKELONG(l, h))
+#define MAKELRESULT(l, h) ((LRESULT)(DWORD)MAKELONG(l, h))
 
 #ifdef __cplusplus
 extern "C" {
