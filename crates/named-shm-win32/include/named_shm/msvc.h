@@ -70,6 +70,24 @@
 #define CONST const
 #endif
 
+/* min/max: windows.h's macros in C. In C++ they would break the standard
+ * library's own min/max (libstdc++ does not guard them as MSVC's does), so
+ * they are function templates in the global namespace instead: min(a, b)
+ * works as with the macro, and std::min stays the better match for
+ * arguments of one type. NOMINMAX leaves both out. */
+#if defined(__cplusplus) && !defined(NOMINMAX)
+template <class __nshm_A, class __nshm_B>
+inline auto min(__nshm_A a, __nshm_B b) -> decltype(a < b ? a : b)
+{
+    return (a < b) ? a : b;
+}
+template <class __nshm_A, class __nshm_B>
+inline auto max(__nshm_A a, __nshm_B b) -> decltype(a > b ? a : b)
+{
+    return (a > b) ? a : b;
+}
+#endif
+
 #ifndef _ERRNO_T_DEFINED
 #define _ERRNO_T_DEFINED
 typedef int errno_t;
