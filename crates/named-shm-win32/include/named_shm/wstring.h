@@ -14,7 +14,8 @@
 #ifndef NAMED_SHM_WSTRING_H
 #define NAMED_SHM_WSTRING_H
 
-#if defined(__SIZEOF_WCHAR_T__) && __SIZEOF_WCHAR_T__ == 2
+#if defined(__SIZEOF_WCHAR_T__) && __SIZEOF_WCHAR_T__ == 2 && !defined(NAMED_SHM_NO_WSTRING)
+#define __NSHM_WSTRING_ON 1
 
 #include "msvc.h"
 #include "../named_shm_wide.h"

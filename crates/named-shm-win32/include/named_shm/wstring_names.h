@@ -2,7 +2,7 @@
  * The standard names of named_shm/wstring.h's UTF-16 functions. No include
  * guard: cwchar includes it again after libstdc++'s <cwchar> #undefs them.
  */
-#if defined(__SIZEOF_WCHAR_T__) && __SIZEOF_WCHAR_T__ == 2 && defined(NAMED_SHM_WSTRING_H)
+#ifdef __NSHM_WSTRING_ON
 #undef wcslen
 #define wcslen __nshm_wcslen
 #undef wcsnlen
