@@ -88,9 +88,27 @@ int f() {
     std::string s = std::to_string(std::wcslen(L"OPTIMUM")) + std::filesystem::path("/tmp").string();
     wchar_t b[16];
     swprintf(b, 16, L"%d", 5);
-    return (int)(s.size() + wcslen(b) + std::min(1, 2));
+    swprintf(b, L"%s", L"array overload");
+    return (int)(s.size() + wcslen(b) + std::min(1, 2) + min(1, 2.5));
 }
 "#;
     let o = compile("std.cpp", src, &[]);
     assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn the_stand_in_programs_compile_as_cpp_too() {
+    // The programs they stand for (iRacing's SDK, opentrack, ACC's sample)
+    // are C++.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/win32-diff");
+    for (probe, unicode) in [("p48_irsdk", false), ("p49_freetrack", false), ("p50_acc", true)] {
+        let text = std::fs::read_to_string(dir.join(format!("{probe}.c"))).unwrap();
+        let src = if unicode {
+            format!("#define UNICODE\n#define _UNICODE\n{text}")
+        } else {
+            text
+        };
+        let o = compile(&format!("{probe}.cpp"), &src, &[]);
+        assert!(o.status.success(), "{probe}: {}", stderr(&o));
+    }
 }

@@ -16,9 +16,8 @@
 #include <strings.h>
 #include <time.h>
 
-/* #pragma comment(lib, "...") and #pragma warning(...) are MSVC's: the
- * library is linked by wincc or not needed, so they are accepted silently. */
-#pragma GCC diagnostic ignored "-Wunknown-pragmas"
+/* #pragma comment(lib, "...") and #pragma warning(...) are MSVC's: wincc
+ * passes -Wno-unknown-pragmas, so they are accepted silently. */
 
 /* __declspec(x): dllexport, dllimport, noinline, selectany, align(n),
  * thread, noreturn, deprecated, novtable, noalias, restrict, nothrow.

@@ -441,6 +441,19 @@ __NSHM_W int __nshm_swprintf_iso(__nshm_wc *buf, size_t count, const __nshm_wc *
     va_end(ap);
     return n;
 }
+#ifdef __cplusplus
+/* Microsoft's C++ overload: swprintf(array, format, ...) takes the count
+ * from the array. */
+template <size_t __nshm_N>
+static inline int __nshm_swprintf_iso(__nshm_wc (&buf)[__nshm_N], const __nshm_wc *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = __nshm_vswprintf_iso(buf, __nshm_N, fmt, ap);
+    va_end(ap);
+    return n;
+}
+#endif
 /* _snwprintf / _vsnwprintf: no terminator when it does not fit, -1. */
 __NSHM_W int __nshm_snwprintf_ms(__nshm_wc *buf, size_t count, const __nshm_wc *fmt, ...)
 {
