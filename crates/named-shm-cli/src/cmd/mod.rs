@@ -46,7 +46,11 @@ fn object_name(c: &Command) -> Option<&str> {
         Command::Write(a) => &a.name,
         Command::Rm(a) => &a.name,
         Command::Event(
-            E::Create { name, .. } | E::Set { name } | E::Reset { name } | E::Wait { name, .. },
+            E::Create { name, .. }
+            | E::Set { name }
+            | E::Reset { name }
+            | E::Pulse { name }
+            | E::Wait { name, .. },
         ) => name,
         Command::Mutex(M::Create { name, .. } | M::Lock { name, .. }) => name,
         Command::Demo(a) => &a.name,
