@@ -19,9 +19,8 @@
 
 #include "msvc.h"
 #include "../named_shm_wide.h"
-#include <ctype.h>
 #include <limits.h>
-#include <wctype.h>
+#include <wchar.h>
 
 #define __NSHM_W static __attribute__((unused))
 typedef wchar_t __nshm_wc;
@@ -58,11 +57,11 @@ __NSHM_W __nshm_wc *__nshm_wcsncat(__nshm_wc *d, const __nshm_wc *s, size_t n)
     p[i] = 0;
     return d;
 }
-/* Case folding as Windows' C locale: A-Z only... plus towlower for the BMP. */
+/* Case folding as Windows' C locale: A-Z only (whatever setlocale says). */
 __NSHM_W unsigned __nshm_wfold(__nshm_wc c)
 {
     unsigned u = (unsigned)(uint16_t)c;
-    return u < 128 ? (unsigned)tolower((int)u) : (unsigned)towlower((wint_t)u);
+    return u >= 'A' && u <= 'Z' ? u + 32 : u;
 }
 __NSHM_W int __nshm_wcsnicmp(const __nshm_wc *a, const __nshm_wc *b, size_t n)
 {
@@ -141,10 +140,9 @@ __NSHM_W __nshm_wc *__nshm_wcslwr(__nshm_wc *s)
 }
 __NSHM_W __nshm_wc *__nshm_wcsupr(__nshm_wc *s)
 {
-    for (__nshm_wc *p = s; *p; p++) {
-        unsigned u = (unsigned)(uint16_t)*p;
-        *p = (__nshm_wc)(u < 128 ? (unsigned)toupper((int)u) : (unsigned)towupper((wint_t)u));
-    }
+    for (__nshm_wc *p = s; *p; p++)
+        if (*p >= 'a' && *p <= 'z')
+            *p = (__nshm_wc)(*p - 32);
     return s;
 }
 __NSHM_W __nshm_wc *__nshm_wmemcpy(__nshm_wc *d, const __nshm_wc *s, size_t n)

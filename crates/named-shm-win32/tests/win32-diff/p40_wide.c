@@ -57,6 +57,10 @@ static int probe_main(const char *role)
     say("wcsncmp: %d %d", sgn(wcsncmp(L"abcX", L"abcY", 3)), sgn(wcsncmp(L"abcX", L"abcY", 4)));
     say("_wcsicmp: %d %d %d", sgn(_wcsicmp(L"Abc", L"aBC")), sgn(_wcsicmp(L"a", L"B")), sgn(_wcsicmp(L"_", L"a")));
     say("_wcsnicmp: %d", sgn(_wcsnicmp(L"ABCd", L"abcE", 3)));
+    say("_wcsicmp beyond ASCII (C locale): %d", sgn(_wcsicmp(L"\xe9t\xe9", L"\xc9T\xc9")));
+    wcscpy(c, L"\xe9" L"a" L"\xc9");
+    _wcsupr(c);
+    say("_wcsupr beyond ASCII: %x %x %x", c[0], c[1], c[2]);
     const wchar_t *s = L"acc_physics.mmf";
     say("wcschr/wcsrchr: %d %d %d", (int)(wcschr(s, L'c') - s), (int)(wcsrchr(s, L'c') - s), wcschr(s, L'!') == NULL);
     say("wcschr NUL: %d", (int)(wcschr(s, 0) - s));
