@@ -6,7 +6,7 @@
 mod common;
 
 use common::{code, exit_child, role, spawn, unique_name, wait_until, watchdog, Counters};
-use named_shm::{Event, WaitStatus};
+use named_shm::{wait_for_multiple, Event, MultiWaitStatus, WaitObject, WaitStatus};
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(120);
@@ -28,6 +28,21 @@ fn child(role: &str, args: &[String]) -> ! {
             c.inc(READY);
             match sut.wait(Some(Duration::from_millis(ms))).expect("wait") {
                 WaitStatus::Signaled => {
+                    c.inc(RELEASED);
+                    exit_child(code::SIGNALED)
+                }
+                _ => exit_child(code::TIMED_OUT),
+            }
+        }
+        // [ev, other, cnt]: waits for either event (wait-any), reports.
+        "wait-any" => {
+            let c = Counters::open(&args[2]);
+            let ev = Event::open(&args[0]).expect("open event");
+            let other = Event::open(&args[1]).expect("open other");
+            c.inc(READY);
+            let objs = [WaitObject::Event(&other), WaitObject::Event(&ev)];
+            match wait_for_multiple(&objs, false, Some(Duration::from_secs(60))).expect("wait") {
+                MultiWaitStatus::Signaled(1) => {
                     c.inc(RELEASED);
                     exit_child(code::SIGNALED)
                 }
@@ -77,6 +92,31 @@ fn manual_reset_pulse_releases_all_4_waiting_processes_and_resets() {
     watchdog(test, LIMIT, || {
         let codes = pulse_waiters(test, true, 4, "60000", |_, c| wait_until(|| c.get(RELEASED) == 4));
         assert_eq!(codes, vec![Some(code::SIGNALED); 4]);
+    });
+}
+
+#[test]
+fn manual_reset_pulse_releases_processes_waiting_for_any_of_two_events() {
+    let test = "manual_reset_pulse_releases_processes_waiting_for_any_of_two_events";
+    if let Some((r, args)) = role() {
+        child(&r, &args)
+    }
+    watchdog(test, LIMIT, || {
+        let (ev, other, cnt) = (unique_name("ev"), unique_name("other"), unique_name("cnt"));
+        let c = Counters::create(&cnt);
+        let sut = Event::create(&ev, true, false).unwrap();
+        let _other = Event::create(&other, true, false).unwrap();
+        let mut kids: Vec<_> = (0..2)
+            .map(|_| spawn(test, "wait-any", &[ev.as_str(), other.as_str(), cnt.as_str()]))
+            .collect();
+        wait_until(|| c.get(READY) == 2);
+        std::thread::sleep(SETTLE);
+        sut.pulse().unwrap();
+        wait_until(|| c.get(RELEASED) == 2);
+        assert!(!sut.is_set());
+        for k in &mut kids {
+            assert_eq!(k.wait_code(), Some(code::SIGNALED));
+        }
     });
 }
 
