@@ -8,6 +8,11 @@ use std::process::{Command, Output};
 
 /// Compiles `source` (a file named `name`) with `wincc -c`; `env` is added.
 fn compile(name: &str, source: &str, env: &[(&str, &str)]) -> Output {
+    compile_with(name, source, env, &[])
+}
+
+/// As [`compile`], with extra compiler flags.
+fn compile_with(name: &str, source: &str, env: &[(&str, &str)], flags: &[&str]) -> Output {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = std::env::temp_dir().join(format!("nshm-headers-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -17,6 +22,7 @@ fn compile(name: &str, source: &str, env: &[(&str, &str)]) -> Output {
     cmd.arg(manifest.join("wincc"))
         .arg("-Wall")
         .arg("-Werror")
+        .args(flags)
         .arg("-c")
         .arg(&src)
         .arg("-o")
@@ -110,5 +116,14 @@ fn the_stand_in_programs_compile_as_cpp_too() {
         };
         let o = compile(&format!("{probe}.cpp"), &src, &[]);
         assert!(o.status.success(), "{probe}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn windows_h_compiles_under_strict_iso_c() {
+    let src = "#include <windows.h>\n#include <tchar.h>\nint f(void) { struct tm t; time_t now = 0; return gmtime_s(&t, &now) + (int)wcslen(L\"x\"); }\n";
+    for std in ["-std=c99", "-std=c11", "-std=gnu17"] {
+        let o = compile_with("strict.c", src, &[], &[std]);
+        assert!(o.status.success(), "{std}: {}", stderr(&o));
     }
 }

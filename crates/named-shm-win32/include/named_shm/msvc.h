@@ -137,6 +137,14 @@ static __attribute__((unused, format(printf, 3, 4))) int __nshm_snprintf(char *b
 #define _snprintf __nshm_snprintf
 #define _vsnprintf __nshm_vsnprintf
 
+#ifndef __cplusplus
+/* POSIX functions used below, declared also under a strict -std=c99/c11
+ * (glibc declares them only with POSIX or GNU features on). */
+extern struct tm *localtime_r(const time_t *, struct tm *);
+extern struct tm *gmtime_r(const time_t *, struct tm *);
+extern size_t strnlen(const char *, size_t);
+#endif
+
 /* localtime_s / gmtime_s, Microsoft's argument order (result first):
  * 0, or EINVAL for a NULL argument or a time before 1970 / after 3000
  * (the result is then filled with -1). */
