@@ -61,9 +61,6 @@
 #define __debugbreak() __builtin_trap()
 #define __assume(x) ((void)0)
 #define __noop(...) ((void)0)
-#ifndef _countof
-#define _countof(a) (sizeof(a) / sizeof((a)[0]))
-#endif
 
 #ifndef CONST
 #define CONST const
