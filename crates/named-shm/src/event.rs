@@ -257,9 +257,12 @@ impl Event {
     /// # Ok(()) }
     /// ```
     ///
-    /// On Linux, a wait on several objects (`wait_any`) that includes an
-    /// auto-reset event is not released by a pulse of it (it does not take
-    /// the one-waiter grant); a manual-reset event's pulse releases it.
+    /// On Linux, a wait on several objects ([`wait_for_multiple`]) is
+    /// released by the pulse of a manual-reset event in wait-any mode only:
+    /// not in wait-all mode (the events must be signalled at one time), nor
+    /// for an auto-reset event (such waits do not take its one-waiter grant).
+    ///
+    /// [`wait_for_multiple`]: crate::wait_for_multiple
     ///
     /// # Errors
     /// [`Error::PermissionDenied`] for a handle that cannot write the event.
