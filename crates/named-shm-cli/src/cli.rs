@@ -297,6 +297,14 @@ pub enum EventCommand {
         /// The event's name.
         name: String,
     },
+    /// Pulse the event: PulseEvent. Releases the processes waiting now (all
+    /// of them for a manual-reset event, one for an auto-reset event) and
+    /// leaves the event non-signalled.
+    #[command(after_help = "Examples:\n  nshm event pulse 'Local\\IRSDKDataValidEvent'")]
+    Pulse {
+        /// The event's name.
+        name: String,
+    },
     /// Wait until the event is set (exit code 7 on timeout).
     #[command(after_help = "Examples:\n  nshm event wait Ready --timeout 500ms && echo ready")]
     Wait {

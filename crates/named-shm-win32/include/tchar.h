@@ -52,6 +52,8 @@ typedef unsigned char _TUCHAR;
 #define _tcsncmp strncmp
 #endif
 
+#include "named_shm/tchar_more.h"
+
 #define _T(x) __T(x)
 #define _TEXT(x) __T(x)
 

@@ -12,6 +12,12 @@
 #include <stdint.h>
 #include <string.h>
 
+/* MSVC-isms first (__declspec, CONST, _snprintf, localtime_s, ...), and
+ * what Microsoft's windows.h brings in (stdlib.h, stdio.h, time.h, the
+ * wide C library); the Win32 calls beyond shared memory at the end
+ * (named_shm/extras.h). See docs/win32.md ("Porting a program"). */
+#include "named_shm/msvc.h"
+
 #if defined(_UNICODE) && !defined(UNICODE)
 #define UNICODE
 #endif
@@ -478,5 +484,6 @@ int WINAPI MessageBoxW(HWND hWnd, LPCWSTR lpText, LPCWSTR lpCaption, UINT uType)
 #include "named_shm/securecrt.h"
 #include "named_shm/unsupported.h"
 #include "named_shm_wide.h"
+#include "named_shm/extras.h"
 
 #endif /* NAMED_SHM_WIN32_WINDOWS_H */

@@ -28,6 +28,7 @@
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![allow(non_snake_case)]
 
+pub mod compat;
 pub mod consts;
 mod handles;
 mod lasterr;

@@ -243,6 +243,38 @@ impl Event {
         Ok(())
     }
 
+    /// `PulseEvent`: releases the waiters of this moment and leaves the
+    /// event non-signalled. A manual-reset event releases every thread that
+    /// is waiting on it when the call is made; an auto-reset event releases
+    /// one waiting thread if there is one. With nobody waiting it only
+    /// resets the event: a later `wait` is not released.
+    ///
+    /// ```no_run
+    /// # fn main() -> named_shm::Result<()> {
+    /// let ev = named_shm::Event::create("Local\\DataValid", true, false)?;
+    /// ev.pulse()?; // nobody waits: the event stays non-signalled
+    /// assert!(!ev.is_set());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// On Linux, a wait on several objects ([`wait_for_multiple`]) is
+    /// released by the pulse of a manual-reset event in wait-any mode only:
+    /// not in wait-all mode (the events must be signalled at one time), nor
+    /// for an auto-reset event (such waits do not take its one-waiter grant).
+    ///
+    /// [`wait_for_multiple`]: crate::wait_for_multiple
+    ///
+    /// # Errors
+    /// [`Error::PermissionDenied`] for a handle that cannot write the event.
+    #[doc(alias = "PulseEvent")]
+    pub fn pulse(&self) -> Result<()> {
+        if !self.inner.writable() {
+            return Err(self.denied("pulse"));
+        }
+        self.inner.pulse();
+        Ok(())
+    }
+
     /// `WaitForSingleObject`: waits until the event is set, or until `timeout`
     /// (`None`: `INFINITE`). Consumes an auto-reset event. Returns
     /// [`WaitStatus::Signaled`] or [`WaitStatus::TimedOut`].

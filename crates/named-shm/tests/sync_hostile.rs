@@ -280,6 +280,9 @@ fn events_with_scribbled_words_time_out_in_time_and_never_panic() {
                 set_words(&fa, v, u32::MAX);
                 a.set().unwrap();
                 a.reset().unwrap();
+                set_words(&fa, v, u32::MAX);
+                a.pulse().unwrap();
+                assert!(!a.is_set(), "a pulse leaves the event non-signalled");
                 let start = Instant::now();
                 let objs = [named_shm::WaitObject::Event(&a), named_shm::WaitObject::Event(&m)];
                 let _ = named_shm::wait_for_multiple(&objs, true, Some(t)).unwrap();
@@ -294,6 +297,9 @@ fn events_with_scribbled_words_time_out_in_time_and_never_panic() {
                 m.set().unwrap();
                 assert_eq!(m.wait(Some(t)).unwrap(), WaitStatus::Signaled);
                 m.reset().unwrap();
+                set_words(&fm, v | 1, u32::MAX);
+                m.pulse().unwrap();
+                assert!(!m.is_set(), "a pulse leaves the event non-signalled");
             }
             // Random words, every operation.
             let mut rng = Rng(42);
@@ -306,10 +312,10 @@ fn events_with_scribbled_words_time_out_in_time_and_never_panic() {
                     let start = Instant::now();
                     let _ = e.wait(Some(t)).unwrap();
                     in_time(start, t, "wait");
-                    if rng.next() % 2 == 0 {
-                        e.set().unwrap();
-                    } else {
-                        e.reset().unwrap();
+                    match rng.next() % 3 {
+                        0 => e.set().unwrap(),
+                        1 => e.reset().unwrap(),
+                        _ => e.pulse().unwrap(),
                     }
                     let _ = e.is_set();
                 }

@@ -47,7 +47,11 @@ fn object_name(c: &Command) -> Option<&str> {
         Command::Write(a) => &a.name,
         Command::Rm(a) => &a.name,
         Command::Event(
-            E::Create { name, .. } | E::Set { name } | E::Reset { name } | E::Wait { name, .. },
+            E::Create { name, .. }
+            | E::Set { name }
+            | E::Reset { name }
+            | E::Pulse { name }
+            | E::Wait { name, .. },
         ) => name,
         Command::Mutex(M::Create { name, .. } | M::Lock { name, .. }) => name,
         Command::Sem(S::Create { name, .. } | S::Release { name, .. } | S::Wait { name, .. }) => name,

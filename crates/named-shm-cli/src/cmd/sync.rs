@@ -188,6 +188,10 @@ pub fn event(c: EventCommand) -> Result<()> {
             Event::open(&name)?.reset()?;
             outln!("reset event `{}`", format::escape(&name))?;
         }
+        EventCommand::Pulse { name } => {
+            Event::open(&name)?.pulse()?;
+            outln!("pulsed event `{}`", format::escape(&name))?;
+        }
         EventCommand::Wait { name, timeout } => {
             signal::install();
             let timeout = timeout.as_deref().map(parse_timeout).transpose()?;

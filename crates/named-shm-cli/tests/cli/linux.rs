@@ -231,6 +231,7 @@ fn every_command_has_help_with_examples() {
         vec!["event", "create"],
         vec!["event", "set"],
         vec!["event", "reset"],
+        vec!["event", "pulse"],
         vec!["event", "wait"],
         vec!["mutex"],
         vec!["mutex", "create"],
@@ -903,6 +904,47 @@ fn event_wait_wakes_when_another_process_sets_it() {
         .args(["event", "wait", &name, "--timeout", "100ms"])
         .assert()
         .code(7);
+    held.release();
+    assert_gone(&name);
+}
+
+#[test]
+fn event_pulse_releases_the_waiting_process_and_leaves_the_event_reset() {
+    let name = unique("evpulse");
+    let held = Held::start(&["event", "create", &name, "--manual-reset", "--set", "--hold"]);
+    // Nobody waiting: the pulse takes the set state away.
+    nshm()
+        .args(["event", "pulse", &name])
+        .assert()
+        .success()
+        .stdout(format!("pulsed event `{name}`\n"));
+    nshm()
+        .args(["event", "wait", &name, "--timeout", "100ms"])
+        .assert()
+        .code(7);
+    // A waiting process is released (the wait re-arms between slices of
+    // its timeout; a pulse in that gap of microseconds would be missed).
+    let mut waiter = std::process::Command::new(bin())
+        .args(["event", "wait", &name, "--timeout", "20s"])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    nshm().args(["event", "pulse", &name]).assert().success();
+    let deadline = Instant::now() + STEP;
+    let status = loop {
+        if let Some(st) = waiter.try_wait().unwrap() {
+            break st;
+        }
+        assert!(Instant::now() < deadline, "waiter not released by the pulse");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert!(status.success());
+    nshm()
+        .args(["info", &name])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("not set"));
     held.release();
     assert_gone(&name);
 }

@@ -254,8 +254,6 @@ __NSHM_UNSUP(LRESULT, DispatchMessageW)
 __NSHM_UNSUP(BOOL, TranslateMessage)
 __NSHM_UNSUP(BOOL, PeekMessageA)
 __NSHM_UNSUP(BOOL, PeekMessageW)
-__NSHM_UNSUP(BOOL, PostMessageA)
-__NSHM_UNSUP(BOOL, PostMessageW)
 __NSHM_UNSUP(LRESULT, SendMessageA)
 __NSHM_UNSUP(LRESULT, SendMessageW)
 __NSHM_UNSUP(WORD, RegisterClassExA)
@@ -277,7 +275,6 @@ __NSHM_UNSUP(BOOL, MessageBeep)
 #define GetMessage GetMessageW
 #define DispatchMessage DispatchMessageW
 #define PeekMessage PeekMessageW
-#define PostMessage PostMessageW
 #define SendMessage SendMessageW
 #define RegisterClassEx RegisterClassExW
 #define RegisterClass RegisterClassW
@@ -288,7 +285,6 @@ __NSHM_UNSUP(BOOL, MessageBeep)
 #define GetMessage GetMessageA
 #define DispatchMessage DispatchMessageA
 #define PeekMessage PeekMessageA
-#define PostMessage PostMessageA
 #define SendMessage SendMessageA
 #define RegisterClassEx RegisterClassExA
 #define RegisterClass RegisterClassA

@@ -32,8 +32,10 @@ for src in "${probes[@]}"; do
   name=$(basename "$src" .c)
   flags=$(sed -n 's|^/\* probe-flags: \(.*\) \*/$|\1|p' "$src")
   mflags=$(sed -n 's|^/\* probe-mingw-flags: \(.*\) \*/$|\1|p' "$src")
+  # mingw's linker takes libraries after the source (wincc needs none).
+  mlibs=$(sed -n 's|^/\* probe-mingw-libs: \(.*\) \*/$|\1|p' "$src")
   # shellcheck disable=SC2086
-  "$MINGW" -O1 -Wall -Wno-unused-function $flags $mflags -I"$here" "$src" -o "$out/$name.exe"
+  "$MINGW" -O1 -Wall -Wno-unused-function $flags $mflags -I"$here" "$src" $mlibs -o "$out/$name.exe"
   # shellcheck disable=SC2086
   "$root/scripts/wincc" -O1 -Wall -Wno-unused-function -Wno-format $flags -I"$here" "$src" -o "$out/$name"
 done

@@ -138,6 +138,10 @@ pub(crate) trait EventImp: ObjectImp {
     fn set(&self);
     /// `ResetEvent`. The caller checked `writable`.
     fn reset(&self);
+    /// `PulseEvent`: releases the threads waiting at this moment (every one
+    /// for a manual-reset event, one for an auto-reset event), then leaves
+    /// the event non-signalled. The caller checked `writable`.
+    fn pulse(&self);
     /// `WaitForSingleObject`: `true` if released, `false` on timeout.
     fn wait(&self, deadline: Option<Deadline>) -> bool;
     /// As `wait`, spinning for up to `spin` before sleeping.

@@ -167,6 +167,9 @@ impl EventImp for NoEvent {
     fn reset(&self) {
         match *self {}
     }
+    fn pulse(&self) {
+        match *self {}
+    }
     fn wait(&self, _deadline: Option<NoDeadline>) -> bool {
         match *self {}
     }

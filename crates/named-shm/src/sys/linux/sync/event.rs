@@ -16,6 +16,12 @@
 //! `set` does not take a release back. All changes are one compare-and-swap
 //! on the word, so a timeout never strands a grant.
 //!
+//! **Pulses.** `pulse` on a manual-reset event steps the generation and
+//! clears the bit in one compare-and-swap: every wait that began before it
+//! sees the generation move and returns, and a wait that begins after it
+//! finds the event non-signalled. On an auto-reset event it grants one
+//! registered waiter if there is one not yet granted, and clears the bit.
+//!
 //! See `mod.rs` for what the sync area is and why every word in it is
 //! hostile input.
 
@@ -408,6 +414,52 @@ impl EventImp for SysEvent {
     fn reset(&self) {
         // Clears the bit, keeps the generation. Release pairs with the next set.
         self.state().fetch_and(!SIGNALED, Ordering::Release);
+    }
+
+    /// `PulseEvent`. The caller checked `writable`.
+    fn pulse(&self) {
+        let manual = self.manual_reset();
+        let mut s = self.state().load(Ordering::Relaxed);
+        let mut tries = 0;
+        let wake = loop {
+            tries += 1;
+            if tries > CAS_TRIES {
+                // A peer rewrites the word as fast as we read it: leave the
+                // event non-signalled and wake everyone to look again.
+                self.state().fetch_and(!SIGNALED, Ordering::SeqCst);
+                break i32::MAX;
+            }
+            let (new, wake) = if manual {
+                // Waits that began before see the generation move.
+                (s.wrapping_add(GEN_ONE) & !SIGNALED, i32::MAX)
+            } else if auto_waiters(s) > auto_grants(s) && auto_grants(s) < 0x7fff {
+                (s.wrapping_add(GRANT_ONE) & !SIGNALED, 1)
+            } else {
+                (s & !SIGNALED, 0)
+            };
+            if new == s {
+                return; // auto-reset, nobody to release, already reset.
+            }
+            // SeqCst: ordered before the load of `waiters` (see `set`);
+            // Release: a released waiter sees what we wrote before.
+            match self
+                .state()
+                .compare_exchange_weak(s, new, Ordering::SeqCst, Ordering::Relaxed)
+            {
+                Ok(_) => break wake,
+                Err(cur) => s = cur,
+            }
+        };
+        if manual {
+            if self.waiters().load(Ordering::SeqCst) > 0 {
+                futex::wake(self.state(), i32::MAX);
+            }
+        } else if self.waiters().load(Ordering::SeqCst) > 0 {
+            // Multi-object waiters sleep on the word too (see `set_auto`).
+            futex::wake(self.state(), i32::MAX);
+        } else if wake > 0 {
+            futex::wake(self.state(), wake);
+        }
     }
 
     /// `WaitForSingleObject`: `true` if signalled, `false` on timeout.

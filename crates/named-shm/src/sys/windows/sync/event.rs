@@ -14,7 +14,7 @@ use std::ffi::c_void;
 use std::io;
 use std::time::{Duration, Instant};
 use windows_sys::Win32::Foundation::HANDLE;
-use windows_sys::Win32::System::Threading::{CreateEventW, OpenEventW, ResetEvent, SetEvent};
+use windows_sys::Win32::System::Threading::{CreateEventW, OpenEventW, PulseEvent, ResetEvent, SetEvent};
 
 /// `EVENT_BASIC_INFORMATION` (ntddk.h): `EventType` is `NotificationEvent`
 /// (0, manual reset) or `SynchronizationEvent` (1, auto reset).
@@ -129,6 +129,13 @@ impl EventImp for SysEvent {
         // SAFETY: as in `set`.
         let ok = unsafe { ResetEvent(self.raw()) };
         debug_assert!(ok != 0, "ResetEvent: {}", os_error(last_error()));
+    }
+
+    /// `PulseEvent`. The caller checked `writable`.
+    fn pulse(&self) {
+        // SAFETY: as in `set`.
+        let ok = unsafe { PulseEvent(self.raw()) };
+        debug_assert!(ok != 0, "PulseEvent: {}", os_error(last_error()));
     }
 
     /// [`wait`](Self::wait) after polling for up to `spin` (never past
