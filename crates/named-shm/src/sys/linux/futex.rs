@@ -72,6 +72,15 @@ impl Deadline {
         parts(&monotonic_now()) >= parts(&self.0)
     }
 
+    /// The earlier of two deadlines (`None`: never).
+    pub(crate) fn earlier(a: Option<Deadline>, b: Option<Deadline>) -> Option<Deadline> {
+        match (a, b) {
+            (Some(x), Some(y)) => Some(if parts(&x.0) <= parts(&y.0) { x } else { y }),
+            (x, None) => x,
+            (None, y) => y,
+        }
+    }
+
     /// The earlier of `self` and `now + d`.
     pub(crate) fn min_after(this: Option<Deadline>, d: Duration) -> Deadline {
         let soon = Deadline::after(Some(d)).expect("Some in, Some out");
