@@ -72,13 +72,9 @@ impl Deadline {
         parts(&monotonic_now()) >= parts(&self.0)
     }
 
-    /// The earlier of two deadlines (`None`: never).
-    pub(crate) fn earlier(a: Option<Deadline>, b: Option<Deadline>) -> Option<Deadline> {
-        match (a, b) {
-            (Some(x), Some(y)) => Some(if parts(&x.0) <= parts(&y.0) { x } else { y }),
-            (x, None) => x,
-            (None, y) => y,
-        }
+    /// Seconds and nanoseconds, for ordering deadlines.
+    pub(crate) fn key(&self) -> (i64, i64) {
+        parts(&self.0)
     }
 
     /// The earlier of `self` and `now + d`.

@@ -27,7 +27,7 @@
 
 use super::super::futex::{self, Deadline};
 use super::page::Page;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::task::Waker;
@@ -63,11 +63,16 @@ struct Wait {
 struct Table {
     pairs: HashMap<PairKey, Pair>,
     waits: HashMap<u64, Wait>,
+    /// The waits with a wake-up time, earliest first.
+    timers: BTreeSet<((i64, i64), u64)>,
 }
 
 impl Table {
     fn remove(&mut self, id: u64) -> Option<Wait> {
         let w = self.waits.remove(&id)?;
+        if let Some(d) = &w.wake_at {
+            self.timers.remove(&(d.key(), id));
+        }
         for k in &w.keys {
             if let Some(p) = self.pairs.get_mut(k) {
                 p.waits.remove(&id);
@@ -128,9 +133,10 @@ impl Shard {
                         gone.extend(pair.waits.iter().copied());
                     }
                 }
-                for (id, w) in t.waits.iter() {
-                    if w.wake_at.as_ref().is_some_and(Deadline::passed) {
-                        gone.push(*id);
+                for &(_, id) in t.timers.iter() {
+                    match t.waits.get(&id).and_then(|w| w.wake_at.as_ref()) {
+                        Some(d) if d.passed() => gone.push(id),
+                        _ => break,
                     }
                 }
                 for id in gone {
@@ -139,9 +145,7 @@ impl Shard {
                     }
                 }
                 if due.is_empty() {
-                    for w in t.waits.values() {
-                        wake_at = Deadline::earlier(wake_at, w.wake_at);
-                    }
+                    wake_at = t.timers.first().and_then(|(_, id)| t.waits.get(id)?.wake_at);
                     pages = t
                         .pairs
                         .iter()
@@ -236,6 +240,9 @@ fn insert(
             }
         });
         pair.waits.insert(id);
+    }
+    if let Some(d) = &wake_at {
+        t.timers.insert((d.key(), id));
     }
     t.waits.insert(
         id,
