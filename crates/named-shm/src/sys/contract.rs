@@ -8,7 +8,7 @@
 //!
 //! | backend | target | files |
 //! |---|---|---|
-//! | `linux` | `target_os = "linux"` | `sys/linux/`: `object.rs` (named files, handle count), `shm.rs`, `sync/{page,event,mutex,owner,wait}.rs`, `admin.rs`, `ns.rs`, `futex.rs`; with the POSIX-generic `sys/unix/` (`header.rs`, `filename.rs`, syscall helpers) |
+//! | `linux` | `target_os = "linux"` | `sys/linux/`: `object.rs` (named files, handle count), `shm.rs`, `sync/{page,event,mutex,owner,wait,async_wait,reactor}.rs`, `admin.rs`, `ns.rs`, `futex.rs`; with the POSIX-generic `sys/unix/` (`header.rs`, `filename.rs`, syscall helpers) |
 //! | `windows` | `windows` | `sys/windows/`: `shm.rs`, `sync/`, `admin.rs`, `security.rs` |
 //! | `unsupported` | anything else | `sys/unsupported.rs`: every call fails with [`Error::Unsupported`](crate::Error::Unsupported) |
 //!
