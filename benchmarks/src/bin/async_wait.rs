@@ -217,17 +217,14 @@ fn pending(iters: u64) {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some(p @ ("peer-blocking" | "peer-async")) => {
-            peer(
-                p == "peer-async",
-                &args[1],
-                &args[2],
-                args[3].parse().expect("count"),
-            );
-            return;
-        }
-        _ => {}
+    if let Some(p @ ("peer-blocking" | "peer-async")) = args.first().map(String::as_str) {
+        peer(
+            p == "peer-async",
+            &args[1],
+            &args[2],
+            args[3].parse().expect("count"),
+        );
+        return;
     }
     let what = args.first().map_or("all", String::as_str).to_owned();
     let flag = |name: &str, default: u64| {
