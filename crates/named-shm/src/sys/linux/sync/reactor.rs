@@ -68,20 +68,26 @@ struct Table {
 }
 
 impl Table {
-    fn remove(&mut self, id: u64) -> Option<Wait> {
-        let w = self.waits.remove(&id)?;
+    /// Removes a wait; also `true` if that left a pair without waits (and
+    /// removed it).
+    fn remove(&mut self, id: u64) -> (Option<Wait>, bool) {
+        let Some(w) = self.waits.remove(&id) else {
+            return (None, false);
+        };
         if let Some(d) = &w.wake_at {
             self.timers.remove(&(d.key(), id));
         }
+        let mut emptied = false;
         for k in &w.keys {
             if let Some(p) = self.pairs.get_mut(k) {
                 p.waits.remove(&id);
                 if p.waits.is_empty() {
                     self.pairs.remove(k);
+                    emptied = true;
                 }
             }
         }
-        Some(w)
+        (Some(w), emptied)
     }
 
     /// Pairs `watches` would add.
@@ -99,7 +105,7 @@ fn key(w: &Watch) -> PairKey {
 
 /// One waiter thread and its table.
 struct Shard {
-    /// Bumped (and woken) when the table gains a pair.
+    /// Bumped (and woken) when the table gains or loses a pair.
     ctl: AtomicU32,
     table: Mutex<Table>,
 }
@@ -140,7 +146,7 @@ impl Shard {
                     }
                 }
                 for id in gone {
-                    if let Some(w) = t.remove(id) {
+                    if let (Some(w), _) = t.remove(id) {
                         due.push(w.waker);
                     }
                 }
@@ -211,10 +217,13 @@ impl std::fmt::Debug for Registration {
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        // A pair left without waits is dropped from the table; the thread
-        // may sleep on it until its next wake-up, which costs nothing (it
-        // holds the page mapped until then).
-        let _ = self.shard.table().remove(self.id);
+        // A pair left without waits leaves the table, and the thread is told
+        // so that it stops sleeping on the word (and unmaps a page that
+        // nothing else uses) now rather than at its next wake-up.
+        let (_, emptied) = self.shard.table().remove(self.id);
+        if emptied {
+            self.shard.kick();
+        }
     }
 }
 
@@ -268,7 +277,7 @@ pub(super) fn arm(
     // Same thread as last time if its table has room.
     if let Some(r) = reg.as_ref() {
         let mut t = r.shard.table();
-        t.remove(r.id);
+        let _ = t.remove(r.id);
         if t.pairs.len() + t.new_pairs(&watches) <= PAIRS_PER_THREAD {
             insert(&r.shard, &mut t, r.id, watches, waker, wake_at);
             return Ok(());
