@@ -218,9 +218,11 @@ impl Event {
     /// [`Error::Io`] if the process cannot start its waiter thread.
     ///
     /// # Platform differences
-    /// On Windows, each pending wait has a thread of its own (see
-    /// `docs/architecture.md`); a signal it takes for a future dropped
-    /// meanwhile is given back (`SetEvent`).
+    /// On Windows, a pending wait on an auto-reset event has a thread of its
+    /// own (Windows releases one *waiting thread* per `SetEvent`, so only
+    /// that keeps N sets releasing N waits), and a signal it takes for a
+    /// future dropped meanwhile is given back (`SetEvent`); waits on a
+    /// manual-reset event share one thread per 63 objects.
     pub fn wait_async(&self, timeout: Option<Duration>) -> WaitFuture<'_> {
         let checked = self.check_can_wait().map(|()| {
             (
