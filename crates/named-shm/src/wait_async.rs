@@ -266,6 +266,11 @@ impl Semaphore {
     ///
     /// # Errors
     /// As [`wait`](Self::wait), reported when the future is first polled.
+    ///
+    /// # Platform differences
+    /// On Windows a shared thread waits for up to 63 semaphores at once; a
+    /// count it takes for a future dropped before collecting it is given
+    /// back (`ReleaseSemaphore`).
     pub fn wait_async(&self, timeout: Option<Duration>) -> WaitFuture<'_> {
         let checked = self.check_can_wait().map(|()| {
             (
