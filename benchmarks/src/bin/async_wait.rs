@@ -26,6 +26,25 @@ fn current_thread() -> tokio::runtime::Runtime {
         .expect("runtime")
 }
 
+/// The smallest executor: polls on this thread, parks between polls.
+fn park_block_on<F: Future>(f: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut f = std::pin::pin!(f);
+    loop {
+        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::park();
+    }
+}
+
 fn status_field(field: &str) -> u64 {
     let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     s.lines()
@@ -87,6 +106,17 @@ fn round_trip(case: &str, iters: u64, rounds: usize) -> f64 {
             for _ in 0..iters {
                 ping.set().unwrap();
                 pong.wait(None).unwrap();
+            }
+            t.elapsed().as_nanos() as f64
+        } else if case == "async-park" {
+            for _ in 0..warm {
+                ping.set().unwrap();
+                park_block_on(pong.wait_async(None)).unwrap();
+            }
+            let t = Instant::now();
+            for _ in 0..iters {
+                ping.set().unwrap();
+                park_block_on(pong.wait_async(None)).unwrap();
             }
             t.elapsed().as_nanos() as f64
         } else {
@@ -235,21 +265,35 @@ fn main() {
     };
     let iters = flag("--iters", 20_000);
     let rounds = flag("--rounds", 5) as usize;
+    if what == "case" {
+        let case = args.get(1).map_or("async-park", String::as_str);
+        let ns = round_trip(case, iters, rounds);
+        println!("round trip, {case}: {:.2} us", ns / 1e3);
+        return;
+    }
     if what == "round-trip" || what == "all" {
-        let blocking = round_trip("blocking", iters, rounds);
-        let one = round_trip("async", iters, rounds);
-        let both = round_trip("async-both", iters, rounds);
-        println!("round trip, blocking both sides: {:.2} us", blocking / 1e3);
-        println!(
-            "round trip, async measuring side (tokio current-thread): {:.2} us ({:.2}x blocking)",
-            one / 1e3,
-            one / blocking
-        );
-        println!(
-            "round trip, async both sides: {:.2} us ({:.2}x blocking)",
-            both / 1e3,
-            both / blocking
-        );
+        // The cases take turns, round by round, so that the load of a shared
+        // machine weighs on each alike; each ratio is taken within a round.
+        let cases = [
+            ("blocking", "blocking both sides"),
+            ("async", "async measuring side (tokio current-thread)"),
+            ("async-park", "async measuring side (park/unpark executor)"),
+            ("async-both", "async both sides (tokio current-thread)"),
+        ];
+        let mut per: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
+        for _ in 0..rounds {
+            for (k, (case, _)) in cases.iter().enumerate() {
+                per[k].push(round_trip(case, iters, 1));
+            }
+        }
+        for (k, (_, label)) in cases.iter().enumerate() {
+            let mut ratios: Vec<f64> = per[k].iter().zip(&per[0]).map(|(a, b)| a / b).collect();
+            println!(
+                "round trip, {label}: {:.2} us median ({:.2}x blocking, median of per-round ratios)",
+                median(&mut per[k].clone()) / 1e3,
+                median(&mut ratios)
+            );
+        }
     }
     if what == "pending" || what == "all" {
         pending(flag("--wakes", 200));

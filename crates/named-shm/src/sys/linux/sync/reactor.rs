@@ -28,7 +28,7 @@
 use super::super::futex::{self, Deadline};
 use super::page::Page;
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::task::Waker;
 
@@ -107,6 +107,9 @@ fn key(w: &Watch) -> PairKey {
 struct Shard {
     /// Bumped (and woken) when the table gains or loses a pair.
     ctl: AtomicU32,
+    /// The thread is (about to be) asleep in `futex_waitv`: a registration
+    /// must wake it. Otherwise the bump of `ctl` is enough.
+    asleep: AtomicBool,
     table: Mutex<Table>,
 }
 
@@ -116,8 +119,13 @@ impl Shard {
     }
 
     fn kick(&self) {
+        // SeqCst, paired with the thread's store of `asleep` before it
+        // sleeps on `ctl`: either it sees the new `ctl` (the kernel compares
+        // it) or we see it asleep and wake it.
         self.ctl.fetch_add(1, Ordering::SeqCst);
-        futex::wake(&self.ctl, 1);
+        if self.asleep.load(Ordering::SeqCst) {
+            futex::wake(&self.ctl, 1);
+        }
     }
 
     /// The thread's loop: wake what is due, then sleep on every pair.
@@ -170,7 +178,9 @@ impl Shard {
             words.extend(pages.iter().map(|(page, off, value)| (page.word(*off), *value)));
             // Returns when a word differs from its value or is woken, at the
             // earliest wake-up time, or on a signal: every case loops.
+            self.asleep.store(true, Ordering::SeqCst);
             futex::wait_any(&words, wake_at.as_ref());
+            self.asleep.store(false, Ordering::SeqCst);
         }
     }
 }
@@ -300,6 +310,7 @@ pub(super) fn arm(
     }
     let shard = Arc::new(Shard {
         ctl: AtomicU32::new(0),
+        asleep: AtomicBool::new(false),
         table: Mutex::new(Table::default()),
     });
     let runner = shard.clone();
