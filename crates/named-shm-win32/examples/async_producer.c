@@ -5,6 +5,7 @@
  * consumer's Local\NamedShmAsyncExample.ack before the next one, and ends
  * with the reading "quit". The consumer is a tokio service that waits for
  * the event without a thread of its own: crates/named-shm/examples/async_service.rs.
+ * An argument replaces the names' base (Local\NamedShmAsyncExample).
  */
 #include <windows.h>
 #include <stdio.h>
@@ -12,13 +13,16 @@
 #define BUF_SIZE 256
 #define READINGS 5
 
-int main(void)
+int main(int argc, char **argv)
 {
+    const char *base = argc > 1 ? argv[1] : "Local\\NamedShmAsyncExample";
+    char ready[200], ack[200];
+    snprintf(ready, sizeof ready, "%s.ready", base);
+    snprintf(ack, sizeof ack, "%s.ack", base);
     /* Either side may start first: both open-or-create (CreateX). */
-    HANDLE hMap = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, BUF_SIZE,
-                                     "Local\\NamedShmAsyncExample");
-    HANDLE hReady = CreateEventA(NULL, FALSE, FALSE, "Local\\NamedShmAsyncExample.ready");
-    HANDLE hAck = CreateEventA(NULL, FALSE, FALSE, "Local\\NamedShmAsyncExample.ack");
+    HANDLE hMap = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, BUF_SIZE, base);
+    HANDLE hReady = CreateEventA(NULL, FALSE, FALSE, ready);
+    HANDLE hAck = CreateEventA(NULL, FALSE, FALSE, ack);
     if (!hMap || !hReady || !hAck) {
         printf("producer: could not create the objects (%lu)\n", (unsigned long)GetLastError());
         return 1;

@@ -4,6 +4,7 @@
 //! `crates/named-shm-win32/examples/async_producer.c`, which writes a reading
 //! into the named mapping `Local\NamedShmAsyncExample`, sets the auto-reset
 //! event `…ready` and waits for our `…ack`; the reading `quit` ends both.
+//! An argument replaces the names' base (give both programs the same).
 //!
 //! ```text
 //! cargo run -p named-shm --example async_service &
@@ -14,19 +15,19 @@
 use named_shm::{Event, SharedMemory, WaitStatus};
 use std::time::Duration;
 
-const MAP: &str = "Local\\NamedShmAsyncExample";
-const READY: &str = "Local\\NamedShmAsyncExample.ready";
-const ACK: &str = "Local\\NamedShmAsyncExample.ack";
+const BASE: &str = "Local\\NamedShmAsyncExample";
 const BUF_SIZE: u64 = 256;
 const PATIENCE: Duration = Duration::from_secs(60);
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), named_shm::Error> {
+    let base = std::env::args().nth(1).unwrap_or_else(|| BASE.to_owned());
+    let (ready_name, ack_name) = (format!("{base}.ready"), format!("{base}.ack"));
     // Either side may start first: open-or-create, as CreateEvent does.
-    let map = SharedMemory::open_or_create(MAP, BUF_SIZE)?;
+    let map = SharedMemory::open_or_create(&base, BUF_SIZE)?;
     let view = map.map(0, BUF_SIZE as usize)?;
-    let ready = Event::open_or_create(READY, false, false)?;
-    let ack = Event::open_or_create(ACK, false, false)?;
+    let ready = Event::open_or_create(&ready_name, false, false)?;
+    let ack = Event::open_or_create(&ack_name, false, false)?;
 
     // Other work of the service goes on while it waits.
     let heartbeat = tokio::spawn(async {
@@ -40,7 +41,7 @@ async fn main() -> Result<(), named_shm::Error> {
         }
     });
 
-    println!("service: waiting for readings on {READY}");
+    println!("service: waiting for readings on {ready_name}");
     let mut received = 0;
     loop {
         match ready.wait_async(Some(PATIENCE)).await? {

@@ -540,3 +540,83 @@ fn acquire_async_owns_the_mutex_on_the_polling_thread_and_reports_abandonment() 
         assert_eq!(held, WaitStatus::TimedOut);
     });
 }
+
+/// The example pair: `crates/named-shm-win32/examples/async_producer.c`,
+/// built with `scripts/wincc`, sets a named auto-reset event for each
+/// reading; this process awaits it on tokio (as `examples/async_service.rs`
+/// does) and acknowledges each one.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_c_program_built_with_wincc_sets_the_event_an_async_consumer_awaits() {
+    use std::path::Path;
+    use std::process::{Command, Stdio};
+    watchdog("c producer, async consumer", Duration::from_secs(600), || {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        // target/<profile>/deps/<test> -> target; the nested target directory
+        // the win32 crate's tests use too (cargo holds the lock on ours).
+        let exe = std::env::current_exe().unwrap();
+        let target = exe.ancestors().nth(3).unwrap().join("wincc-test");
+        let dir = target.join("async-example");
+        std::fs::create_dir_all(&dir).unwrap();
+        let pid = std::process::id();
+        let tmp = dir.join(format!("async_producer-{pid}"));
+        let status = Command::new("bash")
+            .arg(repo.join("scripts/wincc"))
+            .arg(repo.join("crates/named-shm-win32/examples/async_producer.c"))
+            .arg("-o")
+            .arg(&tmp)
+            .env("CARGO_TARGET_DIR", &target)
+            .env_remove("WINCC_LIB_DIR")
+            .env_remove("WINCC_NO_BUILD")
+            .status()
+            .expect("run scripts/wincc");
+        assert!(status.success(), "wincc failed");
+
+        let base = format!("Local\\{}", unique_name("async-example"));
+        let map = named_shm::SharedMemory::open_or_create(&base, 256).unwrap();
+        let view = map.map(0, 256).unwrap();
+        let ready = Event::open_or_create(&format!("{base}.ready"), false, false).unwrap();
+        let ack = Event::open_or_create(&format!("{base}.ack"), false, false).unwrap();
+        let producer = Command::new(&tmp)
+            .arg(&base)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the producer");
+        let readings = current_thread().block_on(async {
+            let mut readings = Vec::new();
+            loop {
+                assert_eq!(ready.wait_async(Some(LONG)).await.unwrap(), WaitStatus::Signaled);
+                let mut buf = [0u8; 256];
+                view.read_at(0, &mut buf).unwrap();
+                let len = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+                let text = String::from_utf8_lossy(&buf[..len]).into_owned();
+                ack.set().unwrap();
+                if text == "quit" {
+                    break readings;
+                }
+                readings.push(text);
+            }
+        });
+        let out = producer.wait_with_output().unwrap();
+        let _ = std::fs::remove_file(&tmp);
+        assert!(
+            out.status.success(),
+            "producer: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert_eq!(
+            readings,
+            [
+                "reading 1: 20.0 C",
+                "reading 2: 21.7 C",
+                "reading 3: 22.4 C",
+                "reading 4: 23.1 C",
+                "reading 5: 24.8 C"
+            ]
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "producer: 5 readings delivered\n"
+        );
+    });
+}
