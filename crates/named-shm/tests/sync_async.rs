@@ -154,6 +154,34 @@ fn child(role: &str, args: &[String]) -> ! {
                 common::code::TIMED_OUT
             })
         }
+        // [base, n]: one pending wait on each of n events `base-i`; says how
+        // many threads that added, then reports whether all were released.
+        #[cfg(target_os = "linux")]
+        "many-objects" => {
+            let n: usize = args[1].parse().unwrap();
+            let evs: Vec<Event> = (0..n)
+                .map(|i| Event::open(&format!("{}-{i}", args[0])).unwrap())
+                .collect();
+            let rt = current_thread();
+            let ok = rt.block_on(async {
+                let before = threads();
+                let mut futs: Vec<_> = evs.iter().map(|e| Box::pin(e.wait_async(Some(LONG)))).collect();
+                for f in futs.iter_mut() {
+                    assert!(std::future::poll_fn(|cx| Poll::Ready(f.as_mut().poll(cx).is_pending())).await);
+                }
+                say(format!("threads {}", threads() - before));
+                let mut all = true;
+                for f in futs {
+                    all &= f.await.unwrap() == WaitStatus::Signaled;
+                }
+                all
+            });
+            exit_child(if ok {
+                common::code::SIGNALED
+            } else {
+                common::code::TIMED_OUT
+            })
+        }
         other => panic!("unknown role {other}"),
     }
 }
@@ -246,6 +274,31 @@ fn ten_thousand_pending_waits_on_one_event_cost_one_thread() {
             "one waiter thread for 10,000 waits"
         );
         ev.set().unwrap();
+        assert_eq!(
+            kid.wait_code(),
+            Some(common::code::SIGNALED),
+            "every wait was released"
+        );
+    });
+}
+
+/// Linux: a waiter thread sleeps on at most 127 distinct words, so 300
+/// objects take three, and every wait is still released.
+#[cfg(target_os = "linux")]
+#[test]
+fn waits_on_300_distinct_objects_spread_over_three_waiter_threads() {
+    const TEST: &str = "waits_on_300_distinct_objects_spread_over_three_waiter_threads";
+    if let Some((r, args)) = role() {
+        child(&r, &args)
+    }
+    watchdog(TEST, LIMIT, || {
+        let base = unique_name("async-many");
+        let evs: Vec<Event> = (0..300)
+            .map(|i| Event::create(&format!("{base}-{i}"), true, false).unwrap())
+            .collect();
+        let mut kid = spawn(TEST, "many-objects", &[&base, "300"]);
+        assert_eq!(kid.expect_line(T), "threads 3", "127 words per waiter thread");
+        evs.iter().for_each(|e| e.set().unwrap());
         assert_eq!(
             kid.wait_code(),
             Some(common::code::SIGNALED),
