@@ -111,6 +111,45 @@
 //! [`wait_for_multiple`] waits for any or all of several objects, as
 //! `WaitForMultipleObjects` does.
 //!
+//! # Async waits
+//!
+//! [`Event::wait_async`], [`Semaphore::wait_async`],
+//! [`wait_for_multiple_async`] and [`Mutex::acquire_async`] are plain
+//! [`std::future::Future`]s with the blocking calls' semantics, for any
+//! executor (the library depends on none). One waiter per process serves
+//! every pending wait (on Linux, a thread asleep in `futex_waitv` on up to
+//! 127 distinct futex words), so 10,000 pending waits cost memory, not
+//! threads. Each poll makes the blocking call's own attempt (take the event,
+//! a count, the mutex); the waiter thread only wakes the task when an object
+//! may have changed or a timeout passed. Dropping a pending future cancels
+//! its wait and loses no `set` or `release`: a failed attempt takes nothing,
+//! and a `set` of an auto-reset event granted to a dropped wait goes back to
+//! the event. A mutex belongs to a thread, so [`Mutex::acquire_async`] is
+//! not `Send` (a current-thread runtime or a local task set) and
+//! [`wait_for_multiple_async`] refuses mutexes.
+//!
+//! ```
+//! use named_shm::{Event, WaitStatus};
+//! use std::time::Duration;
+//! # let name = format!("doc-async-{}", std::process::id());
+//! let ready = Event::create(&name, true, false)?; // manual-reset
+//! let rt = tokio::runtime::Runtime::new().unwrap();
+//! let waits: Vec<_> = (0..100)
+//!     .map(|_| {
+//!         let name = name.clone();
+//!         rt.spawn(async move {
+//!             let ev = Event::open(&name)?;
+//!             ev.wait_async(Some(Duration::from_secs(10))).await
+//!         })
+//!     })
+//!     .collect();
+//! ready.set()?; // releases all of them
+//! for w in waits {
+//!     assert_eq!(rt.block_on(w).unwrap()?, WaitStatus::Signaled);
+//! }
+//! # Ok::<(), named_shm::Error>(())
+//! ```
+//!
 //! # Platform differences
 //! The [`semantics`] table compares Windows and Linux row by row. In short, on Linux: objects are files in
 //! a namespace directory on tmpfs (`/dev/shm/named-shm.u<uid>` and
@@ -160,6 +199,7 @@ mod shm;
 mod sync;
 mod sys;
 mod view;
+mod wait_async;
 
 pub use error::{Error, NameError, ObjectKind, Result};
 pub use event::{Event, EventOptions};
@@ -169,6 +209,7 @@ pub use semaphore::{Semaphore, SemaphoreOptions};
 pub use shm::{Access, SharedMemory, ShmOptions, ViewAccess, ALLOCATION_GRANULARITY, PAGE_SIZE};
 pub use sync::{wait_for_multiple, MultiWaitStatus, WaitObject, WaitStatus, MAXIMUM_WAIT_OBJECTS};
 pub use view::{MapOptions, View};
+pub use wait_async::{wait_for_multiple_async, AcquireFuture, MultiWaitFuture, WaitFuture};
 
 /// The plain-old-data traits of [`View::read`] and [`View::write`], and
 /// their derives, so that no other dependency is needed:

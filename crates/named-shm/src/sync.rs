@@ -129,6 +129,22 @@ pub fn wait_for_multiple(
     wait_all: bool,
     timeout: Option<Duration>,
 ) -> Result<MultiWaitStatus> {
+    let (first_name, sys_objs) = prepare(objects, wait_all)?;
+    let r = sys::wait_multiple(&sys_objs, wait_all, sys::Deadline::after(timeout))
+        .map_err(|e| first_name.io("wait for multiple objects", e))?;
+    Ok(match r {
+        sys::Multi::Signaled(i) => MultiWaitStatus::Signaled(i),
+        sys::Multi::Abandoned(i) => MultiWaitStatus::Abandoned(i),
+        sys::Multi::TimedOut => MultiWaitStatus::TimedOut,
+    })
+}
+
+/// Validates a multi-object wait as `WaitForMultipleObjects` does, and
+/// returns the first object's name (for errors) and the backend's objects.
+pub(crate) fn prepare<'a>(
+    objects: &[WaitObject<'a>],
+    wait_all: bool,
+) -> Result<(String, Vec<sys::SysObject<'a>>)> {
     let first_name = objects.first().map(|o| o.name().to_owned()).unwrap_or_default();
     let invalid = |reason: &str| first_name.invalid_arg(reason.to_owned());
     if objects.is_empty() {
@@ -161,13 +177,7 @@ pub fn wait_for_multiple(
             return Err(invalid("the same object appears twice in a wait-all"));
         }
     }
-    let r = sys::wait_multiple(&sys_objs, wait_all, sys::Deadline::after(timeout))
-        .map_err(|e| first_name.io("wait for multiple objects", e))?;
-    Ok(match r {
-        sys::Multi::Signaled(i) => MultiWaitStatus::Signaled(i),
-        sys::Multi::Abandoned(i) => MultiWaitStatus::Abandoned(i),
-        sys::Multi::TimedOut => MultiWaitStatus::TimedOut,
-    })
+    Ok((first_name, sys_objs))
 }
 
 impl WaitObject<'_> {

@@ -8,7 +8,7 @@
 //!
 //! | backend | target | files |
 //! |---|---|---|
-//! | `linux` | `target_os = "linux"` | `sys/linux/`: `object.rs` (named files, handle count), `shm.rs`, `sync/{page,event,mutex,owner,wait}.rs`, `admin.rs`, `ns.rs`, `futex.rs`; with the POSIX-generic `sys/unix/` (`header.rs`, `filename.rs`, syscall helpers) |
+//! | `linux` | `target_os = "linux"` | `sys/linux/`: `object.rs` (named files, handle count), `shm.rs`, `sync/{page,event,mutex,owner,wait,async_wait,reactor}.rs`, `admin.rs`, `ns.rs`, `futex.rs`; with the POSIX-generic `sys/unix/` (`header.rs`, `filename.rs`, syscall helpers) |
 //! | `windows` | `windows` | `sys/windows/`: `shm.rs`, `sync/`, `admin.rs`, `security.rs` |
 //! | `unsupported` | anything else | `sys/unsupported.rs`: every call fails with [`Error::Unsupported`](crate::Error::Unsupported) |
 //!
@@ -36,6 +36,7 @@ use crate::sync::SyncOptions;
 use std::fmt::Debug;
 use std::io;
 use std::ptr::NonNull;
+use std::task::Waker;
 use std::time::Duration;
 
 /// A platform backend: its object types and the calls that are not methods
@@ -52,6 +53,9 @@ pub(crate) trait Backend {
     /// An absolute point in time for waits, taken once per call so that
     /// retries after spurious wake-ups never extend a timeout.
     type Deadline: DeadlineImp;
+    /// The state of one pending async wait (`Event::wait_async` and the
+    /// other `*_async` calls).
+    type AsyncWait: AsyncWaitImp;
 
     /// `WaitForMultipleObjects`. The caller validated the list: 1..=64
     /// objects, writable where taking them writes, no object twice for
@@ -200,6 +204,34 @@ pub(crate) trait SemaphoreImp: ObjectImp {
     fn wait(&self, deadline: Option<Deadline>) -> bool;
     /// The same number for every handle of this process to the same object.
     fn id(&self) -> usize;
+}
+
+/// One pending async wait: what lets a `Future` wait for events, mutexes
+/// and semaphores without a thread of its own.
+///
+/// What every backend must guarantee:
+/// - **Same semantics as the blocking wait**: a poll either completes the
+///   wait exactly as `wait_multiple` would have (same try step, same
+///   release rules, abandonment, timeouts) or leaves it pending.
+/// - **One waiter per process**: pending waits cost memory, not threads;
+///   the backend's waiter thread(s) call the waker when an object may have
+///   changed or the deadline passed (spurious wake-ups are allowed: the
+///   task polls again).
+/// - **Cancellation on drop**: dropping the state ends the wait, and a
+///   signal or count taken on its behalf and not delivered goes back (or
+///   was never taken), so no `set` or `release` is lost.
+pub(crate) trait AsyncWaitImp: Sized + Send + Debug {
+    /// Polls a wait on `objs` (validated as for `wait_multiple`; the same
+    /// list on every poll). `state` is `None` on the first poll and kept by
+    /// the caller between polls. `Some` once the wait is over; `None`:
+    /// pending, and `waker` will be woken.
+    fn poll(
+        state: &mut Option<Self>,
+        objs: &[SysObject<'_>],
+        wait_all: bool,
+        deadline: Option<Deadline>,
+        waker: &Waker,
+    ) -> io::Result<Option<Multi>>;
 }
 
 /// A wait's deadline.

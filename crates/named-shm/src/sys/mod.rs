@@ -31,7 +31,9 @@ mod unsupported;
 #[cfg(not(any(target_os = "linux", windows)))]
 type Imp = unsupported::Unsupported;
 
-pub(crate) use contract::{Backend, DeadlineImp, EventImp, MutexImp, ObjectImp, SemaphoreImp, ShmImp};
+pub(crate) use contract::{
+    AsyncWaitImp, Backend, DeadlineImp, EventImp, MutexImp, ObjectImp, SemaphoreImp, ShmImp,
+};
 
 /// A handle to a named mapping.
 pub(crate) type Shm = <Imp as Backend>::Shm;
@@ -43,6 +45,8 @@ pub(crate) type SysMutex = <Imp as Backend>::Mutex;
 pub(crate) type SysSemaphore = <Imp as Backend>::Semaphore;
 /// A wait's deadline.
 pub(crate) type Deadline = <Imp as Backend>::Deadline;
+/// The state of one pending async wait.
+pub(crate) type AsyncWait = <Imp as Backend>::AsyncWait;
 
 /// `WaitForMultipleObjects` (see [`Backend::wait_multiple`]).
 pub(crate) fn wait_multiple(

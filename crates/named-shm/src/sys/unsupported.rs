@@ -11,8 +11,8 @@ use crate::name::{Namespace, ObjectName};
 use crate::shm::ShmOptions;
 use crate::sync::SyncOptions;
 use crate::sys::{
-    Backend, DeadlineImp, Disposition, EventImp, Locked, MapRequest, Multi, MutexImp, ObjectImp, RawView,
-    SemaphoreImp, ShmImp, SysObject,
+    AsyncWaitImp, Backend, DeadlineImp, Disposition, EventImp, Locked, MapRequest, Multi, MutexImp,
+    ObjectImp, RawView, SemaphoreImp, ShmImp, SysObject,
 };
 use std::io;
 use std::ptr::NonNull;
@@ -51,12 +51,29 @@ impl DeadlineImp for NoDeadline {
     }
 }
 
+/// An async wait that cannot start: there is no object to wait for.
+#[derive(Debug)]
+pub(crate) enum NoAsyncWait {}
+
+impl AsyncWaitImp for NoAsyncWait {
+    fn poll(
+        _state: &mut Option<NoAsyncWait>,
+        objs: &[SysObject<'_>],
+        wait_all: bool,
+        deadline: Option<NoDeadline>,
+        _waker: &std::task::Waker,
+    ) -> io::Result<Option<Multi>> {
+        Unsupported::wait_multiple(objs, wait_all, deadline).map(Some)
+    }
+}
+
 impl Backend for Unsupported {
     type Shm = NoShm;
     type Event = NoEvent;
     type Mutex = NoMutex;
     type Semaphore = NoSemaphore;
     type Deadline = NoDeadline;
+    type AsyncWait = NoAsyncWait;
 
     fn wait_multiple(
         objs: &[SysObject<'_>],

@@ -72,6 +72,11 @@ impl Deadline {
         parts(&monotonic_now()) >= parts(&self.0)
     }
 
+    /// Seconds and nanoseconds, for ordering deadlines.
+    pub(crate) fn key(&self) -> (i64, i64) {
+        parts(&self.0)
+    }
+
     /// The earlier of `self` and `now + d`.
     pub(crate) fn min_after(this: Option<Deadline>, d: Duration) -> Deadline {
         let soon = Deadline::after(Some(d)).expect("Some in, Some out");

@@ -29,6 +29,7 @@ impl Backend for Linux {
     type Mutex = sync::SysMutex;
     type Semaphore = sync::SysSemaphore;
     type Deadline = futex::Deadline;
+    type AsyncWait = sync::AsyncWait;
 
     fn wait_multiple(
         objs: &[SysObject<'_>],

@@ -50,6 +50,7 @@ impl Backend for Windows {
     type Mutex = sync::SysMutex;
     type Semaphore = sync::SysSemaphore;
     type Deadline = sync::Deadline;
+    type AsyncWait = sync::AsyncWait;
 
     fn wait_multiple(
         objs: &[SysObject<'_>],

@@ -80,6 +80,12 @@ impl SysEvent {
         self.page.word(EV_WAITERS)
     }
 
+    /// The mapped page, for async waits: the process's waiter thread keeps a
+    /// reference while it sleeps on a word of it.
+    pub(super) fn page(&self) -> &Arc<Page> {
+        &self.page
+    }
+
     /// `SetEvent` on an auto-reset event: if a `wait` is registered and not
     /// yet granted, grant one (the event stays non-signalled, as on Windows,
     /// where `SetEvent` releases a waiting thread at once); otherwise set the
@@ -310,6 +316,104 @@ impl SysEvent {
                 failed = 0;
                 futex::sleep(Duration::from_millis(1), deadline.as_ref());
             }
+        }
+    }
+}
+
+/// The outcome of [`SysEvent::auto_register`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Register {
+    /// The event was signalled: taken, nothing registered.
+    Taken,
+    /// Registered as a waiter of the auto-reset protocol.
+    Registered,
+    /// Not registered: the waiter field is full (or a peer rewrites the word
+    /// as fast as we read it); the caller waits without a registration.
+    Unregistered,
+}
+
+/// The steps of `wait_auto`, one at a time, for an async wait on one
+/// auto-reset event: it registers, each poll tries to take a grant or the
+/// bit, and a wait that ends without taking (timeout or drop) unregisters.
+impl SysEvent {
+    /// Takes the bit, or registers as a waiter so that `set` grants to us.
+    pub(super) fn auto_register(&self) -> Register {
+        let st = self.state();
+        let mut v = st.load(Ordering::Relaxed);
+        for _ in 0..CAS_TRIES {
+            let (new, reg) = if v & SIGNALED != 0 {
+                (v & !SIGNALED, Register::Taken)
+            } else if auto_waiters(v) >= MAX_AUTO_WAITERS {
+                return Register::Unregistered;
+            } else {
+                (v.wrapping_add(WAITER_ONE), Register::Registered)
+            };
+            // SeqCst: pairs with `set_auto`; Acquire when taking the bit.
+            match st.compare_exchange_weak(v, new, Ordering::SeqCst, Ordering::Relaxed) {
+                Ok(_) => return reg,
+                Err(cur) => v = cur,
+            }
+        }
+        Register::Unregistered
+    }
+
+    /// A registered waiter's attempt: takes a grant or the bit and
+    /// unregisters in the same compare-and-swap. `false`: nothing to take
+    /// (still registered), or the word kept changing (try again later).
+    pub(super) fn auto_take_registered(&self) -> bool {
+        let st = self.state();
+        let mut v = st.load(Ordering::SeqCst);
+        for _ in 0..CAS_TRIES {
+            let unreg = if auto_waiters(v) > 0 { WAITER_ONE } else { 0 };
+            let new = if auto_grants(v) > 0 {
+                v.wrapping_sub(GRANT_ONE).wrapping_sub(unreg)
+            } else if v & SIGNALED != 0 {
+                (v & !SIGNALED).wrapping_sub(unreg)
+            } else {
+                return false;
+            };
+            // Acquire: see what the setter wrote before `set`.
+            match st.compare_exchange(v, new, Ordering::SeqCst, Ordering::Acquire) {
+                Ok(_) => return true,
+                Err(cur) => v = cur,
+            }
+        }
+        false
+    }
+}
+
+/// A registered waiter leaves without taking anything (its wait was
+/// dropped). If every registered waiter holds a grant, one of them is
+/// ours in effect: it goes back to the event as the signalled bit, the
+/// state the event would have had if this waiter had never come. So a
+/// `set` is never lost to a dropped wait. Bounded: a peer that rewrites
+/// the word as fast as we read it leaves our registration counted (a
+/// later `set` granted to it passes to the next waiter, as after a
+/// killed waiter).
+pub(super) fn auto_cancel_page(page: &Page) {
+    let st = page.word(EV_STATE);
+    let mut v = st.load(Ordering::SeqCst);
+    for _ in 0..CAS_TRIES {
+        let waiters = auto_waiters(v);
+        if waiters == 0 {
+            return; // a peer zeroed the field: nothing of ours to remove.
+        }
+        let (new, handed_back) = if auto_grants(v) >= waiters {
+            (
+                v.wrapping_sub(WAITER_ONE).wrapping_sub(GRANT_ONE) | SIGNALED,
+                true,
+            )
+        } else {
+            (v.wrapping_sub(WAITER_ONE), false)
+        };
+        match st.compare_exchange(v, new, Ordering::SeqCst, Ordering::Relaxed) {
+            Ok(_) => {
+                if handed_back && page.word(EV_WAITERS).load(Ordering::SeqCst) > 0 {
+                    futex::wake(st, i32::MAX);
+                }
+                return;
+            }
+            Err(cur) => v = cur,
         }
     }
 }

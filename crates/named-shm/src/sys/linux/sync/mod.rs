@@ -32,13 +32,16 @@
 //! object (or make a wait time out), never crash us, keep us past a timeout,
 //! or make us write outside the page.
 
+mod async_wait;
 mod event;
 mod mutex;
 mod owner;
 mod page;
+mod reactor;
 mod semaphore;
 mod wait;
 
+pub(crate) use async_wait::AsyncWait;
 pub(crate) use event::SysEvent;
 pub(crate) use mutex::SysMutex;
 pub(crate) use semaphore::SysSemaphore;

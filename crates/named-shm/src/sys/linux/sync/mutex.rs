@@ -160,6 +160,12 @@ impl SysMutex {
         self.page.word(MX_WAITERS)
     }
 
+    /// The mapped page, for async waits: the process's waiter thread keeps a
+    /// reference while it sleeps on a word of it.
+    pub(super) fn page(&self) -> &Arc<Page> {
+        &self.page
+    }
+
     pub(super) fn word(&self) -> &AtomicU32 {
         self.page.word(MX_WORD)
     }

@@ -74,6 +74,12 @@ impl SysSemaphore {
         self.page.word(SEM_WAITERS)
     }
 
+    /// The mapped page, for async waits: the process's waiter thread keeps a
+    /// reference while it sleeps on a word of it.
+    pub(super) fn page(&self) -> &Arc<Page> {
+        &self.page
+    }
+
     /// One attempt to take a count. Bounded: a peer that rewrites the word
     /// as fast as we read it makes it report `Busy`, not spin.
     pub(super) fn try_take(&self) -> Take {

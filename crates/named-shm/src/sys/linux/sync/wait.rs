@@ -8,7 +8,7 @@ use std::io;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 impl SysObject<'_> {
-    fn word(&self) -> &AtomicU32 {
+    pub(super) fn word(&self) -> &AtomicU32 {
         match self {
             SysObject::Event(e) => e.state(),
             SysObject::Mutex(m) => m.seq(),
@@ -16,7 +16,7 @@ impl SysObject<'_> {
         }
     }
 
-    fn waiters(&self) -> &AtomicU32 {
+    pub(super) fn waiters(&self) -> &AtomicU32 {
         match self {
             SysObject::Event(e) => e.waiters(),
             SysObject::Mutex(m) => m.multi_waiters(),
@@ -52,6 +52,57 @@ impl SysObject<'_> {
             }
         }
     }
+}
+
+/// One attempt of a multi-object wait, the step every kind of wait (blocking
+/// or async) repeats after each wake-up: `Some` if it is over. Otherwise
+/// `words` (the snapshot taken before the attempt) is narrowed to what to
+/// sleep on: for wait-all, the object that was not available.
+pub(super) fn try_step<'w>(
+    objs: &'w [SysObject<'_>],
+    wait_all: bool,
+    starts: &[u32],
+    words: &mut Vec<(&'w AtomicU32, u32)>,
+) -> io::Result<Option<Multi>> {
+    if wait_all {
+        let mut taken = Vec::with_capacity(objs.len());
+        let mut abandoned = None;
+        let mut failed = None;
+        for (i, o) in objs.iter().enumerate() {
+            match o.try_take(None) {
+                Ok(Some(ab)) => {
+                    taken.push(i);
+                    if ab && abandoned.is_none() {
+                        abandoned = Some(i);
+                    }
+                }
+                Ok(None) => {
+                    failed = Some(i);
+                    break;
+                }
+                Err(e) => {
+                    taken.iter().rev().for_each(|&j| objs[j].undo());
+                    return Err(e);
+                }
+            }
+        }
+        let Some(failed) = failed else {
+            return Ok(Some(abandoned.map_or(Multi::Signaled(0), Multi::Abandoned)));
+        };
+        taken.iter().rev().for_each(|&j| objs[j].undo());
+        // Sleep on the object that was not available: giving back the
+        // others changed their words, which would wake us at once.
+        *words = vec![words[failed]];
+    } else {
+        for (i, o) in objs.iter().enumerate() {
+            match o.try_take(Some(starts[i]))? {
+                Some(true) => return Ok(Some(Multi::Abandoned(i))),
+                Some(false) => return Ok(Some(Multi::Signaled(i))),
+                None => {}
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// `WaitForMultipleObjects`. The caller validated the list (1..=64 objects,
@@ -92,43 +143,8 @@ pub(crate) fn wait_multiple(
             .iter()
             .map(|o| (o.word(), o.word().load(Ordering::SeqCst)))
             .collect();
-        if wait_all {
-            let mut taken = Vec::with_capacity(objs.len());
-            let mut abandoned = None;
-            let mut failed = None;
-            for (i, o) in objs.iter().enumerate() {
-                match o.try_take(None) {
-                    Ok(Some(ab)) => {
-                        taken.push(i);
-                        if ab && abandoned.is_none() {
-                            abandoned = Some(i);
-                        }
-                    }
-                    Ok(None) => {
-                        failed = Some(i);
-                        break;
-                    }
-                    Err(e) => {
-                        taken.iter().rev().for_each(|&j| objs[j].undo());
-                        return Err(e);
-                    }
-                }
-            }
-            let Some(failed) = failed else {
-                return Ok(abandoned.map_or(Multi::Signaled(0), Multi::Abandoned));
-            };
-            taken.iter().rev().for_each(|&j| objs[j].undo());
-            // Sleep on the object that was not available: giving back the
-            // others changed their words, which would wake us at once.
-            words = vec![words[failed]];
-        } else {
-            for (i, o) in objs.iter().enumerate() {
-                match o.try_take(Some(starts[i]))? {
-                    Some(true) => return Ok(Multi::Abandoned(i)),
-                    Some(false) => return Ok(Multi::Signaled(i)),
-                    None => {}
-                }
-            }
+        if let Some(done) = try_step(objs, wait_all, &starts, &mut words)? {
+            return Ok(done);
         }
         if deadline.as_ref().is_some_and(Deadline::passed) {
             return Ok(Multi::TimedOut);

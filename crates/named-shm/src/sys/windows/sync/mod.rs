@@ -13,13 +13,16 @@
 //! | `mutex.rs` | mutexes (the owner read with `NtQueryMutant`) |
 //! | `semaphore.rs` | semaphores (count and maximum read with `NtQuerySemaphore`) |
 //! | `wait.rs` | deadlines, one-object and multi-object waits |
+//! | `async_wait.rs` | async waits: a thread per pending wait, giving back what a dropped wait took |
 
+mod async_wait;
 mod event;
 mod mutex;
 mod object;
 mod semaphore;
 mod wait;
 
+pub(crate) use async_wait::AsyncWait;
 pub(crate) use event::SysEvent;
 pub(crate) use mutex::SysMutex;
 pub(crate) use semaphore::SysSemaphore;

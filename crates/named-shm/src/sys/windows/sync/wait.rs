@@ -27,6 +27,10 @@ impl Deadline {
         Deadline(Instant::now())
     }
 
+    pub(super) fn at_instant(t: Instant) -> Deadline {
+        Deadline(t)
+    }
+
     pub(super) fn at(self) -> Instant {
         self.0
     }
