@@ -185,8 +185,8 @@ pub fn raise_hard_nofile(want: usize) -> Result<Option<String>> {
         // SAFETY: new is a valid rlimit; the kernel refuses it without CAP_SYS_RESOURCE.
         if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &new) } != 0 {
             bail!(
-                "{want} descriptors needed, the hard RLIMIT_NOFILE is {old} and raising it failed \
-                 ({}): run as root or raise `ulimit -Hn`",
+                "the hard RLIMIT_NOFILE is {old}, and raising it to {want} failed ({}): that \
+                 needs CAP_SYS_RESOURCE, which root lacks in some containers",
                 io::Error::last_os_error()
             );
         }

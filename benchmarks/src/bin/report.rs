@@ -511,7 +511,7 @@ fn admin_section(md: &mut String, rows: &Rows) {
         .map(|r| r.note.as_str())
         .collect();
     if let Some(n) = raised.first() {
-        let _ = writeln!(md, "For the cases above 19,000 objects {n}.\n");
+        let _ = writeln!(md, "Descriptor limit: {n}.\n");
     }
     let per = |r: Option<&Record>| r.map(|r| human(r.median)).unwrap_or_default();
     let total = |r: Option<&Record>, n: usize| {
@@ -542,6 +542,11 @@ fn admin_section(md: &mut String, rows: &Rows) {
         }
         for (row, n, procs) in lines {
             let c = rows.get(&row, cli);
+            // The holders actually used (more than asked when one process
+            // may not hold them all), from the case text.
+            let procs = c
+                .and_then(|c| c.case.split("held by ").nth(1)?.split(' ').next()?.parse().ok())
+                .unwrap_or(procs);
             let _ = writeln!(
                 md,
                 "| {n} | {procs} | {} | {} | {} | {} | {} |",
