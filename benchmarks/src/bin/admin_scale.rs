@@ -280,6 +280,7 @@ fn list_row(c: &Common, sink: &mut Sink, nshm: &Path, total: usize, per: usize, 
     let out = scratch("list.json");
     let r = (|| -> Result<()> {
         let (mut cli_s, mut lib_s, mut bad) = (Vec::new(), Vec::new(), 0u64);
+        let mut locks_s = Vec::new();
         if !c.quick {
             run_nshm(nshm, &["list", "--json"], &out)?;
         }
@@ -299,6 +300,12 @@ fn list_row(c: &Common, sink: &mut Sink, nshm: &Path, total: usize, per: usize, 
             if list.len() != total || held != total {
                 bad += 1;
             }
+            // The kernel's lock table, which `list` reads once for the
+            // handle counts: one line per open handle on the machine.
+            let t = Instant::now();
+            let locks = std::fs::read("/proc/locks")?;
+            locks_s.push(t.elapsed().as_nanos() as f64 / total as f64);
+            drop(locks);
         }
         let case = format!("list {total} live objects held by {holders_n} process(es)");
         let note = if holders_n > procs || total > 19_000 {
@@ -320,6 +327,19 @@ fn list_row(c: &Common, sink: &mut Sink, nshm: &Path, total: usize, per: usize, 
                 "library: HolderIndex::read + admin::list",
                 "ns/object",
                 &lib_s,
+                total as u64,
+            ),
+            "",
+            0,
+        )?;
+        put(
+            sink,
+            record(
+                &row,
+                &case,
+                "reading /proc/locks alone",
+                "ns/object",
+                &locks_s,
                 total as u64,
             ),
             "",

@@ -533,7 +533,7 @@ fn admin_section(md: &mut String, rows: &Rows) {
         let base = rows.median(&format!("8-list-{}", list[0]), cli);
         let _ = writeln!(
             md,
-            "**`nshm list --json` of live 4 KiB mappings** (wall time of the command, start-up included; the library's `HolderIndex::read` + `admin::list` in the benchmark process beside it)\n\n| objects | holders | `nshm list --json` per object | p10 – p90 | whole listing | per object ÷ fewest | library per object |\n|---:|---:|---:|---|---:|---:|---:|"
+            "**`nshm list --json` of live 4 KiB mappings** (wall time of the command, start-up included; the library's `HolderIndex::read` + `admin::list` in the benchmark process beside it)\n\n| objects | holders | `nshm list --json` per object | p10 – p90 | whole listing | per object ÷ fewest | library per object | of which reading `/proc/locks` |\n|---:|---:|---:|---|---:|---:|---:|---:|"
         );
         let mut lines: Vec<(String, usize, usize)> =
             list.iter().map(|n| (format!("8-list-{n}"), *n, 1)).collect();
@@ -549,12 +549,13 @@ fn admin_section(md: &mut String, rows: &Rows) {
                 .unwrap_or(procs);
             let _ = writeln!(
                 md,
-                "| {n} | {procs} | {} | {} | {} | {} | {} |",
+                "| {n} | {procs} | {} | {} | {} | {} | {} | {} |",
                 per(c),
                 c.map(spread).unwrap_or_default(),
                 total(c, n),
                 c.zip(base).map(|(c, b)| ratio(c.median, b)).unwrap_or_default(),
                 per(rows.get(&row, lib)),
+                per(rows.get(&row, "reading /proc/locks alone")),
             );
         }
         md.push('\n');
