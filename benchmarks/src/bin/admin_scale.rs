@@ -440,12 +440,14 @@ fn reap_row(c: &Common, sink: &mut Sink, nshm: &Path, n: usize, limit: &Limit) -
     Ok(())
 }
 
-/// What a process holds, from /proc/self.
+/// What a process holds, from /proc/self and the allocator.
 #[derive(Clone, Copy, Default)]
 struct Usage {
     rss_kib: u64,
     fds: u64,
     maps: u64,
+    /// Bytes in use on the heap (glibc's `mallinfo2`).
+    heap: u64,
 }
 
 fn usage() -> Usage {
@@ -463,7 +465,14 @@ fn usage() -> Usage {
     let maps = std::fs::read_to_string("/proc/self/maps")
         .map(|s| s.lines().count() as u64)
         .unwrap_or(0);
-    Usage { rss_kib, fds, maps }
+    // SAFETY: mallinfo2 has no preconditions and returns a plain struct.
+    let heap = unsafe { libc::mallinfo2() };
+    Usage {
+        rss_kib,
+        fds,
+        maps,
+        heap: (heap.uordblks + heap.hblkhd) as u64,
+    }
 }
 
 /// One fresh process opens `n` objects held by another.
@@ -480,7 +489,7 @@ fn open_row(c: &Common, sink: &mut Sink, n: usize, limit: &Limit) -> Result<()> 
         // SAFETY: 8 * i < 4096 is 8-aligned inside the page; only accessed atomically.
         unsafe { AtomicU64::from_ptr(page.ptr().add(8 * i).cast()) }
     };
-    let mut figs: Vec<Vec<f64>> = vec![Vec::new(); 6];
+    let mut figs: Vec<Vec<f64>> = vec![Vec::new(); 7];
     let mut bad = 0;
     let r = (|| -> Result<()> {
         for _ in 0..rounds_for(c, n) {
@@ -522,6 +531,7 @@ fn open_row(c: &Common, sink: &mut Sink, n: usize, limit: &Limit) -> Result<()> 
                     per(t_first, tenth),
                     per(t_last, tenth),
                     (after.rss_kib as f64 - before.rss_kib as f64) * 1024.0 / n as f64,
+                    (after.heap as f64 - before.heap as f64) / n as f64,
                     (after.fds as f64 - before.fds as f64) / n as f64,
                     (after.maps as f64 - before.maps as f64) / n as f64,
                 ];
@@ -551,14 +561,23 @@ fn open_row(c: &Common, sink: &mut Sink, n: usize, limit: &Limit) -> Result<()> 
         ("named-shm open, first tenth", "ns/object"),
         ("named-shm open, last tenth", "ns/object"),
         ("resident memory of the opener", "bytes/object"),
+        ("heap in use in the opener", "bytes/object"),
         ("descriptors of the opener", "per object"),
         ("mappings of the opener", "per object"),
     ];
+    let handle = format!(
+        "besides the {} bytes of the handle itself (`size_of::<SharedMemory>()`), wherever the caller keeps it",
+        std::mem::size_of::<SharedMemory>()
+    );
     for (i, (imp, unit)) in units.iter().enumerate() {
         put(
             sink,
             record(&row, &case, imp, unit, &figs[i], n as u64),
-            if i == 0 { note } else { "" },
+            match i {
+                0 => note,
+                4 => &handle,
+                _ => "",
+            },
             if i == 0 { bad } else { 0 },
         )?;
     }

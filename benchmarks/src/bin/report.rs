@@ -588,7 +588,7 @@ fn admin_section(md: &mut String, rows: &Rows) {
         let base = rows.median(&format!("8-open-{}", open[0]), "named-shm open, all");
         let _ = writeln!(
             md,
-            "**One fresh process opening N existing 4 KiB mappings** (`SharedMemory::open`, read-only; what the opener holds afterwards, per object)\n\n| objects | per open | first tenth | last tenth | last ÷ first | per open ÷ fewest | resident bytes | descriptors | mappings |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+            "**One fresh process opening N existing 4 KiB mappings** (`SharedMemory::open`, read-only; what the opener holds afterwards, per object)\n\n| objects | per open | first tenth | last tenth | last ÷ first | per open ÷ fewest | heap bytes | resident bytes | descriptors | mappings |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
         );
         for n in open {
             let row = format!("8-open-{n}");
@@ -602,7 +602,7 @@ fn admin_section(md: &mut String, rows: &Rows) {
             };
             let _ = writeln!(
                 md,
-                "| {n} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {n} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 per(all),
                 per(first),
                 per(last),
@@ -610,6 +610,7 @@ fn admin_section(md: &mut String, rows: &Rows) {
                     .map(|(l, f)| ratio(l.median, f.median))
                     .unwrap_or_default(),
                 all.zip(base).map(|(a, b)| ratio(a.median, b)).unwrap_or_default(),
+                v("heap in use in the opener", 0),
                 v("resident memory of the opener", 0),
                 v("descriptors of the opener", 2),
                 v("mappings of the opener", 2),
