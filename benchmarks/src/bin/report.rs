@@ -680,6 +680,20 @@ fn admin_section(md: &mut String, rows: &Rows) {
         }
         md.push('\n');
     }
+    let mut notes: Vec<String> = rows
+        .recs
+        .iter()
+        .filter(|r| r.row.starts_with("8-") && !r.note.is_empty() && !r.note.contains("RLIMIT"))
+        .filter(|r| !r.note.starts_with("skipped"))
+        .map(|r| format!("{} — {}: {}", r.case, r.imp, r.note))
+        .collect();
+    notes.dedup();
+    for n in &notes {
+        let _ = writeln!(md, "- {n}");
+    }
+    if !notes.is_empty() {
+        md.push('\n');
+    }
 }
 
 /// Parses `strace -c` output into (syscall, calls).
