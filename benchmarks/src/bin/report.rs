@@ -372,6 +372,7 @@ fn sizes(rows: &Rows, prefix: &str) -> Vec<usize> {
     let mut v: Vec<usize> = rows
         .recs
         .iter()
+        .filter(|r| r.median.is_finite())
         .filter_map(|r| r.row.strip_prefix(prefix)?.parse().ok())
         .collect();
     v.sort();
@@ -501,13 +502,13 @@ fn admin_section(md: &mut String, rows: &Rows) {
     }
     let _ = writeln!(
         md,
-        "## (8) Administration at scale, what one object costs, many waiters
-"
+        "## (8) Administration at scale, what one object costs, many waiters\n"
     );
     let raised: Vec<&str> = rows
         .recs
         .iter()
         .filter(|r| r.row.starts_with("8-") && r.note.contains("RLIMIT"))
+        .filter(|r| !r.note.starts_with("skipped"))
         .map(|r| r.note.as_str())
         .collect();
     if let Some(n) = raised.first() {
@@ -685,7 +686,7 @@ fn admin_section(md: &mut String, rows: &Rows) {
         .iter()
         .filter(|r| r.row.starts_with("8-") && !r.note.is_empty() && !r.note.contains("RLIMIT"))
         .filter(|r| !r.note.starts_with("skipped"))
-        .map(|r| format!("{} — {}: {}", r.case, r.imp, r.note))
+        .map(|r| format!("{}: {}", r.imp, r.note))
         .collect();
     notes.dedup();
     for n in &notes {
