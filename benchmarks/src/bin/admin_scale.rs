@@ -19,8 +19,10 @@
 //!
 //! The objects live under a private `NAMED_SHM_DIR` (the one `bench.sh`
 //! sets, or a fresh one), so that `list` and `reap` see only this run's.
-//! The 100,000-object cases need more descriptors than a usual hard limit;
-//! as root the benchmark raises it and says so.
+//! The 100,000-object cases need more descriptors than a usual hard limit:
+//! the benchmark raises it (root with `CAP_SYS_RESOURCE` may) and says so;
+//! where it may not, several processes hold the objects, one process opens
+//! as many as it may, and the output says why.
 
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
