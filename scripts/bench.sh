@@ -73,7 +73,7 @@ cleanup() {
 trap cleanup EXIT
 
 log "building (release)"
-cargo build --release -q -p named-shm-bench
+cargo build --release -q -p named-shm-bench -p named-shm-cli
 
 # The machine, for the report.
 {
@@ -95,6 +95,8 @@ log "rows 5-6: events, semaphores and mutexes"
 "$bin/bench-sync" --out "$results" "${args[@]}"
 log "row 7: scaling"
 "$bin/bench-scale" --out "$results" "${args[@]}"
+log "row 8: administration at scale, per-object costs, many waiters"
+"$bin/bench-admin-scale" --out "$results" "${args[@]}"
 
 log "Python multiprocessing.shared_memory"
 if command -v python3 >/dev/null; then

@@ -206,15 +206,23 @@ impl Sink {
 
     /// Writes one record.
     pub fn put(&mut self, r: &Record) -> Result<()> {
+        // Times in a readable unit; other figures (counts, bytes) as they are.
+        let fig = |v: f64| {
+            if r.unit.starts_with("ns") {
+                human(v)
+            } else {
+                format!("{v:.3}")
+            }
+        };
         eprintln!(
             "  row {:<8} {:<46} {:<26} {:>12} {} (p10 {}, p90 {}){}",
             r.row,
             r.case,
             r.imp,
-            human(r.median),
+            fig(r.median),
             r.unit,
-            human(r.p10),
-            human(r.p90),
+            fig(r.p10),
+            fig(r.p90),
             if r.errors > 0 {
                 format!("  ERRORS: {}", r.errors)
             } else {

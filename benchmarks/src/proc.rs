@@ -149,3 +149,129 @@ impl Child {
         wait(self.pid)
     }
 }
+
+/// Raises the soft descriptor limit to the hard one; returns it (at most 2^20).
+pub fn raise_nofile() -> usize {
+    let mut l = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: l is a valid out-pointer.
+    unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) };
+    l.rlim_cur = l.rlim_max;
+    // SAFETY: l is a valid rlimit; raising the soft limit to the hard one is always allowed.
+    unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &l) };
+    // SAFETY: as above.
+    unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) };
+    l.rlim_cur.min(1 << 20) as usize
+}
+
+/// Raises the hard (and soft) descriptor limit to at least `want`, which
+/// only root may do; returns a sentence saying what changed, `None` when the
+/// hard limit already sufficed, or an error naming the limit.
+pub fn raise_hard_nofile(want: usize) -> Result<Option<String>> {
+    let mut l = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: l is a valid out-pointer.
+    unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) };
+    let old = l.rlim_max;
+    if old != libc::RLIM_INFINITY && (old as usize) < want {
+        let new = libc::rlimit {
+            rlim_cur: want as libc::rlim_t,
+            rlim_max: want as libc::rlim_t,
+        };
+        // SAFETY: new is a valid rlimit; the kernel refuses it without CAP_SYS_RESOURCE.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &new) } != 0 {
+            bail!(
+                "the hard RLIMIT_NOFILE is {old}, and raising it to {want} failed ({}): that \
+                 needs CAP_SYS_RESOURCE, which root lacks in some containers",
+                io::Error::last_os_error()
+            );
+        }
+        raise_nofile();
+        return Ok(Some(format!(
+            "the benchmark raised the hard RLIMIT_NOFILE from {old} to {want} (setrlimit as root)"
+        )));
+    }
+    raise_nofile();
+    Ok(None)
+}
+
+/// Helper processes that each create and hold live 4 KiB mappings (reserved,
+/// not committed: cheap) named `{tag}-{i}` until [`finish`](Self::finish).
+pub struct Holders {
+    kids: Vec<(Child, libc::c_int)>,
+}
+
+impl Holders {
+    /// `total` objects, each helper holding as many as its descriptor limit allows.
+    pub fn spawn(total: usize, tag: &str) -> Result<Holders> {
+        let chunk = (raise_nofile().saturating_sub(64)).clamp(100, 50_000);
+        Holders::spawn_chunked(total, chunk, tag)
+    }
+
+    /// `total` objects, `chunk` per helper process.
+    pub fn spawn_chunked(total: usize, chunk: usize, tag: &str) -> Result<Holders> {
+        let chunk = chunk.max(1);
+        let mut kids = Vec::new();
+        let mut start = 0;
+        while start < total {
+            let end = (start + chunk).min(total);
+            let (go_r, go_w) = pipe()?;
+            let tag = tag.to_owned();
+            // The write ends of earlier holders' pipes, inherited by this
+            // fork: closed in the child, or those holders never see the end.
+            let earlier: Vec<libc::c_int> = kids.iter().map(|(_, w)| *w).collect();
+            let kid = Child::spawn(None, move |ready| {
+                crate::raw::close(go_w);
+                for w in earlier {
+                    crate::raw::close(w);
+                }
+                raise_nofile();
+                let mut held = Vec::with_capacity(end - start);
+                for i in start..end {
+                    match named_shm::ShmOptions::new()
+                        .commit(false)
+                        .create(&format!("{tag}-{i}"), 4096)
+                    {
+                        Ok(s) => held.push(s),
+                        Err(e) => {
+                            eprintln!("holder: {e}");
+                            return 1;
+                        }
+                    }
+                }
+                ready();
+                let _ = get_byte(go_r); // end of file: the parent is done
+                drop(held); // closes every handle, which removes every name
+                0
+            })?;
+            crate::raw::close(go_r);
+            kids.push((kid, go_w));
+            start = end;
+        }
+        for (k, _) in &kids {
+            k.ready()?;
+        }
+        Ok(Holders { kids })
+    }
+
+    /// The helpers' process ids.
+    pub fn pids(&self) -> Vec<libc::pid_t> {
+        self.kids.iter().map(|(k, _)| k.pid).collect()
+    }
+
+    /// Tells every helper to close its objects and waits for it.
+    pub fn finish(self) -> Result<()> {
+        let mut r = Ok(());
+        for (k, w) in self.kids {
+            crate::raw::close(w);
+            if let Err(e) = k.join() {
+                r = Err(e);
+            }
+        }
+        r
+    }
+}

@@ -349,6 +349,7 @@ fn targets(rows: &Rows) -> Vec<Target> {
         &x,
         &|v| v <= 1.2,
     );
+    admin_targets(rows, &mut push);
     let errors: u64 = rows
         .recs
         .iter()
@@ -364,6 +365,336 @@ fn targets(rows: &Rows) -> Vec<Target> {
         &|v| v == 0.0,
     );
     t
+}
+
+/// The sizes measured in the rows `{prefix}N` (one holder), sorted.
+fn sizes(rows: &Rows, prefix: &str) -> Vec<usize> {
+    let mut v: Vec<usize> = rows
+        .recs
+        .iter()
+        .filter(|r| r.median.is_finite())
+        .filter_map(|r| r.row.strip_prefix(prefix)?.parse().ok())
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// The row `8-list-PxQ` (P processes holding Q objects each), if measured.
+fn list_procs_row(rows: &Rows) -> Option<(String, usize, usize)> {
+    rows.recs.iter().find_map(|r| {
+        let (p, q) = r.row.strip_prefix("8-list-")?.split_once('x')?;
+        Some((r.row.clone(), p.parse().ok()?, q.parse().ok()?))
+    })
+}
+
+type Push<'a> = dyn FnMut(&str, &str, Option<f64>, &dyn Fn(f64) -> String, &dyn Fn(f64) -> bool) + 'a;
+
+/// The targets of row (8) (issue #19).
+fn admin_targets(rows: &Rows, push: &mut Push<'_>) {
+    let x = |v: f64| format!("{v:.2}×");
+    // Largest ÷ smallest time per object over the sizes of one row.
+    let flat = |prefix: &str, imp: &str| -> Option<(usize, usize, f64)> {
+        let s = sizes(rows, prefix);
+        let (lo, hi) = (*s.first()?, *s.last()?);
+        let a = rows.median(&format!("{prefix}{lo}"), imp)?;
+        let b = rows.median(&format!("{prefix}{hi}"), imp)?;
+        (lo < hi).then_some((lo, hi, b / a))
+    };
+    let cli = "nshm list --json";
+    match flat("8-list-", cli) {
+        Some((lo, hi, v)) => push(
+            &format!("(8) `nshm list --json` time per object, {hi} objects ÷ {lo} (one holder)"),
+            "≤ 2× (flat)",
+            Some(v),
+            &x,
+            &|v| v <= 2.0,
+        ),
+        None => push(
+            "(8) `nshm list --json` time per object, most objects ÷ fewest",
+            "≤ 2× (flat)",
+            None,
+            &x,
+            &|_| true,
+        ),
+    }
+    if let Some((row, p, q)) = list_procs_row(rows) {
+        let base = sizes(rows, "8-list-").first().copied();
+        let v = base.and_then(|b| Some(rows.median(&row, cli)? / rows.median(&format!("8-list-{b}"), cli)?));
+        push(
+            &format!(
+                "(8) `nshm list --json` time per object, {p} holders × {q} ÷ one holder of {}",
+                base.unwrap_or(0)
+            ),
+            "≤ 2× (flat)",
+            v,
+            &x,
+            &|v| v <= 2.0,
+        );
+    }
+    push(
+        "(8) `nshm list --json` of 10,000 objects",
+        "< 1 s",
+        rows.median("8-list-10000", cli).map(|v| v * 1e4 / 1e9),
+        &|v| format!("{v:.2} s"),
+        &|v| v < 1.0,
+    );
+    if let Some((lo, hi, v)) = flat("8-reap-", "nshm reap --json") {
+        push(
+            &format!("(8) `nshm reap` time per orphan, {hi} orphans ÷ {lo}"),
+            "≤ 2× (flat)",
+            Some(v),
+            &x,
+            &|v| v <= 2.0,
+        );
+    }
+    if let Some((lo, hi, v)) = flat("8-open-", "named-shm open, all") {
+        push(
+            &format!("(8) one process opening N objects: time per open, {hi} ÷ {lo}"),
+            "≤ 2× (flat)",
+            Some(v),
+            &x,
+            &|v| v <= 2.0,
+        );
+        let row = format!("8-open-{hi}");
+        let last = rows.median(&row, "named-shm open, last tenth");
+        let first = rows.median(&row, "named-shm open, first tenth");
+        push(
+            &format!("(8) opening {hi} objects: last tenth ÷ first tenth, per open"),
+            "≤ 2× (flat)",
+            last.zip(first).map(|(a, b)| a / b),
+            &x,
+            &|v| v <= 2.0,
+        );
+    }
+    let most = rows
+        .recs
+        .iter()
+        .find(|r| r.row == "8-wake-auto" && r.imp == "waiters woken per set" && r.max.is_finite())
+        .map(|r| r.max);
+    push(
+        "(8) auto-reset event: waiters woken by one `set` (most in any set)",
+        "exactly 1",
+        most,
+        &|v| format!("{v:.0}"),
+        &|v| v == 1.0,
+    );
+    push(
+        "(8) auto-reset event: context switches of all waiting threads per `set` (≈ 1: no thundering herd)",
+        "(informative)",
+        rows.median("8-wake-auto", "context switches of all waiting threads per set"),
+        &|v| format!("{v:.2}"),
+        &|v| v < 3.0,
+    );
+    push(
+        "(8) manual-reset event: `set` → the last waiter running",
+        "(informative)",
+        rows.median("8-wake-manual", "set → last waiter running"),
+        &|v| human(v),
+        &|_| true,
+    );
+}
+
+/// Row (8): administration at scale, per-object costs, many waiters.
+fn admin_section(md: &mut String, rows: &Rows) {
+    if !rows.recs.iter().any(|r| r.row.starts_with("8-")) {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "## (8) Administration at scale, what one object costs, many waiters\n"
+    );
+    let raised: Vec<&str> = rows
+        .recs
+        .iter()
+        .filter(|r| r.row.starts_with("8-") && r.note.contains("RLIMIT"))
+        .filter(|r| !r.note.starts_with("skipped"))
+        .map(|r| r.note.as_str())
+        .collect();
+    if let Some(n) = raised.first() {
+        let _ = writeln!(md, "Descriptor limit: {n}.\n");
+    }
+    let per = |r: Option<&Record>| r.map(|r| human(r.median)).unwrap_or_default();
+    let total = |r: Option<&Record>, n: usize| {
+        r.map(|r| {
+            let s = r.median * n as f64 / 1e9;
+            if s >= 1.0 {
+                format!("{s:.2} s")
+            } else {
+                format!("{:.0} ms", s * 1e3)
+            }
+        })
+        .unwrap_or_default()
+    };
+    // list
+    let list = sizes(rows, "8-list-");
+    if !list.is_empty() {
+        let cli = "nshm list --json";
+        let lib = "library: HolderIndex::read + admin::list";
+        let base = rows.median(&format!("8-list-{}", list[0]), cli);
+        let _ = writeln!(
+            md,
+            "**`nshm list --json` of live 4 KiB mappings** (wall time of the command, start-up included; the library's `HolderIndex::read` + `admin::list` in the benchmark process beside it)\n\n| objects | holders | `nshm list --json` per object | p10 – p90 | whole listing | per object ÷ fewest | library per object | of which reading `/proc/locks` |\n|---:|---:|---:|---|---:|---:|---:|---:|"
+        );
+        let mut lines: Vec<(String, usize, usize)> =
+            list.iter().map(|n| (format!("8-list-{n}"), *n, 1)).collect();
+        if let Some((row, p, q)) = list_procs_row(rows) {
+            lines.push((row, p * q, p));
+        }
+        for (row, n, procs) in lines {
+            let c = rows.get(&row, cli);
+            // The holders actually used (more than asked when one process
+            // may not hold them all), from the case text.
+            let procs = c
+                .and_then(|c| c.case.split("held by ").nth(1)?.split(' ').next()?.parse().ok())
+                .unwrap_or(procs);
+            let _ = writeln!(
+                md,
+                "| {n} | {procs} | {} | {} | {} | {} | {} | {} |",
+                per(c),
+                c.map(spread).unwrap_or_default(),
+                total(c, n),
+                c.zip(base).map(|(c, b)| ratio(c.median, b)).unwrap_or_default(),
+                per(rows.get(&row, lib)),
+                per(rows.get(&row, "reading /proc/locks alone")),
+            );
+        }
+        md.push('\n');
+    }
+    // reap
+    let reap = sizes(rows, "8-reap-");
+    if !reap.is_empty() {
+        let imp = "nshm reap --json";
+        let base = rows.median(&format!("8-reap-{}", reap[0]), imp);
+        let _ = writeln!(
+            md,
+            "**`nshm reap --json` of orphans** (objects whose holder exited without closing them; wall time of the command)\n\n| orphans | per orphan | p10 – p90 | whole reap | per orphan ÷ fewest |\n|---:|---:|---|---:|---:|"
+        );
+        for n in reap {
+            let r = rows.get(&format!("8-reap-{n}"), imp);
+            let _ = writeln!(
+                md,
+                "| {n} | {} | {} | {} | {} |",
+                per(r),
+                r.map(spread).unwrap_or_default(),
+                total(r, n),
+                r.zip(base).map(|(r, b)| ratio(r.median, b)).unwrap_or_default(),
+            );
+        }
+        md.push('\n');
+    }
+    // open
+    let open = sizes(rows, "8-open-");
+    if !open.is_empty() {
+        let base = rows.median(&format!("8-open-{}", open[0]), "named-shm open, all");
+        let _ = writeln!(
+            md,
+            "**One fresh process opening N existing 4 KiB mappings** (`SharedMemory::open`, read-only; what the opener holds afterwards, per object)\n\n| objects | per open | first tenth | last tenth | last ÷ first | per open ÷ fewest | heap bytes | resident bytes | descriptors | mappings |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        );
+        for n in open {
+            let row = format!("8-open-{n}");
+            let all = rows.get(&row, "named-shm open, all");
+            let first = rows.get(&row, "named-shm open, first tenth");
+            let last = rows.get(&row, "named-shm open, last tenth");
+            let v = |imp: &str, d: usize| {
+                rows.median(&row, imp)
+                    .map(|v| format!("{v:.d$}"))
+                    .unwrap_or_default()
+            };
+            let _ = writeln!(
+                md,
+                "| {n} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                per(all),
+                per(first),
+                per(last),
+                last.zip(first)
+                    .map(|(l, f)| ratio(l.median, f.median))
+                    .unwrap_or_default(),
+                all.zip(base).map(|(a, b)| ratio(a.median, b)).unwrap_or_default(),
+                v("heap in use in the opener", 0),
+                v("resident memory of the opener", 0),
+                v("descriptors of the opener", 2),
+                v("mappings of the opener", 2),
+            );
+        }
+        md.push('\n');
+    }
+    // per-object costs
+    let mut kinds: Vec<&Record> = rows
+        .recs
+        .iter()
+        .filter(|r| r.row.starts_with("8-cost-") && r.imp == "descriptors")
+        .collect();
+    kinds.sort_by(|a, b| a.row.cmp(&b.row));
+    if !kinds.is_empty() {
+        let _ = writeln!(
+            md,
+            "**What one object costs** ({} of each kind created in a fresh process; `/proc/self/fd`, `/proc/self/maps`, `VmRSS` and the files' allocated blocks)\n\n| object | descriptors | mappings | tmpfs | resident memory | a second handle in the same process |\n|---|---:|---:|---:|---:|---|",
+            kinds[0].iters
+        );
+        for k in kinds {
+            let m = |imp: &str| rows.median(&k.row, imp).unwrap_or(f64::NAN);
+            let _ = writeln!(
+                md,
+                "| {} | {:.2} | {:.2} | {:.1} KiB | {:.1} KiB | {:.2} descriptors, {:.2} mappings |",
+                k.case,
+                m("descriptors"),
+                m("mappings"),
+                m("tmpfs"),
+                m("resident memory of the process"),
+                m("second handle in the same process: descriptors"),
+                m("second handle in the same process: mappings"),
+            );
+        }
+        md.push('\n');
+    }
+    // wake-ups
+    let wakes: Vec<&Record> = rows
+        .recs
+        .iter()
+        .filter(|r| r.row.starts_with("8-wake-") && !r.note.starts_with("skipped"))
+        .collect();
+    if !wakes.is_empty() {
+        let _ = writeln!(
+            md,
+            "**One event, many waiting threads in several processes** (times from just before `set` to the last waiter's clock reading after its wait returned, `CLOCK_MONOTONIC` across processes; context switches from `/proc/<pid>/task/*/status`)\n\n| case | what | median | p10 – p90 over rounds | min – max | errors |\n|---|---|---:|---|---|---:|"
+        );
+        for r in wakes {
+            let (m, sp, mm) = if r.unit.starts_with("ns") {
+                (
+                    human(r.median),
+                    format!("{} – {}", human(r.p10), human(r.p90)),
+                    format!("{} – {}", human(r.min), human(r.max)),
+                )
+            } else {
+                (
+                    format!("{:.2} {}", r.median, r.unit),
+                    format!("{:.2} – {:.2}", r.p10, r.p90),
+                    format!("{:.0} – {:.0}", r.min, r.max),
+                )
+            };
+            let _ = writeln!(
+                md,
+                "| {} | {} | {m} | {sp} | {mm} | {} |",
+                r.case, r.imp, r.errors
+            );
+        }
+        md.push('\n');
+    }
+    let mut notes: Vec<String> = rows
+        .recs
+        .iter()
+        .filter(|r| r.row.starts_with("8-") && !r.note.is_empty() && !r.note.contains("RLIMIT"))
+        .filter(|r| !r.note.starts_with("skipped"))
+        .map(|r| format!("{}: {}", r.imp, r.note))
+        .collect();
+    notes.dedup();
+    for n in &notes {
+        let _ = writeln!(md, "- {n}");
+    }
+    if !notes.is_empty() {
+        md.push('\n');
+    }
 }
 
 /// Parses `strace -c` output into (syscall, calls).
@@ -444,7 +775,7 @@ fn main() -> Result<()> {
     );
     let _ = writeln!(
         md,
-        "## How to run\n\n`scripts/bench.sh` runs everything below in one go (about a minute on this machine) and rewrites this file; `scripts/bench.sh --quick` runs every row once in seconds and writes its report under the target directory (CI does this in `scripts/ci.d/60-bench-quick.sh`, asserting no timing). Other options (`--repeats N`, `--scale F`, `--row R`, `--imp I`, `--cpu C`) go to the Rust benchmark binaries in `benchmarks/` (`bench-shm`, `bench-sync`, `bench-scale`; `--help` on each); Python is `benchmarks/python/shm_bench.py`, the C program `benchmarks/c/bench.c` and Wine are driven by `benchmarks/c-layer.sh`; `scripts/bench.sh --win32` prints the C layer against Wine and the Rust API (`bench-rust-cycles`) in one table. Every benchmark lives in `benchmarks/`.\n"
+        "## How to run\n\n`scripts/bench.sh` runs everything below in one go (about a minute on this machine, and four more for row (8)) and rewrites this file; `scripts/bench.sh --quick` runs every row once in seconds and writes its report under the target directory (CI does this in `scripts/ci.d/60-bench-quick.sh`, asserting no timing). Other options (`--repeats N`, `--scale F`, `--row R`, `--imp I`, `--cpu C`) go to the Rust benchmark binaries in `benchmarks/` (`bench-shm`, `bench-sync`, `bench-scale`, `bench-admin-scale`; `--help` on each); Python is `benchmarks/python/shm_bench.py`, the C program `benchmarks/c/bench.c` and Wine are driven by `benchmarks/c-layer.sh`; `scripts/bench.sh --win32` prints the C layer against Wine and the Rust API (`bench-rust-cycles`) in one table. Every benchmark lives in `benchmarks/`.\n"
     );
     let _ = writeln!(md, "## Machine and command\n\n```\n$ {}\n```\n", cli.command);
     if let Some(m) = &cli.machine {
@@ -588,6 +919,8 @@ fn main() -> Result<()> {
         }
         md.push('\n');
     }
+
+    admin_section(&mut md, &rows);
 
     if let Some(dir) = &cli.strace {
         strace_section(&mut md, dir, cli.strace_iters);

@@ -11,8 +11,8 @@
 
 use anyhow::{bail, Result};
 use clap::Parser;
-use named_shm::{Access, SharedMemory, ShmOptions};
-use named_shm_bench::proc::{self, Child};
+use named_shm::{Access, SharedMemory};
+use named_shm_bench::proc::{self, Holders};
 use named_shm_bench::raw::{self, futex_wait, futex_wake, Map, RawObject};
 use named_shm_bench::{record, unique, Case, Common, Group, Sink};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -66,85 +66,6 @@ fn main() -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Raises the soft descriptor limit to the hard one; returns it.
-fn raise_nofile() -> usize {
-    let mut l = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: l is a valid out-pointer.
-    unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) };
-    l.rlim_cur = l.rlim_max;
-    // SAFETY: l is a valid rlimit; raising the soft limit to the hard one is always allowed.
-    unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &l) };
-    // SAFETY: as above.
-    unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) };
-    l.rlim_cur.min(1 << 20) as usize
-}
-
-/// Helper processes that each create and hold `chunk` live objects until told to go.
-struct Holders {
-    kids: Vec<(Child, libc::c_int)>,
-}
-
-impl Holders {
-    fn spawn(total: usize, tag: &str) -> Result<Holders> {
-        let chunk = (raise_nofile().saturating_sub(64)).clamp(100, 50_000);
-        let mut kids = Vec::new();
-        let mut start = 0;
-        while start < total {
-            let end = (start + chunk).min(total);
-            let (go_r, go_w) = proc::pipe()?;
-            let tag = tag.to_owned();
-            // The write ends of earlier holders' pipes, inherited by this
-            // fork: closed in the child, or those holders never see the end.
-            let earlier: Vec<libc::c_int> = kids.iter().map(|(_, w)| *w).collect();
-            let kid = Child::spawn(None, move |ready| {
-                raw::close(go_w);
-                for w in earlier {
-                    raw::close(w);
-                }
-                raise_nofile();
-                let mut held = Vec::with_capacity(end - start);
-                for i in start..end {
-                    match ShmOptions::new()
-                        .commit(false)
-                        .create(&format!("{tag}-{i}"), 4096)
-                    {
-                        Ok(s) => held.push(s),
-                        Err(e) => {
-                            eprintln!("holder: {e}");
-                            return 1;
-                        }
-                    }
-                }
-                ready();
-                let _ = proc::get_byte(go_r); // end of file: the parent is done
-                drop(held); // closes every handle, which removes every name
-                0
-            })?;
-            raw::close(go_r);
-            kids.push((kid, go_w));
-            start = end;
-        }
-        for (k, _) in &kids {
-            k.ready()?;
-        }
-        Ok(Holders { kids })
-    }
-
-    fn finish(self) -> Result<()> {
-        let mut r = Ok(());
-        for (k, w) in self.kids {
-            raw::close(w);
-            if let Err(e) = k.join() {
-                r = Err(e);
-            }
-        }
-        r
-    }
 }
 
 fn by_population(c: &Common, sink: &mut Sink, others: usize, iters: u64) -> Result<()> {

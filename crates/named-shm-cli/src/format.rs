@@ -157,6 +157,18 @@ pub fn utc(t: SystemTime) -> String {
 
 /// The user name of a uid, from `/etc/passwd`, or the number.
 pub fn user_name(uid: u32) -> String {
+    // Cached: `nshm list` asks once per object; /etc/passwd is read once per uid.
+    static NAMES: std::sync::Mutex<Option<std::collections::HashMap<u32, String>>> =
+        std::sync::Mutex::new(None);
+    let mut names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
+    names
+        .get_or_insert_with(Default::default)
+        .entry(uid)
+        .or_insert_with(|| look_up_user(uid))
+        .clone()
+}
+
+fn look_up_user(uid: u32) -> String {
     let found = std::fs::read_to_string("/etc/passwd").ok().and_then(|text| {
         text.lines().find_map(|line| {
             let mut f = line.split(':');

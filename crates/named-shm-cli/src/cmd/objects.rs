@@ -197,84 +197,93 @@ pub fn list(a: ListArgs) -> Result<()> {
     // One pass over the machine's descriptors for every object listed.
     let index = admin::HolderIndex::read();
     for &ns in namespaces {
-        for info in admin::list(ns)? {
+        // One pass over the namespace for its objects and foreign entries.
+        let (infos, others) = admin::list_all(ns)?;
+        for info in infos {
             let holders = index.holders(&info);
             // After the holder figures: reading the state opens a handle.
             let state = sync_state(&info.name, &info);
             objects.push((info, holders, state));
         }
-        foreign.extend(admin::list_foreign(ns)?);
+        foreign.extend(others);
     }
-    let mut out = std::io::stdout().lock();
-    if a.json {
-        let json: Vec<EntryJson> = objects
-            .iter()
-            .map(|(i, h, st)| EntryJson::Object(Box::new(to_json(i, h).with_state(st.clone()))))
-            .chain(foreign.iter().map(|f| EntryJson::Foreign(foreign_json(f))))
-            .collect();
-        serde_json::to_writer_pretty(&mut out, &json)?;
-        writeln!(out)?;
-        return Ok(());
-    }
-    if objects.is_empty() {
-        let which = namespaces
-            .iter()
-            .map(|n| format!("{n}\\"))
-            .collect::<Vec<_>>()
-            .join(" or ");
-        writeln!(out, "no named objects in {which}")?;
-        if !a.all {
-            writeln!(out, "(nshm list --all shows both namespaces)")?;
+    // Buffered: a line-buffered stdout costs a write per line, about 20 per
+    // object in JSON.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let write = |out: &mut dyn Write| -> Result<()> {
+        if a.json {
+            let json: Vec<EntryJson> = objects
+                .iter()
+                .map(|(i, h, st)| EntryJson::Object(Box::new(to_json(i, h).with_state(st.clone()))))
+                .chain(foreign.iter().map(|f| EntryJson::Foreign(foreign_json(f))))
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &json)?;
+            writeln!(out)?;
+            return Ok(());
         }
-        return list_foreign(&mut out, &foreign);
-    }
-    let rows: Vec<Vec<String>> = objects
-        .iter()
-        .map(|(i, h, st)| {
-            vec![
-                format::escape(&i.name).into_owned(),
-                i.kind.as_str().into(),
-                if i.size == 0 {
-                    "-".into()
-                } else {
-                    format::size(i.size, a.bytes)
-                },
-                format::escape(&format::user_name(i.owner_uid)).into_owned(),
-                format::mode(i.mode),
-                if i.orphan {
-                    "orphan".into()
-                } else {
-                    i.holders.to_string()
-                },
-                pid_list(i, h),
-                format::age(i.created),
-                match (st, i.kind) {
-                    (Some(st), _) => st.cell(),
-                    (None, named_shm::ObjectKind::Mapping) => "-".into(),
-                    // An orphan, or one this user may not open.
-                    (None, _) => "?".into(),
-                },
-            ]
-        })
-        .collect();
-    let header = [
-        "NAME", "TYPE", "SIZE", "OWNER", "MODE", "HOLDERS", "PIDS", "AGE", "STATE",
-    ];
-    out.write_all(format::table(&header, &rows, &[2, 5, 7]).as_bytes())?;
-    let orphans = objects.iter().filter(|(i, _, _)| i.orphan).count();
-    if orphans > 0 {
-        writeln!(
-            out,
-            "\n{orphans} orphan{} (every holder died without closing): `nshm reap` reclaims {}",
-            if orphans == 1 { "" } else { "s" },
-            if orphans == 1 { "it" } else { "them" }
-        )?;
-    }
-    list_foreign(&mut out, &foreign)
+        if objects.is_empty() {
+            let which = namespaces
+                .iter()
+                .map(|n| format!("{n}\\"))
+                .collect::<Vec<_>>()
+                .join(" or ");
+            writeln!(out, "no named objects in {which}")?;
+            if !a.all {
+                writeln!(out, "(nshm list --all shows both namespaces)")?;
+            }
+            return list_foreign(out, &foreign);
+        }
+        let rows: Vec<Vec<String>> = objects
+            .iter()
+            .map(|(i, h, st)| {
+                vec![
+                    format::escape(&i.name).into_owned(),
+                    i.kind.as_str().into(),
+                    if i.size == 0 {
+                        "-".into()
+                    } else {
+                        format::size(i.size, a.bytes)
+                    },
+                    format::escape(&format::user_name(i.owner_uid)).into_owned(),
+                    format::mode(i.mode),
+                    if i.orphan {
+                        "orphan".into()
+                    } else {
+                        i.holders.to_string()
+                    },
+                    pid_list(i, h),
+                    format::age(i.created),
+                    match (st, i.kind) {
+                        (Some(st), _) => st.cell(),
+                        (None, named_shm::ObjectKind::Mapping) => "-".into(),
+                        // An orphan, or one this user may not open.
+                        (None, _) => "?".into(),
+                    },
+                ]
+            })
+            .collect();
+        let header = [
+            "NAME", "TYPE", "SIZE", "OWNER", "MODE", "HOLDERS", "PIDS", "AGE", "STATE",
+        ];
+        out.write_all(format::table(&header, &rows, &[2, 5, 7]).as_bytes())?;
+        let orphans = objects.iter().filter(|(i, _, _)| i.orphan).count();
+        if orphans > 0 {
+            writeln!(
+                out,
+                "\n{orphans} orphan{} (every holder died without closing): `nshm reap` reclaims {}",
+                if orphans == 1 { "" } else { "s" },
+                if orphans == 1 { "it" } else { "them" }
+            )?;
+        }
+        list_foreign(out, &foreign)
+    };
+    write(&mut out)?;
+    out.flush()?;
+    Ok(())
 }
 
 /// The entries that are not named objects, by (escaped) file name.
-fn list_foreign(out: &mut impl Write, foreign: &[ForeignEntry]) -> Result<()> {
+fn list_foreign(out: &mut (impl Write + ?Sized), foreign: &[ForeignEntry]) -> Result<()> {
     if foreign.is_empty() {
         return Ok(());
     }

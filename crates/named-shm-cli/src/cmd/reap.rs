@@ -27,7 +27,8 @@ pub fn reap(a: ReapArgs) -> Result<()> {
     } else {
         admin::reap()?
     };
-    let mut out = std::io::stdout().lock();
+    // Buffered: a line-buffered stdout costs a write per reclaimed name.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if a.json {
         let json = ReapJson {
             dry_run: a.dry_run,
@@ -41,6 +42,7 @@ pub fn reap(a: ReapArgs) -> Result<()> {
         };
         serde_json::to_writer_pretty(&mut out, &json)?;
         writeln!(out)?;
+        out.flush()?;
         return Ok(());
     }
     let n = report.reclaimed.len();
@@ -65,5 +67,6 @@ pub fn reap(a: ReapArgs) -> Result<()> {
         report.live,
         if report.live == 1 { "" } else { "s" }
     )?;
+    out.flush()?;
     Ok(())
 }

@@ -2237,3 +2237,121 @@ fn man_pages_are_generated_for_every_command() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+// ------------------------------------------------------------ cost per object
+
+/// The files opened in one directory, counted through inotify (`IN_OPEN`).
+/// Identical back-to-back events are merged by the kernel, so a file opened
+/// twice in a row counts once; a pass over the namespace per object shows as
+/// every file opened as many times as there are objects.
+struct Opens(std::os::fd::OwnedFd);
+
+impl Opens {
+    fn watch(dir: &std::path::Path) -> Opens {
+        use std::os::fd::FromRawFd;
+        use std::os::unix::ffi::OsStrExt;
+        // SAFETY: no pointer arguments.
+        let fd = unsafe { libc::inotify_init1(libc::IN_NONBLOCK | libc::IN_CLOEXEC) };
+        assert!(fd >= 0, "inotify_init1: {}", std::io::Error::last_os_error());
+        // SAFETY: fd was just returned to us and is owned by nobody else.
+        let owned = unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) };
+        let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).unwrap();
+        // SAFETY: fd is an inotify instance, path a valid C string.
+        let wd = unsafe { libc::inotify_add_watch(fd, path.as_ptr(), libc::IN_OPEN) };
+        assert!(wd >= 0, "inotify_add_watch: {}", std::io::Error::last_os_error());
+        Opens(owned)
+    }
+
+    /// Opens per file name since the last call.
+    fn take(&self) -> std::collections::HashMap<String, usize> {
+        use std::os::fd::AsRawFd;
+        let mut counts = std::collections::HashMap::new();
+        let mut buf = vec![0u8; 64 << 10];
+        loop {
+            // SAFETY: buf is a valid, writable buffer of its length.
+            let n = unsafe { libc::read(self.0.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+            if n <= 0 {
+                let e = std::io::Error::last_os_error();
+                assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock, "reading inotify: {e}");
+                return counts;
+            }
+            let mut off = 0;
+            let head = std::mem::size_of::<libc::inotify_event>();
+            while off + head <= n as usize {
+                // SAFETY: the kernel wrote a whole event at `off`; read unaligned.
+                let ev: libc::inotify_event = unsafe { std::ptr::read_unaligned(buf[off..].as_ptr().cast()) };
+                let name = &buf[off + head..off + head + ev.len as usize];
+                let name = String::from_utf8_lossy(name.split(|&b| b == 0).next().unwrap_or(&[]));
+                if ev.mask & libc::IN_Q_OVERFLOW != 0 {
+                    panic!("inotify queue overflow");
+                }
+                if !name.is_empty() {
+                    *counts.entry(name.into_owned()).or_insert(0) += 1;
+                }
+                off += head + ev.len as usize;
+            }
+        }
+    }
+}
+
+#[test]
+fn list_info_and_reap_open_each_object_once_whatever_the_number_of_objects() {
+    let root = TempRoot::new("passes");
+    let live: Vec<String> = (0..4).map(|i| unique(&format!("pass-live{i}"))).collect();
+    let _held: Vec<Held> = live
+        .iter()
+        .map(|n| Held::start_in(Some(&root), &["create", n, "--size", "4K", "--hold"]))
+        .collect();
+    for i in 0..3 {
+        let n = unique(&format!("pass-orphan{i}"));
+        Held::start_in(Some(&root), &["create", &n, "--size", "4K", "--hold"]).kill();
+    }
+    // The objects' file names, from a listing made before watching.
+    let listed = json(root.nshm().args(["list", "--json"]));
+    let files: Vec<String> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            let p = o["path"].as_str().unwrap();
+            p.rsplit('/').next().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(files.len(), 7, "{listed}");
+    let file_of = |name: &str| {
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["name"].as_str() == Some(&format!("Local\\{name}")))
+            .map(|o| o["path"].as_str().unwrap().rsplit('/').next().unwrap().to_owned())
+            .unwrap()
+    };
+    let opens = Opens::watch(&root.local());
+
+    // `list`: one pass over the namespace, each object opened once.
+    root.nshm().args(["list", "--json"]).assert().success();
+    let seen = opens.take();
+    for f in &files {
+        assert_eq!(seen.get(f), Some(&1), "nshm list opened {f}: {seen:?}");
+    }
+
+    // `info`: its own object only, never a pass over the namespace.
+    root.nshm().args(["info", &live[0]]).assert().success();
+    let seen = opens.take();
+    let own = file_of(&live[0]);
+    assert!(
+        seen.contains_key(&own),
+        "nshm info did not open its object: {seen:?}"
+    );
+    assert_eq!(seen.len(), 1, "nshm info opened other objects: {seen:?}");
+
+    // `reap`: one pass, each entry opened once; the orphans go.
+    let out = root.nshm().args(["reap", "--json"]).assert().success();
+    let report: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(report["reclaimed"].as_array().unwrap().len(), 3, "{report}");
+    let seen = opens.take();
+    for f in &files {
+        assert_eq!(seen.get(f), Some(&1), "nshm reap opened {f}: {seen:?}");
+    }
+}

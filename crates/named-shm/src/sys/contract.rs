@@ -87,6 +87,10 @@ pub(crate) trait Backend {
     fn list(ns: Namespace) -> Result<Vec<ObjectInfo>>;
     /// Entries of a namespace that are not named objects (`admin::list_foreign`).
     fn list_foreign(ns: Namespace) -> Result<Vec<ForeignEntry>>;
+    /// Both, from one pass over the namespace (`admin::list_all`).
+    fn scan(ns: Namespace) -> Result<(Vec<ObjectInfo>, Vec<ForeignEntry>)> {
+        Ok((Self::list(ns)?, Self::list_foreign(ns)?))
+    }
     /// The live object with this name (`admin::info`).
     fn info(name: &ObjectName) -> Result<ObjectInfo>;
     /// Who holds which object, in one pass over the machine's descriptors

@@ -80,6 +80,9 @@ pub(crate) mod admin {
     pub(crate) fn list_foreign(ns: Namespace) -> Result<Vec<ForeignEntry>> {
         Imp::list_foreign(ns)
     }
+    pub(crate) fn scan(ns: Namespace) -> Result<(Vec<ObjectInfo>, Vec<ForeignEntry>)> {
+        Imp::scan(ns)
+    }
     pub(crate) fn info(name: &ObjectName) -> Result<ObjectInfo> {
         Imp::info(name)
     }

@@ -205,7 +205,7 @@ pub(crate) fn list_foreign(ns: Namespace) -> Result<Vec<ForeignEntry>> {
 }
 
 /// One pass over a namespace directory: its objects, and everything else.
-fn scan(ns: Namespace) -> Result<(Vec<ObjectInfo>, Vec<ForeignEntry>)> {
+pub(crate) fn scan(ns: Namespace) -> Result<(Vec<ObjectInfo>, Vec<ForeignEntry>)> {
     let Some(dir) = ns::dir_if_exists(ns)? else {
         return Ok((Vec::new(), Vec::new()));
     };

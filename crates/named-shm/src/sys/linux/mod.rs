@@ -76,6 +76,9 @@ impl Backend for Linux {
     fn list_foreign(ns: Namespace) -> Result<Vec<ForeignEntry>> {
         admin::list_foreign(ns)
     }
+    fn scan(ns: Namespace) -> Result<(Vec<ObjectInfo>, Vec<ForeignEntry>)> {
+        admin::scan(ns)
+    }
     fn info(name: &ObjectName) -> Result<ObjectInfo> {
         admin::info(name)
     }
