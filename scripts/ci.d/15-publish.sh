@@ -26,6 +26,12 @@ crates=(named-shm named-shm-cli named-shm-win32)
 # checked is the packaging, not whether the tree is committed.
 pflags=()
 for c in "${crates[@]}"; do pflags+=(-p "$c"); done
+# Cargo unpacks the packaged crates from its temporary overlay registry into
+# $CARGO_HOME/registry/src/-<hash of the target path>/ and reuses an unpacked
+# copy of the same name and version: one left by an earlier run from the same
+# directory would be verified instead of this tree's. Only our crates' copies
+# from such local overlays ("-" prefix: no host) are removed.
+rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/named-shm-*
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 if ! cargo publish --dry-run --allow-dirty "${pflags[@]}" >"$log" 2>&1; then
