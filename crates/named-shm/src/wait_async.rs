@@ -304,13 +304,15 @@ impl Mutex {
     /// ```
     /// use named_shm::{Mutex, WaitStatus};
     /// use std::time::Duration;
+    /// # #[cfg(windows)] fn main() {} // Unsupported on Windows (below)
+    /// # #[cfg(not(windows))] fn main() -> named_shm::Result<()> {
     /// # let name = format!("doc-mutex-async-{}", std::process::id());
     /// let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// let m = Mutex::create(&name, false)?;
     /// let st = rt.block_on(m.acquire_async(Some(Duration::from_secs(10))))?;
     /// assert_eq!(st, WaitStatus::Signaled);
     /// m.release()?; // the same thread: it owns the mutex
-    /// # Ok::<(), named_shm::Error>(())
+    /// # Ok(()) }
     /// ```
     ///
     /// Not `Send`, so a multi-threaded `spawn` refuses it at compile time:
