@@ -80,6 +80,13 @@ fn one_index_gives_every_holder_of_every_object_with_its_handle_count() {
             .collect();
         assert_eq!(ha, vec![(me, 2)]);
         assert!(index.holders(&info_b).is_empty());
+        // B died with its last holder; the open that finds it dead reclaims
+        // its file, so nothing is left in the namespace.
+        assert!(matches!(Event::open(&b), Err(named_shm::Error::NotFound { .. })));
+        assert!(admin::list(Namespace::Local)
+            .unwrap()
+            .iter()
+            .all(|i| i.name != format!("Local\\{b}")));
         drop((a1, a2));
     });
 }
