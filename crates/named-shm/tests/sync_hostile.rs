@@ -361,3 +361,67 @@ fn mutex_with_scribbled_words_in_this_process_times_out_in_time() {
         },
     );
 }
+
+#[test]
+fn async_waits_on_scribbled_objects_return_by_their_timeouts_and_never_panic() {
+    watchdog(
+        "async_waits_on_scribbled_objects_return_by_their_timeouts_and_never_panic",
+        LIMIT,
+        || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .build()
+                .unwrap();
+            let (manual, auto, sem) = (unique_name("haev"), unique_name("haev"), unique_name("hasem"));
+            let m = Event::create(&manual, true, false).unwrap();
+            let a = Event::create(&auto, false, false).unwrap();
+            let s = named_shm::Semaphore::create(&sem, 0, 4).unwrap();
+            let files = [object_file(&manual), object_file(&auto), object_file(&sem)];
+            let mut rng = Rng(7);
+            for round in 0..200 {
+                let (v, w) = match round % 4 {
+                    0 => (u32::MAX, u32::MAX),
+                    1 => (0xffff << 1, u32::MAX),
+                    _ => (rng.next() as u32, rng.next() as u32),
+                };
+                for f in &files {
+                    set_words(f, v, w);
+                }
+                let t = Duration::from_millis(rng.next() % 4);
+                let start = Instant::now();
+                rt.block_on(async {
+                    let _ = m.wait_async(Some(t)).await.unwrap();
+                    let _ = a.wait_async(Some(t)).await.unwrap();
+                    let _ = s.wait_async(Some(t)).await.unwrap();
+                    let objs = [
+                        named_shm::WaitObject::Event(&a),
+                        named_shm::WaitObject::Semaphore(&s),
+                    ];
+                    let _ = named_shm::wait_for_multiple_async(&objs, round % 2 == 0, Some(t))
+                        .await
+                        .unwrap();
+                });
+                in_time(start, 4 * t, "async waits");
+                // A peer changing the words under a pending wait wakes it at
+                // worst early or late, never past its timeout.
+                let pending = rt.spawn({
+                    let a = Event::open(&auto).unwrap();
+                    async move { a.wait_async(Some(Duration::from_millis(20))).await.map(|_| ()) }
+                });
+                set_words(&files[1], rng.next() as u32, rng.next() as u32);
+                let start = Instant::now();
+                rt.block_on(pending).unwrap().unwrap();
+                in_time(start, Duration::from_millis(20), "pending async wait");
+            }
+            // Usable once the words are sane again.
+            for f in &files {
+                set_words(f, 0, 0);
+            }
+            a.set().unwrap();
+            assert_eq!(
+                rt.block_on(a.wait_async(Some(Duration::from_secs(5)))).unwrap(),
+                WaitStatus::Signaled
+            );
+        },
+    );
+}
