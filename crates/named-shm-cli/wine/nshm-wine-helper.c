@@ -1,0 +1,445 @@
+/*
+ * nshm-wine-helper: the part of `nshm wine` that runs inside the Wine prefix.
+ *
+ * For each `--map NAME SIZE PATH` it opens the named-shm object's file
+ * (PATH, the Linux file seen through Wine's drive Z:), takes a shared lock
+ * on its byte 0 (Wine turns it into a POSIX read lock held by the
+ * wineserver, which the library's handle count sees as one more handle:
+ * the whole prefix counts as one holder), and gives the file a section
+ * name: CreateFileMappingW(file, NAME). Every program of the prefix that
+ * later calls CreateFileMapping(INVALID_HANDLE_VALUE, ..., NAME) or
+ * OpenFileMapping(NAME) gets that section (ERROR_ALREADY_EXISTS), whose
+ * pages are the object's pages: Wine maps file sections MAP_SHARED, so
+ * native programs and Windows programs share memory without a copy.
+ *
+ * Then it runs the program given after `--` (std handles inherited), waits
+ * for it, and keeps its locks while any other process of the prefix still
+ * holds one of the names (it closes its own section handles and probes
+ * with OpenFileMappingW every 200 ms). It exits with the program's exit
+ * code.
+ *
+ * With `--event NAME` and `--bridge PORT` it also relays named events over
+ * a loopback TCP connection to the launcher (see relay_* below); the
+ * launcher's token comes in the environment (NSHM_BRIDGE_TOKEN), never on
+ * the command line, which other users can read.
+ *
+ * `--status PATH`: a file the helper writes one line to: `ok` once the
+ * program started, or `error <message>` when the bridge could not be set
+ * up (then the program is not started). The launcher reads it to tell the
+ * helper's failures from the program's exit codes.
+ *
+ * Exit codes: the program's; 2 for a malformed command line; 125 when the
+ * bridge could not be set up (also written to the status file).
+ *
+ * Build (reproducible, see scripts/build-wine-helper.sh):
+ *   x86_64-w64-mingw32-gcc -O2 -s -Wl,--no-insert-timestamp -municode
+ *     -o nshm-wine-helper.exe nshm-wine-helper.c -lws2_32
+ */
+#define WIN32_LEAN_AND_MEAN
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <windows.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#define MAX_OBJECTS 64
+#define EXIT_USAGE 2
+#define EXIT_BRIDGE 125
+
+struct map {
+    const wchar_t *name;
+    unsigned long long size;
+    const wchar_t *path;
+    HANDLE file;
+    HANDLE section;
+};
+
+struct event {
+    const wchar_t *name;
+    HANDLE handle;
+    /* Sets made by the relay itself, not yet seen by its own wait: an echo
+     * to suppress (see relay_from_windows). */
+    volatile LONG own_sets;
+};
+
+static struct map maps[MAX_OBJECTS];
+static int n_maps;
+static struct event events[MAX_OBJECTS];
+static int n_events;
+static const wchar_t *status_path;
+
+static void status_line(const char *line)
+{
+    HANDLE h;
+    DWORD done;
+    if (!status_path)
+        return;
+    h = CreateFileW(status_path, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+    if (h == INVALID_HANDLE_VALUE)
+        return;
+    WriteFile(h, line, (DWORD)strlen(line), &done, NULL);
+    WriteFile(h, "\n", 1, &done, NULL);
+    CloseHandle(h);
+}
+
+/* A bridge failure: one line on stderr and in the status file, exit 125. */
+static void fail(const char *fmt, ...)
+{
+    char msg[1024];
+    char line[1100];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "nshm-wine-helper: error: %s\n", msg);
+    fflush(stderr);
+    snprintf(line, sizeof line, "error %s", msg);
+    status_line(line);
+    ExitProcess(EXIT_BRIDGE);
+}
+
+static void usage(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("nshm-wine-helper: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\nusage: nshm-wine-helper [--status PATH] [--map NAME SIZE PATH]... "
+          "[--event NAME]... [--bridge PORT] -- PROGRAM [ARGS...]\n"
+          "  (run by `nshm wine`; see `nshm wine --help`)\n",
+          stderr);
+    fflush(stderr);
+    ExitProcess(EXIT_USAGE);
+}
+
+/* A name as UTF-8 for messages (lossy where it cannot convert). */
+static const char *utf8(const wchar_t *w, char *buf, int len)
+{
+    if (!WideCharToMultiByte(CP_UTF8, 0, w, -1, buf, len, NULL, NULL))
+        snprintf(buf, len, "(unprintable name)");
+    return buf;
+}
+
+/* Appends `arg` to `cmd` quoted as CommandLineToArgvW and the C runtime
+ * parse it back: backslashes are literal unless they precede a quote. */
+static void append_quoted(wchar_t *cmd, size_t cap, size_t *len, const wchar_t *arg)
+{
+#define PUT(c)                          \
+    do {                                \
+        if (*len + 1 >= cap)            \
+            fail("the program's command line is too long"); \
+        cmd[(*len)++] = (c);            \
+    } while (0)
+    int plain = arg[0] != 0 && wcspbrk(arg, L" \t\n\v\"") == NULL;
+    if (*len)
+        PUT(L' ');
+    if (plain) {
+        for (; *arg; arg++)
+            PUT(*arg);
+    } else {
+        PUT(L'"');
+        for (;;) {
+            size_t backslashes = 0;
+            while (*arg == L'\\') {
+                arg++;
+                backslashes++;
+            }
+            if (!*arg) {
+                /* Double them: the closing quote must stay a quote. */
+                for (size_t i = 0; i < backslashes * 2; i++)
+                    PUT(L'\\');
+                break;
+            }
+            if (*arg == L'"') {
+                for (size_t i = 0; i < backslashes * 2 + 1; i++)
+                    PUT(L'\\');
+                PUT(L'"');
+            } else {
+                for (size_t i = 0; i < backslashes; i++)
+                    PUT(L'\\');
+                PUT(*arg);
+            }
+            arg++;
+        }
+        PUT(L'"');
+    }
+    cmd[*len] = 0;
+#undef PUT
+}
+
+/* SIZE: a decimal number of bytes, at least 1. */
+static int parse_size(const wchar_t *s, unsigned long long *out)
+{
+    unsigned long long v = 0;
+    if (!*s)
+        return 0;
+    for (; *s; s++) {
+        if (*s < L'0' || *s > L'9')
+            return 0;
+        if (v > (~0ULL - 9) / 10)
+            return 0;
+        v = v * 10 + (unsigned)(*s - L'0');
+    }
+    if (v == 0)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+static void open_map(struct map *m)
+{
+    char name[512];
+    char path[1024];
+    OVERLAPPED at0;
+    DWORD err;
+    utf8(m->name, name, sizeof name);
+    utf8(m->path, path, sizeof path);
+    m->file = CreateFileW(m->path, GENERIC_READ | GENERIC_WRITE,
+                          FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                          OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+    if (m->file == INVALID_HANDLE_VALUE)
+        fail("`%s`: cannot open its file %s in the Wine prefix (error %lu): "
+             "is drive Z: mapped to / in this prefix?",
+             name, path, GetLastError());
+    /* The handle count: a shared lock on byte 0, as every handle holds. */
+    memset(&at0, 0, sizeof at0);
+    if (!LockFileEx(m->file, LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &at0))
+        fail("`%s`: cannot take its handle lock (error %lu): the object is being closed",
+             name, GetLastError());
+    m->section = CreateFileMappingW(m->file, NULL, PAGE_READWRITE, (DWORD)(m->size >> 32),
+                                    (DWORD)m->size, m->name);
+    err = GetLastError();
+    if (!m->section)
+        fail("`%s`: cannot name its section in the Wine prefix (error %lu)", name, err);
+    if (err == ERROR_ALREADY_EXISTS)
+        fail("`%s` already exists in this Wine prefix: a program of the prefix created it "
+             "before the bridge, so its memory is not the named-shm object; start the "
+             "program through `nshm wine` (end the program that holds the name first)",
+             name);
+}
+
+static void open_event(struct event *e)
+{
+    char name[512];
+    /* Open-or-create with Windows' defaults for a reader's event: if the
+     * program creates it later with other parameters, CreateEvent returns
+     * this one (ERROR_ALREADY_EXISTS) as on Windows. */
+    e->handle = CreateEventW(NULL, FALSE, FALSE, e->name);
+    if (!e->handle)
+        fail("`%s`: cannot create the event in the Wine prefix (error %lu)",
+             utf8(e->name, name, sizeof name), GetLastError());
+}
+
+/* ---- the event relay ------------------------------------------------------
+ *
+ * One TCP connection to the launcher on 127.0.0.1:PORT. The helper first
+ * sends the token from NSHM_BRIDGE_TOKEN and a newline. Then both sides
+ * send one-byte messages: 'S' + index (a byte) = "the event was set on my
+ * side". A set received is applied with SetEvent and counted in own_sets,
+ * so that the relay's own wait, which then sees it, does not send it back.
+ */
+
+static SOCKET bridge = INVALID_SOCKET;
+static CRITICAL_SECTION send_lock;
+
+static void send_set(int index)
+{
+    unsigned char msg[2] = {'S', (unsigned char)index};
+    EnterCriticalSection(&send_lock);
+    send(bridge, (const char *)msg, 2, 0);
+    LeaveCriticalSection(&send_lock);
+}
+
+/* One thread per event: waits on the Windows event (it is one more waiter:
+ * an auto-reset set goes to it or to a program's waiter, see docs/wine.md)
+ * and forwards each set that the relay did not make itself. */
+static DWORD WINAPI relay_from_windows(void *arg)
+{
+    struct event *e = arg;
+    int index = (int)(e - events);
+    for (;;) {
+        if (WaitForSingleObject(e->handle, INFINITE) != WAIT_OBJECT_0)
+            return 1;
+        if (InterlockedCompareExchange(&e->own_sets, 0, 0) > 0) {
+            InterlockedDecrement(&e->own_sets);
+            continue;
+        }
+        send_set(index);
+    }
+}
+
+static DWORD WINAPI relay_to_windows(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        unsigned char msg[2];
+        int got = 0;
+        while (got < 2) {
+            int n = recv(bridge, (char *)msg + got, 2 - got, 0);
+            if (n <= 0)
+                return 0; /* the launcher is gone */
+            got += n;
+        }
+        if (msg[0] != 'S' || msg[1] >= n_events)
+            return 1;
+        InterlockedIncrement(&events[msg[1]].own_sets);
+        SetEvent(events[msg[1]].handle);
+    }
+}
+
+static void connect_bridge(unsigned port)
+{
+    WSADATA wsa;
+    struct sockaddr_in addr;
+    char token[256];
+    DWORD n;
+    int one = 1;
+    if (WSAStartup(MAKEWORD(2, 2), &wsa))
+        fail("cannot start Winsock for the event relay");
+    n = GetEnvironmentVariableA("NSHM_BRIDGE_TOKEN", token, sizeof token - 2);
+    if (n == 0 || n >= sizeof token - 2)
+        fail("NSHM_BRIDGE_TOKEN is not set: the event relay needs the launcher's token");
+    SetEnvironmentVariableA("NSHM_BRIDGE_TOKEN", NULL); /* not for the program */
+    token[n++] = '\n';
+    bridge = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    if (bridge == INVALID_SOCKET)
+        fail("cannot make a socket for the event relay (error %d)", WSAGetLastError());
+    setsockopt(bridge, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((u_short)port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(bridge, (struct sockaddr *)&addr, sizeof addr))
+        fail("cannot connect to the launcher on 127.0.0.1:%u (error %d)", port, WSAGetLastError());
+    if (send(bridge, token, (int)n, 0) != (int)n)
+        fail("cannot send the token to the launcher (error %d)", WSAGetLastError());
+    InitializeCriticalSection(&send_lock);
+}
+
+static void start_relay(void)
+{
+    for (int i = 0; i < n_events; i++) {
+        HANDLE t = CreateThread(NULL, 0, relay_from_windows, &events[i], 0, NULL);
+        if (!t)
+            fail("cannot start the event relay (error %lu)", GetLastError());
+        CloseHandle(t);
+    }
+    HANDLE t = CreateThread(NULL, 0, relay_to_windows, NULL, 0, NULL);
+    if (!t)
+        fail("cannot start the event relay (error %lu)", GetLastError());
+    CloseHandle(t);
+}
+
+/* Whether a process of the prefix other than us holds any of the names. */
+static int names_held_elsewhere(void)
+{
+    for (int i = 0; i < n_maps; i++) {
+        HANDLE h = OpenFileMappingW(FILE_MAP_READ, FALSE, maps[i].name);
+        if (h) {
+            CloseHandle(h);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int wmain(int argc, wchar_t **argv)
+{
+    static wchar_t cmd[32768];
+    size_t cmd_len = 0;
+    unsigned port = 0;
+    int i;
+    STARTUPINFOW si;
+    PROCESS_INFORMATION pi;
+    DWORD code;
+
+    for (i = 1; i < argc; i++) {
+        if (!wcscmp(argv[i], L"--")) {
+            i++;
+            break;
+        } else if (!wcscmp(argv[i], L"--map")) {
+            if (i + 3 >= argc)
+                usage("--map needs NAME SIZE PATH");
+            if (n_maps == MAX_OBJECTS)
+                usage("at most %d mappings", MAX_OBJECTS);
+            maps[n_maps].name = argv[i + 1];
+            if (!maps[n_maps].name[0])
+                usage("--map: the name is empty");
+            if (!parse_size(argv[i + 2], &maps[n_maps].size))
+                usage("--map: the size must be a decimal number of bytes, at least 1");
+            maps[n_maps].path = argv[i + 3];
+            n_maps++;
+            i += 3;
+        } else if (!wcscmp(argv[i], L"--event")) {
+            if (i + 1 >= argc)
+                usage("--event needs NAME");
+            if (n_events == MAX_OBJECTS)
+                usage("at most %d events", MAX_OBJECTS);
+            events[n_events].name = argv[i + 1];
+            if (!events[n_events].name[0])
+                usage("--event: the name is empty");
+            n_events++;
+            i += 1;
+        } else if (!wcscmp(argv[i], L"--bridge")) {
+            unsigned long long p;
+            if (i + 1 >= argc || !parse_size(argv[i + 1], &p) || p > 65535)
+                usage("--bridge needs a port number (1-65535)");
+            port = (unsigned)p;
+            i += 1;
+        } else if (!wcscmp(argv[i], L"--status")) {
+            if (i + 1 >= argc)
+                usage("--status needs PATH");
+            status_path = argv[i + 1];
+            i += 1;
+        } else {
+            char a[256];
+            usage("unknown argument `%s`", utf8(argv[i], a, sizeof a));
+        }
+    }
+    if (i >= argc)
+        usage("no program given after `--`");
+    if (n_events && !port)
+        usage("--event needs --bridge PORT");
+    for (; i < argc; i++)
+        append_quoted(cmd, sizeof cmd / sizeof cmd[0], &cmd_len, argv[i]);
+
+    for (int m = 0; m < n_maps; m++)
+        open_map(&maps[m]);
+    for (int e = 0; e < n_events; e++)
+        open_event(&events[e]);
+    if (n_events) {
+        connect_bridge(port);
+        start_relay();
+    }
+
+    memset(&si, 0, sizeof si);
+    si.cb = sizeof si;
+    if (!CreateProcessW(NULL, cmd, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi)) {
+        char c[1024];
+        fail("cannot start the program %s (error %lu)", utf8(cmd, c, sizeof c), GetLastError());
+    }
+    status_line("ok");
+    CloseHandle(pi.hThread);
+    WaitForSingleObject(pi.hProcess, INFINITE);
+    if (!GetExitCodeProcess(pi.hProcess, &code))
+        code = 1;
+    CloseHandle(pi.hProcess);
+
+    /* The program is gone; programs it started may still hold the names.
+     * Keep the file handles (and with them the locks that count the
+     * prefix as a holder) until nobody else in the prefix has a name. */
+    for (int m = 0; m < n_maps; m++) {
+        CloseHandle(maps[m].section);
+        maps[m].section = NULL;
+    }
+    while (names_held_elsewhere())
+        Sleep(200);
+    for (int m = 0; m < n_maps; m++)
+        CloseHandle(maps[m].file);
+    fflush(stdout);
+    ExitProcess(code);
+}
