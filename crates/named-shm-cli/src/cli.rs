@@ -132,6 +132,22 @@ pub enum Command {
     #[command(after_help = "Examples:\n  nshm demo\n  cargo run --release -p named-shm-cli -- demo")]
     Demo(DemoArgs),
 
+    /// Run a Windows program under Wine with named objects bridged into its prefix.
+    ///
+    /// Each --map NAME=SIZE is opened (or created) here and named inside the
+    /// Wine prefix before the program starts: when the program creates or
+    /// opens NAME (CreateFileMapping, OpenFileMapping), it gets the same
+    /// memory that native programs open by name (nshm, the library, the C
+    /// layer, Python), without a copy. The prefix counts as one holder while
+    /// any of its programs holds the name; when the program and every native
+    /// holder are gone, the name ends. Exits with the program's exit code
+    /// (128+N if Wine was killed by signal N). Uses $WINE (default: `wine`
+    /// on PATH) and honours WINEPREFIX.
+    #[command(
+        after_help = "Examples:\n  nshm wine --map 'Local\\acpmf_physics=4K' -- ~/games/ac/acs.exe\n  WINEPREFIX=~/.wine-sim nshm wine --map 'Local\\Telemetry=1M' -- 'C:\\Games\\sim.exe' -fullscreen\n  nshm read 'Local\\acpmf_physics' --hex --len 64    # from a native shell, while it runs"
+    )]
+    Wine(WineArgs),
+
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  nshm completions bash > ~/.local/share/bash-completion/completions/nshm\n  nshm completions zsh > ~/.zfunc/_nshm\n  nshm completions fish > ~/.config/fish/completions/nshm.fish"
@@ -409,6 +425,23 @@ pub struct DemoArgs {
     /// The mapping's name.
     #[arg(long, default_value = "Global\\MyFileMappingObject")]
     pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct WineArgs {
+    /// A mapping to bridge: its name and the size the program maps (4096,
+    /// 64K, 1M; at least what the program asks for). Repeatable.
+    #[arg(long = "map", value_name = "NAME=SIZE")]
+    pub maps: Vec<String>,
+    /// A named event to bridge both ways. Repeatable.
+    #[arg(long = "event", value_name = "NAME")]
+    pub events: Vec<String>,
+    /// Bridge the objects of a known title from the catalogue.
+    #[arg(long, value_name = "TITLE")]
+    pub game: Option<String>,
+    /// The Windows program (a Linux path or a Windows path) and its arguments, after `--`.
+    #[arg(last = true, required = true, value_name = "PROGRAM")]
+    pub program: Vec<std::ffi::OsString>,
 }
 
 #[derive(Debug, Args)]

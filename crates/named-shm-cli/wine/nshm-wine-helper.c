@@ -24,8 +24,9 @@
  * the command line, which other users can read.
  *
  * `--status PATH`: a file the helper writes one line to: `ok` once the
- * program started, or `error <message>` when the bridge could not be set
- * up (then the program is not started). The launcher reads it to tell the
+ * program started, `error exists <message>` when a program of the prefix
+ * created a name before the bridge, or `error <message>` when the bridge
+ * could not be set up otherwise (the program is then not started). The launcher reads it to tell the
  * helper's failures from the program's exit codes.
  *
  * Exit codes: the program's; 2 for a malformed command line; 125 when the
@@ -70,6 +71,8 @@ static int n_maps;
 static struct event events[MAX_OBJECTS];
 static int n_events;
 static const wchar_t *status_path;
+/* Set before fail() when a program of the prefix had the name first. */
+static int failure_is_exists;
 
 static void status_line(const char *line)
 {
@@ -96,7 +99,7 @@ static void fail(const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "nshm-wine-helper: error: %s\n", msg);
     fflush(stderr);
-    snprintf(line, sizeof line, "error %s", msg);
+    snprintf(line, sizeof line, "error %s%s", failure_is_exists ? "exists " : "", msg);
     status_line(line);
     ExitProcess(EXIT_BRIDGE);
 }
@@ -215,11 +218,13 @@ static void open_map(struct map *m)
     err = GetLastError();
     if (!m->section)
         fail("`%s`: cannot name its section in the Wine prefix (error %lu)", name, err);
-    if (err == ERROR_ALREADY_EXISTS)
+    if (err == ERROR_ALREADY_EXISTS) {
+        failure_is_exists = 1;
         fail("`%s` already exists in this Wine prefix: a program of the prefix created it "
              "before the bridge, so its memory is not the named-shm object; start the "
              "program through `nshm wine` (end the program that holds the name first)",
              name);
+    }
 }
 
 static void open_event(struct event *e)

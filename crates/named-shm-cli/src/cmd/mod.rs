@@ -7,6 +7,7 @@ mod reap;
 mod setup;
 mod shm;
 mod sync;
+mod wine;
 
 use crate::cli::{Cli, Command, CompletionsArgs};
 use anyhow::Result;
@@ -32,6 +33,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Demo(a) => demo::run(a),
         Command::DemoFirst(a) => demo::first(a),
         Command::DemoSecond(a) => demo::second(a),
+        Command::Wine(a) => wine::run(a),
         Command::Completions(a) => completions(a),
         Command::Man(a) => man::man(a),
     }

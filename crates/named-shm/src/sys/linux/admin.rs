@@ -73,7 +73,7 @@ impl LockTable {
     fn read() -> LockTable {
         let mut map = std::collections::HashMap::new();
         if let Ok(text) = std::fs::read_to_string("/proc/locks") {
-            for l in text.lines().filter(|l| l.contains("OFDLCK")) {
+            for l in text.lines().filter(|l| counts_as_handle(l)) {
                 // `1: OFDLCK ADVISORY READ -1 00:1a:12345 0 0`: the 6th field.
                 if let Some(id) = l.split_whitespace().nth(5) {
                     *map.entry(id.to_owned()).or_insert(0) += 1;
@@ -87,6 +87,20 @@ impl LockTable {
         let key = format!("{:02x}:{:02x}:{ino}", libc::major(dev), libc::minor(dev));
         self.0.get(&key).copied().unwrap_or(0)
     }
+}
+
+/// Whether a lock line of `/proc/locks` or of an fdinfo file stands for a
+/// handle: an OFD lock (every handle of the library holds one), or a POSIX
+/// read lock on byte 0 alone, which is what a Windows program's shared
+/// `LockFileEx` on the handle byte becomes under Wine (held by the
+/// wineserver for the whole prefix: `nshm wine`).
+fn counts_as_handle(line: &str) -> bool {
+    if line.contains("OFDLCK") {
+        return true;
+    }
+    // `1: POSIX  ADVISORY  READ 4242 00:1a:12345 0 0`: start and end byte 0.
+    let f: Vec<&str> = line.split_whitespace().collect();
+    f.len() >= 4 && f.contains(&"POSIX") && f.contains(&"READ") && f[f.len() - 2..] == ["0", "0"]
 }
 
 /// Why an entry of a namespace directory is not a named object.
@@ -401,7 +415,8 @@ fn reap_entry(dir: &NsDir, file: &CStr, dry_run: bool) -> (String, Reaped) {
 }
 
 /// Who holds which object: one pass over `/proc/<pid>/fdinfo/<fd>`, where
-/// each open handle shows as one OFD lock line (a view holds no lock, and a
+/// each open handle shows as one OFD lock line (a Wine prefix bridged by
+/// `nshm wine` as its wineserver's POSIX read lock on byte 0; a view holds no lock, and a
 /// handle's second, lock-free description is not counted), indexed by the
 /// locked file's device and inode. Processes whose descriptors the caller
 /// may not inspect are skipped and counted, never retried.
@@ -430,7 +445,7 @@ pub(crate) fn holder_index() -> HolderIndex {
             };
             for l in text
                 .lines()
-                .filter(|l| l.starts_with("lock:") && l.contains("OFDLCK"))
+                .filter(|l| l.starts_with("lock:") && counts_as_handle(l))
             {
                 if let Some(id) = l.split_whitespace().find_map(parse_lock_id) {
                     *mine.entry(id).or_insert(0) += 1;
@@ -469,4 +484,27 @@ fn parse_lock_id(field: &str) -> Option<(u64, u64)> {
     let maj = u32::from_str_radix(maj, 16).ok()?;
     let min = u32::from_str_radix(min, 16).ok()?;
     Some((libc::makedev(maj, min), ino.parse().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::counts_as_handle;
+
+    #[test]
+    fn ofd_locks_and_a_wine_prefix_byte_0_read_lock_count_as_handles() {
+        assert!(counts_as_handle("1: OFDLCK ADVISORY  READ -1 00:1b:2887802 0 0"));
+        assert!(counts_as_handle(
+            "lock:\t1: POSIX  ADVISORY  READ 13574 00:1b:2887359 0 0"
+        ));
+        // Other POSIX locks are not handles: write locks, other ranges.
+        assert!(!counts_as_handle(
+            "2: POSIX  ADVISORY  WRITE 13574 00:1b:2887359 0 0"
+        ));
+        assert!(!counts_as_handle(
+            "3: POSIX  ADVISORY  READ 13574 00:1b:2887359 0 9"
+        ));
+        assert!(!counts_as_handle(
+            "4: FLOCK  ADVISORY  WRITE 99 00:1b:2887359 0 EOF"
+        ));
+    }
 }
