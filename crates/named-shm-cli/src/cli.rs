@@ -433,8 +433,10 @@ pub struct WineArgs {
     /// 64K, 1M; at least what the program asks for). Repeatable.
     #[arg(long = "map", value_name = "NAME=SIZE")]
     pub maps: Vec<String>,
-    /// A named event to bridge both ways. Repeatable.
-    #[arg(long = "event", value_name = "NAME")]
+    /// A named event to bridge both ways: NAME, NAME=auto or NAME=manual
+    /// (its type when it does not exist yet; default auto-reset; an existing
+    /// native event keeps its own). Repeatable.
+    #[arg(long = "event", value_name = "NAME[=TYPE]")]
     pub events: Vec<String>,
     /// Bridge the objects of a known title from the catalogue.
     #[arg(long, value_name = "TITLE")]

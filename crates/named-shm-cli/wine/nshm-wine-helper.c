@@ -18,7 +18,7 @@
  * with OpenFileMappingW every 200 ms). It exits with the program's exit
  * code.
  *
- * With `--event NAME` and `--bridge PORT` it also relays named events over
+ * With `--event NAME auto|manual` and `--bridge PORT` it also relays named events over
  * a loopback TCP connection to the launcher (see relay_* below); the
  * launcher's token comes in the environment (NSHM_BRIDGE_TOKEN), never on
  * the command line, which other users can read.
@@ -60,10 +60,14 @@ struct map {
 
 struct event {
     const wchar_t *name;
+    int manual;
     HANDLE handle;
-    /* Sets made by the relay itself, not yet seen by its own wait: an echo
-     * to suppress (see relay_from_windows). */
-    volatile LONG own_sets;
+    /* Set by the receiving thread when the launcher reports a change on the
+     * native side; the event's relay thread applies it (see relay_event). */
+    HANDLE remote;
+    /* Auto-reset: 1 when a native set is to be applied. Manual-reset: the
+     * native side's latest state (1 set, 0 reset), -1 when applied. */
+    volatile LONG pending;
 };
 
 static struct map maps[MAX_OBJECTS];
@@ -112,7 +116,7 @@ static void usage(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputs("\nusage: nshm-wine-helper [--status PATH] [--map NAME SIZE PATH]... "
-          "[--event NAME]... [--bridge PORT] -- PROGRAM [ARGS...]\n"
+          "[--event NAME auto|manual]... [--bridge PORT] -- PROGRAM [ARGS...]\n"
           "  (run by `nshm wine`; see `nshm wine --help`)\n",
           stderr);
     fflush(stderr);
@@ -230,54 +234,120 @@ static void open_map(struct map *m)
 static void open_event(struct event *e)
 {
     char name[512];
-    /* Open-or-create with Windows' defaults for a reader's event: if the
-     * program creates it later with other parameters, CreateEvent returns
-     * this one (ERROR_ALREADY_EXISTS) as on Windows. */
-    e->handle = CreateEventW(NULL, FALSE, FALSE, e->name);
+    /* Created before the program with the native event's type: a program
+     * that creates it later gets this one (ERROR_ALREADY_EXISTS), as on
+     * Windows when another process created it first. */
+    e->handle = CreateEventW(NULL, e->manual, FALSE, e->name);
     if (!e->handle)
         fail("`%s`: cannot create the event in the Wine prefix (error %lu)",
              utf8(e->name, name, sizeof name), GetLastError());
+    e->remote = CreateEventW(NULL, FALSE, FALSE, NULL);
+    e->pending = e->manual ? -1 : 0;
+    if (!e->remote)
+        fail("cannot create an event (error %lu)", GetLastError());
 }
 
 /* ---- the event relay ------------------------------------------------------
  *
  * One TCP connection to the launcher on 127.0.0.1:PORT. The helper first
  * sends the token from NSHM_BRIDGE_TOKEN and a newline. Then both sides
- * send one-byte messages: 'S' + index (a byte) = "the event was set on my
- * side". A set received is applied with SetEvent and counted in own_sets,
- * so that the relay's own wait, which then sees it, does not send it back.
+ * send two-byte messages: 'S' or 'R' and the event's index: "the event was
+ * set (reset) on my side". The launcher runs the same algorithm on the
+ * native side (crates/named-shm-cli/src/cmd/wine/relay.rs).
+ *
+ * Each event has one relay thread, which both forwards and applies, so it
+ * never waits on the event while it applies a set from the other side: its
+ * own sets never come back (no echo) and are never taken by itself.
+ *  - Auto-reset: it waits on the event (one more waiter: a set goes to it or
+ *    to a program's waiter) and forwards what it takes. A set from the other
+ *    side is applied, then left for the programs: the thread does not wait
+ *    on the event again until a program's wait has taken it.
+ *  - Manual-reset: it waits for the event to be set, forwards that, then
+ *    polls every 2 ms for a reset, which it forwards.
  */
 
 static SOCKET bridge = INVALID_SOCKET;
 static CRITICAL_SECTION send_lock;
+static LONG (NTAPI *nt_query_event)(HANDLE, int, void *, ULONG, ULONG *);
 
-static void send_set(int index)
+static void send_op(char op, int index)
 {
-    unsigned char msg[2] = {'S', (unsigned char)index};
+    unsigned char msg[2] = {(unsigned char)op, (unsigned char)index};
     EnterCriticalSection(&send_lock);
     send(bridge, (const char *)msg, 2, 0);
     LeaveCriticalSection(&send_lock);
 }
 
-/* One thread per event: waits on the Windows event (it is one more waiter:
- * an auto-reset set goes to it or to a program's waiter, see docs/wine.md)
- * and forwards each set that the relay did not make itself. */
-static DWORD WINAPI relay_from_windows(void *arg)
+/* Whether the event is signalled, without taking it (NtQueryEvent). */
+static int is_signalled(HANDLE h)
+{
+    struct {
+        int type;
+        LONG state;
+    } info;
+    if (!nt_query_event || nt_query_event(h, 0 /* EventBasicInformation */, &info, sizeof info, NULL))
+        return 0;
+    return info.state != 0;
+}
+
+/* Applies what the other side reported; returns the manual-reset mirror. */
+static int apply_remote(struct event *e, int mirrored)
+{
+    if (e->manual) {
+        LONG st = InterlockedExchange(&e->pending, -1);
+        if (st == 1) {
+            SetEvent(e->handle);
+            return 1;
+        }
+        if (st == 0) {
+            ResetEvent(e->handle);
+            return 0;
+        }
+        return mirrored;
+    }
+    if (!InterlockedExchange(&e->pending, 0))
+        return 0;
+    SetEvent(e->handle);
+    /* Left for the programs' waiters: not waiting on the event until one
+     * took it. More sets from the other side meanwhile coalesce, as sets
+     * of a signalled event do. */
+    while (is_signalled(e->handle)) {
+        WaitForSingleObject(e->remote, 2);
+        InterlockedExchange(&e->pending, 0);
+    }
+    return 0;
+}
+
+static DWORD WINAPI relay_event(void *arg)
 {
     struct event *e = arg;
     int index = (int)(e - events);
+    int mirrored = 0; /* manual-reset: both sides are set */
     for (;;) {
-        if (WaitForSingleObject(e->handle, INFINITE) != WAIT_OBJECT_0)
-            return 1;
-        if (InterlockedCompareExchange(&e->own_sets, 0, 0) > 0) {
-            InterlockedDecrement(&e->own_sets);
+        if (e->manual && mirrored) {
+            DWORD r = WaitForSingleObject(e->remote, 2);
+            if (r == WAIT_OBJECT_0) {
+                mirrored = apply_remote(e, mirrored);
+            } else if (WaitForSingleObject(e->handle, 0) == WAIT_TIMEOUT) {
+                mirrored = 0;
+                send_op('R', index);
+            }
             continue;
         }
-        send_set(index);
+        HANDLE hs[2] = {e->handle, e->remote};
+        DWORD r = WaitForMultipleObjects(2, hs, FALSE, INFINITE);
+        if (r == WAIT_OBJECT_0) {
+            mirrored = e->manual;
+            send_op('S', index);
+        } else if (r == WAIT_OBJECT_0 + 1) {
+            mirrored = apply_remote(e, mirrored);
+        } else {
+            return 1;
+        }
     }
 }
 
-static DWORD WINAPI relay_to_windows(void *arg)
+static DWORD WINAPI relay_receive(void *arg)
 {
     (void)arg;
     for (;;) {
@@ -289,10 +359,14 @@ static DWORD WINAPI relay_to_windows(void *arg)
                 return 0; /* the launcher is gone */
             got += n;
         }
-        if (msg[0] != 'S' || msg[1] >= n_events)
-            return 1;
-        InterlockedIncrement(&events[msg[1]].own_sets);
-        SetEvent(events[msg[1]].handle);
+        if ((msg[0] != 'S' && msg[0] != 'R') || msg[1] >= n_events)
+            return 1; /* not the launcher's protocol: stop listening */
+        struct event *e = &events[msg[1]];
+        if (e->manual)
+            InterlockedExchange(&e->pending, msg[0] == 'S');
+        else if (msg[0] == 'S')
+            InterlockedExchange(&e->pending, 1);
+        SetEvent(e->remote);
     }
 }
 
@@ -303,6 +377,9 @@ static void connect_bridge(unsigned port)
     char token[256];
     DWORD n;
     int one = 1;
+    nt_query_event = (void *)GetProcAddress(GetModuleHandleW(L"ntdll.dll"), "NtQueryEvent");
+    if (!nt_query_event)
+        fail("NtQueryEvent is missing from ntdll: the event relay needs it");
     if (WSAStartup(MAKEWORD(2, 2), &wsa))
         fail("cannot start Winsock for the event relay");
     n = GetEnvironmentVariableA("NSHM_BRIDGE_TOKEN", token, sizeof token - 2);
@@ -327,13 +404,14 @@ static void connect_bridge(unsigned port)
 
 static void start_relay(void)
 {
+    HANDLE t;
     for (int i = 0; i < n_events; i++) {
-        HANDLE t = CreateThread(NULL, 0, relay_from_windows, &events[i], 0, NULL);
+        t = CreateThread(NULL, 0, relay_event, &events[i], 0, NULL);
         if (!t)
             fail("cannot start the event relay (error %lu)", GetLastError());
         CloseHandle(t);
     }
-    HANDLE t = CreateThread(NULL, 0, relay_to_windows, NULL, 0, NULL);
+    t = CreateThread(NULL, 0, relay_receive, NULL, 0, NULL);
     if (!t)
         fail("cannot start the event relay (error %lu)", GetLastError());
     CloseHandle(t);
@@ -380,15 +458,19 @@ int wmain(int argc, wchar_t **argv)
             n_maps++;
             i += 3;
         } else if (!wcscmp(argv[i], L"--event")) {
-            if (i + 1 >= argc)
-                usage("--event needs NAME");
+            if (i + 2 >= argc)
+                usage("--event needs NAME auto|manual");
             if (n_events == MAX_OBJECTS)
                 usage("at most %d events", MAX_OBJECTS);
             events[n_events].name = argv[i + 1];
             if (!events[n_events].name[0])
                 usage("--event: the name is empty");
+            if (!wcscmp(argv[i + 2], L"manual"))
+                events[n_events].manual = 1;
+            else if (wcscmp(argv[i + 2], L"auto"))
+                usage("--event: the type must be auto or manual");
             n_events++;
-            i += 1;
+            i += 2;
         } else if (!wcscmp(argv[i], L"--bridge")) {
             unsigned long long p;
             if (i + 1 >= argc || !parse_size(argv[i + 1], &p) || p > 65535)

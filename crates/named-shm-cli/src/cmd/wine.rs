@@ -30,6 +30,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+mod relay;
+
 /// The helper, built by `scripts/build-wine-helper.sh` (CI checks that the
 /// committed binary is what its source builds).
 const HELPER: &[u8] = include_bytes!("../../wine/nshm-wine-helper.exe");
@@ -70,12 +72,12 @@ pub fn run(a: WineArgs) -> Result<()> {
             .arg(b.shm.size().to_string())
             .arg(&b.windows_path);
     }
-    if let Some(e) = events.first() {
-        return Err(invalid(format!(
-            "--event `{}`: events are not bridged yet",
-            format::escape(e)
-        )));
-    }
+    let relay = if events.is_empty() {
+        None
+    } else {
+        let specs: Vec<_> = events.iter().map(|e| relay::EventSpec::parse(e)).collect();
+        Some(relay::Relay::start(&specs, &mut cmd)?)
+    };
     cmd.arg("--");
     let mut program = a.program.iter();
     let first = program.next().expect("clap requires the program");
@@ -97,6 +99,10 @@ pub fn run(a: WineArgs) -> Result<()> {
             anyhow::Error::new(e).context(format!("cannot run `{wine}`"))
         }
     })?;
+    let relay = match relay {
+        Some(r) => r.accept(&mut child)?,
+        None => None,
+    };
     let mut forwarded = false;
     let exit = loop {
         if let Some(st) = child.try_wait().context("waiting for Wine")? {
@@ -110,6 +116,7 @@ pub fn run(a: WineArgs) -> Result<()> {
         }
         std::thread::sleep(Duration::from_millis(20));
     };
+    drop(relay);
     let helper_status = status.read();
     // The close protocol ends each name that nobody holds any more.
     drop(bridged);

@@ -1,11 +1,13 @@
 /*
  * A stand-in for a game that publishes telemetry: creates a named mapping
  * the way games do (INVALID_HANDLE_VALUE, so the memory is its own unless a
- * bridge named a section first), writes an incrementing 64-bit counter at
- * offset 0 for MS milliseconds, sets EVENT (if given) after every step,
- * then prints the last value and exits.
+ * bridge named a section first), writes `tick N` (N counting up from 1) at
+ * offset 0 every 5 ms for MS milliseconds, sets EVENT (if given) after
+ * every step, then prints the last N and exits.
  *
  *   game NAME SIZE MS [EVENT]
+ *   game --spawn NAME SIZE MS [EVENT]   starts `game NAME SIZE MS [EVENT]`
+ *                                       and exits at once (a launcher stub)
  *
  * Prints `bridged` when the name already existed (ERROR_ALREADY_EXISTS: the
  * bridge's section) and `own memory` otherwise; exits 0 when bridged, 3 when
@@ -14,9 +16,24 @@
 #include <windows.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "--spawn")) {
+        /* Our own command line without `--spawn`. */
+        char *cmd = strstr(GetCommandLineA(), "--spawn");
+        char line[4096];
+        STARTUPINFOA si = {sizeof si};
+        PROCESS_INFORMATION pi;
+        snprintf(line, sizeof line, "\"%s\" %s", argv[0], cmd + 8);
+        if (!CreateProcessA(NULL, line, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi)) {
+            printf("CreateProcess failed (%lu)\n", GetLastError());
+            return 1;
+        }
+        printf("spawned\n");
+        return 0;
+    }
     if (argc < 4) {
         fprintf(stderr, "usage: game NAME SIZE MS [EVENT]\n");
         return 1;
@@ -33,7 +50,7 @@ int main(int argc, char **argv)
     int bridged = err == ERROR_ALREADY_EXISTS;
     printf("%s\n", bridged ? "bridged" : "own memory");
     fflush(stdout);
-    volatile unsigned long long *p = MapViewOfFile(h, FILE_MAP_ALL_ACCESS, 0, 0, 0);
+    volatile char *p = MapViewOfFile(h, FILE_MAP_ALL_ACCESS, 0, 0, 0);
     if (!p) {
         printf("MapViewOfFile failed (%lu)\n", GetLastError());
         return 1;
@@ -48,7 +65,12 @@ int main(int argc, char **argv)
     DWORD start = GetTickCount();
     unsigned long long n = 0;
     do {
-        p[0] = ++n;
+        char text[32];
+        int len = snprintf(text, sizeof text, "tick %llu", ++n);
+        /* NUL first, so that a reader never sees a longer number's tail. */
+        p[len] = 0;
+        for (int i = len - 1; i >= 0; i--)
+            p[i] = text[i];
         if (ev)
             SetEvent(ev);
         Sleep(5);

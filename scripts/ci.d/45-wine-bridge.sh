@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# `nshm wine`: native programs and Windows programs under Wine share named
+# objects by name, without a copy (crates/named-shm-cli/src/cmd/wine.rs and
+# the helper crates/named-shm-cli/wine/nshm-wine-helper.c).
+#  0. The committed helper .exe is what its source builds (reproducible).
+#  1. Stand-in programs (crates/named-shm-cli/wine/tests: a "game" that
+#     creates a mapping with INVALID_HANDLE_VALUE and writes a counter, a
+#     "reader" that opens one by name), built with mingw and run under Wine
+#     through `nshm wine`, against native readers and writers (nshm, and the
+#     reader's own source built with scripts/wincc on the library).
+#  Each test uses its own names (suffix $$) and leaves nothing behind.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+export WINEDEBUG=-all
+export WINEDLLOVERRIDES="${WINEDLLOVERRIDES:-mscoree=;mshtml=}"
+# A prefix of its own unless .ci/run chose one; objects under a private root.
+export WINEPREFIX="${WINEPREFIX:-${XDG_CACHE_HOME:-$HOME/.cache}/named-shm-ci/wine-prefix}"
+mkdir -p "$(dirname "$WINEPREFIX")"
+own_root=
+if [[ -z ${NAMED_SHM_DIR:-} ]]; then
+  NAMED_SHM_DIR=$(mktemp -d /dev/shm/named-shm-ci.XXXXXX)
+  chmod 1777 "$NAMED_SHM_DIR"
+  export NAMED_SHM_DIR
+  own_root=1
+fi
+say() { echo "45-wine-bridge: $*"; }
+die() { say "FAIL: $*"; exit 1; }
+
+# --- dependencies (idempotent) -------------------------------------------
+need=()
+command -v wine >/dev/null 2>&1 || need+=(wine wine64)
+command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || need+=(gcc-mingw-w64-x86-64)
+if [[ ${#need[@]} -gt 0 ]]; then
+  say "installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+work=$(mktemp -d /tmp/ci-wine-bridge.XXXXXX)
+bg=()
+cleanup() {
+  local p
+  for p in "${bg[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  wineserver -k 2>/dev/null || true # this prefix's server only (WINEPREFIX is set)
+  rm -rf "$work"
+  [[ -z $own_root ]] || rm -rf "$NAMED_SHM_DIR"
+}
+trap cleanup EXIT
+
+# --- 0. the helper is reproducible from its source ------------------------
+scripts/build-wine-helper.sh "$work/helper.exe"
+cmp -s "$work/helper.exe" crates/named-shm-cli/wine/nshm-wine-helper.exe ||
+  die "crates/named-shm-cli/wine/nshm-wine-helper.exe differs from what scripts/build-wine-helper.sh builds from its source: rebuild and commit it"
+say "the committed helper is what its source builds"
+
+# --- builds -----------------------------------------------------------------
+if [[ -z ${NSHM:-} ]]; then
+  cargo build --quiet --release -p named-shm-cli -p named-shm-win32
+  NSHM=$root/target/release/nshm
+fi
+nshm() { "$NSHM" "$@"; }
+tests=crates/named-shm-cli/wine/tests
+for p in game reader; do
+  x86_64-w64-mingw32-gcc -O2 -Wall -o "$work/$p.exe" "$tests/$p.c"
+done
+WINCC_NO_BUILD=1 scripts/wincc -O2 "$tests/reader.c" -o "$work/reader-native"
+if [[ ! -f $WINEPREFIX/system.reg ]]; then
+  say "initialising the Wine prefix $WINEPREFIX"
+  wineboot -i >/dev/null 2>&1 || true
+  wineserver -w
+fi
+wine cmd /c exit 0 >/dev/null 2>&1 || true # starts this prefix's wineserver once
+
+# --- helpers ----------------------------------------------------------------
+holders() { nshm info "$1" --json 2>/dev/null | sed -n 's/.*"holders": *\([0-9]*\).*/\1/p'; }
+wait_holders() { # NAME N: until NAME has N holders (30 s)
+  for _ in $(seq 1 300); do [[ $(holders "$1") == "$2" ]] && return 0; sleep 0.1; done
+  die "$1: expected $2 holders, found '$(holders "$1")'"
+}
+wait_gone() { # NAME: until no live object has the name (30 s)
+  for _ in $(seq 1 300); do nshm info "$1" >/dev/null 2>&1 || return 0; sleep 0.1; done
+  die "$1 outlived its holders"
+}
+tick() { # NAME: the N of the `tick N` the game last wrote, via nshm read
+  nshm read "$1" | sed -n 's/^tick \([0-9]*\)$/\1/p'
+}
+nothing_left() { # PATTERN: no object file whose name contains it
+  if find "$NAMED_SHM_DIR" -mindepth 2 -name "*$1*" | grep -q .; then
+    find "$NAMED_SHM_DIR" -mindepth 2 -ls; die "objects matching '$1' left in $NAMED_SHM_DIR"
+  fi
+}
+cr() { tr -d '\r'; }
+
+# --- 1. a game's live counter, read natively by name ------------------------
+for ns in Local Global; do
+  name="$ns\\nshm-wb-live-$$"
+  nshm wine --map "$name=8K" -- "$work/game.exe" "$name" 8192 6000 >"$work/live.out" 2>&1 &
+  launcher=$!; bg+=("$launcher")
+  wait_holders "$name" 2 # the launcher and the prefix
+  t1=""; for _ in $(seq 1 200); do t1=$(tick "$name"); [[ -n $t1 ]] && break; sleep 0.05; done
+  [[ -n $t1 ]] || die "$name: no tick from the game through nshm read"
+  sleep 0.3
+  t2=$(tick "$name")
+  (( t2 > t1 )) || die "$name: the counter did not advance ($t1, then $t2)"
+  lib=$("$work/reader-native" "$name")
+  [[ $lib =~ ^tick\ ([0-9]+)$ ]] && (( BASH_REMATCH[1] >= t2 )) ||
+    die "$name: the library (reader built with wincc) read '$lib' after tick $t2"
+  say "$ns\\: a native process reads the game's live counter by name (tick $t1, $t2, then '$lib'), holders 2"
+  wait "$launcher" || die "$name: nshm wine exited $? ($(cr <"$work/live.out"))"
+  grep -qx bridged <(cr <"$work/live.out") || die "$name: the game did not get the bridge's section"
+  wait_gone "$name"
+  nothing_left "nshm-wb-live-$$"
+  say "$ns\\: the name ended with the game and the launcher"
+done
+
+# --- 2. the reverse direction: native writes, the Windows program reads ------
+name="Local\\nshm-wb-rev-$$"
+nshm create "$name" --size 4K --text "hello from Linux $$" --hold </dev/null >/dev/null &
+holder=$!; bg+=("$holder")
+wait_holders "$name" 1
+out=$(nshm wine --map "$name=4K" -- "$work/reader.exe" "$name" | cr)
+[[ $out == "hello from Linux $$" ]] || die "$name: the Windows reader printed '$out'"
+[[ $(holders "$name") == 1 ]] || die "$name: holders after the bridge ended: $(holders "$name")"
+kill -TERM "$holder"; wait "$holder" || true
+wait_gone "$name"
+nothing_left "nshm-wb-rev-$$"
+say "a Windows program reads by name what a native process wrote; the native holder keeps the name after the bridge ends"
+
+# --- 3. exit codes --------------------------------------------------------------
+rc=0; nshm wine --map "Local\\nshm-wb-rc-$$=4K" -- "$work/reader.exe" "Local\\nshm-wb-absent-$$" >/dev/null || rc=$?
+[[ $rc == 2 ]] || die "the program's exit code 2 came back as $rc"
+wait_gone "Local\\nshm-wb-rc-$$"
+rc=0; wine "$root/crates/named-shm-cli/wine/nshm-wine-helper.exe" --map X 0 Y -- x >/dev/null 2>&1 || rc=$?
+[[ $rc == 2 ]] || die "the helper given a bad size exited $rc, not 2"
+say "exit codes: the program's is forwarded; the helper rejects bad arguments with 2"
+
+# --- 4. a native holder is counted; an existing smaller object is refused ------
+name="Local\\nshm-wb-small-$$"
+nshm create "$name" --size 4K --hold </dev/null >/dev/null &
+holder=$!; bg+=("$holder")
+wait_holders "$name" 1
+rc=0; err=$(nshm wine --map "$name=64K" -- "$work/reader.exe" "$name" 2>&1) || rc=$?
+[[ $rc == 6 && $err == *"4096 bytes, fewer than the 65536"* ]] || die "a smaller existing object: exit $rc, '$err'"
+kill -TERM "$holder"; wait "$holder" || true
+wait_gone "$name"
+say "an existing object smaller than --map asks for is refused, naming it"
+
+# --- 5. programs the program started keep the name ---------------------------
+name="Local\\nshm-wb-spawn-$$"
+nshm wine --map "$name=4K" -- "$work/game.exe" --spawn "$name" 4096 4000 >"$work/spawn.out" 2>&1 &
+launcher=$!; bg+=("$launcher")
+for _ in $(seq 1 200); do grep -q spawned "$work/spawn.out" && break; sleep 0.05; done
+grep -q spawned "$work/spawn.out" || die "$name: the stub did not start the game"
+t1=$(tick "$name"); sleep 0.5; t2=$(tick "$name")
+[[ -n $t1 ]] && (( t2 > t1 )) || die "$name: the spawned game's counter is not live ($t1, $t2)"
+[[ $(holders "$name") == 2 ]] || die "$name: holders while the spawned game runs: $(holders "$name")"
+kill -0 "$launcher" || die "$name: the launcher ended while a program of the prefix still held the name"
+wait "$launcher" || die "$name: nshm wine exited $?"
+wait_gone "$name"
+nothing_left "nshm-wb-spawn-$$"
+say "the bridge lasts while a program started by the program holds the name, then ends"
+
+# --- 6. program first: refused, clearly ----------------------------------------
+name="Local\\nshm-wb-first-$$"
+wine "$work/game.exe" "$name" 4096 8000 >"$work/first.out" 2>&1 &
+game=$!; bg+=("$game")
+for _ in $(seq 1 200); do grep -q "own memory" "$work/first.out" && break; sleep 0.05; done
+rc=0; err=$(nshm wine --map "$name=4K" -- "$work/reader.exe" "$name" 2>&1) || rc=$?
+[[ $rc == 5 && $err == *"already exists in this Wine prefix"* ]] || die "program first: exit $rc, '$err'"
+kill -9 "$game" 2>/dev/null || true; wait "$game" 2>/dev/null || true
+wait_gone "$name"
+nothing_left "nshm-wb-first-$$"
+say "a name a Windows program created before the bridge is reported (exit 5), nothing left"
+
+# --- 7. kill -9: the launcher, the helper and the game; reap reclaims ----------
+name="Local\\nshm-wb-kill-$$"
+nshm wine --map "$name=4K" -- "$work/game.exe" "$name" 4096 60000 >/dev/null 2>&1 &
+launcher=$!; bg+=("$launcher")
+wait_holders "$name" 2
+helper=$(pgrep -P "$launcher" | head -1)
+[[ -n $helper ]] || die "no helper process under the launcher"
+game=$(pgrep -f "game.exe $name" | head -1 || true)
+kill -9 "$launcher" "$helper"
+[[ -z $game ]] || kill -9 "$game" 2>/dev/null || true
+# The prefix's lock goes with the helper (the wineserver drops it).
+for _ in $(seq 1 300); do [[ $(holders "$name") == "" ]] && break; sleep 0.1; done
+out=$(nshm reap)
+[[ $out == *"nshm-wb-kill-$$"* ]] || die "reap did not reclaim $name: $out"
+nothing_left "nshm-wb-kill-$$"
+say "kill -9 of the launcher, the helper and the game: reap reclaims the name"
+
+# kill -9 of the game alone: the helper and the launcher end the name.
+name="Local\\nshm-wb-killgame-$$"
+nshm wine --map "$name=4K" -- "$work/game.exe" "$name" 4096 60000 >/dev/null 2>&1 &
+launcher=$!; bg+=("$launcher")
+wait_holders "$name" 2
+for _ in $(seq 1 100); do game=$(pgrep -f "game.exe $name" | head -1 || true); [[ -n $game ]] && break; sleep 0.05; done
+[[ -n $game ]] || die "no game process for $name"
+kill -9 "$game"
+wait "$launcher" || true
+wait_gone "$name"
+nothing_left "nshm-wb-killgame-$$"
+say "kill -9 of the game: the bridge ends and the name with it"
+
+say "passed"
