@@ -204,4 +204,32 @@ wait_gone "$name"
 nothing_left "nshm-wb-killgame-$$"
 say "kill -9 of the game: the bridge ends and the name with it"
 
+# --- 8. events, both ways ------------------------------------------------------
+# A Windows SetEvent wakes a native waiter (only the relay can set it natively).
+map="Local\\nshm-wb-evm-$$"; ev="Local\\nshm-wb-ev-$$"
+nshm wine --map "$map=4K" --event "$ev" -- "$work/game.exe" "$map" 4096 5000 "$ev" >"$work/ev.out" 2>&1 &
+launcher=$!; bg+=("$launcher")
+wait_holders "$ev" 1
+nshm event wait "$ev" --timeout 30s >/dev/null || die "$ev: the game's SetEvent did not wake a native waiter"
+wait "$launcher" || die "$ev: nshm wine exited $? ($(cr <"$work/ev.out"))"
+wait_gone "$ev"
+say "a Windows program's SetEvent wakes a native waiter"
+# A native set wakes a Windows waiter, auto-reset and manual-reset.
+for type in auto manual; do
+  ev="Local\\nshm-wb-ev-$type-$$"
+  nshm create "$map" --size 4K --text "after the event" --hold </dev/null >/dev/null &
+  holder=$!; bg+=("$holder")
+  wait_holders "$map" 1
+  nshm wine --map "$map=4K" --event "$ev=$type" -- "$work/reader.exe" "$map" "$ev" 30000 >"$work/evr.out" 2>&1 &
+  launcher=$!; bg+=("$launcher")
+  wait_holders "$map" 2
+  nshm event set "$ev" >/dev/null
+  wait "$launcher" || die "$ev: nshm wine exited $? ($(cr <"$work/evr.out"))"
+  [[ $(cr <"$work/evr.out") == $'event\nafter the event' ]] || die "$ev: the Windows reader printed '$(cr <"$work/evr.out")'"
+  kill -TERM "$holder"; wait "$holder" || true
+  wait_gone "$map"; wait_gone "$ev"
+  say "a native SetEvent wakes a Windows waiter ($type-reset)"
+done
+nothing_left "nshm-wb-ev"
+
 say "passed"

@@ -54,8 +54,29 @@ pub fn run(a: WineArgs) -> Result<()> {
         objects.maps.push(parse_map(m)?);
     }
     objects.events.extend(a.events.iter().cloned());
-    let Objects { maps, events } = objects;
+    let wine = std::env::var_os("WINE").unwrap_or_else(|| "wine".into());
+    run_bridged(objects, |helper, helper_args| {
+        let mut program = a.program.iter();
+        let first = program.next().expect("clap requires the program");
+        let mut command = vec![wine, helper.as_os_str().to_owned()];
+        command.extend(helper_args);
+        command.push("--".into());
+        command.push(program_arg(first));
+        command.extend(program.cloned());
+        Ok(command)
+    })
+}
 
+/// Bridges `objects`, runs the command that `command` builds from the
+/// helper's path (a Linux path) and arguments (to be followed by `--` and
+/// the program), and exits with its exit code once the bridge has ended.
+/// `nshm wine` builds `wine HELPER ARGS -- PROGRAM…`; a Proton launch
+/// inserts the helper after Proton's verb.
+pub fn run_bridged(
+    objects: Objects,
+    command: impl FnOnce(&Path, Vec<OsString>) -> Result<Vec<OsString>>,
+) -> Result<()> {
+    let Objects { maps, events } = objects;
     let mut bridged = Vec::with_capacity(maps.len());
     for (name, size) in maps {
         bridged.push(open_map(&name, size)?);
@@ -63,31 +84,35 @@ pub fn run(a: WineArgs) -> Result<()> {
     let helper = helper_path()?;
     let status = StatusDir::new()?;
 
-    let mut cmd = Command::new(std::env::var_os("WINE").unwrap_or_else(|| "wine".into()));
-    cmd.arg(&helper);
-    cmd.arg("--status").arg(windows_path(&status.file())?);
+    let mut args: Vec<OsString> = vec!["--status".into(), windows_path(&status.file())?.into()];
     for b in &bridged {
-        cmd.arg("--map")
-            .arg(&b.name)
-            .arg(b.shm.size().to_string())
-            .arg(&b.windows_path);
+        args.extend([
+            "--map".into(),
+            b.name.clone().into(),
+            b.shm.size().to_string().into(),
+            b.windows_path.clone().into(),
+        ]);
     }
     let relay = if events.is_empty() {
         None
     } else {
         let specs: Vec<_> = events.iter().map(|e| relay::EventSpec::parse(e)).collect();
-        Some(relay::Relay::start(&specs, &mut cmd)?)
+        Some(relay::Relay::start(&specs, &mut args)?)
     };
-    cmd.arg("--");
-    let mut program = a.program.iter();
-    let first = program.next().expect("clap requires the program");
-    cmd.arg(program_arg(first));
-    cmd.args(program);
+    let argv = command(&helper, args)?;
+    let Some((program, rest)) = argv.split_first() else {
+        return Err(invalid("no command to run"));
+    };
+    let mut cmd = Command::new(program);
+    cmd.args(rest);
+    if let Some(r) = &relay {
+        cmd.env("NSHM_BRIDGE_TOKEN", r.token());
+    }
 
     // From here a Ctrl-C (which the terminal also sends to Wine) or a
     // SIGTERM must not kill the launcher before it closes its handles.
     signal::install();
-    let wine = cmd.get_program().to_owned();
+    let wine = program.clone();
     let mut child = cmd.spawn().map_err(|e| {
         let wine = format::escape_os(&wine);
         if e.kind() == std::io::ErrorKind::NotFound {
@@ -156,11 +181,11 @@ fn describe(st: std::process::ExitStatus) -> String {
 
 /// What to bridge.
 #[derive(Default)]
-struct Objects {
+pub struct Objects {
     /// Mappings: name and size.
-    maps: Vec<(String, u64)>,
-    /// Event names.
-    events: Vec<String>,
+    pub maps: Vec<(String, u64)>,
+    /// Events: `NAME`, `NAME=auto` or `NAME=manual`.
+    pub events: Vec<String>,
 }
 
 /// `--game TITLE`: the title's mappings and events from the catalogue.

@@ -32,9 +32,10 @@ use crate::exit_codes::invalid;
 use crate::format;
 use anyhow::{Context, Result};
 use named_shm::{wait_for_multiple, Event, MultiWaitStatus, WaitObject};
+use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command};
+use std::process::Child;
 use std::sync::atomic::{AtomicI8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -91,8 +92,10 @@ pub struct Running {
 
 impl Relay {
     /// Opens (or creates) the native events, listens, and adds the helper's
-    /// arguments (`--bridge PORT --event NAME TYPE…`) and the token to `cmd`.
-    pub fn start(specs: &[EventSpec], cmd: &mut Command) -> Result<Relay> {
+    /// arguments (`--bridge PORT --event NAME TYPE…`) to `args`. The
+    /// helper's environment must have [`token`](Self::token) as
+    /// `NSHM_BRIDGE_TOKEN`.
+    pub fn start(specs: &[EventSpec], args: &mut Vec<OsString>) -> Result<Relay> {
         if specs.len() > 64 {
             return Err(invalid("at most 64 events can be bridged"));
         }
@@ -129,18 +132,24 @@ impl Relay {
         listener.set_nonblocking(true)?;
         let port = listener.local_addr()?.port();
         let token = random_token()?;
-        cmd.env("NSHM_BRIDGE_TOKEN", &token);
-        cmd.arg("--bridge").arg(port.to_string());
+        args.extend(["--bridge".into(), port.to_string().into()]);
         for (s, e) in specs.iter().zip(&events) {
-            cmd.arg("--event")
-                .arg(&s.name)
-                .arg(if e.manual { "manual" } else { "auto" });
+            args.extend([
+                "--event".into(),
+                s.name.clone().into(),
+                if e.manual { "manual" } else { "auto" }.into(),
+            ]);
         }
         Ok(Relay {
             listener,
             token,
             events,
         })
+    }
+
+    /// The secret the helper presents (`NSHM_BRIDGE_TOKEN` in its environment).
+    pub fn token(&self) -> &str {
+        &self.token
     }
 
     /// Waits for the helper's connection (while `child` runs), then starts
