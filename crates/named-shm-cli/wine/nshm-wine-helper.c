@@ -307,14 +307,18 @@ static int apply_remote(struct event *e, int mirrored)
     }
     if (!InterlockedExchange(&e->pending, 0))
         return 0;
-    SetEvent(e->handle);
     /* Left for the programs' waiters: not waiting on the event until one
-     * took it. More sets from the other side meanwhile coalesce, as sets
-     * of a signalled event do. */
-    while (is_signalled(e->handle)) {
-        WaitForSingleObject(e->remote, 2);
-        InterlockedExchange(&e->pending, 0);
-    }
+     * took it. A set from the other side while it is still signalled
+     * coalesces, as a set of a signalled event does; one after it was
+     * taken sets it again. */
+    do {
+        SetEvent(e->handle);
+        while (is_signalled(e->handle)) {
+            WaitForSingleObject(e->remote, 2);
+            if (is_signalled(e->handle))
+                InterlockedExchange(&e->pending, 0);
+        }
+    } while (InterlockedExchange(&e->pending, 0));
     return 0;
 }
 

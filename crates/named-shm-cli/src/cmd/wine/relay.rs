@@ -303,19 +303,23 @@ fn apply_remote(e: &Bridged, mirrored: bool, stop: &Event) -> Option<bool> {
     if e.pending.swap(0, Ordering::AcqRel) == 0 {
         return Some(false);
     }
-    let _ = e.event.set();
     // Left for the native waiters: not waiting on the event until one took
-    // it. More sets meanwhile coalesce, as sets of a signalled event do.
-    while e.event.is_set() {
-        let objs = [WaitObject::Event(stop), WaitObject::Event(&e.remote)];
-        match wait_for_multiple(&objs, false, Some(RESET_POLL)) {
-            Ok(MultiWaitStatus::Signaled(0)) | Err(_) => return None,
-            _ => {
-                e.pending.store(0, Ordering::Release);
+    // it. A set from the prefix while it is still signalled coalesces, as a
+    // set of a signalled event does; one after it was taken sets it again.
+    loop {
+        let _ = e.event.set();
+        while e.event.is_set() {
+            let objs = [WaitObject::Event(stop), WaitObject::Event(&e.remote)];
+            match wait_for_multiple(&objs, false, Some(RESET_POLL)) {
+                Ok(MultiWaitStatus::Signaled(0)) | Err(_) => return None,
+                _ if e.event.is_set() => e.pending.store(0, Ordering::Release),
+                _ => {}
             }
         }
+        if e.pending.swap(0, Ordering::AcqRel) == 0 {
+            return Some(false);
+        }
     }
-    Some(false)
 }
 
 /// Reads the helper's messages until it closes the connection.
