@@ -12,6 +12,10 @@
 #                               only the C layer: benchmarks/c/bench.c under
 #                               Wine, through named-shm-win32 and through the
 #                               Rust API, one table with the ratios
+#   scripts/bench.sh --wine-bridge [SPIN_ROUNDS [EVENT_ROUNDS [REPEATS]]]
+#                               only `nshm wine`: ping-pongs native <-> Windows
+#                               through the bridge against Windows <-> Windows
+#                               under Wine (benchmarks/wine-bridge.sh)
 #
 # Other options are passed to every Rust benchmark binary (see
 # `bench-shm --help`). Set BENCH_OUT to write the report elsewhere.
@@ -23,13 +27,16 @@ root=$PWD
 if [ "${1:-}" = --win32 ]; then
   exec benchmarks/c-layer.sh table "${@:2}"
 fi
+if [ "${1:-}" = --wine-bridge ]; then
+  exec benchmarks/wine-bridge.sh "${@:2}"
+fi
 
 quick=0
 args=()
 for a in "$@"; do
   case "$a" in
     --quick) quick=1; args+=("$a") ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) args+=("$a") ;;
   esac
 done
