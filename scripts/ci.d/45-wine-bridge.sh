@@ -60,7 +60,10 @@ if [[ -z ${NSHM:-} ]]; then
   cargo build --quiet --release -p named-shm-cli -p named-shm-win32
   NSHM=$root/target/release/nshm
 fi
-nshm() { "$NSHM" "$@"; }
+# On PATH rather than a shell function, so that `nshm … &` is nshm's own pid.
+mkdir -p "$work/bin"
+ln -sf "$NSHM" "$work/bin/nshm"
+export PATH=$work/bin:$PATH
 tests=crates/named-shm-cli/wine/tests
 for p in game reader; do
   x86_64-w64-mingw32-gcc -O2 -Wall -o "$work/$p.exe" "$tests/$p.c"
