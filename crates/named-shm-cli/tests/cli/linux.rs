@@ -1393,17 +1393,18 @@ impl Drop for TempRoot {
     }
 }
 
-/// A forged mapping file: a valid header naming `base`, one 4 KiB page.
+/// A forged mapping file: one 4 KiB payload page, then a valid header page naming `base`.
 fn forged_object(base: &str) -> Vec<u8> {
     let mut b = vec![0u8; 8192];
-    b[0..8].copy_from_slice(b"NSHMOBJ1");
-    b[8..12].copy_from_slice(&1u32.to_le_bytes());
-    b[12..16].copy_from_slice(&1u32.to_le_bytes());
-    b[16..24].copy_from_slice(&4096u64.to_le_bytes());
-    b[24..28].copy_from_slice(&65534u32.to_le_bytes());
-    b[28..32].copy_from_slice(&1u32.to_le_bytes());
-    b[44..48].copy_from_slice(&(base.len() as u32).to_le_bytes());
-    b[64..64 + base.len()].copy_from_slice(base.as_bytes());
+    let h = &mut b[4096..];
+    h[0..8].copy_from_slice(b"NSHMOBJ1");
+    h[8..12].copy_from_slice(&2u32.to_le_bytes());
+    h[12..16].copy_from_slice(&1u32.to_le_bytes());
+    h[16..24].copy_from_slice(&4096u64.to_le_bytes());
+    h[24..28].copy_from_slice(&65534u32.to_le_bytes());
+    h[28..32].copy_from_slice(&1u32.to_le_bytes());
+    h[44..48].copy_from_slice(&(base.len() as u32).to_le_bytes());
+    h[64..64 + base.len()].copy_from_slice(base.as_bytes());
     b
 }
 
