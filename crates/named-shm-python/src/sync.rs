@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 const SLICE: Duration = Duration::from_millis(50);
 
 /// A timeout in seconds (`None`: forever) as a duration.
-fn timeout_arg(py: Python<'_>, timeout: Option<f64>) -> PyResult<Option<Duration>> {
+pub(crate) fn timeout_arg(py: Python<'_>, timeout: Option<f64>) -> PyResult<Option<Duration>> {
     match timeout {
         None => Ok(None),
         Some(t) if t.is_nan() || t < 0.0 => Err(value_error(
@@ -169,6 +169,27 @@ impl PyEvent {
         let ev = self.slot.get(py)?;
         let st = sliced(py, timeout, |s| *s == WaitStatus::TimedOut, |t| ev.wait(Some(t)))?;
         Ok(st != WaitStatus::TimedOut)
+    }
+
+    /// `wait()` for asyncio: a coroutine that completes with True once the
+    /// event is set (consuming it if auto-reset), or False after `timeout`
+    /// seconds counted from this call (None: never). No thread waits for
+    /// it; cancelling the task cancels the wait and loses no `set()`.
+    #[pyo3(signature = (timeout=None))]
+    fn wait_async(slf: &Bound<'_, Self>, timeout: Option<f64>) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        let this = slf.get();
+        let held = vec![Held::Event(this.slot.get(py)?)];
+        crate::aio::PendingWait::start(
+            py,
+            held,
+            vec![slf.clone().into_any().unbind()],
+            vec![this.slot.name.clone()],
+            false,
+            timeout,
+            crate::aio::Shape::Bool,
+        )?
+        .into_coroutine(py)
     }
 
     /// Whether the event is set right now (a snapshot).
@@ -388,6 +409,27 @@ impl PySemaphore {
         Ok(st != WaitStatus::TimedOut)
     }
 
+    /// `acquire()` for asyncio: a coroutine that completes with True once a
+    /// count is taken, or False after `timeout` seconds counted from this
+    /// call (None: never). No thread waits for it; cancelling the task
+    /// cancels the wait and takes no count.
+    #[pyo3(signature = (timeout=None))]
+    fn acquire_async(slf: &Bound<'_, Self>, timeout: Option<f64>) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        let this = slf.get();
+        let held = vec![Held::Semaphore(this.slot.get(py)?)];
+        crate::aio::PendingWait::start(
+            py,
+            held,
+            vec![slf.clone().into_any().unbind()],
+            vec![this.slot.name.clone()],
+            false,
+            timeout,
+            crate::aio::Shape::Bool,
+        )?
+        .into_coroutine(py)
+    }
+
     /// Adds `count` (`ReleaseSemaphore`) and returns the previous count.
     /// ValueError (winerror 298) if that would pass the maximum; nothing
     /// is added then.
@@ -452,14 +494,14 @@ impl PySemaphore {
 }
 
 /// One object of a multi-wait, held for the wait's duration.
-enum Held {
+pub(crate) enum Held {
     Event(Arc<Event>),
     Mutex(Arc<Mutex>),
     Semaphore(Arc<Semaphore>),
 }
 
 impl Held {
-    fn as_wait(&self) -> WaitObject<'_> {
+    pub(crate) fn as_wait(&self) -> WaitObject<'_> {
         match self {
             Held::Event(e) => WaitObject::Event(e),
             Held::Mutex(m) => WaitObject::Mutex(m),
@@ -468,12 +510,10 @@ impl Held {
     }
 }
 
-fn wait_multiple(
-    py: Python<'_>,
-    objects: &Bound<'_, PyAny>,
-    wait_all: bool,
-    timeout: Option<f64>,
-) -> PyResult<MultiWaitStatus> {
+/// The objects of a multi-wait: their handles, the Python objects and names.
+type Collected<'py> = (Vec<Held>, Vec<Bound<'py, PyAny>>, Vec<String>);
+
+fn collect<'py>(py: Python<'py>, objects: &Bound<'py, PyAny>, what: &str) -> PyResult<Collected<'py>> {
     let mut items = Vec::new();
     let mut held = Vec::new();
     let mut names = Vec::new();
@@ -487,7 +527,7 @@ fn wait_multiple(
             (Held::Semaphore(s.get().slot.get(py)?), s.get().slot.name.clone())
         } else {
             return Err(pyo3::exceptions::PyTypeError::new_err(format!(
-                "wait_any/wait_all take Event, Mutex and Semaphore objects, not {}",
+                "{what} take Event, Mutex and Semaphore objects, not {}",
                 o.get_type().name()?
             )));
         };
@@ -495,6 +535,16 @@ fn wait_multiple(
         names.push(name);
         items.push(o);
     }
+    Ok((held, items, names))
+}
+
+fn wait_multiple(
+    py: Python<'_>,
+    objects: &Bound<'_, PyAny>,
+    wait_all: bool,
+    timeout: Option<f64>,
+) -> PyResult<MultiWaitStatus> {
+    let (held, items, names) = collect(py, objects, "wait_any/wait_all")?;
     let st = sliced(
         py,
         timeout,
@@ -536,6 +586,46 @@ pub(crate) fn wait_all(py: Python<'_>, objects: &Bound<'_, PyAny>, timeout: Opti
         wait_multiple(py, objects, true, timeout)?,
         MultiWaitStatus::TimedOut
     ))
+}
+
+fn wait_multiple_async(
+    py: Python<'_>,
+    objects: &Bound<'_, PyAny>,
+    wait_all: bool,
+    timeout: Option<f64>,
+    shape: crate::aio::Shape,
+) -> PyResult<Py<PyAny>> {
+    let (held, items, names) = collect(py, objects, "wait_any_async/wait_all_async")?;
+    let items = items.into_iter().map(Bound::unbind).collect();
+    crate::aio::PendingWait::start(py, held, items, names, wait_all, timeout, shape)?.into_coroutine(py)
+}
+
+/// `wait_any()` for asyncio: a coroutine that completes with the lowest
+/// signalled index (taking that object), or None after `timeout` seconds
+/// counted from this call. Events and semaphores (a mutex is refused: an
+/// asyncio task is no thread that could own it). No thread waits for it;
+/// cancelling the task cancels the wait and takes nothing.
+#[pyfunction]
+#[pyo3(signature = (objects, timeout=None))]
+pub(crate) fn wait_any_async(
+    py: Python<'_>,
+    objects: &Bound<'_, PyAny>,
+    timeout: Option<f64>,
+) -> PyResult<Py<PyAny>> {
+    wait_multiple_async(py, objects, false, timeout, crate::aio::Shape::Index)
+}
+
+/// `wait_all()` for asyncio: a coroutine that completes with True once all
+/// the objects are signalled (taking them all at once), or False after
+/// `timeout` seconds (nothing taken). Events and semaphores only.
+#[pyfunction]
+#[pyo3(signature = (objects, timeout=None))]
+pub(crate) fn wait_all_async(
+    py: Python<'_>,
+    objects: &Bound<'_, PyAny>,
+    timeout: Option<f64>,
+) -> PyResult<Py<PyAny>> {
+    wait_multiple_async(py, objects, true, timeout, crate::aio::Shape::Bool)
 }
 
 /// `pickle`'s way back for events, mutexes and semaphores: opens `name`.
