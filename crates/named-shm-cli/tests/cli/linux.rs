@@ -2356,3 +2356,48 @@ fn list_info_and_reap_open_each_object_once_whatever_the_number_of_objects() {
         assert_eq!(seen.get(f), Some(&1), "nshm reap opened {f}: {seen:?}");
     }
 }
+
+#[test]
+#[ignore = "needs root: runs with --include-ignored as root (scripts/test.sh does)"]
+fn holders_another_user_may_not_inspect_are_counted_and_explained() {
+    if euid() != 0 {
+        return eprintln!("SKIPPED: needs root (a Global\\ object held by root, listed by nobody)");
+    }
+    let root = TempRoot::new("unreadable");
+    let name = format!("Global\\{}", unique("hidden"));
+    let held = Held::start_in(
+        Some(&root),
+        &["create", &name, "--size", "4K", "--mode", "644", "--hold"],
+    );
+    // As nobody, root's process is not inspectable: one handle, no pid.
+    let out = root
+        .nshm_as_nobody()
+        .args(["info", &name])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let out = String::from_utf8_lossy(&out.stdout);
+    assert!(out.contains("1 handle in 0 visible processes"), "{out}");
+    assert!(
+        out.contains("1 more handle in processes this user may not inspect"),
+        "{out}"
+    );
+    let out = root
+        .nshm_as_nobody()
+        .args(["list", "--global"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let out = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.contains("? in PIDS: handles held by processes this user may not inspect"),
+        "{out}"
+    );
+    // Root sees the holder itself, and no note.
+    let (out, _) = run_safe("info", root.nshm().args(["info", &name]), 0);
+    assert!(out.contains("1 handle in 1 visible process"), "{out}");
+    assert!(!out.contains("may not inspect"), "{out}");
+    drop(held);
+}
