@@ -177,19 +177,13 @@ impl PyEvent {
     /// it; cancelling the task cancels the wait and loses no `set()`.
     #[pyo3(signature = (timeout=None))]
     fn wait_async(slf: &Bound<'_, Self>, timeout: Option<f64>) -> PyResult<Py<PyAny>> {
-        let py = slf.py();
         let this = slf.get();
-        let held = vec![Held::Event(this.slot.get(py)?)];
-        crate::aio::PendingWait::start(
-            py,
-            held,
-            vec![slf.clone().into_any().unbind()],
-            vec![this.slot.name.clone()],
-            false,
+        single_async(
+            slf.as_any(),
+            Held::Event(this.slot.get(slf.py())?),
+            &this.slot.name,
             timeout,
-            crate::aio::Shape::Bool,
-        )?
-        .into_coroutine(py)
+        )
     }
 
     /// Whether the event is set right now (a snapshot).
@@ -415,19 +409,13 @@ impl PySemaphore {
     /// cancels the wait and takes no count.
     #[pyo3(signature = (timeout=None))]
     fn acquire_async(slf: &Bound<'_, Self>, timeout: Option<f64>) -> PyResult<Py<PyAny>> {
-        let py = slf.py();
         let this = slf.get();
-        let held = vec![Held::Semaphore(this.slot.get(py)?)];
-        crate::aio::PendingWait::start(
-            py,
-            held,
-            vec![slf.clone().into_any().unbind()],
-            vec![this.slot.name.clone()],
-            false,
+        single_async(
+            slf.as_any(),
+            Held::Semaphore(this.slot.get(slf.py())?),
+            &this.slot.name,
             timeout,
-            crate::aio::Shape::Bool,
-        )?
-        .into_coroutine(py)
+        )
     }
 
     /// Adds `count` (`ReleaseSemaphore`) and returns the previous count.
@@ -491,6 +479,22 @@ impl PySemaphore {
             pyo3::types::PyString::new(py, &self.slot.name).repr()?
         ))
     }
+}
+
+/// The asyncio wait of one object (`obj`, the Python object, for errors).
+fn single_async(obj: &Bound<'_, PyAny>, held: Held, name: &str, timeout: Option<f64>) -> PyResult<Py<PyAny>> {
+    let py = obj.py();
+    let items = vec![obj.clone().unbind()];
+    crate::aio::PendingWait::start(
+        py,
+        vec![held],
+        items,
+        vec![name.to_owned()],
+        false,
+        timeout,
+        crate::aio::Shape::Bool,
+    )?
+    .into_coroutine(py)
 }
 
 /// One object of a multi-wait, held for the wait's duration.
