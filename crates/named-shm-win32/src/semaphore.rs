@@ -55,7 +55,10 @@ pub(crate) fn create(
     };
     let r = match &name {
         Some(n) => Semaphore::open_or_create(n, initial, maximum),
-        None => Semaphore::options().create_anonymous(initial, maximum),
+        None => Semaphore::options()
+            .initial(initial)
+            .maximum(maximum)
+            .create_anonymous(),
     };
     match r {
         Ok(s) => {

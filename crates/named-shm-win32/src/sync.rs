@@ -40,8 +40,14 @@ pub(crate) fn create_event(manual: bool, initial: bool, name: Result<Option<Stri
         Err(h) => return h,
     };
     let r = match &name {
-        Some(n) => Event::open_or_create(n, manual, initial),
-        None => Event::options().create_anonymous(manual, initial),
+        Some(n) => Event::options()
+            .manual_reset(manual)
+            .initially_set(initial)
+            .open_or_create(n),
+        None => Event::options()
+            .manual_reset(manual)
+            .initially_set(initial)
+            .create_anonymous(),
     };
     match r {
         Ok(ev) => {
@@ -59,8 +65,8 @@ pub(crate) fn create_mutex(initial_owner: bool, name: Result<Option<String>, u32
         Err(h) => return h,
     };
     let r = match &name {
-        Some(n) => Mutex::open_or_create(n, initial_owner),
-        None => Mutex::options().create_anonymous(initial_owner),
+        Some(n) => Mutex::options().initial_owner(initial_owner).open_or_create(n),
+        None => Mutex::options().initial_owner(initial_owner).create_anonymous(),
     };
     match r {
         Ok(m) => {

@@ -25,7 +25,7 @@
 //! shm.map(0, 0)?.write_at(0, b"Message from first process.")?;
 //!
 //! // Second process (here: the same one): open by name and read.
-//! let other = SharedMemory::open(&name, Access::Read)?;
+//! let other = SharedMemory::options().access(Access::Read).open(&name)?;
 //! let view = other.map(0, 0)?;
 //! let mut msg = [0u8; 27];
 //! view.read_at(0, &mut msg)?;
@@ -34,7 +34,7 @@
 //! // The name dies with the last handle; the view keeps the memory.
 //! drop(shm);
 //! drop(other);
-//! assert!(matches!(SharedMemory::open(&name, Access::Read), Err(named_shm::Error::NotFound { .. })));
+//! assert!(matches!(SharedMemory::options().access(Access::Read).open(&name), Err(named_shm::Error::NotFound { .. })));
 //! view.read_at(0, &mut msg)?;
 //! # Ok::<(), named_shm::Error>(())
 //! ```
@@ -49,8 +49,8 @@
 //! // writer
 //! use named_shm::{Event, SharedMemory};
 //! let shm = SharedMemory::create("Local\\Board", 4096)?;
-//! let ready = Event::open_or_create("Local\\BoardReady", true, false)?; // manual reset, not set
-//! let done = Event::open_or_create("Local\\BoardDone", true, false)?;
+//! let ready = Event::options().manual_reset(true).open_or_create("Local\\BoardReady")?; // manual reset, not set
+//! let done = Event::options().manual_reset(true).open_or_create("Local\\BoardDone")?;
 //! shm.map(0, 0)?.write_at(0, b"21.5 C")?;
 //! ready.set()?;
 //! done.wait(None)?; // hold the name until the reader says it is done
@@ -60,10 +60,10 @@
 //! ```no_run
 //! // reader
 //! use named_shm::{Access, Event, SharedMemory};
-//! let ready = Event::open_or_create("Local\\BoardReady", true, false)?;
-//! let done = Event::open_or_create("Local\\BoardDone", true, false)?;
+//! let ready = Event::options().manual_reset(true).open_or_create("Local\\BoardReady")?;
+//! let done = Event::options().manual_reset(true).open_or_create("Local\\BoardDone")?;
 //! ready.wait(None)?;
-//! let shm = SharedMemory::open("Local\\Board", Access::Read)?;
+//! let shm = SharedMemory::options().access(Access::Read).open("Local\\Board")?;
 //! let mut text = [0u8; 6];
 //! shm.map(0, 0)?.read_at(0, &mut text)?;
 //! done.set()?;
@@ -88,13 +88,13 @@
 //! # let (e, m, s) = (format!("doc-ev-{id}"), format!("doc-mx-{id}"), format!("doc-sem-{id}"));
 //!
 //! // An auto-reset event: each set releases one wait.
-//! let ev = Event::create(&e, false, false)?;
+//! let ev = Event::create(&e)?;
 //! ev.set()?;
 //! assert_eq!(ev.wait(Some(Duration::ZERO))?, WaitStatus::Signaled);
 //! assert_eq!(ev.wait(Some(Duration::ZERO))?, WaitStatus::TimedOut);
 //!
 //! // A mutex owned by a thread; a guard releases it.
-//! let mx = Mutex::create(&m, false)?;
+//! let mx = Mutex::create(&m)?;
 //! {
 //!     let guard = mx.lock()?;
 //!     assert!(!guard.was_abandoned()); // true when the last owner died holding it
@@ -132,7 +132,7 @@
 //! use named_shm::{Event, WaitStatus};
 //! use std::time::Duration;
 //! # let name = format!("doc-async-{}", std::process::id());
-//! let ready = Event::create(&name, true, false)?; // manual-reset
+//! let ready = Event::options().manual_reset(true).create(&name)?; // manual-reset
 //! let rt = tokio::runtime::Runtime::new().unwrap();
 //! let waits: Vec<_> = (0..100)
 //!     .map(|_| {

@@ -100,7 +100,7 @@ fn openers_never_see_a_partially_created_object() {
     let deadline = Instant::now() + Duration::from_secs(3);
     let (mut seen, mut missing) = (0u32, 0u32);
     while Instant::now() < deadline {
-        match SharedMemory::open(&name, Access::Read) {
+        match SharedMemory::options().access(Access::Read).open(&name) {
             Ok(sut) => {
                 // Complete: the full size, the header intact, mappable to the end.
                 assert_eq!(sut.size(), BIG);
@@ -129,7 +129,7 @@ fn killing_a_creator_at_any_moment_never_exposes_a_partial_object() {
         assert_eq!(churn.expect_line(T), "ready");
         std::thread::sleep(Duration::from_millis(3 + (i * 7) % 20));
         churn.kill9();
-        match SharedMemory::open(&name, Access::Read) {
+        match SharedMemory::options().access(Access::Read).open(&name) {
             Ok(sut) => panic!("an object of a killed creator was opened (size {})", sut.size()),
             Err(Error::NotFound { .. }) => {}
             Err(e) => panic!("unexpected error: {e}"),
@@ -160,7 +160,10 @@ fn create_on_a_live_name_fails_and_open_or_create_keeps_the_existing_size() {
 
 #[test]
 fn open_of_a_missing_name_fails_with_not_found() {
-    let e = SharedMemory::open(&unique_name("missing"), Access::Read).unwrap_err();
+    let e = SharedMemory::options()
+        .access(Access::Read)
+        .open(&unique_name("missing"))
+        .unwrap_err();
     assert!(matches!(e, Error::NotFound { .. }));
     assert_eq!(e.win32_code(), 2);
     assert!(

@@ -91,7 +91,10 @@ fn child(role: &str, args: &[String]) -> ! {
         },
         // [mx]: asks for initial ownership of an existing mutex.
         "open-or-create-owner" => {
-            let sut = Mutex::open_or_create(&args[0], true).unwrap();
+            let sut = Mutex::options()
+                .initial_owner(true)
+                .open_or_create(&args[0])
+                .unwrap();
             if sut.created() {
                 exit_child(20)
             }
@@ -110,7 +113,10 @@ fn child(role: &str, args: &[String]) -> ! {
             wait_until(|| c.get(READY) >= 2);
             let mut keep = Vec::new();
             for r in 0..rounds {
-                let sut = Mutex::open_or_create(&format!("{base}-{r}"), true).unwrap();
+                let sut = Mutex::options()
+                    .initial_owner(true)
+                    .open_or_create(&format!("{base}-{r}"))
+                    .unwrap();
                 if sut.created() {
                     c.inc(COUNTER);
                     sut.release().expect("the creator owns it");
@@ -164,7 +170,7 @@ fn mutex_excludes_4_processes_and_the_counter_ends_exact() {
         let mx = unique_name("mx");
         let cnt = unique_name("cnt");
         let c = Counters::create(&cnt);
-        let _sut = Mutex::create(&mx, false).unwrap();
+        let _sut = Mutex::create(&mx).unwrap();
         let iters = iterations();
         let n = iters.to_string();
         let mut kids: Vec<_> = (0..4).map(|_| spawn(test, "count", &[&mx, &cnt, &n])).collect();
@@ -184,7 +190,7 @@ fn mutex_is_recursive_and_needs_one_release_per_acquisition() {
     }
     watchdog(test, LIMIT, || {
         let mx = unique_name("mx");
-        let sut = Mutex::create(&mx, false).unwrap();
+        let sut = Mutex::create(&mx).unwrap();
         assert_eq!(sut.acquire(None).unwrap(), WaitStatus::Signaled);
         assert_eq!(sut.acquire(Some(Duration::ZERO)).unwrap(), WaitStatus::Signaled);
         {
@@ -217,7 +223,7 @@ fn mutex_release_by_non_owner_fails_with_not_owner() {
     }
     watchdog(test, LIMIT, || {
         let mx = unique_name("mx");
-        let sut = Mutex::create(&mx, false).unwrap();
+        let sut = Mutex::create(&mx).unwrap();
         // Nobody owns it.
         assert!(matches!(sut.release(), Err(Error::NotOwner { .. })));
         // Another thread owns it.
@@ -257,7 +263,7 @@ fn mutex_lock_times_out_while_another_process_holds_it() {
         let mx = unique_name("mx");
         let cnt = unique_name("cnt");
         let c = Counters::create(&cnt);
-        let sut = Mutex::create(&mx, false).unwrap();
+        let sut = Mutex::create(&mx).unwrap();
         let mut holder = spawn(test, "hold", &[&mx, &cnt]);
         wait_until(|| c.get(READY) == 1);
         assert!(sut
@@ -283,7 +289,7 @@ fn mutex_abandoned_after_kill_9_of_holder_is_reported_to_exactly_one_waiter() {
         let mx = unique_name("mx");
         let cnt = unique_name("cnt");
         let c = Counters::create(&cnt);
-        let sut = Mutex::create(&mx, false).unwrap();
+        let sut = Mutex::create(&mx).unwrap();
         let mut holder = spawn(test, "hold", &[&mx, &cnt]);
         wait_until(|| c.get(READY) == 1);
         let mut waiters: Vec<_> = (0..3).map(|_| spawn(test, "lock-report", &[&mx, &cnt])).collect();
@@ -304,7 +310,7 @@ fn mutex_abandoned_after_kill_9_of_holder_is_reported_to_exactly_one_waiter() {
 fn mutex_abandoned_after_owner_thread_exits() {
     watchdog("mutex_abandoned_after_owner_thread_exits", LIMIT, || {
         let mx = unique_name("mx");
-        let sut = Mutex::create(&mx, false).unwrap();
+        let sut = Mutex::create(&mx).unwrap();
         std::thread::scope(|s| {
             s.spawn(|| {
                 let own = Mutex::open(&mx).unwrap();
@@ -328,7 +334,7 @@ fn mutex_closing_the_owner_handle_does_not_release_it() {
     }
     watchdog(test, LIMIT, || {
         let mx = unique_name("mx");
-        let keep = Mutex::create(&mx, false).unwrap();
+        let keep = Mutex::create(&mx).unwrap();
         let owner = Mutex::open(&mx).unwrap();
         assert_eq!(owner.acquire(None).unwrap(), WaitStatus::Signaled);
         drop(owner);
@@ -338,13 +344,13 @@ fn mutex_closing_the_owner_handle_does_not_release_it() {
         assert_eq!(spawn(test, "try", &[&mx]).wait_code(), Some(code::SIGNALED));
         // The same, with the only handle closed and a new one opened.
         let name2 = unique_name("mx");
-        let only = Mutex::create(&name2, true).unwrap();
+        let only = Mutex::options().initial_owner(true).create(&name2).unwrap();
         drop(only);
         assert!(
             soon_not_found(|| Mutex::open(&name2)),
             "the name died with its last handle"
         );
-        let again = Mutex::create(&name2, false).unwrap();
+        let again = Mutex::create(&name2).unwrap();
         assert!(
             again.created(),
             "the name died with its last handle even though owned"
@@ -360,7 +366,7 @@ fn mutex_initial_owner_only_when_really_created() {
     }
     watchdog(test, LIMIT, || {
         let mx = unique_name("mx");
-        let sut = Mutex::create(&mx, true).unwrap();
+        let sut = Mutex::options().initial_owner(true).create(&mx).unwrap();
         assert!(sut.created());
         assert_eq!(
             spawn(test, "try", &[&mx]).wait_code(),
@@ -374,7 +380,7 @@ fn mutex_initial_owner_only_when_really_created() {
         );
         sut.release().unwrap();
         assert!(matches!(sut.release(), Err(Error::NotOwner { .. })));
-        let other = Mutex::open_or_create(&mx, true).unwrap();
+        let other = Mutex::options().initial_owner(true).open_or_create(&mx).unwrap();
         assert!(!other.created());
         assert!(matches!(other.release(), Err(Error::NotOwner { .. })));
     });
@@ -405,7 +411,7 @@ fn mutex_creation_race_gives_initial_ownership_to_exactly_the_creator() {
 
 #[test]
 fn mutex_owner_reports_pid_and_tid() {
-    let sut = Mutex::create(&unique_name("mx"), false).unwrap();
+    let sut = Mutex::create(&unique_name("mx")).unwrap();
     assert_eq!(sut.owner(), None);
     let g = sut.lock().unwrap();
     let tid = common::thread_id();
@@ -417,7 +423,7 @@ fn mutex_owner_reports_pid_and_tid() {
 #[test]
 fn mutex_handles_in_one_process_share_ownership() {
     let mx = unique_name("mx");
-    let a = Mutex::create(&mx, false).unwrap();
+    let a = Mutex::create(&mx).unwrap();
     let b = Mutex::open(&mx).unwrap();
     assert_eq!(a.acquire(None).unwrap(), WaitStatus::Signaled);
     assert_eq!(
@@ -434,18 +440,18 @@ fn mutex_handles_in_one_process_share_ownership() {
 fn mutex_open_missing_fails_and_open_or_create_reports_existing() {
     let mx = unique_name("mx");
     assert!(matches!(Mutex::open(&mx), Err(Error::NotFound { .. })));
-    let a = Mutex::open_or_create(&mx, false).unwrap();
+    let a = Mutex::open_or_create(&mx).unwrap();
     assert!(a.created());
-    let b = Mutex::open_or_create(&mx, false).unwrap();
+    let b = Mutex::open_or_create(&mx).unwrap();
     assert!(!b.created());
-    let err = Mutex::create(&mx, false).unwrap_err();
+    let err = Mutex::create(&mx).unwrap_err();
     assert_eq!(err.win32_code(), 183);
 }
 
 #[test]
 fn mutex_name_dies_with_last_handle() {
     let mx = unique_name("mxdie");
-    let a = Mutex::create(&mx, false).unwrap();
+    let a = Mutex::create(&mx).unwrap();
     let b = Mutex::open(&mx).unwrap();
     drop(a);
     assert!(Mutex::open(&mx).is_ok());
@@ -465,7 +471,7 @@ fn mutex_is_reclaimed_after_its_holder_is_killed() {
         let cnt = unique_name("cnt");
         let c = Counters::create(&cnt);
         {
-            let _creator = Mutex::create(&mx, false).unwrap();
+            let _creator = Mutex::create(&mx).unwrap();
             let mut holder = spawn(test, "hold", &[&mx, &cnt]);
             wait_until(|| c.get(READY) == 1);
             drop(_creator);
@@ -474,7 +480,7 @@ fn mutex_is_reclaimed_after_its_holder_is_killed() {
         }
         assert!(soon_not_found(|| Mutex::open(&mx)));
         assert!(leftovers(&mx).is_empty());
-        let fresh = Mutex::create(&mx, false).unwrap();
+        let fresh = Mutex::create(&mx).unwrap();
         let g = fresh.lock().unwrap();
         assert!(!g.was_abandoned(), "a reclaimed name is a new mutex");
     });
@@ -497,7 +503,7 @@ fn mutex_read_only_handle_cannot_lock() {
     }
     watchdog(test, LIMIT, || {
         let mx = format!("Global\\{}", unique_name("mxro"));
-        let _sut = Mutex::options().mode(0o644).create(&mx, false).unwrap();
+        let _sut = Mutex::options().mode(0o644).create(&mx).unwrap();
         assert_eq!(spawn(test, "read-only", &[&mx]).wait_code(), Some(0));
     });
 }
@@ -507,7 +513,7 @@ fn mutex_name_dies_with_last_handle_after_lock_and_release() {
     // The thread keeps a reference to the mapping of a mutex it locked
     // lately; that mapping must not keep the name alive.
     let name = unique_name("mx");
-    let m = Mutex::create(&name, false).unwrap();
+    let m = Mutex::create(&name).unwrap();
     drop(m.lock().unwrap());
     assert_eq!(m.acquire(None).unwrap(), WaitStatus::Signaled);
     m.release().unwrap();

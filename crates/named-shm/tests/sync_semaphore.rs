@@ -176,10 +176,16 @@ fn a_semaphores_name_is_the_wrong_type_for_every_other_kind_and_back() {
     let s = Semaphore::create(&name, 0, 1).unwrap();
     let kinds = [
         Event::open(&name).map(drop),
-        Event::open_or_create(&name, true, false).map(drop),
+        Event::options()
+            .manual_reset(true)
+            .open_or_create(&name)
+            .map(drop),
         Mutex::open(&name).map(drop),
-        Mutex::open_or_create(&name, false).map(drop),
-        SharedMemory::open(&name, named_shm::Access::Read).map(drop),
+        Mutex::open_or_create(&name).map(drop),
+        SharedMemory::options()
+            .access(named_shm::Access::Read)
+            .open(&name)
+            .map(drop),
         SharedMemory::open_or_create(&name, 4096).map(drop),
     ];
     for r in kinds {
@@ -189,8 +195,8 @@ fn a_semaphores_name_is_the_wrong_type_for_every_other_kind_and_back() {
     }
     drop(s);
     let other = unique_name("sem-type-ev");
-    let _ev = Event::create(&other, false, false).unwrap();
-    let _mx = Mutex::create(&format!("{other}-mx"), false).unwrap();
+    let _ev = Event::create(&other).unwrap();
+    let _mx = Mutex::create(&format!("{other}-mx")).unwrap();
     let _shm = SharedMemory::create(&format!("{other}-shm"), 4096).unwrap();
     for n in [other.clone(), format!("{other}-mx"), format!("{other}-shm")] {
         for r in [
@@ -368,7 +374,12 @@ fn a_read_only_handle_can_neither_release_nor_wait() {
     watchdog(T, LIMIT, || {
         // Global\: the child (another user) has a Local\ of its own.
         let sem = format!("Global\\{}", unique_name("sem-ro"));
-        let s = Semaphore::options().mode(0o644).create(&sem, 1, 3).unwrap();
+        let s = Semaphore::options()
+            .mode(0o644)
+            .initial(1)
+            .maximum(3)
+            .create(&sem)
+            .unwrap();
         let mut kid = spawn(T, "read-only", &[&sem]);
         assert_eq!(kid.wait_code(), Some(0));
         assert_eq!(s.count(), 1);
