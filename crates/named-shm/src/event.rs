@@ -167,7 +167,10 @@ impl EventOptions {
 /// use named_shm::{Event, WaitStatus};
 /// use std::time::Duration;
 /// let name = format!("doc-event-{}", std::process::id());
-/// let ready = Event::create(&name)?; // auto-reset, not set
+/// let ready = Event::options()
+///     .manual_reset(false) // auto-reset: each set releases one waiter
+///     .initially_set(false)
+///     .create(&name)?; // `Event::create(&name)` is the same
 ///
 /// // Another process (here: a thread) waits for it by name.
 /// let waiter = std::thread::spawn({

@@ -148,7 +148,7 @@ impl MutexOptions {
 /// ```
 /// use named_shm::Mutex;
 /// let name = format!("doc-mutex-{}", std::process::id());
-/// let m = Mutex::create(&name)?;
+/// let m = Mutex::options().initial_owner(false).create(&name)?; // or Mutex::create(&name)
 /// {
 ///     let guard = m.lock()?;
 ///     assert!(!guard.was_abandoned());

@@ -171,7 +171,10 @@ impl SemaphoreOptions {
 /// use named_shm::{Semaphore, WaitStatus};
 /// use std::time::Duration;
 /// let name = format!("doc-sem-{}", std::process::id());
-/// let items = Semaphore::create(&name, 0, 16)?; // nothing to take yet
+/// let items = Semaphore::options()
+///     .initial(0) // nothing to take yet
+///     .maximum(16)
+///     .create(&name)?; // or Semaphore::create(&name, 0, 16)
 ///
 /// // A consumer (another process; here a thread) waits by name.
 /// let consumer = std::thread::spawn({

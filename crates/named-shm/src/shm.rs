@@ -194,7 +194,7 @@ impl ShmOptions {
 /// ```
 /// use named_shm::SharedMemory;
 /// let name = format!("doc-shm-{}", std::process::id());
-/// let shm = SharedMemory::create(&name, 256)?;
+/// let shm = SharedMemory::options().mode(0o600).create(&name, 256)?; // or SharedMemory::create
 /// let view = shm.map(0, 0)?;
 /// view.write_at(0, b"Message from first process.")?;
 ///
