@@ -54,6 +54,33 @@ fn child() {
             });
             0
         }
+        // [name, text]: opens with the shortcut, says its access, writes `text`.
+        "open-write" => {
+            let shm = SharedMemory::open(&args[0]).expect("open");
+            shm.map(0, 0).unwrap().write_at(0, args[1].as_bytes()).unwrap();
+            say(format!("{:?}", shm.access()));
+            0
+        }
+        // [name, len]: opens read-only through the builder, says its access,
+        // whether a writable view is refused, and the first `len` bytes.
+        "open-read-only" => {
+            let shm = SharedMemory::options()
+                .access(Access::Read)
+                .open(&args[0])
+                .expect("open");
+            let refused = matches!(
+                shm.map_with(named_shm::ViewAccess::ReadWrite, 0, 0),
+                Err(Error::PermissionDenied { .. })
+            );
+            let mut text = vec![0; args[1].parse().unwrap()];
+            shm.map(0, 0).unwrap().read_at(0, &mut text).unwrap();
+            say(format!(
+                "{:?} {refused} {}",
+                shm.access(),
+                String::from_utf8_lossy(&text)
+            ));
+            0
+        }
         other => panic!("unknown role {other}"),
     };
     exit_child(code);
@@ -267,4 +294,37 @@ fn huge_pages_work_on_a_tmpfs_mounted_with_huge_always() {
     let _ = std::process::Command::new("umount").arg(&dir).status();
     let _ = std::fs::remove_dir(&dir);
     assert_eq!(line, "huge ok");
+}
+
+#[test]
+fn shared_memory_open_is_read_write_and_options_open_read_only() {
+    let name = unique_name("open-access");
+    let sut = SharedMemory::options().create(&name, 4096).unwrap();
+    assert_eq!(sut.access(), Access::ReadWrite);
+
+    // Another process opens with the shortcut: read-write, its write lands here.
+    let mut writer = spawn("child", "open-write", &[&name, "written by the opener"]);
+    assert_eq!(writer.expect_line(T), "ReadWrite");
+    writer.success(T);
+    let mut text = [0u8; 21];
+    sut.map(0, 0).unwrap().read_at(0, &mut text).unwrap();
+    assert_eq!(&text, b"written by the opener");
+
+    // Another through the builder with Access::Read: reads, and no writable view.
+    let mut reader = spawn("child", "open-read-only", &[&name, "21"]);
+    assert_eq!(reader.expect_line(T), "Read true written by the opener");
+    reader.success(T);
+
+    // The same here, and the builder's default is read-write too.
+    assert_eq!(SharedMemory::open(&name).unwrap().access(), Access::ReadWrite);
+    assert_eq!(
+        SharedMemory::options().open(&name).unwrap().access(),
+        Access::ReadWrite
+    );
+    let ro = SharedMemory::options().access(Access::Read).open(&name).unwrap();
+    assert_eq!(ro.access(), Access::Read);
+    assert!(matches!(
+        ro.map_with(named_shm::ViewAccess::ReadWrite, 0, 0),
+        Err(Error::PermissionDenied { .. })
+    ));
 }

@@ -6,7 +6,7 @@ mod common;
 use common::{
     code, exit_child, leftovers, role, soon_not_found, spawn, unique_name, wait_until, watchdog, Counters,
 };
-use named_shm::{Error, Event, EventOptions, WaitStatus};
+use named_shm::{Access, Error, Event, EventOptions, WaitStatus};
 use std::time::{Duration, Instant};
 
 const LIMIT: Duration = Duration::from_secs(120);
@@ -126,6 +126,25 @@ fn child(role: &str, args: &[String]) -> ! {
             if !matches!(a.wait(Some(Duration::ZERO)), Err(Error::PermissionDenied { .. })) {
                 exit_child(8);
             }
+            // Asking for read-write access outright is refused, not downgraded.
+            if !matches!(
+                Event::options().access(Access::ReadWrite).open(&args[0]),
+                Err(Error::PermissionDenied { .. })
+            ) {
+                exit_child(9);
+            }
+            if m.access() != Access::Read {
+                exit_child(10);
+            }
+            exit_child(0)
+        }
+        // [ev]: opens the event by name, waits for it twice without
+        // blocking, and says what it saw: "<manual> <first> <second>".
+        "probe" => {
+            let sut = Event::open(&args[0]).expect("open event");
+            let first = sut.wait(Some(Duration::ZERO)).expect("wait");
+            let second = sut.wait(Some(Duration::ZERO)).expect("wait");
+            common::say(format!("{} {first:?} {second:?}", sut.is_manual_reset()));
             exit_child(0)
         }
         other => panic!("unknown role {other}"),
@@ -750,4 +769,143 @@ fn event_read_only_handle_cannot_set_or_consume() {
         );
         assert!(m.is_set() && a.is_set(), "nothing changed");
     });
+}
+
+/// What another process sees of the event `name`: its type and two waits
+/// without blocking ("<manual> <first> <second>").
+fn probe_in_child(test: &str, name: &str) -> String {
+    let mut kid = spawn(test, "probe", &[name]);
+    let seen = kid.expect_line(common::T);
+    kid.success(common::T);
+    seen
+}
+
+#[test]
+fn event_options_manual_reset_and_initially_set_take_effect() {
+    let test = "event_options_manual_reset_and_initially_set_take_effect";
+    if let Some((r, args)) = role() {
+        child(&r, &args)
+    }
+    watchdog(test, LIMIT, || {
+        for (manual, set, seen) in [
+            (true, true, "true Signaled Signaled"),   // stays set for every waiter
+            (false, true, "false Signaled TimedOut"), // the first wait consumes it
+            (true, false, "true TimedOut TimedOut"),
+            (false, false, "false TimedOut TimedOut"),
+        ] {
+            let name = unique_name("ev-opts");
+            let sut = Event::options()
+                .manual_reset(manual)
+                .initially_set(set)
+                .create(&name)
+                .unwrap();
+            assert_eq!((sut.is_manual_reset(), sut.is_set()), (manual, set));
+            assert_eq!(
+                probe_in_child(test, &name),
+                seen,
+                "manual_reset({manual}).initially_set({set})"
+            );
+            // open_or_create takes the same setters when it creates.
+            let again = unique_name("ev-opts");
+            let sut = Event::options()
+                .manual_reset(manual)
+                .initially_set(set)
+                .open_or_create(&again)
+                .unwrap();
+            assert!(sut.created());
+            assert_eq!(
+                probe_in_child(test, &again),
+                seen,
+                "open_or_create, {manual} {set}"
+            );
+            // And so does an unnamed event.
+            let anon = Event::options()
+                .manual_reset(manual)
+                .initially_set(set)
+                .create_anonymous()
+                .unwrap();
+            assert_eq!((anon.is_manual_reset(), anon.is_set()), (manual, set));
+        }
+    });
+}
+
+#[test]
+fn event_shortcuts_and_an_empty_builder_are_auto_reset_and_not_signalled() {
+    let test = "event_shortcuts_and_an_empty_builder_are_auto_reset_and_not_signalled";
+    if let Some((r, args)) = role() {
+        child(&r, &args)
+    }
+    watchdog(test, LIMIT, || {
+        let (a, b, c) = (
+            unique_name("ev-def"),
+            unique_name("ev-def"),
+            unique_name("ev-def"),
+        );
+        let created = [
+            Event::create(&a).unwrap(),
+            Event::open_or_create(&b).unwrap(),
+            Event::options().create(&c).unwrap(),
+        ];
+        for (sut, name) in created.iter().zip([&a, &b, &c]) {
+            assert!(!sut.is_manual_reset() && !sut.is_set(), "{name}");
+            sut.set().unwrap();
+            // Auto-reset: one wait (in another process) takes it.
+            assert_eq!(probe_in_child(test, name), "false Signaled TimedOut", "{name}");
+        }
+    });
+}
+
+#[test]
+fn event_options_do_not_change_an_existing_event() {
+    let name = unique_name("ev-exists");
+    let _first = Event::create(&name).unwrap();
+    let sut = Event::options()
+        .manual_reset(true)
+        .initially_set(true)
+        .open_or_create(&name)
+        .unwrap();
+    assert!(!sut.created());
+    assert!(
+        !sut.is_manual_reset() && !sut.is_set(),
+        "an existing event keeps its type and state"
+    );
+    let opened = Event::options()
+        .manual_reset(true)
+        .initially_set(true)
+        .open(&name)
+        .unwrap();
+    assert!(!opened.is_manual_reset() && !opened.is_set());
+    assert!(matches!(
+        Event::options().manual_reset(true).create(&name),
+        Err(Error::AlreadyExists { .. })
+    ));
+}
+
+#[test]
+fn event_options_access_read_may_wait_but_not_set_reset_or_pulse() {
+    let name = unique_name("ev-access");
+    let owner = Event::options()
+        .manual_reset(true)
+        .initially_set(true)
+        .create(&name)
+        .unwrap();
+    assert_eq!(owner.access(), Access::ReadWrite);
+    assert_eq!(
+        Event::open(&name).unwrap().access(),
+        Access::ReadWrite,
+        "the default: all the permissions allow"
+    );
+    let sut = Event::options().access(Access::Read).open(&name).unwrap();
+    assert_eq!(sut.access(), Access::Read);
+    assert_eq!(sut.wait(Some(Duration::ZERO)).unwrap(), WaitStatus::Signaled);
+    for (what, r) in [("set", sut.set()), ("reset", sut.reset()), ("pulse", sut.pulse())] {
+        let e = r.unwrap_err();
+        assert!(matches!(e, Error::PermissionDenied { .. }), "{what}: {e}");
+        assert_eq!(e.win32_code(), 5, "{what}");
+        assert!(e.to_string().contains("read access"), "{what}: {e}");
+    }
+    assert!(owner.is_set(), "the refused reset changed nothing");
+    let rw = Event::options().access(Access::ReadWrite).open(&name).unwrap();
+    rw.reset().unwrap();
+    assert!(!owner.is_set());
 }

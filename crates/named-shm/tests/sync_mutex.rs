@@ -6,7 +6,7 @@ mod common;
 use common::{
     code, exit_child, leftovers, role, soon_not_found, spawn, unique_name, wait_until, watchdog, Counters,
 };
-use named_shm::{Error, Mutex, WaitStatus};
+use named_shm::{Access, Error, Mutex, WaitStatus};
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(120);
@@ -145,6 +145,16 @@ fn child(role: &str, args: &[String]) -> ! {
             }
             if !matches!(sut.release(), Err(Error::NotOwner { .. })) {
                 exit_child(5);
+            }
+            // Asking for read-write access outright is refused, not downgraded.
+            if !matches!(
+                Mutex::options().access(Access::ReadWrite).open(&args[0]),
+                Err(Error::PermissionDenied { .. })
+            ) {
+                exit_child(6);
+            }
+            if sut.access() != Access::Read {
+                exit_child(7);
             }
             exit_child(0)
         }
@@ -522,4 +532,77 @@ fn mutex_name_dies_with_last_handle_after_lock_and_release() {
         soon_not_found(|| Mutex::open(&name)),
         "the name outlived its last handle"
     );
+}
+
+#[test]
+fn mutex_options_initial_owner_takes_effect_and_the_shortcut_is_not_owned() {
+    let test = "mutex_options_initial_owner_takes_effect_and_the_shortcut_is_not_owned";
+    if let Some((r, args)) = role() {
+        child(&r, &args)
+    }
+    watchdog(test, LIMIT, || {
+        let (owned, builder, shortcut, either) = (
+            unique_name("mx-own"),
+            unique_name("mx-own"),
+            unique_name("mx-own"),
+            unique_name("mx-own"),
+        );
+        let sut = Mutex::options().initial_owner(true).create(&owned).unwrap();
+        // Another process cannot take it while this thread owns it...
+        assert_eq!(spawn(test, "try", &[&owned]).wait_code(), Some(code::TIMED_OUT));
+        // ... and can once the initial ownership is released, exactly once.
+        sut.release().unwrap();
+        assert!(matches!(sut.release(), Err(Error::NotOwner { .. })));
+        assert_eq!(spawn(test, "try", &[&owned]).wait_code(), Some(code::SIGNALED));
+
+        let sut = Mutex::options()
+            .initial_owner(true)
+            .open_or_create(&either)
+            .unwrap();
+        assert!(sut.created());
+        assert_eq!(spawn(test, "try", &[&either]).wait_code(), Some(code::TIMED_OUT));
+        sut.release().unwrap();
+
+        // Not owned: an empty builder and the shortcuts.
+        let free = [
+            Mutex::options().create(&builder).unwrap(),
+            Mutex::create(&shortcut).unwrap(),
+        ];
+        for (m, name) in free.iter().zip([&builder, &shortcut]) {
+            assert!(matches!(m.release(), Err(Error::NotOwner { .. })), "{name}");
+            assert_eq!(
+                spawn(test, "try", &[name]).wait_code(),
+                Some(code::SIGNALED),
+                "{name}"
+            );
+        }
+        let opened = Mutex::open_or_create(&shortcut).unwrap();
+        assert!(!opened.created());
+        assert!(matches!(opened.release(), Err(Error::NotOwner { .. })));
+    });
+}
+
+#[test]
+fn mutex_options_access_read_cannot_lock() {
+    let name = unique_name("mx-access");
+    let owner = Mutex::create(&name).unwrap();
+    assert_eq!(owner.access(), Access::ReadWrite);
+    let sut = Mutex::options().access(Access::Read).open(&name).unwrap();
+    assert_eq!(sut.access(), Access::Read);
+    let e = sut.lock().unwrap_err();
+    assert!(matches!(e, Error::PermissionDenied { .. }), "{e}");
+    assert_eq!(e.win32_code(), 5);
+    assert!(matches!(
+        sut.acquire(Some(Duration::ZERO)),
+        Err(Error::PermissionDenied { .. })
+    ));
+    let objs = [named_shm::WaitObject::Mutex(&sut)];
+    assert!(matches!(
+        named_shm::wait_for_multiple(&objs, false, Some(Duration::ZERO)),
+        Err(Error::PermissionDenied { .. })
+    ));
+    // The refused locks took nothing: a read-write handle gets it at once.
+    let rw = Mutex::options().access(Access::ReadWrite).open(&name).unwrap();
+    assert_eq!(rw.acquire(Some(Duration::ZERO)).unwrap(), WaitStatus::Signaled);
+    rw.release().unwrap();
 }
