@@ -39,15 +39,11 @@ pub(crate) fn create_event(manual: bool, initial: bool, name: Result<Option<Stri
         Ok(n) => n,
         Err(h) => return h,
     };
+    let mut opts = Event::options();
+    opts.manual_reset(manual).initially_set(initial);
     let r = match &name {
-        Some(n) => Event::options()
-            .manual_reset(manual)
-            .initially_set(initial)
-            .open_or_create(n),
-        None => Event::options()
-            .manual_reset(manual)
-            .initially_set(initial)
-            .create_anonymous(),
+        Some(n) => opts.open_or_create(n),
+        None => opts.create_anonymous(),
     };
     match r {
         Ok(ev) => {
@@ -64,9 +60,11 @@ pub(crate) fn create_mutex(initial_owner: bool, name: Result<Option<String>, u32
         Ok(n) => n,
         Err(h) => return h,
     };
+    let mut opts = Mutex::options();
+    opts.initial_owner(initial_owner);
     let r = match &name {
-        Some(n) => Mutex::options().initial_owner(initial_owner).open_or_create(n),
-        None => Mutex::options().initial_owner(initial_owner).create_anonymous(),
+        Some(n) => opts.open_or_create(n),
+        None => opts.create_anonymous(),
     };
     match r {
         Ok(m) => {
