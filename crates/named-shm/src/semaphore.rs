@@ -17,9 +17,10 @@ use std::time::Duration;
 /// [`Semaphore::options`].
 ///
 /// Defaults: initial count 0, maximum 1 (a binary semaphore that starts
-/// taken: a release past one count fails loudly rather than an unset
-/// maximum admitting any count), mode `0o600`, the most access the
-/// semaphore's permissions allow, no owner check.
+/// taken; a forgotten `maximum` shows at the first release past one count,
+/// [`Error::TooManyPosts`] (298), instead of admitting any count), mode
+/// `0o600`, the most access the semaphore's permissions allow, no owner
+/// check.
 ///
 /// ```ignore-windows
 /// use named_shm::Semaphore;
