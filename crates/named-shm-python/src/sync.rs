@@ -134,15 +134,17 @@ impl PyEvent {
     ) -> PyResult<Self> {
         let (create, open) = disposition(py, create, open)?;
         let mut o = EventOptions::new();
-        o.mode(mode_arg(py, mode)?);
+        o.mode(mode_arg(py, mode)?)
+            .manual_reset(manual_reset)
+            .initially_set(initial_state);
         let ev = py
             .detach(|| {
                 if create {
-                    o.create(name, manual_reset, initial_state)
+                    o.create(name)
                 } else if open {
                     o.open(name)
                 } else {
-                    o.open_or_create(name, manual_reset, initial_state)
+                    o.open_or_create(name)
                 }
             })
             .py_err(py)?;
@@ -261,17 +263,17 @@ impl PyMutex {
     ) -> PyResult<Self> {
         let (create, open) = disposition(py, create, open)?;
         let mut o = MutexOptions::new();
-        o.mode(mode_arg(py, mode)?);
+        o.mode(mode_arg(py, mode)?).initial_owner(initial_owner);
         // Without the GIL, on this same thread: a mutex created with
         // initial_owner is owned by the calling thread.
         let m = py
             .detach(|| {
                 if create {
-                    o.create(name, initial_owner)
+                    o.create(name)
                 } else if open {
                     o.open(name)
                 } else {
-                    o.open_or_create(name, initial_owner)
+                    o.open_or_create(name)
                 }
             })
             .py_err(py)?;
@@ -376,15 +378,15 @@ impl PySemaphore {
         let initial = i32::try_from(initial).map_err(|_| bad("initial count", initial))?;
         let maximum = i32::try_from(maximum).map_err(|_| bad("maximum count", maximum))?;
         let mut o = SemaphoreOptions::new();
-        o.mode(mode_arg(py, mode)?);
+        o.mode(mode_arg(py, mode)?).initial(initial).maximum(maximum);
         let s = py
             .detach(|| {
                 if create {
-                    o.create(name, initial, maximum)
+                    o.create(name)
                 } else if open {
                     o.open(name)
                 } else {
-                    o.open_or_create(name, initial, maximum)
+                    o.open_or_create(name)
                 }
             })
             .py_err(py)?;

@@ -119,7 +119,10 @@ fn attack_child() {
         }
         // args: name, pages: map the whole object, report, then read every page on request
         "map-then-touch" => {
-            let shm = SharedMemory::open(&args[0], Access::Read).unwrap();
+            let shm = SharedMemory::options()
+                .access(Access::Read)
+                .open(&args[0])
+                .unwrap();
             let v = shm.map(0, 0).unwrap();
             say("mapped");
             wait_parent();
@@ -937,15 +940,15 @@ fn an_external_remove_never_lets_a_later_close_unlink_the_new_object() {
         let name = unique_name("external-rm");
         let creator = SharedMemory::create(&name, 4096).unwrap();
         let old = if read_only_old {
-            SharedMemory::open(&name, Access::Read).unwrap()
+            SharedMemory::options().access(Access::Read).open(&name).unwrap()
         } else {
-            SharedMemory::open(&name, Access::ReadWrite).unwrap()
+            SharedMemory::open(&name).unwrap()
         };
         let view = creator.map(0, 0).unwrap();
         view.write_at(0, b"old").unwrap();
         named_shm::admin::remove(&name).unwrap();
         assert!(matches!(
-            SharedMemory::open(&name, Access::Read),
+            SharedMemory::options().access(Access::Read).open(&name),
             Err(Error::NotFound { .. })
         ));
         let sut = SharedMemory::create(&name, 4096).expect("the name is free again");
@@ -958,13 +961,16 @@ fn an_external_remove_never_lets_a_later_close_unlink_the_new_object() {
         drop(view);
         drop(old);
         drop(creator);
-        let again = SharedMemory::open(&name, Access::Read).expect("the new object survived the old closes");
+        let again = SharedMemory::options()
+            .access(Access::Read)
+            .open(&name)
+            .expect("the new object survived the old closes");
         again.map(0, 0).unwrap().read_at(0, &mut b).unwrap();
         assert_eq!(&b, b"new", "read-only old handle: {read_only_old}");
         drop(again);
         drop(sut);
         assert!(matches!(
-            SharedMemory::open(&name, Access::Read),
+            SharedMemory::options().access(Access::Read).open(&name),
             Err(Error::NotFound { .. })
         ));
     }

@@ -196,7 +196,7 @@ pub fn check_spans(recs: &SideChannel<Record>, n: usize) -> (u64, usize) {
 
 /// With every holder gone, an open must fail with NotFound: 0 or 1 violation.
 pub fn expect_not_found(base: &str, g: u64) -> u64 {
-    match SharedMemory::open(base, named_shm::Access::Read) {
+    match SharedMemory::options().access(named_shm::Access::Read).open(base) {
         Err(Error::NotFound { .. }) => 0,
         Ok(_) => {
             eprintln!("VIOLATION: generation {g}: a dead object was opened after its last holder died");
