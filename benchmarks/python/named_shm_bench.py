@@ -10,7 +10,10 @@ lines, so bench-report puts them beside the others:
   row 5-python   an event ping-pong round trip between two Python processes:
                  named_shm.Event between unrelated processes, against
                  multiprocessing's Event and Semaphore between a parent and
-                 its child and posix_ipc's named semaphores (when installed).
+                 its child and posix_ipc's named semaphores (when installed),
+                 and the same named_shm ping-pong with this side awaiting
+                 Event.wait_async in an asyncio loop (goal: at most 1.3x
+                 the blocking one).
 
 It then prints the ratios: named_shm against multiprocessing (goal: below
 1, faster), against the Rust API's rows 1 and 2 read from --results (goal:
@@ -148,6 +151,34 @@ def pingpong_named_shm(n, rounds, pid):
     return out
 
 
+def pingpong_named_shm_asyncio(n, rounds, pid):
+    """pingpong_named_shm with this side in an asyncio loop (wait_async)."""
+    import asyncio
+
+    prefix = "nshm-bench-%d-ppa" % pid
+    ping = named_shm.Event(prefix + "-ping", create=True)
+    pong = named_shm.Event(prefix + "-pong", create=True)
+
+    async def one_round(child):
+        for _ in range(10):
+            ping.set()
+            await pong.wait_async()
+        t = time.perf_counter_ns()
+        for _ in range(n):
+            ping.set()
+            await pong.wait_async()
+        return (time.perf_counter_ns() - t) / n
+
+    out = []
+    for _ in range(rounds):
+        child = subprocess.Popen([sys.executable, __file__, "--pong", prefix, str(n + 10)])
+        out.append(asyncio.run(one_round(child)))
+        child.wait()
+    ping.close()
+    pong.close()
+    return out
+
+
 def _mp_pong(a, b, n, kind):
     for _ in range(n):
         if kind == "event":
@@ -275,6 +306,7 @@ def main():
 
     pp = {}
     pp["named_shm.Event (unrelated processes)"] = pingpong_named_shm(pp_n, pp_rounds, pid)
+    pp["named_shm.Event asyncio (unrelated processes)"] = pingpong_named_shm_asyncio(pp_n, pp_rounds, pid)
     pp["multiprocessing.Event (parent-child)"] = pingpong_mp(pp_n, pp_rounds, "event")
     pp["multiprocessing.Semaphore (parent-child)"] = pingpong_mp(pp_n, pp_rounds, "semaphore")
     try:
@@ -306,6 +338,9 @@ def main():
     best = min(others, key=others.get)
     print("    ping-pong: named_shm %.1f µs, fastest alternative %s %.1f µs (%.2fx)" % (
         ours / 1e3, best, others[best] / 1e3, ours / others[best]), file=sys.stderr)
+    aio = statistics.median(pp["named_shm.Event asyncio (unrelated processes)"])
+    print("    ping-pong with asyncio (wait_async): %.1f µs, %.2fx the blocking one (goal <= 1.3)" % (
+        aio / 1e3, aio / ours), file=sys.stderr)
 
 
 if __name__ == "__main__":

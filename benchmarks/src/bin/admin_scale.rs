@@ -510,7 +510,10 @@ fn open_row(c: &Common, sink: &mut Sink, n: usize, limit: &Limit) -> Result<()> 
                     if i == tenth || i == n - tenth {
                         t_slice = Instant::now();
                     }
-                    match SharedMemory::open(&format!("{tag}-{i}"), Access::Read) {
+                    match SharedMemory::options()
+                        .access(Access::Read)
+                        .open(&format!("{tag}-{i}"))
+                    {
                         Ok(s) => held.push(s),
                         Err(e) => {
                             eprintln!("opener: {e}");
@@ -622,7 +625,7 @@ fn cost_rows(sink: &mut Sink, n: usize) -> Result<()> {
     let pid = proc::fork(|| {
         proc::raise_nofile();
         // The library's first use outside the measurement.
-        drop(Event::create(&unique("cost-warm"), true, false));
+        drop(Event::options().manual_reset(true).create(&unique("cost-warm")));
         for (k, kind) in kinds.iter().enumerate() {
             let tag = unique(&format!("cost{k}"));
             let b = usage();
@@ -636,8 +639,8 @@ fn cost_rows(sink: &mut Sink, n: usize) -> Result<()> {
                         let v = s.map(0, 0)?;
                         Ok(Box::new((v, s)) as _)
                     }),
-                    2 => Event::create(&name, false, false).map(|e| Box::new(e) as _),
-                    3 => Mutex::create(&name, false).map(|m| Box::new(m) as _),
+                    2 => Event::create(&name).map(|e| Box::new(e) as _),
+                    3 => Mutex::create(&name).map(|m| Box::new(m) as _),
                     _ => Semaphore::create(&name, 0, 1).map(|s| Box::new(s) as _),
                 };
                 match o {
@@ -654,7 +657,10 @@ fn cost_rows(sink: &mut Sink, n: usize) -> Result<()> {
             for i in 0..n {
                 let name = format!("{tag}-{i}");
                 let o: Result<Box<dyn std::any::Any>, named_shm::Error> = match k {
-                    0 | 1 => SharedMemory::open(&name, Access::Read).map(|s| Box::new(s) as _),
+                    0 | 1 => SharedMemory::options()
+                        .access(Access::Read)
+                        .open(&name)
+                        .map(|s| Box::new(s) as _),
                     2 => Event::open(&name).map(|e| Box::new(e) as _),
                     3 => Mutex::open(&name).map(|m| Box::new(m) as _),
                     _ => Semaphore::open(&name).map(|s| Box::new(s) as _),
@@ -882,7 +888,7 @@ fn wake_rows(c: &Common, sink: &mut Sink, waiters: usize, procs: usize, auto_set
             page: Map::shared_anon(4096)?,
         };
         let name = unique("wake-manual");
-        let ev = Event::create(&name, true, false)?;
+        let ev = Event::options().manual_reset(true).create(&name)?;
         let pids = spawn_waiters(&board, &name, procs, per, true)?;
         let mut lat = Vec::new();
         let mut set_call = Vec::new();
@@ -946,7 +952,7 @@ fn wake_rows(c: &Common, sink: &mut Sink, waiters: usize, procs: usize, auto_set
             page: Map::shared_anon(4096)?,
         };
         let name = unique("wake-auto");
-        let ev = Event::create(&name, false, false)?;
+        let ev = Event::create(&name)?;
         let pids = spawn_waiters(&board, &name, procs, per, false)?;
         let mut lat = Vec::new();
         let mut per_set = Vec::new();

@@ -83,8 +83,8 @@ fn round_trip(case: &str, iters: u64, rounds: usize) -> f64 {
     for r in 0..rounds {
         let id = format!("{}-{case}-{r}", std::process::id());
         let (pingn, pongn) = (format!("bench-async-ping-{id}"), format!("bench-async-pong-{id}"));
-        let ping = Event::create(&pingn, false, false).expect("create ping");
-        let pong = Event::create(&pongn, false, false).expect("create pong");
+        let ping = Event::create(&pingn).expect("create ping");
+        let pong = Event::create(&pongn).expect("create pong");
         let peer_role = if case == "async-both" {
             "peer-async"
         } else {
@@ -147,9 +147,12 @@ impl Wake for Noop {
 fn pending(iters: u64) {
     const N: usize = 10_000;
     let id = std::process::id();
-    let idle = Event::create(&format!("bench-async-idle-{id}"), true, false).expect("create");
-    let hot = Event::create(&format!("bench-async-hot-{id}"), false, false).expect("create");
-    let herd = Event::create(&format!("bench-async-herd-{id}"), false, false).expect("create");
+    let idle = Event::options()
+        .manual_reset(true)
+        .create(&format!("bench-async-idle-{id}"))
+        .expect("create");
+    let hot = Event::create(&format!("bench-async-hot-{id}")).expect("create");
+    let herd = Event::create(&format!("bench-async-herd-{id}")).expect("create");
 
     // The library's own cost: futures polled once by hand (no executor).
     let (rss0, thr0) = (status_field("VmRSS:"), status_field("Threads:"));

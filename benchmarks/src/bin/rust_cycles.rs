@@ -38,7 +38,7 @@ fn cycles(tag: &str, n: usize) -> named_shm::Result<()> {
     for _ in 0..BATCHES {
         let t0 = Instant::now();
         for _ in 0..n {
-            let shm = SharedMemory::open(&name, Access::Read)?;
+            let shm = SharedMemory::options().access(Access::Read).open(&name)?;
             let view = shm.map(0, 0)?;
             for k in (0..OBJ_SIZE as usize).step_by(64) {
                 sink = sink.wrapping_add(u32::from(view.read::<u8>(k)?));
@@ -69,9 +69,9 @@ fn pingpong(tag: &str, n: usize, initiator: bool) -> named_shm::Result<()> {
         format!("Local\\nshm-bench-{tag}-rstop"),
     );
     if !initiator {
-        let ping = Event::create(&ping_name, false, false)?;
-        let pong = Event::create(&pong_name, false, false)?;
-        let stop = Event::create(&stop_name, true, false)?;
+        let ping = Event::create(&ping_name)?;
+        let pong = Event::create(&pong_name)?;
+        let stop = Event::options().manual_reset(true).create(&stop_name)?;
         let objs = [WaitObject::Event(&ping), WaitObject::Event(&stop)];
         while let named_shm::MultiWaitStatus::Signaled(0) =
             named_shm::wait_for_multiple(&objs, false, Some(Duration::from_secs(60)))?

@@ -106,7 +106,7 @@ fn by_population(c: &Common, sink: &mut Sink, others: usize, iters: u64) -> Resu
         Case::new("named-shm", |n| {
             let t = Instant::now();
             for _ in 0..n {
-                let s = SharedMemory::open(&named, Access::Read)?;
+                let s = SharedMemory::options().access(Access::Read).open(&named)?;
                 s.map(0, 0)?.read_at(0, &mut b2)?;
             }
             Ok(t.elapsed())
@@ -161,7 +161,9 @@ fn same_name(c: &Common, sink: &mut Sink, imp: &str, procs: usize, per: u64) -> 
                 for _ in 0..per {
                     let ok = match &raw_name {
                         Some(rn) => raw::open_cycle(rn, &mut buf).is_ok(),
-                        None => SharedMemory::open(name, Access::Read)
+                        None => SharedMemory::options()
+                            .access(Access::Read)
+                            .open(name)
                             .and_then(|s| s.map(0, 0)?.read_at(0, &mut buf))
                             .is_ok(),
                     };

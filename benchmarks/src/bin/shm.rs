@@ -57,7 +57,7 @@ fn named_create_cycle(name: &str) -> Result<()> {
 }
 
 fn named_open_cycle(name: &str, buf: &mut [u8]) -> Result<()> {
-    let shm = SharedMemory::open(name, Access::Read)?;
+    let shm = SharedMemory::options().access(Access::Read).open(name)?;
     let view = shm.map(0, 0)?;
     view.read_at(0, buf)?;
     Ok(())

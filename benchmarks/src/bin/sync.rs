@@ -137,8 +137,8 @@ fn row5(c: &Common, sink: &mut Sink, n: u64, spin: Duration) -> Result<()> {
     };
     let ping = unique("r5-ping");
     let pong = unique("r5-pong");
-    let ev_ping = Event::create(&ping, false, false)?;
-    let ev_pong = Event::create(&pong, false, false)?;
+    let ev_ping = Event::create(&ping)?;
+    let ev_pong = Event::create(&pong)?;
     // Two semaphores (count 0, maximum 1): each side releases the other's
     // and waits on its own, so the counts strictly alternate.
     let sem_ping = unique("r5-sem-ping");
@@ -415,7 +415,7 @@ fn row6(c: &Common, sink: &mut Sink, n: u64) -> Result<()> {
     let pm_rec = init_pthread_mutex(&page_rec, true)?;
     let count = page.ptr().wrapping_add(COUNT).cast::<u64>();
     let mname = unique("r6-mutex");
-    let nm = Mutex::create(&mname, false)?;
+    let nm = Mutex::create(&mname)?;
 
     let mut g = Group::new("6", "lock+unlock, uncontended", "ns/pair", n);
     g.add(

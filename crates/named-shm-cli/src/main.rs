@@ -19,6 +19,9 @@ mod format;
 mod hints;
 mod input;
 mod signal;
+// Used by `nshm wine` and `nshm proton`.
+#[allow(dead_code)]
+mod wine;
 
 use clap::Parser;
 use exit_codes::ExitCode;

@@ -6,6 +6,7 @@
 
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
+mod aio;
 mod buffer;
 mod error;
 mod handles;
@@ -23,6 +24,9 @@ fn _named_shm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<sync::PySemaphore>()?;
     m.add_function(wrap_pyfunction!(sync::wait_any, m)?)?;
     m.add_function(wrap_pyfunction!(sync::wait_all, m)?)?;
+    m.add_function(wrap_pyfunction!(sync::wait_any_async, m)?)?;
+    m.add_function(wrap_pyfunction!(sync::wait_all_async, m)?)?;
+    m.add_class::<aio::PendingWait>()?;
     m.add_function(wrap_pyfunction!(shm::_open_shared_memory, m)?)?;
     m.add_function(wrap_pyfunction!(sync::_open_sync, m)?)?;
     m.add_function(wrap_pyfunction!(_close_all, m)?)?;

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 const SLICE: Duration = Duration::from_millis(50);
 
 /// A timeout in seconds (`None`: forever) as a duration.
-fn timeout_arg(py: Python<'_>, timeout: Option<f64>) -> PyResult<Option<Duration>> {
+pub(crate) fn timeout_arg(py: Python<'_>, timeout: Option<f64>) -> PyResult<Option<Duration>> {
     match timeout {
         None => Ok(None),
         Some(t) if t.is_nan() || t < 0.0 => Err(value_error(
@@ -134,15 +134,17 @@ impl PyEvent {
     ) -> PyResult<Self> {
         let (create, open) = disposition(py, create, open)?;
         let mut o = EventOptions::new();
-        o.mode(mode_arg(py, mode)?);
+        o.mode(mode_arg(py, mode)?)
+            .manual_reset(manual_reset)
+            .initially_set(initial_state);
         let ev = py
             .detach(|| {
                 if create {
-                    o.create(name, manual_reset, initial_state)
+                    o.create(name)
                 } else if open {
                     o.open(name)
                 } else {
-                    o.open_or_create(name, manual_reset, initial_state)
+                    o.open_or_create(name)
                 }
             })
             .py_err(py)?;
@@ -169,6 +171,21 @@ impl PyEvent {
         let ev = self.slot.get(py)?;
         let st = sliced(py, timeout, |s| *s == WaitStatus::TimedOut, |t| ev.wait(Some(t)))?;
         Ok(st != WaitStatus::TimedOut)
+    }
+
+    /// `wait()` for asyncio: a coroutine that completes with True once the
+    /// event is set (consuming it if auto-reset), or False after `timeout`
+    /// seconds counted from this call (None: never). No thread waits for
+    /// it; cancelling the task cancels the wait and loses no `set()`.
+    #[pyo3(signature = (timeout=None))]
+    fn wait_async(slf: &Bound<'_, Self>, timeout: Option<f64>) -> PyResult<Py<PyAny>> {
+        let this = slf.get();
+        single_async(
+            slf.as_any(),
+            Held::Event(this.slot.get(slf.py())?),
+            &this.slot.name,
+            timeout,
+        )
     }
 
     /// Whether the event is set right now (a snapshot).
@@ -246,17 +263,17 @@ impl PyMutex {
     ) -> PyResult<Self> {
         let (create, open) = disposition(py, create, open)?;
         let mut o = MutexOptions::new();
-        o.mode(mode_arg(py, mode)?);
+        o.mode(mode_arg(py, mode)?).initial_owner(initial_owner);
         // Without the GIL, on this same thread: a mutex created with
         // initial_owner is owned by the calling thread.
         let m = py
             .detach(|| {
                 if create {
-                    o.create(name, initial_owner)
+                    o.create(name)
                 } else if open {
                     o.open(name)
                 } else {
-                    o.open_or_create(name, initial_owner)
+                    o.open_or_create(name)
                 }
             })
             .py_err(py)?;
@@ -361,15 +378,15 @@ impl PySemaphore {
         let initial = i32::try_from(initial).map_err(|_| bad("initial count", initial))?;
         let maximum = i32::try_from(maximum).map_err(|_| bad("maximum count", maximum))?;
         let mut o = SemaphoreOptions::new();
-        o.mode(mode_arg(py, mode)?);
+        o.mode(mode_arg(py, mode)?).initial(initial).maximum(maximum);
         let s = py
             .detach(|| {
                 if create {
-                    o.create(name, initial, maximum)
+                    o.create(name)
                 } else if open {
                     o.open(name)
                 } else {
-                    o.open_or_create(name, initial, maximum)
+                    o.open_or_create(name)
                 }
             })
             .py_err(py)?;
@@ -386,6 +403,21 @@ impl PySemaphore {
         let s = self.slot.get(py)?;
         let st = sliced(py, timeout, |s| *s == WaitStatus::TimedOut, |t| s.wait(Some(t)))?;
         Ok(st != WaitStatus::TimedOut)
+    }
+
+    /// `acquire()` for asyncio: a coroutine that completes with True once a
+    /// count is taken, or False after `timeout` seconds counted from this
+    /// call (None: never). No thread waits for it; cancelling the task
+    /// cancels the wait and takes no count.
+    #[pyo3(signature = (timeout=None))]
+    fn acquire_async(slf: &Bound<'_, Self>, timeout: Option<f64>) -> PyResult<Py<PyAny>> {
+        let this = slf.get();
+        single_async(
+            slf.as_any(),
+            Held::Semaphore(this.slot.get(slf.py())?),
+            &this.slot.name,
+            timeout,
+        )
     }
 
     /// Adds `count` (`ReleaseSemaphore`) and returns the previous count.
@@ -451,15 +483,31 @@ impl PySemaphore {
     }
 }
 
+/// The asyncio wait of one object (`obj`, the Python object, for errors).
+fn single_async(obj: &Bound<'_, PyAny>, held: Held, name: &str, timeout: Option<f64>) -> PyResult<Py<PyAny>> {
+    let py = obj.py();
+    let items = vec![obj.clone().unbind()];
+    crate::aio::PendingWait::start(
+        py,
+        vec![held],
+        items,
+        vec![name.to_owned()],
+        false,
+        timeout,
+        crate::aio::Shape::Bool,
+    )?
+    .into_coroutine(py)
+}
+
 /// One object of a multi-wait, held for the wait's duration.
-enum Held {
+pub(crate) enum Held {
     Event(Arc<Event>),
     Mutex(Arc<Mutex>),
     Semaphore(Arc<Semaphore>),
 }
 
 impl Held {
-    fn as_wait(&self) -> WaitObject<'_> {
+    pub(crate) fn as_wait(&self) -> WaitObject<'_> {
         match self {
             Held::Event(e) => WaitObject::Event(e),
             Held::Mutex(m) => WaitObject::Mutex(m),
@@ -468,12 +516,10 @@ impl Held {
     }
 }
 
-fn wait_multiple(
-    py: Python<'_>,
-    objects: &Bound<'_, PyAny>,
-    wait_all: bool,
-    timeout: Option<f64>,
-) -> PyResult<MultiWaitStatus> {
+/// The objects of a multi-wait: their handles, the Python objects and names.
+type Collected<'py> = (Vec<Held>, Vec<Bound<'py, PyAny>>, Vec<String>);
+
+fn collect<'py>(py: Python<'py>, objects: &Bound<'py, PyAny>, what: &str) -> PyResult<Collected<'py>> {
     let mut items = Vec::new();
     let mut held = Vec::new();
     let mut names = Vec::new();
@@ -487,7 +533,7 @@ fn wait_multiple(
             (Held::Semaphore(s.get().slot.get(py)?), s.get().slot.name.clone())
         } else {
             return Err(pyo3::exceptions::PyTypeError::new_err(format!(
-                "wait_any/wait_all take Event, Mutex and Semaphore objects, not {}",
+                "{what} take Event, Mutex and Semaphore objects, not {}",
                 o.get_type().name()?
             )));
         };
@@ -495,6 +541,16 @@ fn wait_multiple(
         names.push(name);
         items.push(o);
     }
+    Ok((held, items, names))
+}
+
+fn wait_multiple(
+    py: Python<'_>,
+    objects: &Bound<'_, PyAny>,
+    wait_all: bool,
+    timeout: Option<f64>,
+) -> PyResult<MultiWaitStatus> {
+    let (held, items, names) = collect(py, objects, "wait_any/wait_all")?;
     let st = sliced(
         py,
         timeout,
@@ -536,6 +592,46 @@ pub(crate) fn wait_all(py: Python<'_>, objects: &Bound<'_, PyAny>, timeout: Opti
         wait_multiple(py, objects, true, timeout)?,
         MultiWaitStatus::TimedOut
     ))
+}
+
+fn wait_multiple_async(
+    py: Python<'_>,
+    objects: &Bound<'_, PyAny>,
+    wait_all: bool,
+    timeout: Option<f64>,
+    shape: crate::aio::Shape,
+) -> PyResult<Py<PyAny>> {
+    let (held, items, names) = collect(py, objects, "wait_any_async/wait_all_async")?;
+    let items = items.into_iter().map(Bound::unbind).collect();
+    crate::aio::PendingWait::start(py, held, items, names, wait_all, timeout, shape)?.into_coroutine(py)
+}
+
+/// `wait_any()` for asyncio: a coroutine that completes with the lowest
+/// signalled index (taking that object), or None after `timeout` seconds
+/// counted from this call. Events and semaphores (a mutex is refused: an
+/// asyncio task is no thread that could own it). No thread waits for it;
+/// cancelling the task cancels the wait and takes nothing.
+#[pyfunction]
+#[pyo3(signature = (objects, timeout=None))]
+pub(crate) fn wait_any_async(
+    py: Python<'_>,
+    objects: &Bound<'_, PyAny>,
+    timeout: Option<f64>,
+) -> PyResult<Py<PyAny>> {
+    wait_multiple_async(py, objects, false, timeout, crate::aio::Shape::Index)
+}
+
+/// `wait_all()` for asyncio: a coroutine that completes with True once all
+/// the objects are signalled (taking them all at once), or False after
+/// `timeout` seconds (nothing taken). Events and semaphores only.
+#[pyfunction]
+#[pyo3(signature = (objects, timeout=None))]
+pub(crate) fn wait_all_async(
+    py: Python<'_>,
+    objects: &Bound<'_, PyAny>,
+    timeout: Option<f64>,
+) -> PyResult<Py<PyAny>> {
+    wait_multiple_async(py, objects, true, timeout, crate::aio::Shape::Bool)
 }
 
 /// `pickle`'s way back for events, mutexes and semaphores: opens `name`.

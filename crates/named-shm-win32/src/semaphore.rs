@@ -53,9 +53,11 @@ pub(crate) fn create(
         Ok(n) => n.filter(|n| !n.is_empty()),
         Err(code) => return lasterr::fail(code, ptr::null_mut()),
     };
+    let mut opts = Semaphore::options();
+    opts.initial(initial).maximum(maximum);
     let r = match &name {
-        Some(n) => Semaphore::open_or_create(n, initial, maximum),
-        None => Semaphore::options().create_anonymous(initial, maximum),
+        Some(n) => opts.open_or_create(n),
+        None => opts.create_anonymous(),
     };
     match r {
         Ok(s) => {

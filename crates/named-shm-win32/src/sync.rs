@@ -39,9 +39,11 @@ pub(crate) fn create_event(manual: bool, initial: bool, name: Result<Option<Stri
         Ok(n) => n,
         Err(h) => return h,
     };
+    let mut opts = Event::options();
+    opts.manual_reset(manual).initially_set(initial);
     let r = match &name {
-        Some(n) => Event::open_or_create(n, manual, initial),
-        None => Event::options().create_anonymous(manual, initial),
+        Some(n) => opts.open_or_create(n),
+        None => opts.create_anonymous(),
     };
     match r {
         Ok(ev) => {
@@ -58,9 +60,11 @@ pub(crate) fn create_mutex(initial_owner: bool, name: Result<Option<String>, u32
         Ok(n) => n,
         Err(h) => return h,
     };
+    let mut opts = Mutex::options();
+    opts.initial_owner(initial_owner);
     let r = match &name {
-        Some(n) => Mutex::open_or_create(n, initial_owner),
-        None => Mutex::options().create_anonymous(initial_owner),
+        Some(n) => opts.open_or_create(n),
+        None => opts.create_anonymous(),
     };
     match r {
         Ok(m) => {

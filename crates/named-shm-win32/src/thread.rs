@@ -43,7 +43,8 @@ pub(crate) struct ThreadObj {
 impl ThreadObj {
     fn new() -> Result<ThreadObj, u32> {
         let done = Event::options()
-            .create_anonymous(true, false)
+            .manual_reset(true)
+            .create_anonymous()
             .map_err(|e| e.win32_code())?;
         Ok(ThreadObj {
             done,

@@ -110,7 +110,7 @@ fn c_creates_and_rust_opens() {
     assert_eq!(lines.next().unwrap().unwrap(), "created err=0");
     assert_eq!(lines.next().unwrap().unwrap(), "ready");
 
-    let shm = SharedMemory::open(&name, Access::ReadWrite).unwrap();
+    let shm = SharedMemory::open(&name).unwrap();
     assert_eq!(shm.size(), 4096);
     let view = shm.map(0, 0).unwrap();
     let mut buf = [0u8; 12];
@@ -125,7 +125,7 @@ fn c_creates_and_rust_opens() {
     drop(shm);
     // Every handle is closed: the name is gone, the Rust view survives.
     assert!(matches!(
-        SharedMemory::open(&name, Access::Read),
+        SharedMemory::options().access(Access::Read).open(&name),
         Err(named_shm::Error::NotFound { .. })
     ));
     view.read_at(0, &mut buf).unwrap();
@@ -138,8 +138,11 @@ fn rust_creates_and_c_opens() {
     let shm = SharedMemory::create(&name, 4096).unwrap();
     let view = shm.map(0, 0).unwrap();
     view.write_at(0, b"hello from Rust\0").unwrap();
-    let ev = Event::create(&format!("{name}.ev"), false, false).unwrap();
-    let mx = Mutex::create(&format!("{name}.mx"), true).unwrap();
+    let ev = Event::create(&format!("{name}.ev")).unwrap();
+    let mx = Mutex::options()
+        .initial_owner(true)
+        .create(&format!("{name}.mx"))
+        .unwrap();
 
     let out = Command::new(c_program()).args(["read", &name]).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -26,8 +26,8 @@ async fn main() -> Result<(), named_shm::Error> {
     // Either side may start first: open-or-create, as CreateEvent does.
     let map = SharedMemory::open_or_create(&base, BUF_SIZE)?;
     let view = map.map(0, BUF_SIZE as usize)?;
-    let ready = Event::open_or_create(&ready_name, false, false)?;
-    let ack = Event::open_or_create(&ack_name, false, false)?;
+    let ready = Event::open_or_create(&ready_name)?;
+    let ack = Event::open_or_create(&ack_name)?;
 
     // Other work of the service goes on while it waits.
     let heartbeat = tokio::spawn(async {

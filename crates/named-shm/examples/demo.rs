@@ -84,7 +84,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("[demo] both processes have exited");
     for name in [seed::NAME, seed::LOCAL_NAME] {
-        match SharedMemory::open(name, Access::Read) {
+        match SharedMemory::options().access(Access::Read).open(name) {
             // Without a global directory, `Global\` answers 5 to everyone
             // but root: nothing can be there.
             Err(Error::NotFound { .. }) | Err(Error::PermissionDenied { .. }) => {}

@@ -28,8 +28,8 @@ const PATIENCE: Duration = Duration::from_secs(60);
 
 fn first() -> Result<(), named_shm::Error> {
     // Either process may come first, so both open-or-create the events.
-    let ready = Event::open_or_create(READY, true, false)?;
-    let done = Event::open_or_create(DONE, false, false)?;
+    let ready = Event::options().manual_reset(true).open_or_create(READY)?;
+    let done = Event::open_or_create(DONE)?;
     let map_file = SharedMemory::open_or_create(NAME, BUF_SIZE)?;
     let buf = map_file.map(0, BUF_SIZE as usize)?;
     buf.write_at(0, MSG.as_bytes())?;
@@ -43,14 +43,14 @@ fn first() -> Result<(), named_shm::Error> {
 }
 
 fn second() -> Result<(), named_shm::Error> {
-    let ready = Event::open_or_create(READY, true, false)?;
-    let done = Event::open_or_create(DONE, false, false)?;
+    let ready = Event::options().manual_reset(true).open_or_create(READY)?;
+    let done = Event::open_or_create(DONE)?;
     // WaitForSingleObject instead of racing the first process.
     if ready.wait(Some(PATIENCE))? != WaitStatus::Signaled {
         println!("second: no message within {PATIENCE:?}");
         return Ok(());
     }
-    let map_file = SharedMemory::open(NAME, Access::Read)?;
+    let map_file = SharedMemory::options().access(Access::Read).open(NAME)?;
     let view = map_file.map(0, BUF_SIZE as usize)?;
     let mut msg = vec![0u8; MSG.len()];
     view.read_at(0, &mut msg)?;

@@ -146,7 +146,7 @@ pub fn info(name: &str) -> Result<ObjectInfo> {
 /// use named_shm::{admin, Namespace, SharedMemory};
 /// let name = format!("doc-holder-index-{}", std::process::id());
 /// let _a = SharedMemory::create(&name, 4096)?;
-/// let _b = SharedMemory::open(&name, named_shm::Access::Read)?;
+/// let _b = SharedMemory::options().access(named_shm::Access::Read).open(&name)?;
 /// let index = admin::HolderIndex::read();
 /// for info in admin::list(Namespace::Local)? {
 ///     if info.name == format!("Local\\{name}") {

@@ -5,7 +5,7 @@
 //!
 //! ```
 //! use named_shm::{code, SharedMemory};
-//! let e = SharedMemory::open("doc-code-never-created", named_shm::Access::Read).unwrap_err();
+//! let e = SharedMemory::options().access(named_shm::Access::Read).open("doc-code-never-created").unwrap_err();
 //! assert_eq!(e.win32_code(), code::ERROR_FILE_NOT_FOUND);
 //! ```
 

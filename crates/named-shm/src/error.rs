@@ -51,7 +51,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// use named_shm::{Access, Error, Event, SharedMemory};
 ///
 /// let name = format!("doc-error-{}", std::process::id());
-/// match SharedMemory::open(&name, Access::ReadWrite) {
+/// match SharedMemory::open(&name) {
 ///     Err(Error::NotFound { .. }) => {} // nobody holds the name (yet)
 ///     other => panic!("{other:?}"),
 /// }

@@ -3,32 +3,82 @@
 
 use crate::error::{Error, ErrorName, Result};
 use crate::name::ObjectName;
+use crate::shm::Access;
 use crate::sync::{SyncOptions, WaitStatus};
 use crate::sys::{self, Disposition};
 use crate::sys::{DeadlineImp as _, EventImp as _, ObjectImp as _};
 use std::time::Duration;
 
-/// Options for creating and opening named events, in the style of
-/// [`std::fs::OpenOptions`]. Get one from [`Event::options`].
+/// The builder for events: every parameter of `CreateEvent`/`OpenEvent` as
+/// a named setter, then [`create`](Self::create), [`open`](Self::open),
+/// [`open_or_create`](Self::open_or_create) or
+/// [`create_anonymous`](Self::create_anonymous). Get one from
+/// [`Event::options`]; the setters take and return `&mut Self`, as those of
+/// [`std::fs::OpenOptions`] do.
+///
+/// Defaults: auto-reset, not signalled, mode `0o600`, the most access the
+/// event's permissions allow, no owner check.
 ///
 /// ```ignore-windows
-/// use named_shm::Event;
+/// use named_shm::{Access, Event};
 /// let name = format!("doc-event-options-{}", std::process::id());
-/// let ev = Event::options().mode(0o640).create(&name, true, false)?;
+/// let ev = Event::options()
+///     .manual_reset(true) // releases every waiter until reset
+///     .initially_set(false)
+///     .mode(0o640)
+///     .create(&name)?;
 /// assert_eq!(ev.mode(), 0o640);
-/// let again = Event::options().require_owner(ev.owner_uid()).open(&name)?;
-/// assert!(again.is_manual_reset());
+/// let waiter = Event::options()
+///     .access(Access::Read) // may wait, not set or reset
+///     .require_owner(ev.owner_uid())
+///     .open(&name)?;
+/// assert!(waiter.is_manual_reset());
+/// assert!(waiter.set().is_err());
 /// # Ok::<(), named_shm::Error>(())
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct EventOptions {
     opts: SyncOptions,
+    manual_reset: bool,
+    initially_set: bool,
 }
 
 impl EventOptions {
-    /// Mode 0600, no owner check.
+    /// Auto-reset, not signalled, mode 0600, no owner check: the same as
+    /// [`Event::options`].
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// `bManualReset` of `CreateEvent`. `true`: a [`set`](Event::set)
+    /// releases every waiter and the event stays signalled until
+    /// [`reset`](Event::reset). `false` (default): each `set` releases one
+    /// waiter and the event resets itself. Used only when the call creates
+    /// the event: an existing event keeps its type.
+    pub fn manual_reset(&mut self, manual_reset: bool) -> &mut Self {
+        self.manual_reset = manual_reset;
+        self
+    }
+
+    /// `bInitialState` of `CreateEvent`: whether a new event starts signalled
+    /// (default `false`). Used only when the call creates the event: an
+    /// existing event keeps its state.
+    pub fn initially_set(&mut self, initially_set: bool) -> &mut Self {
+        self.initially_set = initially_set;
+        self
+    }
+
+    /// What the handle may do. [`Access::ReadWrite`] (Windows:
+    /// `EVENT_MODIFY_STATE | SYNCHRONIZE`): wait, set, reset and pulse; the
+    /// call fails with [`Error::PermissionDenied`] if the event's
+    /// permissions allow this process only to read it. [`Access::Read`]
+    /// (`SYNCHRONIZE`): wait only; [`set`](Event::set),
+    /// [`reset`](Event::reset) and [`pulse`](Event::pulse) fail with
+    /// [`Error::PermissionDenied`]. Not called (default): the most the
+    /// permissions allow, read-write or else read.
+    pub fn access(&mut self, access: Access) -> &mut Self {
+        self.opts.access = Some(access);
+        self
     }
 
     /// Permission bits of a new event, applied exactly whatever the umask
@@ -53,26 +103,35 @@ impl EventOptions {
         self
     }
 
-    /// Creates a new event; [`Error::AlreadyExists`] if the name is live.
-    pub fn create(&self, name: &str, manual_reset: bool, initially_set: bool) -> Result<Event> {
-        Event::acquire(&self.opts, name, Disposition::Create, manual_reset, initially_set)
+    /// Creates a new event with the type and state set on the builder.
+    ///
+    /// # Errors
+    /// [`Error::AlreadyExists`] if the name is live (use
+    /// [`open_or_create`](Self::open_or_create) for Windows' behaviour);
+    /// [`Error::WrongType`] if another kind of object has the name.
+    #[doc(alias = "CreateEvent")]
+    pub fn create(&self, name: &str) -> Result<Event> {
+        Event::acquire(self, ObjectName::parse(name)?, Disposition::Create)
     }
 
-    /// Opens an existing event; [`Error::NotFound`] if there is none.
+    /// Opens an existing event (`OpenEvent`); the type and state set on the
+    /// builder are not used.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] if no live object has the name;
+    /// [`Error::WrongType`] for another kind; [`Error::PermissionDenied`] if
+    /// its permissions do not allow the [`access`](Self::access) asked for.
+    #[doc(alias = "OpenEvent")]
     pub fn open(&self, name: &str) -> Result<Event> {
-        Event::acquire(&self.opts, name, Disposition::Open, false, false)
+        Event::acquire(self, ObjectName::parse(name)?, Disposition::Open)
     }
 
-    /// Opens the event, or creates it: `CreateEvent` exactly. An existing
-    /// event keeps its type and state; [`Event::created`] tells which.
-    pub fn open_or_create(&self, name: &str, manual_reset: bool, initially_set: bool) -> Result<Event> {
-        Event::acquire(
-            &self.opts,
-            name,
-            Disposition::OpenOrCreate,
-            manual_reset,
-            initially_set,
-        )
+    /// Opens the event, or creates it with the type and state set on the
+    /// builder: `CreateEvent` exactly. An existing event keeps its type and
+    /// state; [`Event::created`] tells which (`false`:
+    /// `ERROR_ALREADY_EXISTS`).
+    pub fn open_or_create(&self, name: &str) -> Result<Event> {
+        Event::acquire(self, ObjectName::parse(name)?, Disposition::OpenOrCreate)
     }
 
     /// Creates an unnamed event: `CreateEvent` with a NULL name. Nobody can
@@ -84,20 +143,15 @@ impl EventOptions {
     /// ```
     /// use named_shm::{Event, WaitStatus};
     /// use std::time::Duration;
-    /// let ev = Event::options().create_anonymous(true, false)?;
+    /// let ev = Event::options().manual_reset(true).create_anonymous()?;
     /// assert!(ev.name().is_unnamed());
     /// ev.set()?;
     /// assert_eq!(ev.wait(Some(Duration::ZERO))?, WaitStatus::Signaled);
+    /// assert!(ev.is_set()); // manual-reset: still set
     /// # Ok::<(), named_shm::Error>(())
     /// ```
-    pub fn create_anonymous(&self, manual_reset: bool, initially_set: bool) -> Result<Event> {
-        Event::acquire_parsed(
-            &self.opts,
-            ObjectName::unnamed(),
-            Disposition::Anonymous,
-            manual_reset,
-            initially_set,
-        )
+    pub fn create_anonymous(&self) -> Result<Event> {
+        Event::acquire(self, ObjectName::unnamed(), Disposition::Anonymous)
     }
 }
 
@@ -113,7 +167,10 @@ impl EventOptions {
 /// use named_shm::{Event, WaitStatus};
 /// use std::time::Duration;
 /// let name = format!("doc-event-{}", std::process::id());
-/// let ready = Event::create(&name, false, false)?; // auto-reset, not set
+/// let ready = Event::options()
+///     .manual_reset(false) // auto-reset: each set releases one waiter
+///     .initially_set(false)
+///     .create(&name)?; // `Event::create(&name)` is the same
 ///
 /// // Another process (here: a thread) waits for it by name.
 /// let waiter = std::thread::spawn({
@@ -135,64 +192,59 @@ impl EventOptions {
 /// latter with `SYNCHRONIZE` alone). A process killed *while waiting* on an
 /// auto-reset event leaves its registration behind: a later `set` may be
 /// granted to it and then passes to the next waiter, even after a `reset`.
-/// `PulseEvent` is not provided.
 #[derive(Debug)]
 pub struct Event {
     inner: sys::SysEvent,
     name: ObjectName,
+    /// The handle may set, reset and pulse ([`EventOptions::access`]).
+    may_modify: bool,
 }
 
 impl Event {
-    fn acquire(
-        opts: &SyncOptions,
-        name: &str,
-        disp: Disposition,
-        manual: bool,
-        initial: bool,
-    ) -> Result<Event> {
-        Event::acquire_parsed(opts, ObjectName::parse(name)?, disp, manual, initial)
+    fn acquire(o: &EventOptions, name: ObjectName, disp: Disposition) -> Result<Event> {
+        let inner = sys::SysEvent::acquire(&name, disp, o.manual_reset, o.initially_set, &o.opts)?;
+        let may_modify = o.opts.may_modify(&name, "event", inner.writable())?;
+        Ok(Event {
+            inner,
+            name,
+            may_modify,
+        })
     }
 
-    fn acquire_parsed(
-        opts: &SyncOptions,
-        name: ObjectName,
-        disp: Disposition,
-        manual: bool,
-        initial: bool,
-    ) -> Result<Event> {
-        let inner = sys::SysEvent::acquire(&name, disp, manual, initial, opts)?;
-        Ok(Event { inner, name })
-    }
-
-    /// Creates a new event, manual- or auto-reset, set or not.
+    /// Creates a new auto-reset event, not signalled: the same as
+    /// `Event::options().create(name)`. A manual-reset or initially
+    /// signalled event comes from the builder:
+    /// `Event::options().manual_reset(true).initially_set(true).create(name)`.
     ///
     /// # Errors
     /// [`Error::AlreadyExists`] if the name is live (use
     /// [`open_or_create`](Self::open_or_create) for Windows' behaviour);
-    /// [`Error::WrongType`] if a mapping or mutex has the name.
+    /// [`Error::WrongType`] if another kind of object has the name.
     #[doc(alias = "CreateEvent")]
-    pub fn create(name: &str, manual_reset: bool, initially_set: bool) -> Result<Event> {
-        EventOptions::new().create(name, manual_reset, initially_set)
+    pub fn create(name: &str) -> Result<Event> {
+        EventOptions::new().create(name)
     }
 
-    /// Opens an existing event.
+    /// Opens an existing event, with the most access its permissions allow.
     ///
     /// # Errors
     /// [`Error::NotFound`] if no live object has the name; [`Error::WrongType`]
-    /// for a mapping or mutex; [`Error::PermissionDenied`] if it may not even be read.
+    /// for another kind; [`Error::PermissionDenied`] if it may not even be read.
     #[doc(alias = "OpenEvent")]
     pub fn open(name: &str) -> Result<Event> {
         EventOptions::new().open(name)
     }
 
-    /// Opens the event or creates it: `CreateEvent` exactly. If it existed
-    /// (`created() == false`, `ERROR_ALREADY_EXISTS`), `manual_reset` and
-    /// `initially_set` are ignored.
-    pub fn open_or_create(name: &str, manual_reset: bool, initially_set: bool) -> Result<Event> {
-        EventOptions::new().open_or_create(name, manual_reset, initially_set)
+    /// Opens the event or creates it auto-reset and not signalled:
+    /// `CreateEvent` exactly, the same as
+    /// `Event::options().open_or_create(name)`. An existing event
+    /// (`created() == false`, `ERROR_ALREADY_EXISTS`) keeps its type and
+    /// state.
+    pub fn open_or_create(name: &str) -> Result<Event> {
+        EventOptions::new().open_or_create(name)
     }
 
-    /// A builder for a mode or an owner check.
+    /// The builder: the type, initial state, access, mode and owner check.
     pub fn options() -> EventOptions {
         EventOptions::new()
     }
@@ -202,9 +254,13 @@ impl Event {
     }
 
     fn denied(&self, what: &str) -> Error {
-        self.name.denied(format!(
-            "this handle may not {what} the event (its permissions allow reading only)"
-        ))
+        let why = if self.inner.writable() {
+            "it was opened with read access"
+        } else {
+            "its permissions allow reading only"
+        };
+        self.name
+            .denied(format!("this handle may not {what} the event ({why})"))
     }
 
     pub(crate) fn check_can_wait(&self) -> Result<()> {
@@ -223,7 +279,7 @@ impl Event {
     /// [`Error::PermissionDenied`] for a handle that cannot write the event.
     #[doc(alias = "SetEvent")]
     pub fn set(&self) -> Result<()> {
-        if !self.inner.writable() {
+        if !self.may_modify {
             return Err(self.denied("set"));
         }
         self.inner.set();
@@ -236,7 +292,7 @@ impl Event {
     /// [`Error::PermissionDenied`] for a handle that cannot write the event.
     #[doc(alias = "ResetEvent")]
     pub fn reset(&self) -> Result<()> {
-        if !self.inner.writable() {
+        if !self.may_modify {
             return Err(self.denied("reset"));
         }
         self.inner.reset();
@@ -251,7 +307,7 @@ impl Event {
     ///
     /// ```no_run
     /// # fn main() -> named_shm::Result<()> {
-    /// let ev = named_shm::Event::create("Local\\DataValid", true, false)?;
+    /// let ev = named_shm::Event::options().manual_reset(true).create("Local\\DataValid")?;
     /// ev.pulse()?; // nobody waits: the event stays non-signalled
     /// assert!(!ev.is_set());
     /// # Ok(()) }
@@ -268,7 +324,7 @@ impl Event {
     /// [`Error::PermissionDenied`] for a handle that cannot write the event.
     #[doc(alias = "PulseEvent")]
     pub fn pulse(&self) -> Result<()> {
-        if !self.inner.writable() {
+        if !self.may_modify {
             return Err(self.denied("pulse"));
         }
         self.inner.pulse();
@@ -304,7 +360,7 @@ impl Event {
     /// use named_shm::{Event, WaitStatus};
     /// use std::time::Duration;
     /// # let name = format!("doc-wait-spin-{}", std::process::id());
-    /// let ev = Event::create(&name, false, true)?;
+    /// let ev = Event::options().initially_set(true).create(&name)?;
     /// let st = ev.wait_spin(Duration::from_micros(50), Some(Duration::from_millis(10)))?;
     /// assert_eq!(st, WaitStatus::Signaled);
     /// # Ok::<(), named_shm::Error>(())
@@ -321,6 +377,16 @@ impl Event {
     /// Whether the event is signalled right now (a snapshot).
     pub fn is_set(&self) -> bool {
         self.inner.is_set()
+    }
+
+    /// What this handle may do: [`Access::ReadWrite`] (wait, set, reset,
+    /// pulse) or [`Access::Read`] (wait only). See [`EventOptions::access`].
+    pub fn access(&self) -> Access {
+        if self.may_modify {
+            Access::ReadWrite
+        } else {
+            Access::Read
+        }
     }
 
     /// Whether the event is manual-reset.

@@ -20,12 +20,12 @@
 //!
 //! // First process: create and write.
 //! let name = format!("Local\\doc-crate-{}", std::process::id());
-//! let shm = SharedMemory::create(&name, 256)?;
+//! let shm = SharedMemory::options().mode(0o600).create(&name, 256)?;
 //! assert!(shm.created());
 //! shm.map(0, 0)?.write_at(0, b"Message from first process.")?;
 //!
-//! // Second process (here: the same one): open by name and read.
-//! let other = SharedMemory::open(&name, Access::Read)?;
+//! // Second process (here: the same one): open by name, read-only, and read.
+//! let other = SharedMemory::options().access(Access::Read).open(&name)?;
 //! let view = other.map(0, 0)?;
 //! let mut msg = [0u8; 27];
 //! view.read_at(0, &mut msg)?;
@@ -34,10 +34,33 @@
 //! // The name dies with the last handle; the view keeps the memory.
 //! drop(shm);
 //! drop(other);
-//! assert!(matches!(SharedMemory::open(&name, Access::Read), Err(named_shm::Error::NotFound { .. })));
+//! assert!(matches!(SharedMemory::open(&name), Err(named_shm::Error::NotFound { .. })));
 //! view.read_at(0, &mut msg)?;
 //! # Ok::<(), named_shm::Error>(())
 //! ```
+//!
+//! # Builders and shortcuts
+//!
+//! Every kind is created and opened the same way: a builder from
+//! `options()` takes each parameter of the Win32 call as a named setter,
+//! and its last call names the object: `create(name)`, `open(name)`,
+//! `open_or_create(name)` or `create_anonymous()` (a mapping's creating
+//! calls take its size too). No two bools stand side by side to be swapped.
+//!
+//! | Kind | Builder (every parameter) | Shortcut (the defaults) |
+//! |------|---------------------------|-------------------------|
+//! | [`SharedMemory`] | `SharedMemory::options().access(Access::Read).mode(0o640).commit(false).create(name, size)` | `SharedMemory::create(name, size)`; `open(name)` is read-write |
+//! | [`Event`] | `Event::options().manual_reset(true).initially_set(true).create(name)` | `Event::create(name)`: auto-reset, not signalled |
+//! | [`Mutex`] | `Mutex::options().initial_owner(true).create(name)` | `Mutex::create(name)`: not owned |
+//! | [`Semaphore`] | `Semaphore::options().initial(0).maximum(10).create(name)` | `Semaphore::create(name, initial, maximum)` |
+//!
+//! Every builder also has `access` ([`Access::Read`] or
+//! [`Access::ReadWrite`]), `mode`, `require_owner` and `lock_timeout`; the
+//! shortcuts `open(name)` take only the name for every kind, and
+//! `open_or_create` takes what `create` takes. A semaphore's shortcut keeps
+//! its two counts in `CreateSemaphore`'s order (a semaphore has no useful
+//! default maximum); swapped, they fail Windows' check
+//! ([`Error::InvalidArgument`], 87) unless they are equal.
 //!
 //! # Two processes
 //!
@@ -48,9 +71,11 @@
 //! ```no_run
 //! // writer
 //! use named_shm::{Event, SharedMemory};
-//! let shm = SharedMemory::create("Local\\Board", 4096)?;
-//! let ready = Event::open_or_create("Local\\BoardReady", true, false)?; // manual reset, not set
-//! let done = Event::open_or_create("Local\\BoardDone", true, false)?;
+//! let shm = SharedMemory::options().create("Local\\Board", 4096)?;
+//! let mut events = Event::options();
+//! events.manual_reset(true).initially_set(false); // stays set once set
+//! let ready = events.open_or_create("Local\\BoardReady")?;
+//! let done = events.open_or_create("Local\\BoardDone")?;
 //! shm.map(0, 0)?.write_at(0, b"21.5 C")?;
 //! ready.set()?;
 //! done.wait(None)?; // hold the name until the reader says it is done
@@ -60,10 +85,12 @@
 //! ```no_run
 //! // reader
 //! use named_shm::{Access, Event, SharedMemory};
-//! let ready = Event::open_or_create("Local\\BoardReady", true, false)?;
-//! let done = Event::open_or_create("Local\\BoardDone", true, false)?;
+//! let mut events = Event::options();
+//! events.manual_reset(true); // whichever process comes first creates them
+//! let ready = events.open_or_create("Local\\BoardReady")?;
+//! let done = events.open_or_create("Local\\BoardDone")?;
 //! ready.wait(None)?;
-//! let shm = SharedMemory::open("Local\\Board", Access::Read)?;
+//! let shm = SharedMemory::options().access(Access::Read).open("Local\\Board")?;
 //! let mut text = [0u8; 6];
 //! shm.map(0, 0)?.read_at(0, &mut text)?;
 //! done.set()?;
@@ -88,20 +115,20 @@
 //! # let (e, m, s) = (format!("doc-ev-{id}"), format!("doc-mx-{id}"), format!("doc-sem-{id}"));
 //!
 //! // An auto-reset event: each set releases one wait.
-//! let ev = Event::create(&e, false, false)?;
+//! let ev = Event::options().manual_reset(false).initially_set(false).create(&e)?;
 //! ev.set()?;
 //! assert_eq!(ev.wait(Some(Duration::ZERO))?, WaitStatus::Signaled);
 //! assert_eq!(ev.wait(Some(Duration::ZERO))?, WaitStatus::TimedOut);
 //!
 //! // A mutex owned by a thread; a guard releases it.
-//! let mx = Mutex::create(&m, false)?;
+//! let mx = Mutex::options().initial_owner(false).create(&m)?;
 //! {
 //!     let guard = mx.lock()?;
 //!     assert!(!guard.was_abandoned()); // true when the last owner died holding it
 //! }
 //!
 //! // A semaphore: release adds to the count (and returns the previous one).
-//! let sem = Semaphore::create(&s, 0, 4)?;
+//! let sem = Semaphore::options().initial(0).maximum(4).create(&s)?;
 //! assert_eq!(sem.release(2)?, 0);
 //! assert_eq!(sem.wait(Some(Duration::ZERO))?, WaitStatus::Signaled);
 //! assert_eq!(sem.count(), 1);
@@ -132,7 +159,7 @@
 //! use named_shm::{Event, WaitStatus};
 //! use std::time::Duration;
 //! # let name = format!("doc-async-{}", std::process::id());
-//! let ready = Event::create(&name, true, false)?; // manual-reset
+//! let ready = Event::options().manual_reset(true).create(&name)?; // releases every waiter
 //! let rt = tokio::runtime::Runtime::new().unwrap();
 //! let waits: Vec<_> = (0..100)
 //!     .map(|_| {
@@ -158,8 +185,9 @@
 //! multiples as on Windows ([`MapOptions::aligned`]).
 //!
 //! Unnamed objects (Windows: a NULL name) are
-//! [`SharedMemory::create_anonymous`], [`EventOptions::create_anonymous`] and
-//! [`MutexOptions::create_anonymous`]: never published, shared only through
+//! [`SharedMemory::create_anonymous`], [`EventOptions::create_anonymous`],
+//! [`MutexOptions::create_anonymous`] and
+//! [`SemaphoreOptions::create_anonymous`]: never published, shared only through
 //! their handles.
 //!
 //! On Windows the crate is a thin layer over the kernel's own objects

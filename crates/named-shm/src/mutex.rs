@@ -5,18 +5,30 @@
 use crate::error::Error;
 use crate::error::{ErrorName, Result};
 use crate::name::ObjectName;
+use crate::shm::Access;
 use crate::sync::{SyncOptions, WaitStatus};
 use crate::sys::{self, Disposition, Locked};
 use crate::sys::{DeadlineImp as _, MutexImp as _, ObjectImp as _};
 use std::marker::PhantomData;
 use std::time::Duration;
 
-/// Options for creating and opening named mutexes. Get one from [`Mutex::options`].
+/// The builder for mutexes: every parameter of `CreateMutex`/`OpenMutex` as
+/// a named setter, then [`create`](Self::create), [`open`](Self::open),
+/// [`open_or_create`](Self::open_or_create) or
+/// [`create_anonymous`](Self::create_anonymous). Get one from
+/// [`Mutex::options`].
+///
+/// Defaults: not owned at creation, mode `0o600`, the most access the
+/// mutex's permissions allow, no owner check.
 ///
 /// ```
 /// use named_shm::Mutex;
 /// let name = format!("doc-mutex-options-{}", std::process::id());
-/// let m = Mutex::options().mode(0o600).create(&name, false)?;
+/// let m = Mutex::options()
+///     .initial_owner(true) // locked by this thread before anyone can open it
+///     .mode(0o600)
+///     .create(&name)?;
+/// m.release()?; // the initial ownership is released like any acquisition
 /// let again = Mutex::options().require_owner(m.owner_uid()).open(&name)?;
 /// drop(again.lock()?);
 /// # Ok::<(), named_shm::Error>(())
@@ -24,12 +36,36 @@ use std::time::Duration;
 #[derive(Debug, Clone, Default)]
 pub struct MutexOptions {
     opts: SyncOptions,
+    initial_owner: bool,
 }
 
 impl MutexOptions {
-    /// Mode 0600, no owner check.
+    /// Not owned at creation, mode 0600, no owner check: the same as
+    /// [`Mutex::options`].
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// `bInitialOwner` of `CreateMutex`: whether the calling thread owns a
+    /// mutex this call creates (default `false`). It is locked before its
+    /// name is published, so nobody can take it first; the thread releases
+    /// it with [`Mutex::release`]. An existing mutex is only opened, never
+    /// acquired ([`Mutex::created`] tells which).
+    pub fn initial_owner(&mut self, initial_owner: bool) -> &mut Self {
+        self.initial_owner = initial_owner;
+        self
+    }
+
+    /// What the handle may do. [`Access::ReadWrite`] (Windows:
+    /// `SYNCHRONIZE | MUTEX_MODIFY_STATE`): lock and release; the call fails
+    /// with [`Error::PermissionDenied`] if the mutex's permissions allow this
+    /// process only to read it. [`Access::Read`] (`MUTANT_QUERY_STATE`):
+    /// look only ([`Mutex::owner`]); locking fails with
+    /// [`Error::PermissionDenied`]. Not called (default): the most the
+    /// permissions allow, read-write or else read.
+    pub fn access(&mut self, access: Access) -> &mut Self {
+        self.opts.access = Some(access);
+        self
     }
 
     /// Permission bits of a new mutex, applied exactly whatever the umask
@@ -52,44 +88,51 @@ impl MutexOptions {
         self
     }
 
-    /// Creates a new mutex, owned by the calling thread if `initial_owner`;
-    /// [`Error::AlreadyExists`] if the name is live.
-    pub fn create(&self, name: &str, initial_owner: bool) -> Result<Mutex> {
-        Mutex::acquire_named(&self.opts, name, Disposition::Create, initial_owner)
+    /// Creates a new mutex, owned by the calling thread if
+    /// [`initial_owner`](Self::initial_owner) was set.
+    ///
+    /// # Errors
+    /// [`Error::AlreadyExists`] if the name is live; [`Error::WrongType`] if
+    /// another kind of object has the name.
+    #[doc(alias = "CreateMutex")]
+    pub fn create(&self, name: &str) -> Result<Mutex> {
+        Mutex::acquire_with(self, ObjectName::parse(name)?, Disposition::Create)
     }
 
-    /// Opens an existing mutex; [`Error::NotFound`] if there is none.
+    /// Opens an existing mutex (`OpenMutex`); `initial_owner` is not used.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] if no live object has the name;
+    /// [`Error::WrongType`] for another kind; [`Error::PermissionDenied`] if
+    /// its permissions do not allow the [`access`](Self::access) asked for.
+    #[doc(alias = "OpenMutex")]
     pub fn open(&self, name: &str) -> Result<Mutex> {
-        Mutex::acquire_named(&self.opts, name, Disposition::Open, false)
+        Mutex::acquire_with(self, ObjectName::parse(name)?, Disposition::Open)
     }
 
     /// Opens the mutex, or creates it: `CreateMutex` exactly. The caller gets
     /// initial ownership only if it really created it ([`Mutex::created`]).
-    pub fn open_or_create(&self, name: &str, initial_owner: bool) -> Result<Mutex> {
-        Mutex::acquire_named(&self.opts, name, Disposition::OpenOrCreate, initial_owner)
+    pub fn open_or_create(&self, name: &str) -> Result<Mutex> {
+        Mutex::acquire_with(self, ObjectName::parse(name)?, Disposition::OpenOrCreate)
     }
 
     /// Creates an unnamed mutex, owned by the calling thread if
-    /// `initial_owner`: `CreateMutex` with a NULL name. Nobody can open it;
-    /// processes share it by inheriting the handle (`fork`), it is not
-    /// listed by [`admin::list`](crate::admin::list), leaves nothing behind
-    /// and dies with its last handle. Its [`Mutex::name`] is
+    /// [`initial_owner`](Self::initial_owner) was set: `CreateMutex` with a
+    /// NULL name. Nobody can open it; processes share it by inheriting the
+    /// handle (`fork`), it is not listed by
+    /// [`admin::list`](crate::admin::list), leaves nothing behind and dies
+    /// with its last handle. Its [`Mutex::name`] is
     /// [unnamed](ObjectName::is_unnamed).
     ///
     /// ```
     /// use named_shm::Mutex;
-    /// let m = Mutex::options().create_anonymous(false)?;
+    /// let m = Mutex::options().create_anonymous()?;
     /// assert!(m.name().is_unnamed());
     /// drop(m.lock()?);
     /// # Ok::<(), named_shm::Error>(())
     /// ```
-    pub fn create_anonymous(&self, initial_owner: bool) -> Result<Mutex> {
-        Mutex::acquire_parsed(
-            &self.opts,
-            ObjectName::unnamed(),
-            Disposition::Anonymous,
-            initial_owner,
-        )
+    pub fn create_anonymous(&self) -> Result<Mutex> {
+        Mutex::acquire_with(self, ObjectName::unnamed(), Disposition::Anonymous)
     }
 }
 
@@ -105,7 +148,7 @@ impl MutexOptions {
 /// ```
 /// use named_shm::Mutex;
 /// let name = format!("doc-mutex-{}", std::process::id());
-/// let m = Mutex::create(&name, false)?;
+/// let m = Mutex::options().initial_owner(false).create(&name)?; // or Mutex::create(&name)
 /// {
 ///     let guard = m.lock()?;
 ///     assert!(!guard.was_abandoned());
@@ -135,6 +178,8 @@ impl MutexOptions {
 pub struct Mutex {
     inner: sys::SysMutex,
     name: ObjectName,
+    /// The handle may lock ([`MutexOptions::access`]).
+    may_modify: bool,
 }
 
 /// Proof that the calling thread owns a [`Mutex`]; releases it on drop.
@@ -174,54 +219,48 @@ impl Drop for MutexGuard<'_> {
 }
 
 impl Mutex {
-    fn acquire_named(
-        opts: &SyncOptions,
-        name: &str,
-        disp: Disposition,
-        initial_owner: bool,
-    ) -> Result<Mutex> {
-        Mutex::acquire_parsed(opts, ObjectName::parse(name)?, disp, initial_owner)
-    }
-
-    fn acquire_parsed(
-        opts: &SyncOptions,
-        name: ObjectName,
-        disp: Disposition,
-        initial_owner: bool,
-    ) -> Result<Mutex> {
+    fn acquire_with(o: &MutexOptions, name: ObjectName, disp: Disposition) -> Result<Mutex> {
         // A mutex this call creates is locked before its name is published,
         // so nobody can take it first; an existing one is only opened.
-        let inner = sys::SysMutex::acquire(&name, disp, opts, initial_owner)?;
-        Ok(Mutex { inner, name })
+        let inner = sys::SysMutex::acquire(&name, disp, &o.opts, o.initial_owner)?;
+        let may_modify = o.opts.may_modify(&name, "mutex", inner.writable())?;
+        Ok(Mutex {
+            inner,
+            name,
+            may_modify,
+        })
     }
 
-    /// Creates a new mutex, owned by the calling thread if `initial_owner`.
+    /// Creates a new mutex, not owned: the same as
+    /// `Mutex::options().create(name)`. One owned by the calling thread from
+    /// the start comes from the builder:
+    /// `Mutex::options().initial_owner(true).create(name)`.
     ///
     /// # Errors
-    /// [`Error::AlreadyExists`] if the name is live; [`Error::WrongType`] if a
-    /// mapping or event has the name.
+    /// [`Error::AlreadyExists`] if the name is live; [`Error::WrongType`] if
+    /// another kind of object has the name.
     #[doc(alias = "CreateMutex")]
-    pub fn create(name: &str, initial_owner: bool) -> Result<Mutex> {
-        MutexOptions::new().create(name, initial_owner)
+    pub fn create(name: &str) -> Result<Mutex> {
+        MutexOptions::new().create(name)
     }
 
-    /// Opens an existing mutex.
+    /// Opens an existing mutex, with the most access its permissions allow.
     ///
     /// # Errors
     /// [`Error::NotFound`] if no live object has the name; [`Error::WrongType`]
-    /// for a mapping or event.
+    /// for another kind.
     #[doc(alias = "OpenMutex")]
     pub fn open(name: &str) -> Result<Mutex> {
         MutexOptions::new().open(name)
     }
 
-    /// Opens the mutex or creates it: `CreateMutex` exactly. The caller owns
-    /// it only if `initial_owner` and it really created it.
-    pub fn open_or_create(name: &str, initial_owner: bool) -> Result<Mutex> {
-        MutexOptions::new().open_or_create(name, initial_owner)
+    /// Opens the mutex or creates it, not owned: `CreateMutex` exactly, the
+    /// same as `Mutex::options().open_or_create(name)`.
+    pub fn open_or_create(name: &str) -> Result<Mutex> {
+        MutexOptions::new().open_or_create(name)
     }
 
-    /// A builder for a mode or an owner check.
+    /// The builder: initial ownership, access, mode and owner check.
     pub fn options() -> MutexOptions {
         MutexOptions::new()
     }
@@ -231,12 +270,27 @@ impl Mutex {
     }
 
     pub(crate) fn check_writable(&self, what: &str) -> Result<()> {
-        if self.inner.writable() {
+        if self.may_modify {
             Ok(())
         } else {
-            Err(self.name.denied(format!(
-                "this handle may not {what} the mutex (its permissions allow reading only)"
-            )))
+            let why = if self.inner.writable() {
+                "it was opened with read access"
+            } else {
+                "its permissions allow reading only"
+            };
+            Err(self
+                .name
+                .denied(format!("this handle may not {what} the mutex ({why})")))
+        }
+    }
+
+    /// What this handle may do: [`Access::ReadWrite`] (lock and release) or
+    /// [`Access::Read`] (look only). See [`MutexOptions::access`].
+    pub fn access(&self) -> Access {
+        if self.may_modify {
+            Access::ReadWrite
+        } else {
+            Access::Read
         }
     }
 

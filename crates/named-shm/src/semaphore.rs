@@ -3,32 +3,89 @@
 
 use crate::error::{Error, ErrorName, Result};
 use crate::name::ObjectName;
+use crate::shm::Access;
 use crate::sync::{SyncOptions, WaitStatus};
 use crate::sys::{self, Disposition};
 use crate::sys::{DeadlineImp as _, ObjectImp as _, SemaphoreImp as _};
 use std::time::Duration;
 
-/// Options for creating and opening named semaphores, in the style of
-/// [`std::fs::OpenOptions`]. Get one from [`Semaphore::options`].
+/// The builder for semaphores: every parameter of
+/// `CreateSemaphore`/`OpenSemaphore` as a named setter, then
+/// [`create`](Self::create), [`open`](Self::open),
+/// [`open_or_create`](Self::open_or_create) or
+/// [`create_anonymous`](Self::create_anonymous). Get one from
+/// [`Semaphore::options`].
+///
+/// Defaults: initial count 0, maximum 1 (a binary semaphore that starts
+/// taken; a forgotten `maximum` shows at the first release past one count,
+/// [`Error::TooManyPosts`] (298), instead of admitting any count), mode
+/// `0o600`, the most access the semaphore's permissions allow, no owner
+/// check.
 ///
 /// ```ignore-windows
 /// use named_shm::Semaphore;
 /// let name = format!("doc-sem-options-{}", std::process::id());
-/// let slots = Semaphore::options().mode(0o640).create(&name, 0, 8)?;
+/// let slots = Semaphore::options()
+///     .initial(0) // nothing to take yet
+///     .maximum(8)
+///     .mode(0o640)
+///     .create(&name)?;
 /// assert_eq!(slots.mode(), 0o640);
 /// let again = Semaphore::options().require_owner(slots.owner_uid()).open(&name)?;
 /// assert_eq!(again.maximum(), 8);
 /// # Ok::<(), named_shm::Error>(())
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SemaphoreOptions {
     opts: SyncOptions,
+    initial: i32,
+    maximum: i32,
+}
+
+impl Default for SemaphoreOptions {
+    fn default() -> Self {
+        SemaphoreOptions {
+            opts: SyncOptions::default(),
+            initial: 0,
+            maximum: 1,
+        }
+    }
 }
 
 impl SemaphoreOptions {
-    /// Mode 0600, no owner check.
+    /// Initial count 0, maximum 1, mode 0600, no owner check: the same as
+    /// [`Semaphore::options`].
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// `lInitialCount` of `CreateSemaphore`: the counts available in a new
+    /// semaphore (default 0). Creating fails with
+    /// [`Error::InvalidArgument`] (87) unless `0 <= initial <= maximum`.
+    pub fn initial(&mut self, initial: i32) -> &mut Self {
+        self.initial = initial;
+        self
+    }
+
+    /// `lMaximumCount` of `CreateSemaphore`: the most counts the semaphore
+    /// holds (default 1). Creating fails with [`Error::InvalidArgument`]
+    /// (87) unless `maximum > 0`.
+    pub fn maximum(&mut self, maximum: i32) -> &mut Self {
+        self.maximum = maximum;
+        self
+    }
+
+    /// What the handle may do. [`Access::ReadWrite`] (Windows:
+    /// `SEMAPHORE_MODIFY_STATE | SYNCHRONIZE`): wait and release; the call
+    /// fails with [`Error::PermissionDenied`] if the semaphore's permissions
+    /// allow this process only to read it. [`Access::Read`] (`SYNCHRONIZE`):
+    /// wait (on Linux only where the permissions allow writing, see the
+    /// platform differences of [`Semaphore`]); [`release`](Semaphore::release)
+    /// fails with [`Error::PermissionDenied`]. Not called (default): the
+    /// most the permissions allow, read-write or else read.
+    pub fn access(&mut self, access: Access) -> &mut Self {
+        self.opts.access = Some(access);
+        self
     }
 
     /// Permission bits of a new semaphore, applied exactly whatever the
@@ -52,44 +109,54 @@ impl SemaphoreOptions {
         self
     }
 
-    /// Creates a new semaphore; [`Error::AlreadyExists`] if the name is live.
-    pub fn create(&self, name: &str, initial: i32, maximum: i32) -> Result<Semaphore> {
-        Semaphore::acquire(&self.opts, name, Disposition::Create, initial, maximum)
+    /// Creates a new semaphore with the counts set on the builder.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] (87) unless `0 < maximum` and
+    /// `0 <= initial <= maximum`, checked before the name is looked at;
+    /// [`Error::AlreadyExists`] if the name is live (use
+    /// [`open_or_create`](Self::open_or_create) for Windows' behaviour);
+    /// [`Error::WrongType`] if another kind of object has the name.
+    #[doc(alias = "CreateSemaphore")]
+    pub fn create(&self, name: &str) -> Result<Semaphore> {
+        Semaphore::acquire(self, ObjectName::parse(name)?, Disposition::Create)
     }
 
-    /// Opens an existing semaphore; [`Error::NotFound`] if there is none.
+    /// Opens an existing semaphore (`OpenSemaphore`); the counts set on the
+    /// builder are neither used nor checked.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] if no live object has the name;
+    /// [`Error::WrongType`] for another kind; [`Error::PermissionDenied`] if
+    /// its permissions do not allow the [`access`](Self::access) asked for.
+    #[doc(alias = "OpenSemaphore")]
     pub fn open(&self, name: &str) -> Result<Semaphore> {
-        Semaphore::acquire(&self.opts, name, Disposition::Open, 0, 1)
+        Semaphore::acquire(self, ObjectName::parse(name)?, Disposition::Open)
     }
 
-    /// Opens the semaphore, or creates it: `CreateSemaphore` exactly. An
-    /// existing semaphore keeps its count and maximum (the counts given must
-    /// still be valid); [`Semaphore::created`] tells which.
-    pub fn open_or_create(&self, name: &str, initial: i32, maximum: i32) -> Result<Semaphore> {
-        Semaphore::acquire(&self.opts, name, Disposition::OpenOrCreate, initial, maximum)
+    /// Opens the semaphore, or creates it with the counts set on the
+    /// builder: `CreateSemaphore` exactly. An existing semaphore keeps its
+    /// count and maximum, but the counts set must still be valid (as on
+    /// Windows); [`Semaphore::created`] tells which.
+    pub fn open_or_create(&self, name: &str) -> Result<Semaphore> {
+        Semaphore::acquire(self, ObjectName::parse(name)?, Disposition::OpenOrCreate)
     }
 
-    /// Creates an unnamed semaphore: `CreateSemaphore` with a NULL name.
-    /// Nobody can open it; processes share it by inheriting the handle
-    /// (`fork`); it is not listed, leaves nothing behind and dies with its
-    /// last handle.
+    /// Creates an unnamed semaphore with the counts set on the builder:
+    /// `CreateSemaphore` with a NULL name. Nobody can open it; processes
+    /// share it by inheriting the handle (`fork`); it is not listed, leaves
+    /// nothing behind and dies with its last handle.
     ///
     /// ```
     /// use named_shm::{Semaphore, WaitStatus};
     /// use std::time::Duration;
-    /// let s = Semaphore::options().create_anonymous(1, 1)?;
+    /// let s = Semaphore::options().initial(1).maximum(1).create_anonymous()?;
     /// assert!(s.name().is_unnamed());
     /// assert_eq!(s.wait(Some(Duration::ZERO))?, WaitStatus::Signaled);
     /// # Ok::<(), named_shm::Error>(())
     /// ```
-    pub fn create_anonymous(&self, initial: i32, maximum: i32) -> Result<Semaphore> {
-        Semaphore::acquire_parsed(
-            &self.opts,
-            ObjectName::unnamed(),
-            Disposition::Anonymous,
-            initial,
-            maximum,
-        )
+    pub fn create_anonymous(&self) -> Result<Semaphore> {
+        Semaphore::acquire(self, ObjectName::unnamed(), Disposition::Anonymous)
     }
 }
 
@@ -105,7 +172,10 @@ impl SemaphoreOptions {
 /// use named_shm::{Semaphore, WaitStatus};
 /// use std::time::Duration;
 /// let name = format!("doc-sem-{}", std::process::id());
-/// let items = Semaphore::create(&name, 0, 16)?; // nothing to take yet
+/// let items = Semaphore::options()
+///     .initial(0) // nothing to take yet
+///     .maximum(16)
+///     .create(&name)?; // or Semaphore::create(&name, 0, 16)
 ///
 /// // A consumer (another process; here a thread) waits by name.
 /// let consumer = std::thread::spawn({
@@ -127,6 +197,8 @@ impl SemaphoreOptions {
 pub struct Semaphore {
     inner: sys::SysSemaphore,
     name: ObjectName,
+    /// The handle may release ([`SemaphoreOptions::access`]).
+    may_modify: bool,
 }
 
 /// Windows' checks of `CreateSemaphore`'s counts, made before the name is
@@ -144,30 +216,27 @@ fn check_counts(name: &ObjectName, initial: i32, maximum: i32) -> Result<(u32, u
 }
 
 impl Semaphore {
-    fn acquire(
-        opts: &SyncOptions,
-        name: &str,
-        disp: Disposition,
-        initial: i32,
-        maximum: i32,
-    ) -> Result<Semaphore> {
-        Semaphore::acquire_parsed(opts, ObjectName::parse(name)?, disp, initial, maximum)
-    }
-
-    fn acquire_parsed(
-        opts: &SyncOptions,
-        name: ObjectName,
-        disp: Disposition,
-        initial: i32,
-        maximum: i32,
-    ) -> Result<Semaphore> {
-        let (initial, maximum) = check_counts(&name, initial, maximum)?;
-        let inner = sys::SysSemaphore::acquire(&name, disp, initial, maximum, opts)?;
-        Ok(Semaphore { inner, name })
+    fn acquire(o: &SemaphoreOptions, name: ObjectName, disp: Disposition) -> Result<Semaphore> {
+        // `OpenSemaphore` takes no counts; every creating call checks them.
+        let (initial, maximum) = if disp == Disposition::Open {
+            (0, 1)
+        } else {
+            check_counts(&name, o.initial, o.maximum)?
+        };
+        let inner = sys::SysSemaphore::acquire(&name, disp, initial, maximum, &o.opts)?;
+        let may_modify = o.opts.may_modify(&name, "semaphore", inner.writable())?;
+        Ok(Semaphore {
+            inner,
+            name,
+            may_modify,
+        })
     }
 
     /// Creates a new semaphore with `initial` counts available and at most
-    /// `maximum`.
+    /// `maximum`: the same as
+    /// `Semaphore::options().initial(initial).maximum(maximum).create(name)`.
+    /// The counts are in `CreateSemaphore`'s order; swapped, they fail the
+    /// check below unless they are equal.
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] (87) unless `0 < maximum` and
@@ -176,10 +245,14 @@ impl Semaphore {
     /// behaviour); [`Error::WrongType`] if another kind of object has it.
     #[doc(alias = "CreateSemaphore")]
     pub fn create(name: &str, initial: i32, maximum: i32) -> Result<Semaphore> {
-        SemaphoreOptions::new().create(name, initial, maximum)
+        SemaphoreOptions::new()
+            .initial(initial)
+            .maximum(maximum)
+            .create(name)
     }
 
-    /// Opens an existing semaphore.
+    /// Opens an existing semaphore, with the most access its permissions
+    /// allow.
     ///
     /// # Errors
     /// [`Error::NotFound`] if no live object has the name; [`Error::WrongType`]
@@ -189,14 +262,19 @@ impl Semaphore {
         SemaphoreOptions::new().open(name)
     }
 
-    /// Opens the semaphore or creates it: `CreateSemaphore` exactly. If it
-    /// existed (`created() == false`, `ERROR_ALREADY_EXISTS`), its count and
-    /// maximum stay as they are, but the counts given are still checked.
+    /// Opens the semaphore or creates it: `CreateSemaphore` exactly, the same
+    /// as `Semaphore::options().initial(initial).maximum(maximum).open_or_create(name)`.
+    /// If it existed (`created() == false`, `ERROR_ALREADY_EXISTS`), its
+    /// count and maximum stay as they are, but the counts given are still
+    /// checked.
     pub fn open_or_create(name: &str, initial: i32, maximum: i32) -> Result<Semaphore> {
-        SemaphoreOptions::new().open_or_create(name, initial, maximum)
+        SemaphoreOptions::new()
+            .initial(initial)
+            .maximum(maximum)
+            .open_or_create(name)
     }
 
-    /// A builder for a mode or an owner check.
+    /// The builder: the counts, access, mode and owner check.
     pub fn options() -> SemaphoreOptions {
         SemaphoreOptions::new()
     }
@@ -214,12 +292,27 @@ impl Semaphore {
     }
 
     pub(crate) fn check_writable(&self, what: &str) -> Result<()> {
-        if self.inner.writable() {
+        if self.may_modify {
             Ok(())
         } else {
-            Err(self.name.denied(format!(
-                "this handle may not {what} the semaphore (its permissions allow reading only)"
-            )))
+            let why = if self.inner.writable() {
+                "it was opened with read access"
+            } else {
+                "its permissions allow reading only"
+            };
+            Err(self
+                .name
+                .denied(format!("this handle may not {what} the semaphore ({why})")))
+        }
+    }
+
+    /// What this handle may do: [`Access::ReadWrite`] (wait and release) or
+    /// [`Access::Read`] (wait only). See [`SemaphoreOptions::access`].
+    pub fn access(&self) -> Access {
+        if self.may_modify {
+            Access::ReadWrite
+        } else {
+            Access::Read
         }
     }
 

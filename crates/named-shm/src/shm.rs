@@ -39,15 +39,24 @@ pub enum ViewAccess {
     CopyOnWrite,
 }
 
-/// Options for creating and opening named mappings, in the style of
-/// [`std::fs::OpenOptions`].
+/// The builder for mappings: every parameter of
+/// `CreateFileMapping`/`OpenFileMapping` but the size as a named setter,
+/// then [`create`](Self::create), [`open`](Self::open),
+/// [`open_or_create`](Self::open_or_create) or
+/// [`create_anonymous`](Self::create_anonymous) (the creating calls take the
+/// size, which every new mapping needs). Get one from
+/// [`SharedMemory::options`]; the setters take and return `&mut Self`, as
+/// those of [`std::fs::OpenOptions`] do.
+///
+/// Defaults: read-write access, mode `0o600`, memory reserved at creation,
+/// no prefaulting, small pages, no owner check.
 ///
 /// ```
-/// use named_shm::{Access, ShmOptions};
+/// use named_shm::{Access, SharedMemory};
 /// let name = format!("doc-options-{}", std::process::id());
-/// let shm = ShmOptions::new().mode(0o600).prefault(true).create(&name, 100_000)?;
+/// let shm = SharedMemory::options().mode(0o600).prefault(true).create(&name, 100_000)?;
 /// assert_eq!(shm.size(), 102_400); // rounded up to whole pages
-/// let reader = ShmOptions::new().access(Access::Read).open(&name)?;
+/// let reader = SharedMemory::options().access(Access::Read).open(&name)?;
 /// assert!(reader.map(0, 0).is_ok());
 /// # Ok::<(), named_shm::Error>(())
 /// ```
@@ -146,12 +155,17 @@ impl ShmOptions {
         self
     }
 
-    /// Creates a new object; fails with [`Error::AlreadyExists`] if the name is live.
+    /// Creates a new object of `size` bytes (rounded up to whole pages),
+    /// zero-filled; fails with [`Error::AlreadyExists`] if the name is live.
+    #[doc(alias = "CreateFileMapping")]
     pub fn create(&self, name: &str, size: u64) -> Result<SharedMemory> {
         SharedMemory::acquire(self, name, Disposition::Create, size)
     }
 
-    /// Opens an existing object; fails with [`Error::NotFound`] if there is none.
+    /// Opens an existing object with the [`access`](Self::access) set
+    /// (default read-write); fails with [`Error::NotFound`] if there is none,
+    /// [`Error::PermissionDenied`] if its permissions do not allow the access.
+    #[doc(alias = "OpenFileMapping")]
     pub fn open(&self, name: &str) -> Result<SharedMemory> {
         SharedMemory::acquire(self, name, Disposition::Open, 0)
     }
@@ -180,11 +194,11 @@ impl ShmOptions {
 /// ```
 /// use named_shm::SharedMemory;
 /// let name = format!("doc-shm-{}", std::process::id());
-/// let shm = SharedMemory::create(&name, 256)?;
+/// let shm = SharedMemory::options().mode(0o600).create(&name, 256)?; // or SharedMemory::create
 /// let view = shm.map(0, 0)?;
 /// view.write_at(0, b"Message from first process.")?;
 ///
-/// let other = SharedMemory::open(&name, named_shm::Access::Read)?;
+/// let other = SharedMemory::options().access(named_shm::Access::Read).open(&name)?;
 /// let mut buf = [0u8; 27];
 /// other.map(0, 0)?.read_at(0, &mut buf)?;
 /// assert_eq!(&buf, b"Message from first process.");
@@ -228,7 +242,9 @@ impl SharedMemory {
         })
     }
 
-    /// Creates a new object of `size` bytes (rounded up to whole pages), zero-filled.
+    /// Creates a new object of `size` bytes (rounded up to whole pages),
+    /// zero-filled, read-write: the same as
+    /// `SharedMemory::options().create(name, size)`.
     ///
     /// # Errors
     /// [`Error::AlreadyExists`] if the name is live; [`Error::InvalidSize`] for 0;
@@ -263,20 +279,29 @@ impl SharedMemory {
         ShmOptions::new().create_anonymous(size)
     }
 
-    /// Opens an existing object by name.
+    /// Opens an existing object by name, read-write: the same as
+    /// `SharedMemory::options().open(name)`. A read-only handle comes from
+    /// the builder: `SharedMemory::options().access(Access::Read).open(name)`.
     ///
     /// # Errors
     /// [`Error::NotFound`] if no live object has the name; [`Error::PermissionDenied`]
-    /// if its permissions do not allow `access`; [`Error::WrongType`] for an event or mutex.
+    /// if its permissions do not allow writing; [`Error::WrongType`] for
+    /// another kind of object.
     #[doc(alias = "OpenFileMapping")]
-    pub fn open(name: &str, access: Access) -> Result<SharedMemory> {
-        ShmOptions::new().access(access).open(name)
+    pub fn open(name: &str) -> Result<SharedMemory> {
+        ShmOptions::new().open(name)
     }
 
     /// Opens the object or creates it: Windows' `CreateFileMapping` exactly.
     /// Check [`created`](Self::created).
     pub fn open_or_create(name: &str, size: u64) -> Result<SharedMemory> {
         ShmOptions::new().open_or_create(name, size)
+    }
+
+    /// The builder: access, mode, commit, prefaulting, huge pages, owner
+    /// check.
+    pub fn options() -> ShmOptions {
+        ShmOptions::new()
     }
 
     /// The name as given.

@@ -6,7 +6,9 @@ use crate::error::Error;
 use crate::error::{ErrorName, Result};
 use crate::event::Event;
 use crate::mutex::Mutex;
+use crate::name::ObjectName;
 use crate::semaphore::Semaphore;
+use crate::shm::Access;
 use crate::sys;
 use crate::sys::DeadlineImp as _;
 use std::time::Duration;
@@ -14,12 +16,33 @@ use std::time::Duration;
 /// The most objects one [`wait_for_multiple`] accepts (Windows' `MAXIMUM_WAIT_OBJECTS`).
 pub const MAXIMUM_WAIT_OBJECTS: usize = 64;
 
-/// Options common to events, mutexes and semaphores (mode, owner check, open timeout).
+/// Options common to events, mutexes and semaphores (mode, owner check,
+/// open timeout, the handle's access).
 #[derive(Debug, Clone)]
 pub(crate) struct SyncOptions {
     pub(crate) mode: u32,
     pub(crate) require_owner: Option<u32>,
     pub(crate) lock_timeout: Duration,
+    /// `None`: the most the object's permissions allow.
+    pub(crate) access: Option<Access>,
+}
+
+impl SyncOptions {
+    /// Whether a handle the backend opened (`writable`: with the most its
+    /// permissions allow) may change the object's state, given the access
+    /// asked for. [`Error::PermissionDenied`] if read-write access was asked
+    /// for and the permissions allow reading only (Windows:
+    /// `ERROR_ACCESS_DENIED` from `Open*` with a modify right).
+    pub(crate) fn may_modify(&self, name: &ObjectName, kind: &str, writable: bool) -> Result<bool> {
+        match self.access {
+            None => Ok(writable),
+            Some(Access::Read) => Ok(false),
+            Some(Access::ReadWrite) if writable => Ok(true),
+            Some(Access::ReadWrite) => Err(name.denied(format!(
+                "read-write access was asked for, but the {kind}'s permissions allow reading only"
+            ))),
+        }
+    }
 }
 
 impl Default for SyncOptions {
@@ -28,6 +51,7 @@ impl Default for SyncOptions {
             mode: 0o600,
             require_owner: None,
             lock_timeout: Duration::from_secs(10),
+            access: None,
         }
     }
 }
@@ -98,8 +122,8 @@ pub enum MultiWaitStatus {
 /// use named_shm::{wait_for_multiple, Event, MultiWaitStatus, Mutex, WaitObject};
 /// use std::time::Duration;
 /// let id = std::process::id();
-/// let ready = Event::create(&format!("doc-multi-ev-{id}"), false, false)?;
-/// let lock = Mutex::create(&format!("doc-multi-mx-{id}"), false)?;
+/// let ready = Event::create(&format!("doc-multi-ev-{id}"))?;
+/// let lock = Mutex::create(&format!("doc-multi-mx-{id}"))?;
 /// let objs = [WaitObject::Event(&ready), WaitObject::Mutex(&lock)];
 /// // The mutex is free, so it is index 1 that is signalled (and now ours).
 /// assert_eq!(wait_for_multiple(&objs, false, Some(Duration::ZERO))?, MultiWaitStatus::Signaled(1));

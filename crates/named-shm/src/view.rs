@@ -262,7 +262,7 @@ impl View {
     /// w.write_at(8, b"ready")?;
     /// w.atomic_u32(0)?.store(1, Ordering::Release);
     ///
-    /// let reader = SharedMemory::open(&name, Access::Read)?.map(0, 0)?;
+    /// let reader = SharedMemory::options().access(Access::Read).open(&name)?.map(0, 0)?;
     /// if reader.load_u32(0, Ordering::Acquire)? == 1 {
     ///     let mut msg = [0u8; 5];
     ///     reader.read_at(8, &mut msg)?; // ordered after the flag

@@ -196,7 +196,7 @@ impl Event {
     /// use std::time::Duration;
     /// # let name = format!("doc-wait-async-{}", std::process::id());
     /// let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).build().unwrap();
-    /// let ready = Event::create(&name, false, false)?; // auto-reset
+    /// let ready = Event::create(&name)?; // auto-reset
     /// let st = rt.block_on(async {
     ///     let ev = Event::open(&name)?;
     ///     // Another process would set it; here, a task.
@@ -308,7 +308,7 @@ impl Mutex {
     /// # #[cfg(not(windows))] fn main() -> named_shm::Result<()> {
     /// # let name = format!("doc-mutex-async-{}", std::process::id());
     /// let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
-    /// let m = Mutex::create(&name, false)?;
+    /// let m = Mutex::create(&name)?;
     /// let st = rt.block_on(m.acquire_async(Some(Duration::from_secs(10))))?;
     /// assert_eq!(st, WaitStatus::Signaled);
     /// m.release()?; // the same thread: it owns the mutex
@@ -318,7 +318,7 @@ impl Mutex {
     /// Not `Send`, so a multi-threaded `spawn` refuses it at compile time:
     ///
     /// ```compile_fail
-    /// # let m = named_shm::Mutex::create("doc-mutex-async-send", false).unwrap();
+    /// # let m = named_shm::Mutex::create("doc-mutex-async-send").unwrap();
     /// fn needs_send<T: Send>(_: T) {}
     /// needs_send(m.acquire_async(None));
     /// ```
@@ -357,7 +357,7 @@ impl Mutex {
 /// use std::time::Duration;
 /// # let id = std::process::id();
 /// let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
-/// let stop = Event::create(&format!("doc-multi-async-ev-{id}"), true, false)?;
+/// let stop = Event::options().manual_reset(true).create(&format!("doc-multi-async-ev-{id}"))?;
 /// let jobs = Semaphore::create(&format!("doc-multi-async-sem-{id}"), 0, 16)?;
 /// jobs.release(1)?;
 /// let objs = [WaitObject::Event(&stop), WaitObject::Semaphore(&jobs)];

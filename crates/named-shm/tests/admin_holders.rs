@@ -14,7 +14,10 @@ fn child(role: &str, args: &[String]) -> ! {
     match role {
         // [a, b, cnt]: opens A once and B twice, says ready, sleeps until killed.
         "hold" => {
-            let a = SharedMemory::open(&args[0], Access::Read).expect("open A");
+            let a = SharedMemory::options()
+                .access(Access::Read)
+                .open(&args[0])
+                .expect("open A");
             let b1 = Event::open(&args[1]).expect("open B");
             let b2 = Event::open(&args[1]).expect("open B again");
             Counters::open(&args[2]).inc(0);
@@ -44,8 +47,8 @@ fn one_index_gives_every_holder_of_every_object_with_its_handle_count() {
         let (a, b, cnt) = (unique_name("hold-a"), unique_name("hold-b"), unique_name("cnt"));
         let c = Counters::create(&cnt);
         let a1 = SharedMemory::create(&a, 4096).unwrap();
-        let a2 = SharedMemory::open(&a, Access::Read).unwrap();
-        let b0 = Event::create(&b, true, false).unwrap();
+        let a2 = SharedMemory::options().access(Access::Read).open(&a).unwrap();
+        let b0 = Event::options().manual_reset(true).create(&b).unwrap();
         let mut kid = spawn(T, "hold", &[&a, &b, &cnt]);
         wait_until(|| c.get(0) == 1);
         drop(b0); // the child alone holds B now

@@ -61,7 +61,12 @@ fn map_succeeds_exactly_for_in_range_views_of_real_objects() {
         .collect();
     let readers: Vec<SharedMemory> = objs
         .iter()
-        .map(|o| SharedMemory::open(o.name().as_str(), Access::Read).unwrap())
+        .map(|o| {
+            SharedMemory::options()
+                .access(Access::Read)
+                .open(o.name().as_str())
+                .unwrap()
+        })
         .collect();
     let mut runner = TestRunner::new(config());
     let strategy = (0..objs.len(), offset(), length(), any::<bool>());

@@ -58,7 +58,7 @@ fn ns_trust_child() {
             Err(e) => say(format!("{} {} {e}", variant(&e), e.win32_code())),
         },
         // args: name: open and say what is in it.
-        "read" => match SharedMemory::open(&args[0], Access::Read) {
+        "read" => match SharedMemory::options().access(Access::Read).open(&args[0]) {
             Ok(shm) => {
                 let mut b = [0u8; 64];
                 shm.map(0, 0).unwrap().read_at(0, &mut b).unwrap();
@@ -72,7 +72,7 @@ fn ns_trust_child() {
             let r = match args[0].as_str() {
                 "create" => SharedMemory::create(&args[1], 4096),
                 "open_or_create" => SharedMemory::open_or_create(&args[1], 4096),
-                _ => SharedMemory::open(&args[1], Access::Read),
+                _ => SharedMemory::options().access(Access::Read).open(&args[1]),
             };
             say(match r {
                 Ok(s) => format!("ok owner {}", s.owner_uid()),

@@ -26,8 +26,14 @@ fn child() {
             let shm = SharedMemory::create_anonymous(4096).expect("create_anonymous");
             let view = shm.map(0, 0).unwrap();
             view.write_at(0, b"x").unwrap();
-            let ev = Event::options().create_anonymous(true, false).expect("event");
-            let m = Mutex::options().create_anonymous(true).expect("mutex");
+            let ev = Event::options()
+                .manual_reset(true)
+                .create_anonymous()
+                .expect("event");
+            let m = Mutex::options()
+                .initial_owner(true)
+                .create_anonymous()
+                .expect("mutex");
             let listed = admin::list(Namespace::Local).map(|v| v.len()).unwrap_or(0);
             say(format!(
                 "alive: listed={listed} entries={}",
@@ -49,8 +55,8 @@ fn child() {
         "fork-shares" => {
             let shm = SharedMemory::create_anonymous(4096).expect("create_anonymous");
             let view = shm.map(0, 0).unwrap();
-            let ev = Event::options().create_anonymous(false, false).expect("event");
-            let m = Mutex::options().create_anonymous(false).expect("mutex");
+            let ev = Event::options().create_anonymous().expect("event");
+            let m = Mutex::options().create_anonymous().expect("mutex");
             // SAFETY: this process is single-purpose; the child only makes
             // library calls and ends with _exit.
             let pid = unsafe { libc::fork() };
@@ -302,7 +308,9 @@ fn an_unnamed_name_cannot_be_opened() {
     let shm = SharedMemory::create_anonymous(4096).unwrap();
     let shown = shm.name().as_str().to_owned();
     assert!(matches!(
-        SharedMemory::open(&shown, named_shm::Access::Read),
+        SharedMemory::options()
+            .access(named_shm::Access::Read)
+            .open(&shown),
         Err(Error::NotFound { .. })
     ));
     assert!(matches!(Event::open(&shown), Err(Error::NotFound { .. })));
@@ -318,7 +326,7 @@ fn anonymous_creation_errors_name_the_unnamed_object() {
 
 #[test]
 fn anonymous_events_and_mutexes_behave_like_named_ones() {
-    let ev = Event::options().create_anonymous(false, true).unwrap();
+    let ev = Event::options().initially_set(true).create_anonymous().unwrap();
     assert!(ev.created() && ev.name().is_unnamed() && !ev.is_manual_reset());
     assert_eq!(ev.wait(Some(Duration::ZERO)).unwrap(), WaitStatus::Signaled);
     assert_eq!(
@@ -326,7 +334,7 @@ fn anonymous_events_and_mutexes_behave_like_named_ones() {
         WaitStatus::TimedOut,
         "auto-reset"
     );
-    let m = Mutex::options().create_anonymous(true).unwrap();
+    let m = Mutex::options().initial_owner(true).create_anonymous().unwrap();
     assert!(m.created());
     // Created owned: released once, then no longer ours.
     m.release().unwrap();
@@ -341,8 +349,16 @@ fn anonymous_events_and_mutexes_behave_like_named_ones() {
 
 #[test]
 fn anonymous_semaphores_count_like_named_ones_and_are_distinct_objects() {
-    let a = Semaphore::options().create_anonymous(1, 2).unwrap();
-    let b = Semaphore::options().create_anonymous(0, 1).unwrap();
+    let a = Semaphore::options()
+        .initial(1)
+        .maximum(2)
+        .create_anonymous()
+        .unwrap();
+    let b = Semaphore::options()
+        .initial(0)
+        .maximum(1)
+        .create_anonymous()
+        .unwrap();
     assert!(a.created() && a.name().is_unnamed());
     assert_eq!((a.count(), a.maximum()), (1, 2));
     assert_eq!(a.release(1).unwrap(), 1);
@@ -355,6 +371,10 @@ fn anonymous_semaphores_count_like_named_ones_and_are_distinct_objects() {
         MultiWaitStatus::Signaled(0)
     );
     assert_eq!((a.count(), b.count()), (1, 0));
-    let e = Semaphore::options().create_anonymous(2, 1).unwrap_err();
+    let e = Semaphore::options()
+        .initial(2)
+        .maximum(1)
+        .create_anonymous()
+        .unwrap_err();
     assert_eq!(e.win32_code(), 87, "{e}");
 }

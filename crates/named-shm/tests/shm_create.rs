@@ -54,6 +54,33 @@ fn child() {
             });
             0
         }
+        // [name, text]: opens with the shortcut, says its access, writes `text`.
+        "open-write" => {
+            let shm = SharedMemory::open(&args[0]).expect("open");
+            shm.map(0, 0).unwrap().write_at(0, args[1].as_bytes()).unwrap();
+            say(format!("{:?}", shm.access()));
+            0
+        }
+        // [name, len]: opens read-only through the builder, says its access,
+        // whether a writable view is refused, and the first `len` bytes.
+        "open-read-only" => {
+            let shm = SharedMemory::options()
+                .access(Access::Read)
+                .open(&args[0])
+                .expect("open");
+            let refused = matches!(
+                shm.map_with(named_shm::ViewAccess::ReadWrite, 0, 0),
+                Err(Error::PermissionDenied { .. })
+            );
+            let mut text = vec![0; args[1].parse().unwrap()];
+            shm.map(0, 0).unwrap().read_at(0, &mut text).unwrap();
+            say(format!(
+                "{:?} {refused} {}",
+                shm.access(),
+                String::from_utf8_lossy(&text)
+            ));
+            0
+        }
         other => panic!("unknown role {other}"),
     };
     exit_child(code);
@@ -100,7 +127,7 @@ fn openers_never_see_a_partially_created_object() {
     let deadline = Instant::now() + Duration::from_secs(3);
     let (mut seen, mut missing) = (0u32, 0u32);
     while Instant::now() < deadline {
-        match SharedMemory::open(&name, Access::Read) {
+        match SharedMemory::options().access(Access::Read).open(&name) {
             Ok(sut) => {
                 // Complete: the full size, the header intact, mappable to the end.
                 assert_eq!(sut.size(), BIG);
@@ -129,7 +156,7 @@ fn killing_a_creator_at_any_moment_never_exposes_a_partial_object() {
         assert_eq!(churn.expect_line(T), "ready");
         std::thread::sleep(Duration::from_millis(3 + (i * 7) % 20));
         churn.kill9();
-        match SharedMemory::open(&name, Access::Read) {
+        match SharedMemory::options().access(Access::Read).open(&name) {
             Ok(sut) => panic!("an object of a killed creator was opened (size {})", sut.size()),
             Err(Error::NotFound { .. }) => {}
             Err(e) => panic!("unexpected error: {e}"),
@@ -160,7 +187,10 @@ fn create_on_a_live_name_fails_and_open_or_create_keeps_the_existing_size() {
 
 #[test]
 fn open_of_a_missing_name_fails_with_not_found() {
-    let e = SharedMemory::open(&unique_name("missing"), Access::Read).unwrap_err();
+    let e = SharedMemory::options()
+        .access(Access::Read)
+        .open(&unique_name("missing"))
+        .unwrap_err();
     assert!(matches!(e, Error::NotFound { .. }));
     assert_eq!(e.win32_code(), 2);
     assert!(
@@ -264,4 +294,37 @@ fn huge_pages_work_on_a_tmpfs_mounted_with_huge_always() {
     let _ = std::process::Command::new("umount").arg(&dir).status();
     let _ = std::fs::remove_dir(&dir);
     assert_eq!(line, "huge ok");
+}
+
+#[test]
+fn shared_memory_open_is_read_write_and_options_open_read_only() {
+    let name = unique_name("open-access");
+    let sut = SharedMemory::options().create(&name, 4096).unwrap();
+    assert_eq!(sut.access(), Access::ReadWrite);
+
+    // Another process opens with the shortcut: read-write, its write lands here.
+    let mut writer = spawn("child", "open-write", &[&name, "written by the opener"]);
+    assert_eq!(writer.expect_line(T), "ReadWrite");
+    writer.success(T);
+    let mut text = [0u8; 21];
+    sut.map(0, 0).unwrap().read_at(0, &mut text).unwrap();
+    assert_eq!(&text, b"written by the opener");
+
+    // Another through the builder with Access::Read: reads, and no writable view.
+    let mut reader = spawn("child", "open-read-only", &[&name, "21"]);
+    assert_eq!(reader.expect_line(T), "Read true written by the opener");
+    reader.success(T);
+
+    // The same here, and the builder's default is read-write too.
+    assert_eq!(SharedMemory::open(&name).unwrap().access(), Access::ReadWrite);
+    assert_eq!(
+        SharedMemory::options().open(&name).unwrap().access(),
+        Access::ReadWrite
+    );
+    let ro = SharedMemory::options().access(Access::Read).open(&name).unwrap();
+    assert_eq!(ro.access(), Access::Read);
+    assert!(matches!(
+        ro.map_with(named_shm::ViewAccess::ReadWrite, 0, 0),
+        Err(Error::PermissionDenied { .. })
+    ));
 }

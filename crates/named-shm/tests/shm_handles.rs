@@ -48,7 +48,7 @@ fn child(role: &str, args: &[String]) -> ! {
             }
             let mut more = Vec::new();
             for _ in 0..3000 {
-                match SharedMemory::open(name, Access::Read) {
+                match SharedMemory::options().access(Access::Read).open(name) {
                     Ok(h) => more.push(h),
                     Err(_) => exit_child(3),
                 }
@@ -69,7 +69,7 @@ fn child(role: &str, args: &[String]) -> ! {
             let first = SharedMemory::create(name, 4096).expect("create");
             let mut held = Vec::new();
             let err = loop {
-                match SharedMemory::open(name, Access::Read) {
+                match SharedMemory::options().access(Access::Read).open(name) {
                     Ok(h) => held.push(h),
                     Err(e) => break e,
                 }
@@ -90,7 +90,7 @@ fn child(role: &str, args: &[String]) -> ! {
                 exit_child(4);
             }
             held.truncate(held.len() - 4);
-            if SharedMemory::open(name, Access::Read).is_err() {
+            if SharedMemory::options().access(Access::Read).open(name).is_err() {
                 exit_child(5);
             }
             drop((first, held));

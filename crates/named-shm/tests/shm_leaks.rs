@@ -39,7 +39,7 @@ fn child() {
         let sut = SharedMemory::create(&name, 4096).unwrap();
         let v = sut.map(0, 0).unwrap();
         v.write_at(0, &i.to_le_bytes()).unwrap();
-        let reader = SharedMemory::open(&name, Access::Read).unwrap();
+        let reader = SharedMemory::options().access(Access::Read).open(&name).unwrap();
         let rv = reader.map(0, 0).unwrap();
         assert_eq!(rv.read::<usize>(0).unwrap(), i);
         drop((sut, v, reader, rv));

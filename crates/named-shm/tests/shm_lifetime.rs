@@ -36,11 +36,14 @@ fn child() {
             let mut status = 0;
             // SAFETY: pid is our child.
             unsafe { libc::waitpid(pid, &mut status, 0) };
-            let alive = SharedMemory::open(&args[0], Access::Read).is_ok();
+            let alive = SharedMemory::options()
+                .access(Access::Read)
+                .open(&args[0])
+                .is_ok();
             say(format!("alive-after-child={alive}"));
             drop(shm);
             let gone = matches!(
-                SharedMemory::open(&args[0], Access::Read),
+                SharedMemory::options().access(Access::Read).open(&args[0]),
                 Err(Error::NotFound { .. })
             );
             say(format!("gone-after-parent={gone}"));
@@ -62,7 +65,10 @@ fn child() {
                 let mut b = [0u8; 1];
                 // SAFETY: r is the read end of our pipe.
                 unsafe { libc::read(r, b.as_mut_ptr().cast(), 1) };
-                let alive = SharedMemory::open(&args[0], Access::Read).is_ok();
+                let alive = SharedMemory::options()
+                    .access(Access::Read)
+                    .open(&args[0])
+                    .is_ok();
                 drop(shm);
                 // SAFETY: immediate exit with the observation as the status.
                 unsafe { libc::_exit(if alive { 0 } else { 1 }) };
@@ -78,7 +84,7 @@ fn child() {
                 libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0
             ));
             let gone = matches!(
-                SharedMemory::open(&args[0], Access::Read),
+                SharedMemory::options().access(Access::Read).open(&args[0]),
                 Err(Error::NotFound { .. })
             );
             say(format!("gone-after-both={gone}"));
@@ -95,7 +101,7 @@ fn name_lives_while_any_process_holds_a_handle_and_dies_with_the_last() {
     let mut holder = spawn("child", "hold", &[&name]);
     assert_eq!(holder.expect_line(T), "created=true");
 
-    let sut = SharedMemory::open(&name, Access::ReadWrite).expect("open while the child holds it");
+    let sut = SharedMemory::open(&name).expect("open while the child holds it");
     assert!(!sut.created());
     let mut b = [0u8; 1];
     sut.map(0, 0).unwrap().read_at(0, &mut b).unwrap();
@@ -103,12 +109,12 @@ fn name_lives_while_any_process_holds_a_handle_and_dies_with_the_last() {
 
     // The creator exits: our handle keeps the name alive.
     holder.success(T);
-    assert!(SharedMemory::open(&name, Access::Read).is_ok());
+    assert!(SharedMemory::options().access(Access::Read).open(&name).is_ok());
 
     // Our last handle closes: the name is gone and a create makes a new, zeroed object.
     drop(sut);
     assert!(matches!(
-        SharedMemory::open(&name, Access::Read),
+        SharedMemory::options().access(Access::Read).open(&name),
         Err(Error::NotFound { .. })
     ));
     assert!(!ns_has(false, &name));
@@ -126,7 +132,7 @@ fn name_dies_with_the_last_handle_while_a_view_keeps_the_memory() {
     drop(sut);
 
     assert!(matches!(
-        SharedMemory::open(&name, Access::Read),
+        SharedMemory::options().access(Access::Read).open(&name),
         Err(Error::NotFound { .. })
     ));
     assert!(
@@ -160,7 +166,7 @@ fn killed_holders_leave_a_name_nobody_can_open_and_storage_is_reclaimed_on_open(
     // The orphan's file stays until someone touches the name (or a concurrent
     // test's reap() takes it): either way, nobody can open it.
     assert!(matches!(
-        SharedMemory::open(&name, Access::Read),
+        SharedMemory::options().access(Access::Read).open(&name),
         Err(Error::NotFound { .. })
     ));
     assert!(!ns_has(false, &name), "open reclaims the orphan");
@@ -211,7 +217,10 @@ fn reap_reclaims_every_orphan_in_the_namespace() {
     }
     assert!(!report.reclaimed.iter().any(|r| r.ends_with(&live_name)));
     assert!(
-        SharedMemory::open(&live_name, Access::Read).is_ok(),
+        SharedMemory::options()
+            .access(Access::Read)
+            .open(&live_name)
+            .is_ok(),
         "live objects survive reap"
     );
     drop(live);
@@ -269,13 +278,13 @@ fn a_handle_in_another_process_keeps_the_name_after_our_close() {
     assert_eq!(p.expect_line(T), "created=false");
     drop(sut);
     assert!(
-        SharedMemory::open(&name, Access::Read).is_ok(),
+        SharedMemory::options().access(Access::Read).open(&name).is_ok(),
         "the child's handle keeps it"
     );
     p.send("exit");
     p.success(Duration::from_secs(30));
     assert!(matches!(
-        SharedMemory::open(&name, Access::Read),
+        SharedMemory::options().access(Access::Read).open(&name),
         Err(Error::NotFound { .. })
     ));
 }

@@ -12,7 +12,7 @@ fn local_prefix_and_bare_names_are_the_same_object() {
     let name = unique_name("local");
     let sut = SharedMemory::create(&format!("Local\\{name}"), 4096).unwrap();
     assert_eq!(sut.namespace(), Namespace::Local);
-    let bare = SharedMemory::open(&name, Access::Read).unwrap();
+    let bare = SharedMemory::options().access(Access::Read).open(&name).unwrap();
     assert_eq!(bare.size(), 4096);
     assert!(matches!(
         SharedMemory::create(&name, 4096),
@@ -29,13 +29,15 @@ fn global_and_local_names_are_different_objects() {
     let global = SharedMemory::create(&format!("Global\\{name}"), 4096).unwrap();
     assert_eq!(global.namespace(), Namespace::Global);
     assert!(matches!(
-        SharedMemory::open(&name, Access::Read),
+        SharedMemory::options().access(Access::Read).open(&name),
         Err(Error::NotFound { .. })
     ));
     let local = SharedMemory::create(&name, 8192).unwrap();
     assert_eq!(local.size(), 8192);
     assert_eq!(
-        SharedMemory::open(&format!("Global\\{name}"), Access::Read)
+        SharedMemory::options()
+            .access(Access::Read)
+            .open(&format!("Global\\{name}"))
             .unwrap()
             .size(),
         4096
@@ -130,7 +132,7 @@ fn names_up_to_the_limit_work_and_longer_ones_are_rejected_clearly() {
         let n = format!("{tag}{}", "x".repeat(len - tag.len()));
         assert_eq!(n.len(), len);
         let sut = SharedMemory::create(&n, 4096).unwrap_or_else(|e| panic!("{len}: {e}"));
-        let other = SharedMemory::open(&n, Access::Read).unwrap();
+        let other = SharedMemory::options().access(Access::Read).open(&n).unwrap();
         assert_eq!(other.name().base(), n);
         drop(sut);
     }
@@ -171,7 +173,7 @@ proptest! {
             Ok(parsed) => {
                 prop_assert_eq!(parsed.namespace(), Namespace::Local);
                 let sut = SharedMemory::create(&n, 4096).unwrap();
-                let again = SharedMemory::open(&n, Access::Read).unwrap();
+                let again = SharedMemory::options().access(Access::Read).open(&n).unwrap();
                 prop_assert_eq!(again.size(), sut.size());
             }
             Err(e) => {

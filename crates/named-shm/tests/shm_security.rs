@@ -47,7 +47,7 @@ fn child() {
             } else {
                 Access::Read
             };
-            let r = SharedMemory::open(&args[0], acc);
+            let r = SharedMemory::options().access(acc).open(&args[0]);
             if let Ok(s) = &r {
                 if acc == Access::ReadWrite {
                     s.map(0, 0).unwrap().write_at(0, b"nobody wrote").unwrap();
@@ -107,10 +107,7 @@ fn child() {
             drop(a);
             std::fs::remove_dir(dir).expect("rmdir again");
             // Open finds nothing through the removed directory, re-checks it.
-            say(format!(
-                "open {}",
-                outcome(SharedMemory::open("first", Access::ReadWrite))
-            ));
+            say(format!("open {}", outcome(SharedMemory::open("first"))));
             std::fs::remove_dir(dir).expect("rmdir a third time");
             let b = ShmOptions::new()
                 .open_or_create("after-ooc", 4096)
@@ -126,7 +123,7 @@ fn child() {
             let n2 = args[0].clone();
             std::thread::spawn(move || {
                 let c = outcome(SharedMemory::create(&n2, 4096));
-                let o = outcome(SharedMemory::open(&n2, Access::ReadWrite));
+                let o = outcome(SharedMemory::open(&n2));
                 let oc = outcome(SharedMemory::open_or_create(&n2, 4096));
                 let _ = tx.send(format!("{c} {o} {oc}"));
             });
@@ -138,7 +135,10 @@ fn child() {
         // NAMED_SHM_DIR is set by the parent; args: name of a Global object
         // another user created and holds.
         "check-foreign-owner" => {
-            let sut = SharedMemory::open(&args[0], Access::Read).unwrap();
+            let sut = SharedMemory::options()
+                .access(Access::Read)
+                .open(&args[0])
+                .unwrap();
             assert_eq!(sut.owner_uid(), 65534);
             let e = ShmOptions::new()
                 .access(Access::Read)

@@ -40,13 +40,16 @@ fn child() {
         #[cfg(unix)]
         "nobody-reader" => {
             become_nobody();
-            let shm = SharedMemory::open(&args[0], Access::Read).expect("open as nobody");
+            let shm = SharedMemory::options()
+                .access(Access::Read)
+                .open(&args[0])
+                .expect("open as nobody");
             let mut b = [0u8; 1];
             shm.map(0, 0).unwrap().read_at(0, &mut b).unwrap();
             say(format!("read={}", b[0] as char));
             wait_parent();
             drop(shm);
-            match SharedMemory::open(&args[0], Access::Read) {
+            match SharedMemory::options().access(Access::Read).open(&args[0]) {
                 Err(Error::NotFound { .. }) => say("after=NotFound"),
                 other => say(format!("after={other:?}")),
             }
@@ -112,7 +115,7 @@ fn failed_opens_racing_the_last_close_never_revive_the_object() {
     assert!(summary.ends_with("bad=0"), "the peer's opens: {summary}");
     assert_eq!(stale, 0, "creates that returned a dead object");
     assert!(matches!(
-        SharedMemory::open(&name, Access::Read),
+        SharedMemory::options().access(Access::Read).open(&name),
         Err(Error::NotFound { .. })
     ));
 }
@@ -147,10 +150,13 @@ fn read_only_last_handles_end_their_objects() {
         let shm = ShmOptions::new().mode(mode).create(&name, 4096).expect("create");
         assert_eq!(shm.mode(), mode, "the requested mode is reported");
         shm.map(0, 0).unwrap().write_at(0, b"R").unwrap();
-        let reader = SharedMemory::open(&name, Access::Read).expect("open read-only");
+        let reader = SharedMemory::options()
+            .access(Access::Read)
+            .open(&name)
+            .expect("open read-only");
         drop(shm);
         drop(reader);
-        match SharedMemory::open(&name, Access::Read) {
+        match SharedMemory::options().access(Access::Read).open(&name) {
             Err(Error::NotFound { .. }) => {}
             other => panic!("mode {mode:o}: after the last close, open gave {other:?}"),
         }
@@ -177,12 +183,15 @@ fn the_owner_is_held_to_the_requested_mode() {
 fn owner_is_held_to_its_mode() {
     let name = unique_name("ownermode");
     let shm = ShmOptions::new().mode(0o444).create(&name, 4096).expect("create");
-    let r = SharedMemory::open(&name, Access::ReadWrite);
+    let r = SharedMemory::open(&name);
     assert!(
         matches!(r, Err(Error::PermissionDenied { .. })),
         "read-write open of a 0444 object by its owner: {r:?}"
     );
-    let ro = SharedMemory::open(&name, Access::Read).expect("read-only open");
+    let ro = SharedMemory::options()
+        .access(Access::Read)
+        .open(&name)
+        .expect("read-only open");
     assert_eq!(ro.mode(), 0o444);
     drop(ro);
     drop(shm);
@@ -209,7 +218,7 @@ fn a_global_object_whose_last_handle_is_another_users_reader_is_gone() {
     reader.send("close");
     assert_eq!(reader.expect_line(T), "after=NotFound");
     reader.success(T);
-    match SharedMemory::open(&name, Access::Read) {
+    match SharedMemory::options().access(Access::Read).open(&name) {
         Err(Error::NotFound { .. }) => {}
         other => panic!("after the last (foreign, read-only) close, open gave {other:?}"),
     }
@@ -242,7 +251,7 @@ fn the_last_close_of_a_removed_object_never_unlinks_its_successor() {
     let new = SharedMemory::create(&name, 4096).expect("a new object at the name");
     new.map(0, 0).unwrap().write_at(0, b"new").unwrap();
     drop(old); // the removed object's last close
-    let again = SharedMemory::open(&name, Access::Read);
+    let again = SharedMemory::options().access(Access::Read).open(&name);
     let _ = std::fs::remove_file(&link);
     let again = again.expect("the new object must survive the old one's last close");
     let mut b = [0u8; 3];

@@ -50,7 +50,7 @@ fn views_never_reach_past_the_end() {
 fn a_read_only_handle_cannot_map_a_writable_view() {
     let name = unique_name("ro");
     let _owner = SharedMemory::create(&name, 4096).unwrap();
-    let sut = SharedMemory::open(&name, Access::Read).unwrap();
+    let sut = SharedMemory::options().access(Access::Read).open(&name).unwrap();
     let e = sut.map_with(ViewAccess::ReadWrite, 0, 0).unwrap_err();
     assert!(matches!(e, Error::PermissionDenied { .. }));
     assert_eq!(e.win32_code(), 5);
@@ -73,7 +73,7 @@ fn a_mapping_created_read_only_has_no_writable_views_through_any_handle() {
         .create(&name, 4096)
         .unwrap();
     assert!(!creator.section_writable());
-    let rw = SharedMemory::open(&name, Access::ReadWrite).unwrap();
+    let rw = SharedMemory::open(&name).unwrap();
     let e = rw.map_with(ViewAccess::ReadWrite, 0, 0).unwrap_err();
     assert!(matches!(e, Error::InvalidArgument { .. }), "{e}");
     assert_eq!(
@@ -95,7 +95,7 @@ fn copy_on_write_views_keep_their_writes_private() {
     let shared = owner.map(0, 0).unwrap();
     shared.write_at(0, b"shared").unwrap();
     // Copy-on-write needs only read access on the handle, as on Windows.
-    let reader = SharedMemory::open(&name, Access::Read).unwrap();
+    let reader = SharedMemory::options().access(Access::Read).open(&name).unwrap();
     let cow = reader.map_with(ViewAccess::CopyOnWrite, 0, 0).unwrap();
     cow.write_at(0, b"PRIVAT").unwrap();
     let mut b = [0u8; 6];
@@ -109,7 +109,7 @@ fn copy_on_write_views_keep_their_writes_private() {
 fn views_of_one_object_are_coherent() {
     let name = unique_name("coherent");
     let a = SharedMemory::create(&name, 2 * ALLOCATION_GRANULARITY).unwrap();
-    let b = SharedMemory::open(&name, Access::ReadWrite).unwrap();
+    let b = SharedMemory::open(&name).unwrap();
     let va = a.map(0, 0).unwrap();
     let vb = b.map(ALLOCATION_GRANULARITY, 0).unwrap();
     va.write_at(ALLOCATION_GRANULARITY as usize + 8, b"abc").unwrap();
@@ -123,10 +123,7 @@ fn atomics_and_pod_values_are_shared_between_views() {
     let name = unique_name("atomic");
     let a = SharedMemory::create(&name, 4096).unwrap();
     let va = a.map(0, 0).unwrap();
-    let vb = SharedMemory::open(&name, Access::ReadWrite)
-        .unwrap()
-        .map(0, 0)
-        .unwrap();
+    let vb = SharedMemory::open(&name).unwrap().map(0, 0).unwrap();
     va.atomic_u64(8)
         .unwrap()
         .fetch_add(5, std::sync::atomic::Ordering::SeqCst);
@@ -148,7 +145,9 @@ fn read_only_views_load_flags_and_counters_that_a_writer_stores() {
     let name = unique_name("load");
     let shm = SharedMemory::create(&name, 4096).unwrap(); // keeps the name alive
     let w = shm.map(0, 0).unwrap();
-    let r = SharedMemory::open(&name, Access::Read)
+    let r = SharedMemory::options()
+        .access(Access::Read)
+        .open(&name)
         .unwrap()
         .map(0, 0)
         .unwrap();
@@ -222,11 +221,10 @@ fn threads_copying_through_views_of_one_object_at_once_see_only_written_bytes() 
     let name = unique_name("race");
     let shm = SharedMemory::create(&name, SIZE as u64).unwrap();
     let shared = shm.map(0, 0).unwrap();
-    let second = SharedMemory::open(&name, Access::ReadWrite)
-        .unwrap()
-        .map(0, 0)
-        .unwrap();
-    let read_only = SharedMemory::open(&name, Access::Read)
+    let second = SharedMemory::open(&name).unwrap().map(0, 0).unwrap();
+    let read_only = SharedMemory::options()
+        .access(Access::Read)
+        .open(&name)
         .unwrap()
         .map(0, 0)
         .unwrap();
@@ -378,7 +376,7 @@ fn aligned_views_get_the_same_errors_as_other_views() {
         code(ALLOCATION_GRANULARITY, ALLOCATION_GRANULARITY as usize + 1),
         5
     );
-    let reader = SharedMemory::open(&name, Access::Read).unwrap();
+    let reader = SharedMemory::options().access(Access::Read).open(&name).unwrap();
     let e = reader
         .map_options()
         .access(ViewAccess::ReadWrite)

@@ -241,7 +241,7 @@ fn an_event_set_by_another_process_wakes_a_future_on_both_tokio_runtimes() {
     watchdog(TEST, LIMIT, || {
         for rt in [current_thread(), multi_thread()] {
             let name = unique_name("async-ev");
-            let ev = Event::create(&name, false, false).unwrap();
+            let ev = Event::create(&name).unwrap();
             let st = rt.block_on(async {
                 let wait = ev.wait_async(Some(LONG));
                 let mut setter = spawn(TEST, "set", &[&name, "1"]);
@@ -265,7 +265,7 @@ fn ten_thousand_pending_waits_on_one_event_cost_one_thread() {
     }
     watchdog(TEST, LIMIT, || {
         let name = unique_name("async-10k");
-        let ev = Event::create(&name, true, false).unwrap();
+        let ev = Event::options().manual_reset(true).create(&name).unwrap();
         // In a process of its own, so no other test's threads are counted.
         let mut kid = spawn(TEST, "ten-thousand", &[&name]);
         assert_eq!(
@@ -294,7 +294,12 @@ fn waits_on_300_distinct_objects_spread_over_three_waiter_threads() {
     watchdog(TEST, LIMIT, || {
         let base = unique_name("async-many");
         let evs: Vec<Event> = (0..300)
-            .map(|i| Event::create(&format!("{base}-{i}"), true, false).unwrap())
+            .map(|i| {
+                Event::options()
+                    .manual_reset(true)
+                    .create(&format!("{base}-{i}"))
+                    .unwrap()
+            })
             .collect();
         let mut kid = spawn(TEST, "many-objects", &[&base, "300"]);
         assert_eq!(kid.expect_line(T), "threads 3", "127 words per waiter thread");
@@ -316,7 +321,7 @@ fn n_sets_of_an_auto_reset_event_release_exactly_n_pending_futures() {
     watchdog(TEST, LIMIT, || {
         for rt in [current_thread(), multi_thread()] {
             let name = unique_name("async-auto");
-            let ev = Event::create(&name, false, false).unwrap();
+            let ev = Event::create(&name).unwrap();
             let tasks = pending_event_waits(&rt, &name, 8, Duration::from_secs(3));
             spawn(TEST, "set", &[&name, "3"]).success(T);
             assert_eq!(statuses(&rt, tasks), (3, 5), "3 sets release 3 of 8 waits");
@@ -334,7 +339,7 @@ fn a_manual_reset_event_set_and_reset_at_once_releases_every_pending_future() {
     watchdog(TEST, LIMIT, || {
         let rt = multi_thread();
         let name = unique_name("async-manual");
-        let ev = Event::create(&name, true, false).unwrap();
+        let ev = Event::options().manual_reset(true).create(&name).unwrap();
         let tasks = pending_event_waits(&rt, &name, 100, LONG);
         spawn(TEST, "pulse", &[&name]).success(T);
         assert_eq!(statuses(&rt, tasks), (100, 0));
@@ -345,7 +350,7 @@ fn a_manual_reset_event_set_and_reset_at_once_releases_every_pending_future() {
 #[test]
 fn pending_futures_time_out_and_take_nothing() {
     let rt = current_thread();
-    let ev = Event::create(&unique_name("async-to-ev"), false, false).unwrap();
+    let ev = Event::create(&unique_name("async-to-ev")).unwrap();
     let sem = Semaphore::create(&unique_name("async-to-sem"), 0, 4).unwrap();
     let short = Some(Duration::from_millis(20));
     rt.block_on(async {
@@ -376,7 +381,7 @@ fn dropped_pending_futures_lose_no_set_and_no_release() {
     watchdog(TEST, LIMIT, || {
         let evn = unique_name("async-drop-ev");
         let semn = unique_name("async-drop-sem");
-        let ev = Event::create(&evn, false, false).unwrap();
+        let ev = Event::create(&evn).unwrap();
         let sem = Semaphore::create(&semn, 0, 100).unwrap();
         // Registered waits (polled once), never polled again: the set is
         // granted to one of them, the releases wait for their polls.
@@ -432,7 +437,7 @@ fn kill_9_of_a_process_with_pending_futures_leaves_the_objects_usable() {
     watchdog(TEST, LIMIT, || {
         let evn = unique_name("async-kill-ev");
         let semn = unique_name("async-kill-sem");
-        let ev = Event::create(&evn, false, false).unwrap();
+        let ev = Event::create(&evn).unwrap();
         let sem = Semaphore::create(&semn, 0, 100).unwrap();
         let mut kid = spawn(TEST, "pend", &[&evn, &semn]);
         assert_eq!(kid.expect_line(T), "pending");
@@ -499,7 +504,7 @@ fn wait_for_multiple_async_takes_any_one_or_all_and_refuses_mutexes() {
         let rt = multi_thread();
         let evn = unique_name("async-multi-ev");
         let semn = unique_name("async-multi-sem");
-        let ev = Event::create(&evn, false, false).unwrap();
+        let ev = Event::create(&evn).unwrap();
         let sem = Semaphore::create(&semn, 0, 10).unwrap();
         let objs = [WaitObject::Event(&ev), WaitObject::Semaphore(&sem)];
         rt.block_on(async {
@@ -526,7 +531,7 @@ fn wait_for_multiple_async_takes_any_one_or_all_and_refuses_mutexes() {
             assert!(!ev.is_set());
             assert_eq!(sem.count(), 0);
             // A mutex is owned by a thread: refused.
-            let m = Mutex::create(&unique_name("async-multi-mx"), false).unwrap();
+            let m = Mutex::create(&unique_name("async-multi-mx")).unwrap();
             let with_mutex = [WaitObject::Event(&ev), WaitObject::Mutex(&m)];
             let e = wait_for_multiple_async(&with_mutex, false, None)
                 .await
@@ -548,7 +553,7 @@ fn acquire_async_owns_the_mutex_on_the_polling_thread_and_reports_abandonment() 
     watchdog(TEST, LIMIT, || {
         let rt = current_thread();
         let name = unique_name("async-mx");
-        let m = Mutex::create(&name, false).unwrap();
+        let m = Mutex::create(&name).unwrap();
         // Released by its owner in another process.
         let mut owner = spawn(TEST, "hold-mutex", &[&name]);
         assert_eq!(owner.expect_line(T), "held");
@@ -628,8 +633,8 @@ fn a_c_program_built_with_wincc_sets_the_event_an_async_consumer_awaits() {
         let base = format!("Local\\{}", unique_name("async-example"));
         let map = named_shm::SharedMemory::open_or_create(&base, 256).unwrap();
         let view = map.map(0, 256).unwrap();
-        let ready = Event::open_or_create(&format!("{base}.ready"), false, false).unwrap();
-        let ack = Event::open_or_create(&format!("{base}.ack"), false, false).unwrap();
+        let ready = Event::open_or_create(&format!("{base}.ready")).unwrap();
+        let ack = Event::open_or_create(&format!("{base}.ack")).unwrap();
         let producer = Command::new(&tmp)
             .arg(&base)
             .stdout(Stdio::piped())

@@ -6,7 +6,7 @@ mod common;
 use common::{
     code, exit_child, leftovers, role, soon_not_found, spawn, unique_name, wait_until, watchdog, Counters,
 };
-use named_shm::{Error, Event, EventOptions, WaitStatus};
+use named_shm::{Access, Error, Event, EventOptions, WaitStatus};
 use std::time::{Duration, Instant};
 
 const LIMIT: Duration = Duration::from_secs(120);
@@ -92,7 +92,11 @@ fn child(role: &str, args: &[String]) -> ! {
         }
         // [ev, cnt]: creates an event, says ready, and sleeps until killed.
         "hold" => {
-            let _sut = Event::create(&args[0], true, true).expect("create");
+            let _sut = Event::options()
+                .manual_reset(true)
+                .initially_set(true)
+                .create(&args[0])
+                .expect("create");
             Counters::open(&args[1]).inc(READY);
             std::thread::sleep(CHILD_WAIT);
             exit_child(0)
@@ -122,6 +126,25 @@ fn child(role: &str, args: &[String]) -> ! {
             if !matches!(a.wait(Some(Duration::ZERO)), Err(Error::PermissionDenied { .. })) {
                 exit_child(8);
             }
+            // Asking for read-write access outright is refused, not downgraded.
+            if !matches!(
+                Event::options().access(Access::ReadWrite).open(&args[0]),
+                Err(Error::PermissionDenied { .. })
+            ) {
+                exit_child(9);
+            }
+            if m.access() != Access::Read {
+                exit_child(10);
+            }
+            exit_child(0)
+        }
+        // [ev]: opens the event by name, waits for it twice without
+        // blocking, and says what it saw: "<manual> <first> <second>".
+        "probe" => {
+            let sut = Event::open(&args[0]).expect("open event");
+            let first = sut.wait(Some(Duration::ZERO)).expect("wait");
+            let second = sut.wait(Some(Duration::ZERO)).expect("wait");
+            common::say(format!("{} {first:?} {second:?}", sut.is_manual_reset()));
             exit_child(0)
         }
         other => panic!("unknown role {other}"),
@@ -145,7 +168,7 @@ fn releases(test: &str, manual: bool, n: u64, extra: &[&str]) {
         let ev = unique_name("ev");
         let cnt = unique_name("cnt");
         let c = Counters::create(&cnt);
-        let sut = Event::create(&ev, manual, false).unwrap();
+        let sut = Event::options().manual_reset(manual).create(&ev).unwrap();
         let args: Vec<_> = [ev.as_str(), cnt.as_str()]
             .into_iter()
             .chain(extra.iter().copied())
@@ -221,7 +244,10 @@ fn auto_reset_set_releases_exactly_one_of_8_waiting_processes() {
 fn event_wait_times_out_when_unset() {
     watchdog("event_wait_times_out_when_unset", LIMIT, || {
         for manual in [false, true] {
-            let sut = Event::create(&unique_name("ev"), manual, false).unwrap();
+            let sut = Event::options()
+                .manual_reset(manual)
+                .create(&unique_name("ev"))
+                .unwrap();
             let t = Instant::now();
             assert_eq!(
                 sut.wait(Some(Duration::from_millis(50))).unwrap(),
@@ -239,7 +265,7 @@ fn event_wait_times_out_when_unset() {
 #[test]
 fn event_set_before_wait_returns_at_once() {
     watchdog("event_set_before_wait_returns_at_once", LIMIT, || {
-        let auto = Event::create(&unique_name("ev"), false, false).unwrap();
+        let auto = Event::create(&unique_name("ev")).unwrap();
         auto.set().unwrap();
         auto.set().unwrap(); // setting a set event changes nothing
         assert!(auto.is_set());
@@ -250,7 +276,10 @@ fn event_set_before_wait_returns_at_once() {
             "consumed"
         );
 
-        let manual = Event::create(&unique_name("ev"), true, false).unwrap();
+        let manual = Event::options()
+            .manual_reset(true)
+            .create(&unique_name("ev"))
+            .unwrap();
         manual.set().unwrap();
         assert_eq!(manual.wait(None).unwrap(), WaitStatus::Signaled);
         assert_eq!(manual.wait(None).unwrap(), WaitStatus::Signaled, "stays set");
@@ -260,7 +289,10 @@ fn event_set_before_wait_returns_at_once() {
 #[test]
 fn event_initially_set_is_signaled() {
     watchdog("event_initially_set_is_signaled", LIMIT, || {
-        let sut = Event::create(&unique_name("ev"), false, true).unwrap();
+        let sut = Event::options()
+            .initially_set(true)
+            .create(&unique_name("ev"))
+            .unwrap();
         assert!(sut.is_set());
         assert_eq!(sut.wait(Some(Duration::ZERO)).unwrap(), WaitStatus::Signaled);
         assert!(!sut.is_set());
@@ -271,7 +303,11 @@ fn event_initially_set_is_signaled() {
 fn event_reset_makes_wait_time_out() {
     watchdog("event_reset_makes_wait_time_out", LIMIT, || {
         for manual in [false, true] {
-            let sut = Event::create(&unique_name("ev"), manual, true).unwrap();
+            let sut = Event::options()
+                .manual_reset(manual)
+                .initially_set(true)
+                .create(&unique_name("ev"))
+                .unwrap();
             sut.reset().unwrap();
             assert!(!sut.is_set());
             assert_eq!(
@@ -292,7 +328,7 @@ fn event_set_by_another_process_wakes_this_one() {
     watchdog(test, LIMIT, || {
         for manual in [false, true] {
             let ev = unique_name("ev");
-            let sut = Event::create(&ev, manual, false).unwrap();
+            let sut = Event::options().manual_reset(manual).create(&ev).unwrap();
             let mut setter = spawn(test, "set", &[&ev]);
             assert_eq!(sut.wait(Some(CHILD_WAIT)).unwrap(), WaitStatus::Signaled);
             assert_eq!(setter.wait_code(), Some(0));
@@ -308,7 +344,7 @@ fn set_then_reset_releases(test: &str, manual: bool, extra: &[&str]) {
         let ev = unique_name("ev");
         let cnt = unique_name("cnt");
         let c = Counters::create(&cnt);
-        let sut = Event::create(&ev, manual, false).unwrap();
+        let sut = Event::options().manual_reset(manual).create(&ev).unwrap();
         let args: Vec<_> = [ev.as_str(), cnt.as_str()]
             .into_iter()
             .chain(extra.iter().copied())
@@ -419,7 +455,7 @@ fn auto_reset_set_then_reset_while_spinners_are_stopped_releases_none_later_sets
         let ev = unique_name("ev");
         let cnt = unique_name("cnt");
         let c = Counters::create(&cnt);
-        let sut = Event::create(&ev, false, false).unwrap();
+        let sut = Event::create(&ev).unwrap();
         let args = [ev.as_str(), cnt.as_str(), SPINNING[0]];
         let mut kids: Vec<_> = (0..2).map(|_| spawn(test, "wait", &args)).collect();
         wait_until(|| c.get(READY) == 2);
@@ -479,7 +515,10 @@ fn wait_spin_times_out_when_unset_whether_the_timeout_ends_in_the_spin_or_after_
         LIMIT,
         || {
             for manual in [false, true] {
-                let sut = Event::create(&unique_name("ev"), manual, false).unwrap();
+                let sut = Event::options()
+                    .manual_reset(manual)
+                    .create(&unique_name("ev"))
+                    .unwrap();
                 for (spin, timeout) in [(1000, 50), (5, 50), (0, 20)] {
                     let (spin, timeout) = (Duration::from_millis(spin), Duration::from_millis(timeout));
                     let t = Instant::now();
@@ -523,8 +562,8 @@ fn wait_spin_ping_pong_between_two_processes_loses_and_duplicates_nothing() {
     watchdog(test, LIMIT, || {
         let (ping, pong, cnt) = (unique_name("ping"), unique_name("pong"), unique_name("cnt"));
         let c = Counters::create(&cnt);
-        let a = Event::create(&ping, false, false).unwrap();
-        let b = Event::create(&pong, false, false).unwrap();
+        let a = Event::create(&ping).unwrap();
+        let b = Event::create(&pong).unwrap();
         let mut kid = spawn(test, "pong", &[&ping, &pong, &cnt]);
         for i in 0..PING_PONGS {
             // The counter is written before the set: a take that came
@@ -556,7 +595,7 @@ fn auto_reset_burst_of_8_sets_releases_all_8_waiting_processes() {
         let ev = unique_name("ev");
         let cnt = unique_name("cnt");
         let c = Counters::create(&cnt);
-        let sut = Event::create(&ev, false, false).unwrap();
+        let sut = Event::create(&ev).unwrap();
         let mut kids: Vec<_> = (0..8).map(|_| spawn(test, "wait", &[&ev, &cnt])).collect();
         wait_until(|| c.get(READY) == 8);
         std::thread::sleep(SETTLE);
@@ -587,7 +626,7 @@ fn event_wait_interrupted_by_signals_still_sees_the_set() {
         let ev = unique_name("ev");
         let cnt = unique_name("cnt");
         let c = Counters::create(&cnt);
-        let sut = Event::create(&ev, false, false).unwrap();
+        let sut = Event::create(&ev).unwrap();
         let mut kid = spawn(test, "wait-with-signals", &[&ev, &cnt]);
         wait_until(|| c.get(READY) == 1);
         for _ in 0..20 {
@@ -607,13 +646,17 @@ fn event_wait_interrupted_by_signals_still_sees_the_set() {
 fn event_open_or_create_keeps_type_and_state() {
     watchdog("event_open_or_create_keeps_type_and_state", LIMIT, || {
         let name = unique_name("ev");
-        let first = Event::open_or_create(&name, true, true).unwrap();
+        let first = Event::options()
+            .manual_reset(true)
+            .initially_set(true)
+            .open_or_create(&name)
+            .unwrap();
         assert!(first.created());
-        let second = Event::open_or_create(&name, false, false).unwrap();
+        let second = Event::open_or_create(&name).unwrap();
         assert!(!second.created(), "ERROR_ALREADY_EXISTS");
         assert!(second.is_manual_reset(), "keeps its type");
         assert!(second.is_set(), "keeps its state");
-        let err = Event::create(&name, false, false).unwrap_err();
+        let err = Event::create(&name).unwrap_err();
         assert!(matches!(err, Error::AlreadyExists { .. }), "{err}");
         assert_eq!(err.win32_code(), 183);
     });
@@ -630,7 +673,11 @@ fn event_open_missing_fails_with_not_found() {
 fn event_name_dies_with_last_handle() {
     watchdog("event_name_dies_with_last_handle", LIMIT, || {
         let name = unique_name("evdie");
-        let a = Event::create(&name, true, true).unwrap();
+        let a = Event::options()
+            .manual_reset(true)
+            .initially_set(true)
+            .create(&name)
+            .unwrap();
         let b = Event::open(&name).unwrap();
         drop(a);
         assert!(Event::open(&name).is_ok(), "alive while a handle is open");
@@ -638,7 +685,7 @@ fn event_name_dies_with_last_handle() {
         assert!(soon_not_found(|| Event::open(&name)));
         assert!(leftovers(&name).is_empty());
         // A new event under the name starts fresh.
-        let c = Event::create(&name, false, false).unwrap();
+        let c = Event::create(&name).unwrap();
         assert!(c.created() && !c.is_set() && !c.is_manual_reset());
     });
 }
@@ -659,7 +706,7 @@ fn event_is_reclaimed_after_its_holder_is_killed() {
         kid.kill9();
         assert!(soon_not_found(|| Event::open(&ev)));
         assert!(leftovers(&ev).is_empty());
-        let fresh = Event::create(&ev, false, false).unwrap();
+        let fresh = Event::create(&ev).unwrap();
         assert!(!fresh.is_set(), "a reclaimed name starts fresh");
     });
 }
@@ -673,7 +720,8 @@ fn event_options_set_mode_and_check_owner() {
     let name = unique_name("ev");
     let sut = EventOptions::new()
         .mode(0o644)
-        .create(&name, true, false)
+        .manual_reset(true)
+        .create(&name)
         .unwrap();
     assert_eq!(sut.mode(), 0o644);
     let me = common::euid();
@@ -702,8 +750,17 @@ fn event_read_only_handle_cannot_set_or_consume() {
     watchdog(test, LIMIT, || {
         let manual = format!("Global\\{}", unique_name("evro"));
         let auto = format!("Global\\{}", unique_name("evro"));
-        let m = Event::options().mode(0o644).create(&manual, true, true).unwrap();
-        let a = Event::options().mode(0o644).create(&auto, false, true).unwrap();
+        let m = Event::options()
+            .mode(0o644)
+            .manual_reset(true)
+            .initially_set(true)
+            .create(&manual)
+            .unwrap();
+        let a = Event::options()
+            .mode(0o644)
+            .initially_set(true)
+            .create(&auto)
+            .unwrap();
         let mut kid = spawn(test, "read-only", &[&manual, &auto]);
         assert_eq!(
             kid.wait_code(),
@@ -712,4 +769,143 @@ fn event_read_only_handle_cannot_set_or_consume() {
         );
         assert!(m.is_set() && a.is_set(), "nothing changed");
     });
+}
+
+/// What another process sees of the event `name`: its type and two waits
+/// without blocking ("<manual> <first> <second>").
+fn probe_in_child(test: &str, name: &str) -> String {
+    let mut kid = spawn(test, "probe", &[name]);
+    let seen = kid.expect_line(common::T);
+    kid.success(common::T);
+    seen
+}
+
+#[test]
+fn event_options_manual_reset_and_initially_set_take_effect() {
+    let test = "event_options_manual_reset_and_initially_set_take_effect";
+    if let Some((r, args)) = role() {
+        child(&r, &args)
+    }
+    watchdog(test, LIMIT, || {
+        for (manual, set, seen) in [
+            (true, true, "true Signaled Signaled"),   // stays set for every waiter
+            (false, true, "false Signaled TimedOut"), // the first wait consumes it
+            (true, false, "true TimedOut TimedOut"),
+            (false, false, "false TimedOut TimedOut"),
+        ] {
+            let name = unique_name("ev-opts");
+            let sut = Event::options()
+                .manual_reset(manual)
+                .initially_set(set)
+                .create(&name)
+                .unwrap();
+            assert_eq!((sut.is_manual_reset(), sut.is_set()), (manual, set));
+            assert_eq!(
+                probe_in_child(test, &name),
+                seen,
+                "manual_reset({manual}).initially_set({set})"
+            );
+            // open_or_create takes the same setters when it creates.
+            let again = unique_name("ev-opts");
+            let sut = Event::options()
+                .manual_reset(manual)
+                .initially_set(set)
+                .open_or_create(&again)
+                .unwrap();
+            assert!(sut.created());
+            assert_eq!(
+                probe_in_child(test, &again),
+                seen,
+                "open_or_create, {manual} {set}"
+            );
+            // And so does an unnamed event.
+            let anon = Event::options()
+                .manual_reset(manual)
+                .initially_set(set)
+                .create_anonymous()
+                .unwrap();
+            assert_eq!((anon.is_manual_reset(), anon.is_set()), (manual, set));
+        }
+    });
+}
+
+#[test]
+fn event_shortcuts_and_an_empty_builder_are_auto_reset_and_not_signalled() {
+    let test = "event_shortcuts_and_an_empty_builder_are_auto_reset_and_not_signalled";
+    if let Some((r, args)) = role() {
+        child(&r, &args)
+    }
+    watchdog(test, LIMIT, || {
+        let (a, b, c) = (
+            unique_name("ev-def"),
+            unique_name("ev-def"),
+            unique_name("ev-def"),
+        );
+        let created = [
+            Event::create(&a).unwrap(),
+            Event::open_or_create(&b).unwrap(),
+            Event::options().create(&c).unwrap(),
+        ];
+        for (sut, name) in created.iter().zip([&a, &b, &c]) {
+            assert!(!sut.is_manual_reset() && !sut.is_set(), "{name}");
+            sut.set().unwrap();
+            // Auto-reset: one wait (in another process) takes it.
+            assert_eq!(probe_in_child(test, name), "false Signaled TimedOut", "{name}");
+        }
+    });
+}
+
+#[test]
+fn event_options_do_not_change_an_existing_event() {
+    let name = unique_name("ev-exists");
+    let _first = Event::create(&name).unwrap();
+    let sut = Event::options()
+        .manual_reset(true)
+        .initially_set(true)
+        .open_or_create(&name)
+        .unwrap();
+    assert!(!sut.created());
+    assert!(
+        !sut.is_manual_reset() && !sut.is_set(),
+        "an existing event keeps its type and state"
+    );
+    let opened = Event::options()
+        .manual_reset(true)
+        .initially_set(true)
+        .open(&name)
+        .unwrap();
+    assert!(!opened.is_manual_reset() && !opened.is_set());
+    assert!(matches!(
+        Event::options().manual_reset(true).create(&name),
+        Err(Error::AlreadyExists { .. })
+    ));
+}
+
+#[test]
+fn event_options_access_read_may_wait_but_not_set_reset_or_pulse() {
+    let name = unique_name("ev-access");
+    let owner = Event::options()
+        .manual_reset(true)
+        .initially_set(true)
+        .create(&name)
+        .unwrap();
+    assert_eq!(owner.access(), Access::ReadWrite);
+    assert_eq!(
+        Event::open(&name).unwrap().access(),
+        Access::ReadWrite,
+        "the default: all the permissions allow"
+    );
+    let sut = Event::options().access(Access::Read).open(&name).unwrap();
+    assert_eq!(sut.access(), Access::Read);
+    assert_eq!(sut.wait(Some(Duration::ZERO)).unwrap(), WaitStatus::Signaled);
+    for (what, r) in [("set", sut.set()), ("reset", sut.reset()), ("pulse", sut.pulse())] {
+        let e = r.unwrap_err();
+        assert!(matches!(e, Error::PermissionDenied { .. }), "{what}: {e}");
+        assert_eq!(e.win32_code(), 5, "{what}");
+        assert!(e.to_string().contains("read access"), "{what}: {e}");
+    }
+    assert!(owner.is_set(), "the refused reset changed nothing");
+    let rw = Event::options().access(Access::ReadWrite).open(&name).unwrap();
+    rw.reset().unwrap();
+    assert!(!owner.is_set());
 }

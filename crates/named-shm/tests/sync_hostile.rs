@@ -188,7 +188,7 @@ fn mutex_whose_list_pointers_a_peer_overwrites_is_released_without_a_crash() {
     watchdog(test, LIMIT, || {
         let (mx, cnt) = (unique_name("hmx"), unique_name("hcnt"));
         let c = Counters::create(&cnt);
-        let _keep = Mutex::create(&mx, false).unwrap();
+        let _keep = Mutex::create(&mx).unwrap();
         let mut victim = spawn(test, "victim", &[&mx, &cnt]);
         wait_until(|| c.get(READY) == 1);
         // The owner's robust-list links of a glibc mutex at +64 (prev at +24,
@@ -226,9 +226,9 @@ fn scribbled_mutex_and_events_never_crash_or_overstay_their_timeouts() {
             unique_name("hcnt"),
         );
         let c = Counters::create(&cnt);
-        let _m = Mutex::create(&mx, false).unwrap();
-        let _e1 = Event::create(&manual, true, false).unwrap();
-        let _e2 = Event::create(&auto, false, false).unwrap();
+        let _m = Mutex::create(&mx).unwrap();
+        let _e1 = Event::options().manual_reset(true).create(&manual).unwrap();
+        let _e2 = Event::create(&auto).unwrap();
         let args = [&*mx, &*cnt, &*manual, &*auto];
         let mut workers: Vec<_> = (0..3).map(|_| spawn(test, "worker", &args)).collect();
         wait_until(|| c.get(READY) == 3);
@@ -262,8 +262,8 @@ fn events_with_scribbled_words_time_out_in_time_and_never_panic() {
         LIMIT,
         || {
             let (manual, auto) = (unique_name("hev"), unique_name("hev"));
-            let m = Event::create(&manual, true, false).unwrap();
-            let a = Event::create(&auto, false, false).unwrap();
+            let m = Event::options().manual_reset(true).create(&manual).unwrap();
+            let a = Event::create(&auto).unwrap();
             let (fm, fa) = (object_file(&manual), object_file(&auto));
             let t = Duration::from_millis(30);
             // Auto-reset: as many registered waiters as the word can count (the
@@ -335,7 +335,7 @@ fn mutex_with_scribbled_words_in_this_process_times_out_in_time() {
         LIMIT,
         || {
             let name = unique_name("hmx");
-            let mx = Mutex::create(&name, false).unwrap();
+            let mx = Mutex::create(&name).unwrap();
             let f = object_file(&name);
             let mut rng = Rng(7);
             for round in 0..400 {
@@ -373,8 +373,8 @@ fn async_waits_on_scribbled_objects_return_by_their_timeouts_and_never_panic() {
                 .build()
                 .unwrap();
             let (manual, auto, sem) = (unique_name("haev"), unique_name("haev"), unique_name("hasem"));
-            let m = Event::create(&manual, true, false).unwrap();
-            let a = Event::create(&auto, false, false).unwrap();
+            let m = Event::options().manual_reset(true).create(&manual).unwrap();
+            let a = Event::create(&auto).unwrap();
             let s = named_shm::Semaphore::create(&sem, 0, 4).unwrap();
             let files = [object_file(&manual), object_file(&auto), object_file(&sem)];
             let mut rng = Rng(7);

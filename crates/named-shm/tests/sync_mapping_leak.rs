@@ -29,16 +29,26 @@ fn owned_mutexes_closed_and_released_or_abandoned_keep_the_mapping_count_flat() 
         || {
             // Warm up: thread stacks, allocator arenas, the namespace directory.
             for _ in 0..50 {
-                std::thread::spawn(|| drop(Mutex::create(&unique_name("leak"), true).unwrap()))
-                    .join()
-                    .unwrap();
+                std::thread::spawn(|| {
+                    drop(
+                        Mutex::options()
+                            .initial_owner(true)
+                            .create(&unique_name("leak"))
+                            .unwrap(),
+                    )
+                })
+                .join()
+                .unwrap();
             }
             let before = mappings();
             // CreateMutex(owned) + CloseHandle on a thread that then exits:
             // the exit abandons the mutex, which must unmap its page.
             for _ in 0..ITERATIONS {
                 std::thread::spawn(|| {
-                    let m = Mutex::create(&unique_name("leak"), true).unwrap();
+                    let m = Mutex::options()
+                        .initial_owner(true)
+                        .create(&unique_name("leak"))
+                        .unwrap();
                     assert!(m.created());
                     drop(m);
                 })
@@ -53,13 +63,16 @@ fn owned_mutexes_closed_and_released_or_abandoned_keep_the_mapping_count_flat() 
             // Owned, handle closed, released through another handle, on one
             // thread; then the same with the only handle closed after release.
             let name = unique_name("leak");
-            let keep = Mutex::create(&name, false).unwrap();
+            let keep = Mutex::create(&name).unwrap();
             for i in 0..ITERATIONS {
                 let h = Mutex::open(&name).unwrap();
                 assert_eq!(h.acquire(None).unwrap(), WaitStatus::Signaled);
                 drop(h);
                 keep.release().unwrap();
-                let own = Mutex::create(&unique_name(&format!("leak{i}")), true).unwrap();
+                let own = Mutex::options()
+                    .initial_owner(true)
+                    .create(&unique_name(&format!("leak{i}")))
+                    .unwrap();
                 own.release().unwrap();
                 drop(own);
             }
@@ -73,7 +86,7 @@ fn owned_mutexes_closed_and_released_or_abandoned_keep_the_mapping_count_flat() 
             // so the object (and its mapping) ends, owned or not.
             let name = unique_name("leak-same");
             for _ in 0..ITERATIONS {
-                let m = Mutex::create(&name, true).unwrap();
+                let m = Mutex::options().initial_owner(true).create(&name).unwrap();
                 assert!(m.created(), "the previous object died with its handle");
                 drop(m);
             }

@@ -62,10 +62,7 @@ fn wait_any_returns_the_index_of_the_event_set_by_another_process() {
     }
     watchdog(test, LIMIT, || {
         let names: Vec<String> = (0..3).map(|_| unique_name("ev")).collect();
-        let evs: Vec<Event> = names
-            .iter()
-            .map(|n| Event::create(n, false, false).unwrap())
-            .collect();
+        let evs: Vec<Event> = names.iter().map(|n| Event::create(n).unwrap()).collect();
         let objs: Vec<WaitObject<'_>> = evs.iter().map(WaitObject::from).collect();
         let mut setter = spawn(test, "set", &[&names[2]]);
         assert_eq!(
@@ -88,8 +85,11 @@ fn wait_any_returns_the_index_of_the_event_set_by_another_process() {
 #[test]
 fn wait_any_times_out_when_nothing_is_signaled() {
     watchdog("wait_any_times_out_when_nothing_is_signaled", LIMIT, || {
-        let e = Event::create(&unique_name("ev"), true, false).unwrap();
-        let f = Event::create(&unique_name("ev"), false, false).unwrap();
+        let e = Event::options()
+            .manual_reset(true)
+            .create(&unique_name("ev"))
+            .unwrap();
+        let f = Event::create(&unique_name("ev")).unwrap();
         let objs = [WaitObject::Event(&e), WaitObject::Event(&f)];
         for all in [false, true] {
             let r = wait_for_multiple(&objs, all, Some(Duration::from_millis(30))).unwrap();
@@ -109,7 +109,7 @@ fn wait_all_returns_only_when_every_event_is_set() {
         let evs: Vec<Event> = names
             .iter()
             .enumerate()
-            .map(|(i, n)| Event::create(n, i % 2 == 0, false).unwrap())
+            .map(|(i, n)| Event::options().manual_reset(i % 2 == 0).create(n).unwrap())
             .collect();
         let objs: Vec<WaitObject<'_>> = evs.iter().map(WaitObject::from).collect();
         let order = [&names[3], &names[0], &names[2], &names[1]]
@@ -136,12 +136,15 @@ fn wait_all_takes_nothing_unless_it_takes_everything() {
         child(&r, &args)
     }
     watchdog(test, LIMIT, || {
-        let ev = Event::create(&unique_name("ev"), false, true).unwrap();
+        let ev = Event::options()
+            .initially_set(true)
+            .create(&unique_name("ev"))
+            .unwrap();
         let mx = unique_name("mx");
         let cnt = unique_name("cnt");
         let c = Counters::create(&cnt);
-        let m = Mutex::create(&mx, false).unwrap();
-        let free = Mutex::create(&unique_name("mx"), false).unwrap();
+        let m = Mutex::create(&mx).unwrap();
+        let free = Mutex::create(&unique_name("mx")).unwrap();
         let mut holder = spawn(test, "hold", &[&mx, &cnt]);
         wait_until(|| c.get(READY) == 1);
         let objs = [
@@ -178,8 +181,11 @@ fn wait_any_acquires_a_mutex_released_by_another_process() {
         let mx = unique_name("mx");
         let cnt = unique_name("cnt");
         let c = Counters::create(&cnt);
-        let m = Mutex::create(&mx, false).unwrap();
-        let ev = Event::create(&unique_name("ev"), true, false).unwrap();
+        let m = Mutex::create(&mx).unwrap();
+        let ev = Event::options()
+            .manual_reset(true)
+            .create(&unique_name("ev"))
+            .unwrap();
         let mut holder = spawn(test, "hold", &[&mx, &cnt]);
         wait_until(|| c.get(READY) == 1);
         let objs = [WaitObject::Event(&ev), WaitObject::Mutex(&m)];
@@ -214,8 +220,8 @@ fn wait_any_reports_an_abandoned_mutex_by_index() {
         let mx2 = unique_name("mx");
         let cnt = unique_name("cnt");
         let c = Counters::create(&cnt);
-        let _a = Mutex::create(&mx, false).unwrap();
-        let b = Mutex::create(&mx2, false).unwrap();
+        let _a = Mutex::create(&mx).unwrap();
+        let b = Mutex::create(&mx2).unwrap();
         // mx2 is held here, mx by a child that will be killed.
         let gb = b.lock().unwrap();
         let mut holder = spawn(test, "hold", &[&mx, &cnt]);
@@ -236,8 +242,8 @@ fn wait_any_on_a_manual_event_sees_a_set_followed_by_a_reset() {
         LIMIT,
         || {
             let name = unique_name("ev");
-            let sut = Event::create(&name, true, false).unwrap();
-            let other = Event::create(&unique_name("ev"), false, false).unwrap();
+            let sut = Event::options().manual_reset(true).create(&name).unwrap();
+            let other = Event::create(&unique_name("ev")).unwrap();
             std::thread::scope(|s| {
                 let waiter = s.spawn(|| {
                     let objs = [WaitObject::Event(&other), WaitObject::Event(&sut)];
@@ -254,8 +260,12 @@ fn wait_any_on_a_manual_event_sees_a_set_followed_by_a_reset() {
 
 #[test]
 fn wait_for_multiple_rejects_bad_lists() {
-    let e = Event::create(&unique_name("ev"), true, true).unwrap();
-    let m = Mutex::create(&unique_name("mx"), false).unwrap();
+    let e = Event::options()
+        .manual_reset(true)
+        .initially_set(true)
+        .create(&unique_name("ev"))
+        .unwrap();
+    let m = Mutex::create(&unique_name("mx")).unwrap();
     let err = wait_for_multiple(&[], false, None).unwrap_err();
     assert_eq!(err.win32_code(), 87, "{err}");
     let many = vec![WaitObject::Event(&e); 65];
@@ -289,10 +299,13 @@ fn two_handles_of_one_event_are_one_object_in_a_multi_wait() {
         LIMIT,
         || {
             let name = unique_name("ev");
-            let sut = Event::create(&name, false, true).unwrap();
+            let sut = Event::options().initially_set(true).create(&name).unwrap();
             let again = Event::open(&name).unwrap();
             let prefixed = Event::open(&format!("Local\\{name}")).unwrap();
-            let other = Event::create(&unique_name("ev"), false, true).unwrap();
+            let other = Event::options()
+                .initially_set(true)
+                .create(&unique_name("ev"))
+                .unwrap();
             for (x, y) in [(&sut, &again), (&again, &prefixed)] {
                 let err =
                     wait_for_multiple(&[x.into(), (&other).into(), y.into()], true, Some(Duration::ZERO))
@@ -335,7 +348,7 @@ fn two_handles_of_one_event_are_one_object_in_a_multi_wait() {
                 assert!(matches!(err, Error::InvalidArgument { .. }), "{err}");
             }
             // So are two handles of one mutex; an event and a mutex are two.
-            let m = Mutex::create(&unique_name("mx"), false).unwrap();
+            let m = Mutex::create(&unique_name("mx")).unwrap();
             let m2 = Mutex::open(m.name().as_str()).unwrap();
             let err = wait_for_multiple(&[(&m).into(), (&m2).into()], true, None).unwrap_err();
             assert!(matches!(err, Error::InvalidArgument { .. }), "{err}");
@@ -363,14 +376,14 @@ enum Kind {
 fn make(kind: Kind, name: &str, how: &str) -> Result<Box<dyn std::any::Any>, Error> {
     Ok(match (kind, how) {
         (Kind::Mapping, "create") => Box::new(SharedMemory::create(name, 4096)?),
-        (Kind::Mapping, "open") => Box::new(SharedMemory::open(name, named_shm::Access::ReadWrite)?),
+        (Kind::Mapping, "open") => Box::new(SharedMemory::open(name)?),
         (Kind::Mapping, _) => Box::new(SharedMemory::open_or_create(name, 4096)?),
-        (Kind::Event, "create") => Box::new(Event::create(name, true, false)?),
+        (Kind::Event, "create") => Box::new(Event::options().manual_reset(true).create(name)?),
         (Kind::Event, "open") => Box::new(Event::open(name)?),
-        (Kind::Event, _) => Box::new(Event::open_or_create(name, true, false)?),
-        (Kind::Mutex, "create") => Box::new(Mutex::create(name, false)?),
+        (Kind::Event, _) => Box::new(Event::options().manual_reset(true).open_or_create(name)?),
+        (Kind::Mutex, "create") => Box::new(Mutex::create(name)?),
         (Kind::Mutex, "open") => Box::new(Mutex::open(name)?),
-        (Kind::Mutex, _) => Box::new(Mutex::open_or_create(name, false)?),
+        (Kind::Mutex, _) => Box::new(Mutex::open_or_create(name)?),
     })
 }
 

@@ -6,7 +6,7 @@ mod common;
 use common::{
     code, exit_child, leftovers, role, soon_not_found, spawn, unique_name, wait_until, watchdog, Counters,
 };
-use named_shm::{Error, Mutex, WaitStatus};
+use named_shm::{Access, Error, Mutex, WaitStatus};
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(120);
@@ -91,7 +91,10 @@ fn child(role: &str, args: &[String]) -> ! {
         },
         // [mx]: asks for initial ownership of an existing mutex.
         "open-or-create-owner" => {
-            let sut = Mutex::open_or_create(&args[0], true).unwrap();
+            let sut = Mutex::options()
+                .initial_owner(true)
+                .open_or_create(&args[0])
+                .unwrap();
             if sut.created() {
                 exit_child(20)
             }
@@ -110,7 +113,10 @@ fn child(role: &str, args: &[String]) -> ! {
             wait_until(|| c.get(READY) >= 2);
             let mut keep = Vec::new();
             for r in 0..rounds {
-                let sut = Mutex::open_or_create(&format!("{base}-{r}"), true).unwrap();
+                let sut = Mutex::options()
+                    .initial_owner(true)
+                    .open_or_create(&format!("{base}-{r}"))
+                    .unwrap();
                 if sut.created() {
                     c.inc(COUNTER);
                     sut.release().expect("the creator owns it");
@@ -140,6 +146,16 @@ fn child(role: &str, args: &[String]) -> ! {
             if !matches!(sut.release(), Err(Error::NotOwner { .. })) {
                 exit_child(5);
             }
+            // Asking for read-write access outright is refused, not downgraded.
+            if !matches!(
+                Mutex::options().access(Access::ReadWrite).open(&args[0]),
+                Err(Error::PermissionDenied { .. })
+            ) {
+                exit_child(6);
+            }
+            if sut.access() != Access::Read {
+                exit_child(7);
+            }
             exit_child(0)
         }
         other => panic!("unknown role {other}"),
@@ -164,7 +180,7 @@ fn mutex_excludes_4_processes_and_the_counter_ends_exact() {
         let mx = unique_name("mx");
         let cnt = unique_name("cnt");
         let c = Counters::create(&cnt);
-        let _sut = Mutex::create(&mx, false).unwrap();
+        let _sut = Mutex::create(&mx).unwrap();
         let iters = iterations();
         let n = iters.to_string();
         let mut kids: Vec<_> = (0..4).map(|_| spawn(test, "count", &[&mx, &cnt, &n])).collect();
@@ -184,7 +200,7 @@ fn mutex_is_recursive_and_needs_one_release_per_acquisition() {
     }
     watchdog(test, LIMIT, || {
         let mx = unique_name("mx");
-        let sut = Mutex::create(&mx, false).unwrap();
+        let sut = Mutex::create(&mx).unwrap();
         assert_eq!(sut.acquire(None).unwrap(), WaitStatus::Signaled);
         assert_eq!(sut.acquire(Some(Duration::ZERO)).unwrap(), WaitStatus::Signaled);
         {
@@ -217,7 +233,7 @@ fn mutex_release_by_non_owner_fails_with_not_owner() {
     }
     watchdog(test, LIMIT, || {
         let mx = unique_name("mx");
-        let sut = Mutex::create(&mx, false).unwrap();
+        let sut = Mutex::create(&mx).unwrap();
         // Nobody owns it.
         assert!(matches!(sut.release(), Err(Error::NotOwner { .. })));
         // Another thread owns it.
@@ -257,7 +273,7 @@ fn mutex_lock_times_out_while_another_process_holds_it() {
         let mx = unique_name("mx");
         let cnt = unique_name("cnt");
         let c = Counters::create(&cnt);
-        let sut = Mutex::create(&mx, false).unwrap();
+        let sut = Mutex::create(&mx).unwrap();
         let mut holder = spawn(test, "hold", &[&mx, &cnt]);
         wait_until(|| c.get(READY) == 1);
         assert!(sut
@@ -283,7 +299,7 @@ fn mutex_abandoned_after_kill_9_of_holder_is_reported_to_exactly_one_waiter() {
         let mx = unique_name("mx");
         let cnt = unique_name("cnt");
         let c = Counters::create(&cnt);
-        let sut = Mutex::create(&mx, false).unwrap();
+        let sut = Mutex::create(&mx).unwrap();
         let mut holder = spawn(test, "hold", &[&mx, &cnt]);
         wait_until(|| c.get(READY) == 1);
         let mut waiters: Vec<_> = (0..3).map(|_| spawn(test, "lock-report", &[&mx, &cnt])).collect();
@@ -304,7 +320,7 @@ fn mutex_abandoned_after_kill_9_of_holder_is_reported_to_exactly_one_waiter() {
 fn mutex_abandoned_after_owner_thread_exits() {
     watchdog("mutex_abandoned_after_owner_thread_exits", LIMIT, || {
         let mx = unique_name("mx");
-        let sut = Mutex::create(&mx, false).unwrap();
+        let sut = Mutex::create(&mx).unwrap();
         std::thread::scope(|s| {
             s.spawn(|| {
                 let own = Mutex::open(&mx).unwrap();
@@ -328,7 +344,7 @@ fn mutex_closing_the_owner_handle_does_not_release_it() {
     }
     watchdog(test, LIMIT, || {
         let mx = unique_name("mx");
-        let keep = Mutex::create(&mx, false).unwrap();
+        let keep = Mutex::create(&mx).unwrap();
         let owner = Mutex::open(&mx).unwrap();
         assert_eq!(owner.acquire(None).unwrap(), WaitStatus::Signaled);
         drop(owner);
@@ -338,13 +354,13 @@ fn mutex_closing_the_owner_handle_does_not_release_it() {
         assert_eq!(spawn(test, "try", &[&mx]).wait_code(), Some(code::SIGNALED));
         // The same, with the only handle closed and a new one opened.
         let name2 = unique_name("mx");
-        let only = Mutex::create(&name2, true).unwrap();
+        let only = Mutex::options().initial_owner(true).create(&name2).unwrap();
         drop(only);
         assert!(
             soon_not_found(|| Mutex::open(&name2)),
             "the name died with its last handle"
         );
-        let again = Mutex::create(&name2, false).unwrap();
+        let again = Mutex::create(&name2).unwrap();
         assert!(
             again.created(),
             "the name died with its last handle even though owned"
@@ -360,7 +376,7 @@ fn mutex_initial_owner_only_when_really_created() {
     }
     watchdog(test, LIMIT, || {
         let mx = unique_name("mx");
-        let sut = Mutex::create(&mx, true).unwrap();
+        let sut = Mutex::options().initial_owner(true).create(&mx).unwrap();
         assert!(sut.created());
         assert_eq!(
             spawn(test, "try", &[&mx]).wait_code(),
@@ -374,7 +390,7 @@ fn mutex_initial_owner_only_when_really_created() {
         );
         sut.release().unwrap();
         assert!(matches!(sut.release(), Err(Error::NotOwner { .. })));
-        let other = Mutex::open_or_create(&mx, true).unwrap();
+        let other = Mutex::options().initial_owner(true).open_or_create(&mx).unwrap();
         assert!(!other.created());
         assert!(matches!(other.release(), Err(Error::NotOwner { .. })));
     });
@@ -405,7 +421,7 @@ fn mutex_creation_race_gives_initial_ownership_to_exactly_the_creator() {
 
 #[test]
 fn mutex_owner_reports_pid_and_tid() {
-    let sut = Mutex::create(&unique_name("mx"), false).unwrap();
+    let sut = Mutex::create(&unique_name("mx")).unwrap();
     assert_eq!(sut.owner(), None);
     let g = sut.lock().unwrap();
     let tid = common::thread_id();
@@ -417,7 +433,7 @@ fn mutex_owner_reports_pid_and_tid() {
 #[test]
 fn mutex_handles_in_one_process_share_ownership() {
     let mx = unique_name("mx");
-    let a = Mutex::create(&mx, false).unwrap();
+    let a = Mutex::create(&mx).unwrap();
     let b = Mutex::open(&mx).unwrap();
     assert_eq!(a.acquire(None).unwrap(), WaitStatus::Signaled);
     assert_eq!(
@@ -434,18 +450,18 @@ fn mutex_handles_in_one_process_share_ownership() {
 fn mutex_open_missing_fails_and_open_or_create_reports_existing() {
     let mx = unique_name("mx");
     assert!(matches!(Mutex::open(&mx), Err(Error::NotFound { .. })));
-    let a = Mutex::open_or_create(&mx, false).unwrap();
+    let a = Mutex::open_or_create(&mx).unwrap();
     assert!(a.created());
-    let b = Mutex::open_or_create(&mx, false).unwrap();
+    let b = Mutex::open_or_create(&mx).unwrap();
     assert!(!b.created());
-    let err = Mutex::create(&mx, false).unwrap_err();
+    let err = Mutex::create(&mx).unwrap_err();
     assert_eq!(err.win32_code(), 183);
 }
 
 #[test]
 fn mutex_name_dies_with_last_handle() {
     let mx = unique_name("mxdie");
-    let a = Mutex::create(&mx, false).unwrap();
+    let a = Mutex::create(&mx).unwrap();
     let b = Mutex::open(&mx).unwrap();
     drop(a);
     assert!(Mutex::open(&mx).is_ok());
@@ -465,7 +481,7 @@ fn mutex_is_reclaimed_after_its_holder_is_killed() {
         let cnt = unique_name("cnt");
         let c = Counters::create(&cnt);
         {
-            let _creator = Mutex::create(&mx, false).unwrap();
+            let _creator = Mutex::create(&mx).unwrap();
             let mut holder = spawn(test, "hold", &[&mx, &cnt]);
             wait_until(|| c.get(READY) == 1);
             drop(_creator);
@@ -474,7 +490,7 @@ fn mutex_is_reclaimed_after_its_holder_is_killed() {
         }
         assert!(soon_not_found(|| Mutex::open(&mx)));
         assert!(leftovers(&mx).is_empty());
-        let fresh = Mutex::create(&mx, false).unwrap();
+        let fresh = Mutex::create(&mx).unwrap();
         let g = fresh.lock().unwrap();
         assert!(!g.was_abandoned(), "a reclaimed name is a new mutex");
     });
@@ -497,7 +513,7 @@ fn mutex_read_only_handle_cannot_lock() {
     }
     watchdog(test, LIMIT, || {
         let mx = format!("Global\\{}", unique_name("mxro"));
-        let _sut = Mutex::options().mode(0o644).create(&mx, false).unwrap();
+        let _sut = Mutex::options().mode(0o644).create(&mx).unwrap();
         assert_eq!(spawn(test, "read-only", &[&mx]).wait_code(), Some(0));
     });
 }
@@ -507,7 +523,7 @@ fn mutex_name_dies_with_last_handle_after_lock_and_release() {
     // The thread keeps a reference to the mapping of a mutex it locked
     // lately; that mapping must not keep the name alive.
     let name = unique_name("mx");
-    let m = Mutex::create(&name, false).unwrap();
+    let m = Mutex::create(&name).unwrap();
     drop(m.lock().unwrap());
     assert_eq!(m.acquire(None).unwrap(), WaitStatus::Signaled);
     m.release().unwrap();
@@ -516,4 +532,77 @@ fn mutex_name_dies_with_last_handle_after_lock_and_release() {
         soon_not_found(|| Mutex::open(&name)),
         "the name outlived its last handle"
     );
+}
+
+#[test]
+fn mutex_options_initial_owner_takes_effect_and_the_shortcut_is_not_owned() {
+    let test = "mutex_options_initial_owner_takes_effect_and_the_shortcut_is_not_owned";
+    if let Some((r, args)) = role() {
+        child(&r, &args)
+    }
+    watchdog(test, LIMIT, || {
+        let (owned, builder, shortcut, either) = (
+            unique_name("mx-own"),
+            unique_name("mx-own"),
+            unique_name("mx-own"),
+            unique_name("mx-own"),
+        );
+        let sut = Mutex::options().initial_owner(true).create(&owned).unwrap();
+        // Another process cannot take it while this thread owns it...
+        assert_eq!(spawn(test, "try", &[&owned]).wait_code(), Some(code::TIMED_OUT));
+        // ... and can once the initial ownership is released, exactly once.
+        sut.release().unwrap();
+        assert!(matches!(sut.release(), Err(Error::NotOwner { .. })));
+        assert_eq!(spawn(test, "try", &[&owned]).wait_code(), Some(code::SIGNALED));
+
+        let sut = Mutex::options()
+            .initial_owner(true)
+            .open_or_create(&either)
+            .unwrap();
+        assert!(sut.created());
+        assert_eq!(spawn(test, "try", &[&either]).wait_code(), Some(code::TIMED_OUT));
+        sut.release().unwrap();
+
+        // Not owned: an empty builder and the shortcuts.
+        let free = [
+            Mutex::options().create(&builder).unwrap(),
+            Mutex::create(&shortcut).unwrap(),
+        ];
+        for (m, name) in free.iter().zip([&builder, &shortcut]) {
+            assert!(matches!(m.release(), Err(Error::NotOwner { .. })), "{name}");
+            assert_eq!(
+                spawn(test, "try", &[name]).wait_code(),
+                Some(code::SIGNALED),
+                "{name}"
+            );
+        }
+        let opened = Mutex::open_or_create(&shortcut).unwrap();
+        assert!(!opened.created());
+        assert!(matches!(opened.release(), Err(Error::NotOwner { .. })));
+    });
+}
+
+#[test]
+fn mutex_options_access_read_cannot_lock() {
+    let name = unique_name("mx-access");
+    let owner = Mutex::create(&name).unwrap();
+    assert_eq!(owner.access(), Access::ReadWrite);
+    let sut = Mutex::options().access(Access::Read).open(&name).unwrap();
+    assert_eq!(sut.access(), Access::Read);
+    let e = sut.lock().unwrap_err();
+    assert!(matches!(e, Error::PermissionDenied { .. }), "{e}");
+    assert_eq!(e.win32_code(), 5);
+    assert!(matches!(
+        sut.acquire(Some(Duration::ZERO)),
+        Err(Error::PermissionDenied { .. })
+    ));
+    let objs = [named_shm::WaitObject::Mutex(&sut)];
+    assert!(matches!(
+        named_shm::wait_for_multiple(&objs, false, Some(Duration::ZERO)),
+        Err(Error::PermissionDenied { .. })
+    ));
+    // The refused locks took nothing: a read-write handle gets it at once.
+    let rw = Mutex::options().access(Access::ReadWrite).open(&name).unwrap();
+    assert_eq!(rw.acquire(Some(Duration::ZERO)).unwrap(), WaitStatus::Signaled);
+    rw.release().unwrap();
 }

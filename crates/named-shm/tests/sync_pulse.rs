@@ -70,7 +70,7 @@ fn pulse_waiters(
     let ev = unique_name("ev");
     let cnt = unique_name("cnt");
     let c = Counters::create(&cnt);
-    let sut = Event::create(&ev, manual, false).unwrap();
+    let sut = Event::options().manual_reset(manual).create(&ev).unwrap();
     let mut kids: Vec<_> = (0..n)
         .map(|_| spawn(test, "wait", &[ev.as_str(), cnt.as_str(), ms]))
         .collect();
@@ -104,8 +104,8 @@ fn manual_reset_pulse_releases_processes_waiting_for_any_of_two_events() {
     watchdog(test, LIMIT, || {
         let (ev, other, cnt) = (unique_name("ev"), unique_name("other"), unique_name("cnt"));
         let c = Counters::create(&cnt);
-        let sut = Event::create(&ev, true, false).unwrap();
-        let _other = Event::create(&other, true, false).unwrap();
+        let sut = Event::options().manual_reset(true).create(&ev).unwrap();
+        let _other = Event::options().manual_reset(true).create(&other).unwrap();
         let mut kids: Vec<_> = (0..2)
             .map(|_| spawn(test, "wait-any", &[ev.as_str(), other.as_str(), cnt.as_str()]))
             .collect();
@@ -143,7 +143,11 @@ fn pulse_without_waiters_only_resets(test: &str, manual: bool) {
         let cnt = unique_name("cnt");
         let _c = Counters::create(&cnt);
         // Set first: the pulse must take the signalled state away.
-        let sut = Event::create(&ev, manual, true).unwrap();
+        let sut = Event::options()
+            .manual_reset(manual)
+            .initially_set(true)
+            .create(&ev)
+            .unwrap();
         spawn(test, "pulse", &[ev.as_str()]).success(Duration::from_secs(30));
         assert!(!sut.is_set(), "a pulse leaves the event non-signalled");
         // A process that starts waiting after the pulse is not released.
@@ -176,7 +180,11 @@ fn many_pulses_in_a_row_keep_the_event_usable() {
     }
     watchdog(test, LIMIT, || {
         for manual in [true, false] {
-            let sut = Event::create(&unique_name("ev"), manual, true).unwrap();
+            let sut = Event::options()
+                .manual_reset(manual)
+                .initially_set(true)
+                .create(&unique_name("ev"))
+                .unwrap();
             for _ in 0..10_000 {
                 sut.pulse().unwrap();
                 assert!(!sut.is_set());

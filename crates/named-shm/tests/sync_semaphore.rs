@@ -8,7 +8,7 @@ use common::{
     code, exit_child, role, soon_not_found, spawn, unique_name, wait_until, watchdog, Counters, Proc,
 };
 use named_shm::{
-    code as win32, wait_for_multiple, Error, Event, MultiWaitStatus, Mutex, Semaphore, SharedMemory,
+    code as win32, wait_for_multiple, Access, Error, Event, MultiWaitStatus, Mutex, Semaphore, SharedMemory,
     WaitObject, WaitStatus,
 };
 use std::time::{Duration, Instant};
@@ -62,6 +62,19 @@ fn child(role: &str, args: &[String]) -> ! {
             if s.count() != 1 || s.maximum() != 3 {
                 exit_child(6);
             }
+            // Asking for read-write access outright is refused, not downgraded.
+            if !matches!(
+                Semaphore::options().access(Access::ReadWrite).open(&args[0]),
+                Err(Error::PermissionDenied { .. })
+            ) {
+                exit_child(7);
+            }
+            exit_child(0)
+        }
+        // [sem]: opens the semaphore by name and says "<count> <maximum>".
+        "counts" => {
+            let sut = Semaphore::open(&args[0]).expect("open semaphore");
+            common::say(format!("{} {}", sut.count(), sut.maximum()));
             exit_child(0)
         }
         other => panic!("unknown role {other}"),
@@ -176,10 +189,16 @@ fn a_semaphores_name_is_the_wrong_type_for_every_other_kind_and_back() {
     let s = Semaphore::create(&name, 0, 1).unwrap();
     let kinds = [
         Event::open(&name).map(drop),
-        Event::open_or_create(&name, true, false).map(drop),
+        Event::options()
+            .manual_reset(true)
+            .open_or_create(&name)
+            .map(drop),
         Mutex::open(&name).map(drop),
-        Mutex::open_or_create(&name, false).map(drop),
-        SharedMemory::open(&name, named_shm::Access::Read).map(drop),
+        Mutex::open_or_create(&name).map(drop),
+        SharedMemory::options()
+            .access(named_shm::Access::Read)
+            .open(&name)
+            .map(drop),
         SharedMemory::open_or_create(&name, 4096).map(drop),
     ];
     for r in kinds {
@@ -189,8 +208,8 @@ fn a_semaphores_name_is_the_wrong_type_for_every_other_kind_and_back() {
     }
     drop(s);
     let other = unique_name("sem-type-ev");
-    let _ev = Event::create(&other, false, false).unwrap();
-    let _mx = Mutex::create(&format!("{other}-mx"), false).unwrap();
+    let _ev = Event::create(&other).unwrap();
+    let _mx = Mutex::create(&format!("{other}-mx")).unwrap();
     let _shm = SharedMemory::create(&format!("{other}-shm"), 4096).unwrap();
     for n in [other.clone(), format!("{other}-mx"), format!("{other}-shm")] {
         for r in [
@@ -368,9 +387,117 @@ fn a_read_only_handle_can_neither_release_nor_wait() {
     watchdog(T, LIMIT, || {
         // Global\: the child (another user) has a Local\ of its own.
         let sem = format!("Global\\{}", unique_name("sem-ro"));
-        let s = Semaphore::options().mode(0o644).create(&sem, 1, 3).unwrap();
+        let s = Semaphore::options()
+            .mode(0o644)
+            .initial(1)
+            .maximum(3)
+            .create(&sem)
+            .unwrap();
         let mut kid = spawn(T, "read-only", &[&sem]);
         assert_eq!(kid.wait_code(), Some(0));
         assert_eq!(s.count(), 1);
     });
+}
+
+#[test]
+fn semaphore_options_reject_initial_above_maximum() {
+    let invalid = |r: Result<Semaphore, Error>, what: &str| {
+        let e = r.err().unwrap_or_else(|| panic!("{what}: accepted"));
+        assert!(matches!(e, Error::InvalidArgument { .. }), "{what}: {e}");
+        assert_eq!(e.win32_code(), win32::ERROR_INVALID_PARAMETER, "{what}");
+    };
+    let name = unique_name("sem-opts-bad");
+    invalid(
+        Semaphore::options().initial(5).maximum(2).create(&name),
+        "initial(5).maximum(2)",
+    );
+    // The default maximum is 1: an initial count alone above it is refused too.
+    invalid(Semaphore::options().initial(2).create(&name), "initial(2)");
+    invalid(Semaphore::options().maximum(0).create(&name), "maximum(0)");
+    invalid(
+        Semaphore::options().initial(-1).maximum(3).create(&name),
+        "initial(-1)",
+    );
+    invalid(
+        Semaphore::options().initial(5).maximum(2).open_or_create(&name),
+        "open_or_create",
+    );
+    invalid(
+        Semaphore::options().initial(5).maximum(2).create_anonymous(),
+        "create_anonymous",
+    );
+    // The shortcut in CreateSemaphore's order: swapped counts fail the same check.
+    invalid(Semaphore::create(&name, 10, 2), "Semaphore::create(name, 10, 2)");
+    invalid(
+        Semaphore::open_or_create(&name, 10, 2),
+        "Semaphore::open_or_create(name, 10, 2)",
+    );
+    assert!(
+        matches!(Semaphore::open(&name), Err(Error::NotFound { .. })),
+        "nothing was created"
+    );
+    // Open takes no counts: the builder's are neither used nor checked.
+    let _live = Semaphore::create(&name, 1, 3).unwrap();
+    let opened = Semaphore::options().initial(5).maximum(2).open(&name).unwrap();
+    assert_eq!((opened.count(), opened.maximum()), (1, 3));
+}
+
+#[test]
+fn semaphore_options_initial_and_maximum_take_effect_and_default_to_0_and_1() {
+    let test = "semaphore_options_initial_and_maximum_take_effect_and_default_to_0_and_1";
+    if let Some((r, args)) = role() {
+        child(&r, &args)
+    }
+    watchdog(test, LIMIT, || {
+        let counts_in_child = |name: &str| {
+            let mut kid = spawn(test, "counts", &[name]);
+            let seen = kid.expect_line(common::T);
+            kid.success(common::T);
+            seen
+        };
+        let (a, b, c, d) = (
+            unique_name("sem-opts"),
+            unique_name("sem-opts"),
+            unique_name("sem-opts"),
+            unique_name("sem-opts"),
+        );
+        let _a = Semaphore::options().initial(2).maximum(5).create(&a).unwrap();
+        assert_eq!(counts_in_child(&a), "2 5");
+        let _b = Semaphore::options()
+            .initial(0)
+            .maximum(10)
+            .open_or_create(&b)
+            .unwrap();
+        assert_eq!(counts_in_child(&b), "0 10");
+        let _c = Semaphore::create(&c, 3, 4).unwrap();
+        assert_eq!(counts_in_child(&c), "3 4");
+        let sut = Semaphore::options().create(&d).unwrap();
+        assert_eq!(counts_in_child(&d), "0 1", "the defaults");
+        assert_eq!(sut.release(1).unwrap(), 0);
+        assert!(
+            matches!(sut.release(1), Err(Error::TooManyPosts { .. })),
+            "maximum 1"
+        );
+        let anon = Semaphore::options()
+            .initial(1)
+            .maximum(2)
+            .create_anonymous()
+            .unwrap();
+        assert_eq!((anon.count(), anon.maximum()), (1, 2));
+    });
+}
+
+#[test]
+fn semaphore_options_access_read_may_wait_but_not_release() {
+    let name = unique_name("sem-access");
+    let owner = Semaphore::create(&name, 1, 2).unwrap();
+    assert_eq!(owner.access(), Access::ReadWrite);
+    let sut = Semaphore::options().access(Access::Read).open(&name).unwrap();
+    assert_eq!(sut.access(), Access::Read);
+    let e = sut.release(1).unwrap_err();
+    assert!(matches!(e, Error::PermissionDenied { .. }), "{e}");
+    assert_eq!(owner.count(), 1, "the refused release added nothing");
+    // Waiting needs only SYNCHRONIZE; this process may write the file.
+    assert_eq!(sut.wait(Some(Duration::ZERO)).unwrap(), WaitStatus::Signaled);
+    assert_eq!(owner.count(), 0);
 }

@@ -98,7 +98,7 @@ fn stress_4_processes_lock_unlock_survive_kill_9_of_one() {
         let mx = unique_name("mx");
         let cnt = unique_name("cnt");
         let c = Counters::create(&cnt);
-        let _sut = Mutex::create(&mx, false).unwrap();
+        let _sut = Mutex::create(&mx).unwrap();
         let n = iters.to_string();
         let mut kids: Vec<_> = (0..4)
             .map(|i| spawn(test, "hammer", &[&mx, &cnt, &i.to_string(), &n]))
@@ -155,8 +155,8 @@ fn stress_event_ping_pong_loses_no_wake_up() {
     let n: u64 = if full() { 100_000 } else { 10_000 };
     watchdog(test, Duration::from_secs(600), || {
         let (pi, po) = (unique_name("ping"), unique_name("pong"));
-        let ping = Event::create(&pi, false, false).unwrap();
-        let pong = Event::create(&po, false, false).unwrap();
+        let ping = Event::create(&pi).unwrap();
+        let pong = Event::create(&po).unwrap();
         let mut kid = spawn(test, "pong", &[&pi, &po, &n.to_string()]);
         for _ in 0..n {
             ping.set().unwrap();

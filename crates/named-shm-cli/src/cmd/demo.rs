@@ -168,7 +168,7 @@ pub fn run(a: DemoArgs) -> Result<()> {
     }
     finish(first, "first")?;
 
-    match SharedMemory::open(name, Access::Read) {
+    match SharedMemory::options().access(Access::Read).open(name) {
         Err(e @ named_shm::Error::NotFound { .. }) => say(
             "check",
             &format!(
@@ -224,7 +224,7 @@ pub fn first(a: DemoArgs) -> Result<()> {
 
 /// The second process: `OpenFileMapping`, `MapViewOfFile`, show the message.
 pub fn second(a: DemoArgs) -> Result<()> {
-    let shm = SharedMemory::open(&a.name, Access::Read)?;
+    let shm = SharedMemory::options().access(Access::Read).open(&a.name)?;
     outln!("OpenFileMapping(\"{}\"): opened by name", a.name)?;
     let view = shm.map(0, BUF_SIZE)?;
     let mut buf = [0u8; BUF_SIZE];

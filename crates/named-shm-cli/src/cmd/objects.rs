@@ -275,6 +275,12 @@ pub fn list(a: ListArgs) -> Result<()> {
                 if orphans == 1 { "it" } else { "them" }
             )?;
         }
+        let hidden = objects
+            .iter()
+            .any(|(i, h, _)| h.iter().map(|h| h.handles).sum::<usize>() < i.holders);
+        if hidden && index.unreadable() > 0 {
+            writeln!(out, "\n{}", unreadable_note(index.unreadable()))?;
+        }
         list_foreign(out, &foreign)
     };
     write(&mut out)?;
@@ -309,9 +315,19 @@ fn list_foreign(out: &mut (impl Write + ?Sized), foreign: &[ForeignEntry]) -> Re
     Ok(())
 }
 
+/// Why some holders have no process id: the "?" of the PIDS column.
+fn unreadable_note(n: usize) -> String {
+    format!(
+        "? in PIDS: handles held by processes this user may not inspect ({n} process{} of other \
+         users were skipped; root sees them all)",
+        if n == 1 { "" } else { "es" }
+    )
+}
+
 pub fn info(a: InfoArgs) -> Result<()> {
     let info = admin::info(&a.name)?;
-    let holders = admin::holders(&info);
+    let index = admin::HolderIndex::read();
+    let holders = index.holders(&info);
     // Opening an event or mutex to read its state adds a handle: take the
     // holder figures first.
     let state = sync_state(&a.name, &info);
@@ -431,6 +447,20 @@ pub fn info(a: InfoArgs) -> Result<()> {
                 },
                 h.handles,
                 if h.handles == 1 { "" } else { "s" }
+            ),
+        ));
+    }
+    let seen: usize = holders.iter().map(|h| h.handles).sum();
+    if seen < info.holders && index.unreadable() > 0 {
+        let n = index.unreadable();
+        lines.push((
+            "",
+            format!(
+                "{} more handle{} in processes this user may not inspect ({n} process{} of other \
+                 users skipped; root sees them all)",
+                info.holders - seen,
+                if info.holders - seen == 1 { "" } else { "s" },
+                if n == 1 { "" } else { "es" }
             ),
         ));
     }

@@ -218,7 +218,7 @@ fn step(progress: bool, name: &str, done: u64, total: u64) -> Result<()> {
 }
 
 pub fn read(a: ReadArgs) -> Result<()> {
-    let shm = SharedMemory::open(&a.name, Access::Read)?;
+    let shm = SharedMemory::options().access(Access::Read).open(&a.name)?;
     let name = format::escape(shm.name().as_str()).into_owned();
     let size = shm.size();
     let offset = parse_size("--offset", &a.offset)?;
@@ -282,7 +282,7 @@ pub fn read(a: ReadArgs) -> Result<()> {
 }
 
 pub fn write(a: WriteArgs) -> Result<()> {
-    let shm = SharedMemory::open(&a.name, Access::ReadWrite)?;
+    let shm = SharedMemory::open(&a.name)?;
     let name = shm.name().as_str().to_owned();
     let offset = parse_size("--offset", &a.offset)?;
     let source = match (a.text, a.file) {

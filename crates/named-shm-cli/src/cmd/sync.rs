@@ -164,7 +164,10 @@ pub fn event(c: EventCommand) -> Result<()> {
             set,
             hold: keep,
         } => {
-            let ev = Event::create(&name, manual_reset, set)?;
+            let ev = Event::options()
+                .manual_reset(manual_reset)
+                .initially_set(set)
+                .create(&name)?;
             let canonical = ev.name().as_str().to_owned();
             use std::io::Write;
             writeln!(
@@ -220,7 +223,7 @@ pub fn mutex(c: MutexCommand) -> Result<()> {
             owned,
             hold: keep,
         } => {
-            let m = Mutex::create(&name, owned)?;
+            let m = Mutex::options().initial_owner(owned).create(&name)?;
             let canonical = m.name().as_str().to_owned();
             writeln!(
                 out,

@@ -1393,17 +1393,18 @@ impl Drop for TempRoot {
     }
 }
 
-/// A forged mapping file: a valid header naming `base`, one 4 KiB page.
+/// A forged mapping file: one 4 KiB payload page, then a valid header page naming `base`.
 fn forged_object(base: &str) -> Vec<u8> {
     let mut b = vec![0u8; 8192];
-    b[0..8].copy_from_slice(b"NSHMOBJ1");
-    b[8..12].copy_from_slice(&1u32.to_le_bytes());
-    b[12..16].copy_from_slice(&1u32.to_le_bytes());
-    b[16..24].copy_from_slice(&4096u64.to_le_bytes());
-    b[24..28].copy_from_slice(&65534u32.to_le_bytes());
-    b[28..32].copy_from_slice(&1u32.to_le_bytes());
-    b[44..48].copy_from_slice(&(base.len() as u32).to_le_bytes());
-    b[64..64 + base.len()].copy_from_slice(base.as_bytes());
+    let h = &mut b[4096..];
+    h[0..8].copy_from_slice(b"NSHMOBJ1");
+    h[8..12].copy_from_slice(&2u32.to_le_bytes());
+    h[12..16].copy_from_slice(&1u32.to_le_bytes());
+    h[16..24].copy_from_slice(&4096u64.to_le_bytes());
+    h[24..28].copy_from_slice(&65534u32.to_le_bytes());
+    h[28..32].copy_from_slice(&1u32.to_le_bytes());
+    h[44..48].copy_from_slice(&(base.len() as u32).to_le_bytes());
+    h[64..64 + base.len()].copy_from_slice(base.as_bytes());
     b
 }
 
@@ -2354,4 +2355,49 @@ fn list_info_and_reap_open_each_object_once_whatever_the_number_of_objects() {
     for f in &files {
         assert_eq!(seen.get(f), Some(&1), "nshm reap opened {f}: {seen:?}");
     }
+}
+
+#[test]
+#[ignore = "needs root: runs with --include-ignored as root (scripts/test.sh does)"]
+fn holders_another_user_may_not_inspect_are_counted_and_explained() {
+    if euid() != 0 {
+        return eprintln!("SKIPPED: needs root (a Global\\ object held by root, listed by nobody)");
+    }
+    let root = TempRoot::new("unreadable");
+    let name = format!("Global\\{}", unique("hidden"));
+    let held = Held::start_in(
+        Some(&root),
+        &["create", &name, "--size", "4K", "--mode", "644", "--hold"],
+    );
+    // As nobody, root's process is not inspectable: one handle, no pid.
+    let out = root
+        .nshm_as_nobody()
+        .args(["info", &name])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let out = String::from_utf8_lossy(&out.stdout);
+    assert!(out.contains("1 handle in 0 visible processes"), "{out}");
+    assert!(
+        out.contains("1 more handle in processes this user may not inspect"),
+        "{out}"
+    );
+    let out = root
+        .nshm_as_nobody()
+        .args(["list", "--global"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let out = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.contains("? in PIDS: handles held by processes this user may not inspect"),
+        "{out}"
+    );
+    // Root sees the holder itself, and no note.
+    let (out, _) = run_safe("info", root.nshm().args(["info", &name]), 0);
+    assert!(out.contains("1 handle in 1 visible process"), "{out}");
+    assert!(!out.contains("may not inspect"), "{out}");
+    drop(held);
 }

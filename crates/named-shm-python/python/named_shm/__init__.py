@@ -9,6 +9,8 @@ reported as leaked at exit; ``unlink()`` does nothing.
 
 ``Event``, ``Mutex`` and ``Semaphore`` are named objects that unrelated
 processes open by name; ``wait_any`` and ``wait_all`` wait on several.
+``Event.wait_async``, ``Semaphore.acquire_async``, ``wait_any_async`` and
+``wait_all_async`` are their asyncio forms (no thread per wait).
 The same names are seen by the Rust API, the C layer and ``nshm``.
 See docs/python.md.
 """
@@ -28,7 +30,9 @@ from ._named_shm import (
     _open_shared_memory,
     _open_sync,
     wait_all,
+    wait_all_async,
     wait_any,
+    wait_any_async,
 )
 
 __all__ = [
@@ -41,7 +45,9 @@ __all__ = [
     "Semaphore",
     "SharedMemory",
     "wait_all",
+    "wait_all_async",
     "wait_any",
+    "wait_any_async",
 ]
 
 # Python does not promise to deallocate every object at exit; closing the

@@ -4,7 +4,7 @@
 // Each example uses a part of this module.
 #![allow(dead_code)]
 
-use named_shm::{Access, SharedMemory};
+use named_shm::SharedMemory;
 use std::io::Read;
 
 /// `#define BUF_SIZE 256`
@@ -69,9 +69,9 @@ pub fn first_process(wait_for_key: impl FnOnce()) -> i32 {
 /// If `Global\` has no such object, [`LOCAL_NAME`] (where a first process
 /// without the grant put it) is tried, and said so.
 pub fn second_process() -> i32 {
-    let map_file = match SharedMemory::open(NAME, Access::ReadWrite) {
+    let map_file = match SharedMemory::open(NAME) {
         Ok(h) => h,
-        Err(e) => match SharedMemory::open(LOCAL_NAME, Access::ReadWrite) {
+        Err(e) => match SharedMemory::open(LOCAL_NAME) {
             Ok(h) => {
                 println!("{NAME} is not there ({}); opened {LOCAL_NAME}, which the first process uses without the Global\\ grant.", e.win32_code());
                 h

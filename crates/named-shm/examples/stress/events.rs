@@ -19,7 +19,7 @@ pub fn events(a: &Options, _env: &Env) -> Verdict {
     let total = if a.iterations == 0 { 20_000 } else { a.iterations };
     let p = a.processes;
     let name = format!("stress-event-{}", std::process::id());
-    let ev = match Event::create(&name, false, false) {
+    let ev = match Event::create(&name) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("VIOLATION: create: {e}");

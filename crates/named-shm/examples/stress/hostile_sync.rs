@@ -48,9 +48,9 @@ pub fn hostile_sync(a: &Options, env: &Env) -> Verdict {
         }
     };
     let (mx, evm, eva) = match (
-        Mutex::create(&names[0], false),
-        Event::create(&names[1], true, false),
-        Event::create(&names[2], false, false),
+        Mutex::create(&names[0]),
+        Event::options().manual_reset(true).create(&names[1]),
+        Event::create(&names[2]),
     ) {
         (Ok(m), Ok(e1), Ok(e2)) => (m, e1, e2),
         _ => return fail("create of the sync objects failed".into()),

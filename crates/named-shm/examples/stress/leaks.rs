@@ -36,7 +36,10 @@ pub fn leaks(a: &Options, env: &Env) -> Verdict {
         let v = shm.map(0, 0).map_err(|e| format!("map: {e}"))?;
         v.write_at(0, &i.to_le_bytes())
             .map_err(|e| format!("write: {e}"))?;
-        let other = SharedMemory::open(&name, named_shm::Access::Read).map_err(|e| format!("open: {e}"))?;
+        let other = SharedMemory::options()
+            .access(named_shm::Access::Read)
+            .open(&name)
+            .map_err(|e| format!("open: {e}"))?;
         let rv = other.map(0, 0).map_err(|e| format!("map ro: {e}"))?;
         let mut b = [0u8; 8];
         rv.read_at(0, &mut b).map_err(|e| format!("read: {e}"))?;
@@ -44,13 +47,18 @@ pub fn leaks(a: &Options, env: &Env) -> Verdict {
             return Err("a second handle read other bytes".into());
         }
         // An event and a mutex per cycle: their descriptors and mappings count too.
-        let ev =
-            Event::create(&format!("{name}-evt"), false, i % 2 == 0).map_err(|e| format!("event: {e}"))?;
+        let ev = Event::options()
+            .initially_set(i % 2 == 0)
+            .create(&format!("{name}-evt"))
+            .map_err(|e| format!("event: {e}"))?;
         ev.set().map_err(|e| format!("set: {e}"))?;
         if ev.wait(Some(Duration::ZERO)).map_err(|e| format!("wait: {e}"))? != WaitStatus::Signaled {
             return Err("a set auto-reset event did not satisfy a wait".into());
         }
-        let mx = Mutex::create(&format!("{name}-mtx"), i % 2 == 0).map_err(|e| format!("mutex: {e}"))?;
+        let mx = Mutex::options()
+            .initial_owner(i % 2 == 0)
+            .create(&format!("{name}-mtx"))
+            .map_err(|e| format!("mutex: {e}"))?;
         drop(mx.lock().map_err(|e| format!("lock: {e}"))?);
         if i % 2 == 0 {
             mx.release()
@@ -61,7 +69,11 @@ pub fn leaks(a: &Options, env: &Env) -> Verdict {
             // The view outlives both handles.
             drop(shm);
             drop(other);
-            if SharedMemory::open(&name, named_shm::Access::Read).is_ok() {
+            if SharedMemory::options()
+                .access(named_shm::Access::Read)
+                .open(&name)
+                .is_ok()
+            {
                 return Err("the name outlived its last handle".into());
             }
             rv.read_at(0, &mut b)

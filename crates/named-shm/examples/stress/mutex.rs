@@ -31,7 +31,7 @@ pub fn mutex(a: &Options, _env: &Env) -> Verdict {
             extra: String::new(),
         }
     };
-    let m = match Mutex::create(&name, false) {
+    let m = match Mutex::create(&name) {
         Ok(m) => m,
         Err(e) => return fail(format!("create: {e}")),
     };

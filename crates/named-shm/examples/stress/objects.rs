@@ -139,7 +139,7 @@ pub fn name_points_to(c: &Counters, env: &Env, base: &str, id: u64) -> bool {
         }
     };
     let mut b = [0u8; 8];
-    if let Err(e) = f.read_exact_at(&mut b, 4096) {
+    if let Err(e) = f.read_exact_at(&mut b, 0) {
         violation(c, format_args!("name `{base}` links a short file: {e}"));
         return false;
     }
@@ -196,7 +196,7 @@ pub fn check_spans(recs: &SideChannel<Record>, n: usize) -> (u64, usize) {
 
 /// With every holder gone, an open must fail with NotFound: 0 or 1 violation.
 pub fn expect_not_found(base: &str, g: u64) -> u64 {
-    match SharedMemory::open(base, named_shm::Access::Read) {
+    match SharedMemory::options().access(named_shm::Access::Read).open(base) {
         Err(Error::NotFound { .. }) => 0,
         Ok(_) => {
             eprintln!("VIOLATION: generation {g}: a dead object was opened after its last holder died");

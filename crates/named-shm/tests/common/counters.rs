@@ -18,7 +18,7 @@ impl Counters {
     }
 
     pub fn open(name: &str) -> Counters {
-        let shm = SharedMemory::open(name, named_shm::Access::ReadWrite).expect("open counters");
+        let shm = SharedMemory::open(name).expect("open counters");
         let view = shm.map(0, 0).expect("map counters");
         Counters { shm, view }
     }

@@ -12,6 +12,12 @@
 //! that lock when the last descriptor of the description closes, including when
 //! the process dies, so the set of lock holders *is* the set of open handles.
 //!
+//! **Layout**: a mapping's payload starts the file and its header page ends
+//! it (`unix/header.rs`), so that a Windows section named over the same file
+//! (the Wine bridge) shows the payload at its offset 0; a sync object's file
+//! is its header page. The lock on byte 0 counts handles whatever is stored
+//! there.
+//!
 //! **Create**: `O_TMPFILE` in the namespace directory with the exact mode
 //! (the directory's default ACL keeps the umask out; without it, `fchmod`),
 //! `posix_fallocate` (commit) or `ftruncate` (reserve), header, optional
@@ -89,7 +95,7 @@
 //! the lock: a removal racing a last close between its identity check and
 //! its unlink is the one window left, and it needs the owner or root.)
 
-use super::header::{Header, FLAG_RESERVE, HEADER_SIZE};
+use super::header::{header_offset, Header, FLAG_RESERVE, HEADER_SIZE};
 use super::ns::{self, NsDir};
 use super::{cvt, cvt_r};
 use crate::error::{Error, ErrorName, ObjectKind, Result};
@@ -351,23 +357,31 @@ fn not_ours(fd: RawFd, uid: u32) -> Reclaim {
 
 fn read_header_page(fd: RawFd) -> io::Result<Vec<u8>> {
     let mut buf = [0u8; HEADER_READ];
-    let got = read_header_into(fd, &mut buf)?;
+    let got = read_header_into(fd, &fstat(fd)?, &mut buf)?;
     Ok(buf[..got].to_vec())
 }
 
 /// Bytes of the header page that parsing needs: the fixed part and the name.
 const HEADER_READ: usize = 64 + crate::name::MAX_NAME_LEN;
 
-fn read_header_into(fd: RawFd, buf: &mut [u8; HEADER_READ]) -> io::Result<usize> {
+/// Reads the start of the header page of the file `st` describes: its last
+/// page (`header::header_offset`). A size that cannot be an object file's
+/// reads nothing, which no header parses.
+fn read_header_into(fd: RawFd, st: &libc::stat, buf: &mut [u8; HEADER_READ]) -> io::Result<usize> {
+    let Some(base) = header_offset(st.st_size as u64) else {
+        return Ok(0);
+    };
     let mut got = 0usize;
     while got < buf.len() {
+        // `base` is below i64::MAX (a file size less a page), so the sum fits off_t.
+        let at = base + got as u64;
         // SAFETY: the destination is the unfilled tail of `buf`.
         let n = cvt_r(|| unsafe {
             libc::pread(
                 fd,
                 buf[got..].as_mut_ptr().cast(),
                 buf.len() - got,
-                got as libc::off_t,
+                at as libc::off_t,
             )
         })?;
         if n == 0 {
@@ -387,8 +401,13 @@ fn has_valid_header(fd: RawFd) -> bool {
 /// Reads and validates the header of an open object file.
 pub(crate) fn read_header(fd: RawFd) -> std::result::Result<Header, &'static str> {
     let mut buf = [0u8; HEADER_READ];
-    let got = read_header_into(fd, &mut buf).map_err(|_| "a file that cannot be read")?;
-    Header::decode(&buf[..got]).map_err(|e| e.describe())
+    let st = fstat(fd).map_err(|_| "a file that cannot be read")?;
+    let got = read_header_into(fd, &st, &mut buf).map_err(|_| "a file that cannot be read")?;
+    let header = Header::decode(&buf[..got]).map_err(|e| e.describe())?;
+    if HEADER_SIZE.checked_add(header.size) != Some(st.st_size as u64) {
+        return Err("an object whose size does not match its header");
+    }
+    Ok(header)
 }
 
 enum Opened {
@@ -594,10 +613,29 @@ fn check_object(
             )));
         }
     }
+    if header_offset(st.st_size as u64).is_none() {
+        return Err(occupied(
+            name,
+            format!(
+                "a file truncated or resized by another process to {} bytes (an object's file is \
+                 whole pages, its header page last)",
+                st.st_size
+            ),
+        ));
+    }
     let mut buf = [0u8; HEADER_READ];
-    let got = read_header_into(raw, &mut buf).map_err(|_| occupied(name, "a file that cannot be read"))?;
-    let header =
-        Header::decode_expecting(&buf[..got], Some(name.base())).map_err(|e| occupied(name, e.describe()))?;
+    let got =
+        read_header_into(raw, st, &mut buf).map_err(|_| occupied(name, "a file that cannot be read"))?;
+    let header = Header::decode_expecting(&buf[..got], Some(name.base())).map_err(|e| {
+        occupied(
+            name,
+            format!(
+                "{} at the end of its {} bytes (truncated or resized by another process, or no object)",
+                e.describe(),
+                st.st_size
+            ),
+        )
+    })?;
     if header.name != name.base() {
         return Err(occupied(name, "an object whose header names another object"));
     }
@@ -906,15 +944,18 @@ fn make_tmpfile(name: &ObjectName, dir: &NsDir, spec: &Spec<'_>) -> Result<(Owne
             &full
         }
     };
+    // The header page is the file's last: after the payload (none for sync
+    // objects), `spec.size` bytes in. `total` fits off_t, so this does too.
     let mut done = 0usize;
     while done < page.len() {
+        let at = spec.size + done as u64;
         // SAFETY: the source is the unwritten tail of `page`.
         let n = cvt_r(|| unsafe {
             libc::pwrite(
                 raw,
                 page[done..].as_ptr().cast(),
                 page.len() - done,
-                done as libc::off_t,
+                at as libc::off_t,
             )
         })
         .map_err(|e| match e.raw_os_error() {

@@ -1,6 +1,6 @@
 //! Named mappings: an [`Object`] of kind `Mapping` and its views (`mmap`).
 
-use super::header::{FLAG_READONLY, FLAG_RESERVE, HEADER_SIZE};
+use super::header::{FLAG_READONLY, FLAG_RESERVE};
 use super::object::{self, Disposition, Object, OpenSpec, Spec};
 use crate::error::{Error, ErrorName, ObjectKind, Result};
 use crate::name::ObjectName;
@@ -86,7 +86,10 @@ impl ShmImp for Shm {
             ViewAccess::ReadWrite => (libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED),
             ViewAccess::CopyOnWrite => (libc::PROT_READ | libc::PROT_WRITE, libc::MAP_PRIVATE),
         };
-        let file_off = HEADER_SIZE + offset;
+        // The payload starts the file (its header page follows it): a view
+        // at `offset` maps file offset `offset`, and a page-rounded size
+        // keeps every view clear of the header.
+        let file_off = offset;
         let fd = self.obj.map_fd().map_err(|e| name.io("reopen for mapping", e))?;
         if at.is_none() && align > page_size() {
             // Where the last aligned view was, if that range is still free:

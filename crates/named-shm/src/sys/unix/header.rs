@@ -1,30 +1,45 @@
-//! The header page at the start of every object file.
+//! The header page of every object file.
+//!
+//! A mapping's file is its payload followed by the header page, so that the
+//! payload starts at file offset 0 and the file can back a Windows section
+//! too (a Windows view of a file always starts at one of the file's 64 KiB
+//! boundaries and a section has no offset of its own, so the bytes a
+//! Windows program maps are those at offset 0); an event's, mutex's or
+//! semaphore's file is the header page alone. Either way the header page is
+//! the file's last page, found from its size ([`header_offset`]):
 //!
 //! ```text
-//! 0     magic "NSHMOBJ1"          8 bytes
-//! 8     version (1)               u32
-//! 12    kind (1 map, 2 evt, 3 mtx, 4 sem) u32
-//! 16    payload size              u64   page-rounded mapping size; 0 for sync objects
-//! 24    creator uid               u32
-//! 28    creator pid               u32
-//! 32    created (unix ns)         u64
-//! 40    flags                     u32   FLAG_*
-//! 44    name length               u32
-//! 48    requested mode            u32   permission bits asked for at creation (0: not recorded)
-//! 52    reserved                  12 bytes
-//! 64    base name (UTF-8)         up to 1024 bytes
-//! 2048  sync area                 events, mutexes and semaphores keep their state here
-//! 4096  payload                   the mapping's memory
+//! file offset 0            payload (mappings only)  `size` bytes, page-rounded
+//! file offset size         header page:
+//!   0     magic "NSHMOBJ1"          8 bytes
+//!   8     version (2)               u32   (1: the header page came first)
+//!   12    kind (1 map, 2 evt, 3 mtx, 4 sem) u32
+//!   16    payload size              u64   page-rounded mapping size; 0 for sync objects
+//!   24    creator uid               u32
+//!   28    creator pid               u32
+//!   32    created (unix ns)         u64
+//!   40    flags                     u32   FLAG_*
+//!   44    name length               u32
+//!   48    requested mode            u32   permission bits asked for at creation (0: not recorded)
+//!   52    reserved                  12 bytes
+//!   64    base name (UTF-8)         up to 1024 bytes
+//!   2048  sync area                 events, mutexes and semaphores keep their state here
 //! ```
+//!
+//! The handle count (a shared lock on byte 0 of the file, see
+//! `linux/object.rs`) is independent of the layout: locks are on file
+//! offsets, not on the bytes stored there.
 //!
 //! The header is written in full before the file is published, so no process
 //! can ever see a partial one; parsing still validates every field, since a
-//! file could have been planted by someone else.
+//! file could have been planted by someone else, and the file's size must be
+//! exactly the payload size the header records plus the header page.
 
 use crate::error::ObjectKind;
 use crate::name::MAX_NAME_LEN;
 
-/// Bytes before the payload; also the file size of events, mutexes and semaphores.
+/// Size of the header page: the bytes after the payload, and the whole file
+/// of an event, mutex or semaphore.
 pub(crate) const HEADER_SIZE: u64 = 4096;
 /// Offset of the sync area inside the header page.
 pub(crate) const SYNC_OFFSET: usize = 2048;
@@ -33,8 +48,18 @@ pub(crate) const SYNC_SIZE: usize = 2048;
 const _: () = assert!(SYNC_OFFSET + SYNC_SIZE == HEADER_SIZE as usize);
 
 const MAGIC: [u8; 8] = *b"NSHMOBJ1";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 const NAME_OFFSET: usize = 64;
+
+/// Where the header page of a file of `file_size` bytes starts (its last
+/// page), or `None` if the size cannot be an object file's: shorter than a
+/// header page, or not a whole number of pages. The size comes from
+/// `fstat` of a file anyone with write access may have resized; the header
+/// found there is validated like any other, and its recorded payload size
+/// must match the offset ([`Header::decode`] and the caller's size check).
+pub(crate) fn header_offset(file_size: u64) -> Option<u64> {
+    (file_size >= HEADER_SIZE && file_size % HEADER_SIZE == 0).then(|| file_size - HEADER_SIZE)
+}
 
 /// The mapping was created with `commit(false)` (`SEC_RESERVE`): its pages are
 /// not reserved in advance.
@@ -239,6 +264,19 @@ mod tests {
             flags: FLAG_MANUAL_RESET,
             mode: MODE_RECORDED | 0o640,
             name: "x y".into(),
+        }
+    }
+
+    #[test]
+    fn the_header_page_is_the_last_page_of_a_whole_number_of_pages() {
+        assert_eq!(header_offset(4096), Some(0));
+        assert_eq!(header_offset(3 * 4096), Some(2 * 4096));
+        assert_eq!(
+            header_offset(u64::MAX / 4096 * 4096),
+            Some(u64::MAX / 4096 * 4096 - 4096)
+        );
+        for bad in [0, 1, 4095, 4097, 2 * 4096 + 1, u64::MAX] {
+            assert_eq!(header_offset(bad), None, "{bad}");
         }
     }
 

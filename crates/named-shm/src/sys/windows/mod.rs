@@ -270,9 +270,9 @@ mod tests {
     fn mode_without_owner_write_refuses_a_writable_open() {
         let name = unique("dacl");
         let _sut = ShmOptions::new().mode(0o400).create(&name, 4096).unwrap();
-        let e = SharedMemory::open(&name, Access::ReadWrite).unwrap_err();
+        let e = SharedMemory::open(&name).unwrap_err();
         assert!(matches!(e, Error::PermissionDenied { .. }), "{e}");
-        let r = SharedMemory::open(&name, Access::Read).unwrap();
+        let r = SharedMemory::options().access(Access::Read).open(&name).unwrap();
         assert_eq!(r.size(), 4096);
     }
 
@@ -281,7 +281,12 @@ mod tests {
         use crate::{EventOptions, WaitStatus};
         use std::time::Duration;
         let name = unique("ro-ev");
-        let _ev = EventOptions::new().mode(0o400).create(&name, true, true).unwrap();
+        let _ev = EventOptions::new()
+            .mode(0o400)
+            .manual_reset(true)
+            .initially_set(true)
+            .create(&name)
+            .unwrap();
         let sut = Event::open(&name).unwrap();
         assert!(matches!(sut.set(), Err(Error::PermissionDenied { .. })));
         assert!(matches!(sut.reset(), Err(Error::PermissionDenied { .. })));
@@ -295,7 +300,7 @@ mod tests {
     fn open_reports_the_size_and_reserve_of_an_existing_section() {
         let name = unique("query");
         let _sut = ShmOptions::new().commit(false).create(&name, 0x3457).unwrap();
-        let other = SharedMemory::open(&name, Access::ReadWrite).unwrap();
+        let other = SharedMemory::open(&name).unwrap();
         assert_eq!(other.size(), 0x4000);
         assert!(!other.committed());
         assert!(!other.created());
@@ -307,7 +312,7 @@ mod tests {
     #[test]
     fn a_name_held_by_an_event_or_mutex_is_the_wrong_type() {
         let name = unique("kind");
-        let _ev = Event::create(&name, true, false).unwrap();
+        let _ev = Event::options().manual_reset(true).create(&name).unwrap();
         match SharedMemory::create(&name, 4096).unwrap_err() {
             Error::WrongType { expected, found, .. } => {
                 assert_eq!((expected, found), (ObjectKind::Mapping, ObjectKind::Event))
@@ -315,7 +320,7 @@ mod tests {
             e => panic!("{e}"),
         }
         let name = unique("kind");
-        let _mx = Mutex::create(&name, false).unwrap();
+        let _mx = Mutex::create(&name).unwrap();
         match Event::open(&name).unwrap_err() {
             Error::WrongType { expected, found, .. } => {
                 assert_eq!((expected, found), (ObjectKind::Event, ObjectKind::Mutex))
@@ -328,7 +333,7 @@ mod tests {
     fn info_counts_handles_and_reap_has_nothing_to_do() {
         let name = unique("info");
         let a = SharedMemory::create(&name, 8192).unwrap();
-        let b = SharedMemory::open(&name, Access::Read).unwrap();
+        let b = SharedMemory::options().access(Access::Read).open(&name).unwrap();
         let info = admin::info(&name).unwrap();
         assert_eq!(
             (info.kind, info.size, info.holders),
@@ -393,11 +398,17 @@ mod tests {
             let sut = ShmOptions::new().commit(i % 2 == 0).create(&name, 4096).unwrap();
             let v = sut.map(0, 0).unwrap();
             v.write_at(0, &i.to_le_bytes()).unwrap();
-            let reader = SharedMemory::open(&name, Access::Read).unwrap();
+            let reader = SharedMemory::options().access(Access::Read).open(&name).unwrap();
             assert_eq!(reader.map(0, 0).unwrap().read::<usize>(0).unwrap(), i);
-            let ev = Event::create(&unique("leak-ev"), false, true).unwrap();
+            let ev = Event::options()
+                .initially_set(true)
+                .create(&unique("leak-ev"))
+                .unwrap();
             ev.wait(Some(std::time::Duration::ZERO)).unwrap();
-            let mx = Mutex::create(&unique("leak-mx"), true).unwrap();
+            let mx = Mutex::options()
+                .initial_owner(true)
+                .create(&unique("leak-mx"))
+                .unwrap();
             mx.release().unwrap();
             drop((sut, v, reader, ev, mx));
         }
@@ -405,7 +416,7 @@ mod tests {
         // Where the handle count is unknown, a leaked handle would still show:
         // it would keep the last name alive.
         assert!(matches!(
-            SharedMemory::open(&name, Access::Read),
+            SharedMemory::options().access(Access::Read).open(&name),
             Err(Error::NotFound { .. })
         ));
         println!("\n@@ handles {h0:?} {h1:?} views {v0} {}", views());
@@ -438,8 +449,15 @@ mod tests {
     fn local_and_global_events_of_one_base_name_are_one_object_only_in_session_0() {
         use crate::{wait_for_multiple, MultiWaitStatus, WaitObject};
         let base = unique("ns-ident");
-        let local = Event::create(&format!("Local\\{base}"), true, true).unwrap();
-        let global = Event::create(&format!("Global\\{base}"), true, true);
+        let local = Event::options()
+            .manual_reset(true)
+            .initially_set(true)
+            .create(&format!("Local\\{base}"))
+            .unwrap();
+        let global = Event::options()
+            .manual_reset(true)
+            .initially_set(true)
+            .create(&format!("Global\\{base}"));
         let global = match global {
             Ok(g) => g,
             // Created in session 0, the local namespace is the global one.
@@ -468,12 +486,12 @@ mod tests {
         let name = format!("Global\\{}", unique("global"));
         let sut = SharedMemory::create(&name, 4096).unwrap();
         sut.map(0, 0).unwrap().write_at(0, b"g").unwrap();
-        let other = SharedMemory::open(&name, Access::Read).unwrap();
+        let other = SharedMemory::options().access(Access::Read).open(&name).unwrap();
         assert_eq!(other.map(0, 0).unwrap().read::<u8>(0).unwrap(), b'g');
         // `Local\X` and `X` are one object; `Global\X` is another.
         let bare = name.trim_start_matches("Global\\");
         assert!(matches!(
-            SharedMemory::open(bare, Access::Read),
+            SharedMemory::options().access(Access::Read).open(bare),
             Err(Error::NotFound { .. })
         ));
     }
