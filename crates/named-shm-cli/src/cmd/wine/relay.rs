@@ -102,16 +102,11 @@ impl Relay {
         let mut events = Vec::with_capacity(specs.len());
         for s in specs {
             let shown = format::escape(&s.name).into_owned();
-            let event = match Event::open(&s.name) {
-                Ok(e) => e,
-                Err(named_shm::Error::NotFound { .. }) => {
-                    Event::open_or_create(&s.name, s.manual.unwrap_or(false), false)
-                        .with_context(|| format!("cannot bridge the event `{shown}`"))?
-                }
-                Err(e) => {
-                    return Err(anyhow::Error::new(e).context(format!("cannot bridge the event `{shown}`")))
-                }
-            };
+            // An existing event keeps its type.
+            let event = Event::options()
+                .manual_reset(s.manual.unwrap_or(false))
+                .open_or_create(&s.name)
+                .with_context(|| format!("cannot bridge the event `{shown}`"))?;
             let manual = event.is_manual_reset();
             if s.manual.is_some_and(|m| m != manual) {
                 return Err(invalid(format!(
@@ -123,7 +118,7 @@ impl Relay {
             events.push(Arc::new(Bridged {
                 event,
                 manual,
-                remote: Event::options().create_anonymous(false, false)?,
+                remote: Event::options().create_anonymous()?,
                 pending: AtomicI8::new(if manual { -1 } else { 0 }),
             }));
         }
@@ -177,7 +172,7 @@ impl Relay {
         stream.set_nonblocking(false)?;
         stream.set_read_timeout(None)?;
         stream.set_nodelay(true)?;
-        let stop = Arc::new(Event::options().create_anonymous(true, false)?);
+        let stop = Arc::new(Event::options().manual_reset(true).create_anonymous()?);
         let writer = Arc::new(Mutex::new(stream.try_clone()?));
         let mut threads = Vec::new();
         for (i, e) in self.events.iter().enumerate() {
