@@ -39,11 +39,13 @@ if [[ ${#need[@]} -gt 0 ]]; then
 fi
 
 work=$(mktemp -d /tmp/ci-wine-bridge.XXXXXX)
+prefix2=$WINEPREFIX-second # a second prefix, for two prefixes sharing a name
 bg=()
 cleanup() {
   local p
   for p in "${bg[@]}"; do kill -9 "$p" 2>/dev/null || true; done
   wineserver -k 2>/dev/null || true # this prefix's server only (WINEPREFIX is set)
+  WINEPREFIX=$prefix2 wineserver -k 2>/dev/null || true
   rm -rf "$work"
   [[ -z $own_root ]] || rm -rf "$NAMED_SHM_DIR"
 }
@@ -234,5 +236,24 @@ for type in auto manual; do
   say "a native SetEvent wakes a Windows waiter ($type-reset)"
 done
 nothing_left "nshm-wb-ev"
+
+# --- 9. two prefixes bridging one name share one object ------------------------
+if [[ ! -f $prefix2/system.reg ]]; then
+  say "initialising the second Wine prefix $prefix2"
+  WINEPREFIX=$prefix2 wineboot -i >/dev/null 2>&1 || true
+  WINEPREFIX=$prefix2 wineserver -w
+fi
+name="Local\\nshm-wb-two-$$"
+nshm wine --map "$name=4K" -- "$work/game.exe" "$name" 4096 8000 >"$work/two.out" 2>&1 &
+launcher=$!; bg+=("$launcher")
+wait_holders "$name" 2
+t1=""; for _ in $(seq 1 200); do t1=$(tick "$name"); [[ -n $t1 ]] && break; sleep 0.05; done
+out=$(WINEPREFIX=$prefix2 nshm wine --map "$name=4K" -- "$work/reader.exe" "$name" | cr)
+[[ $out =~ ^tick\ ([0-9]+)$ ]] && (( BASH_REMATCH[1] >= t1 )) ||
+  die "$name: a program of the second prefix read '$out' (the first's game was at tick $t1)"
+wait "$launcher" || die "$name: nshm wine exited $?"
+wait_gone "$name"
+nothing_left "nshm-wb-two-$$"
+say "a program of a second prefix reads the first prefix's game by name ($out)"
 
 say "passed"
