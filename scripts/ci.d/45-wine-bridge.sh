@@ -97,6 +97,9 @@ nothing_left() { # PATTERN: no object file whose name contains it
   fi
 }
 cr() { tr -d '\r'; }
+game_pid() { # TAG: the pid of the game.exe whose arguments contain TAG (not the launcher's or helper's)
+  pgrep -af game.exe | grep -F -- "$1" | grep -v -e nshm-wine-helper -e 'nshm wine' | awk '{print $1; exit}'
+}
 
 # --- 1. a game's live counter, read natively by name ------------------------
 for ns in Local Global; do
@@ -134,7 +137,11 @@ nothing_left "nshm-wb-rev-$$"
 say "a Windows program reads by name what a native process wrote; the native holder keeps the name after the bridge ends"
 
 # --- 3. exit codes --------------------------------------------------------------
-rc=0; nshm wine --map "Local\\nshm-wb-rc-$$=4K" -- "$work/reader.exe" "Local\\nshm-wb-absent-$$" >/dev/null || rc=$?
+# A program path and an argument with spaces arrive whole (split, the
+# reader would exit 1 with its usage).
+mkdir -p "$work/with space"
+cp "$work/reader.exe" "$work/with space/reader.exe"
+rc=0; nshm wine --map "Local\\nshm-wb-rc-$$=4K" -- "$work/with space/reader.exe" "Local\\nshm wb absent $$" >/dev/null || rc=$?
 [[ $rc == 2 ]] || die "the program's exit code 2 came back as $rc"
 wait_gone "Local\\nshm-wb-rc-$$"
 rc=0; wine "$root/crates/named-shm-cli/wine/nshm-wine-helper.exe" --map X 0 Y -- x >/dev/null 2>&1 || rc=$?
@@ -186,7 +193,7 @@ launcher=$!; bg+=("$launcher")
 wait_holders "$name" 2
 helper=$(pgrep -P "$launcher" | head -1)
 [[ -n $helper ]] || die "no helper process under the launcher"
-game=$(pgrep -f "game.exe $name" | head -1 || true)
+game=$(game_pid "nshm-wb-kill-$$" || true)
 kill -9 "$launcher" "$helper"
 [[ -z $game ]] || kill -9 "$game" 2>/dev/null || true
 # The prefix's lock goes with the helper (the wineserver drops it).
@@ -201,7 +208,7 @@ name="Local\\nshm-wb-killgame-$$"
 nshm wine --map "$name=4K" -- "$work/game.exe" "$name" 4096 60000 >/dev/null 2>&1 &
 launcher=$!; bg+=("$launcher")
 wait_holders "$name" 2
-for _ in $(seq 1 100); do game=$(pgrep -f "game.exe $name" | head -1 || true); [[ -n $game ]] && break; sleep 0.05; done
+for _ in $(seq 1 100); do game=$(game_pid "nshm-wb-killgame-$$" || true); [[ -n $game ]] && break; sleep 0.05; done
 [[ -n $game ]] || die "no game process for $name"
 kill -9 "$game"
 wait "$launcher" || true
