@@ -203,6 +203,27 @@ out=$(nshm reap)
 nothing_left "nshm-wb-kill-$$"
 say "kill -9 of the launcher, the helper and the game: reap reclaims the name"
 
+# The prefix's lock alone keeps the name: with the launcher killed, a native
+# holder's close finds the prefix holding it and leaves the name alive.
+name="Local\\nshm-wb-alone-$$"
+nshm create "$name" --size 4K --hold </dev/null >/dev/null &
+holder=$!; bg+=("$holder")
+wait_holders "$name" 1
+nshm wine --map "$name=4K" -- "$work/game.exe" "$name" 4096 5000 >/dev/null 2>&1 &
+launcher=$!; bg+=("$launcher")
+wait_holders "$name" 3
+kill -9 "$launcher"
+kill -TERM "$holder"; wait "$holder" || true
+[[ $(holders "$name") == 1 ]] || die "$name: with only the prefix holding it, holders is '$(holders "$name")'"
+t1=$(tick "$name"); sleep 0.3; t2=$(tick "$name")
+(( t2 > t1 )) || die "$name: the game's counter is not live with only the prefix holding the name ($t1, $t2)"
+nshm info "$name" | grep -q wineserver || die "$name: nshm info does not show the wineserver as the holder"
+for _ in $(seq 1 300); do [[ -z $(holders "$name") || $(holders "$name") == 0 ]] && break; sleep 0.1; done
+out=$(nshm reap)
+[[ $out == *"nshm-wb-alone-$$"* ]] || die "reap did not reclaim $name: $out"
+nothing_left "nshm-wb-alone-$$"
+say "the prefix alone keeps a name alive (holders 1, the wineserver, live counter); reaped once the game ended"
+
 # kill -9 of the game alone: the helper and the launcher end the name.
 name="Local\\nshm-wb-killgame-$$"
 nshm wine --map "$name=4K" -- "$work/game.exe" "$name" 4096 60000 >/dev/null 2>&1 &
