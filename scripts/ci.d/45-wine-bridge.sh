@@ -146,7 +146,10 @@ rc=0; nshm wine --map "Local\\nshm-wb-rc-$$=4K" -- "$work/with space/reader.exe"
 wait_gone "Local\\nshm-wb-rc-$$"
 rc=0; wine "$root/crates/named-shm-cli/wine/nshm-wine-helper.exe" --map X 0 Y -- x >/dev/null 2>&1 || rc=$?
 [[ $rc == 2 ]] || die "the helper given a bad size exited $rc, not 2"
-say "exit codes: the program's is forwarded; the helper rejects bad arguments with 2"
+rc=0; err=$(nshm wine --map "Local\\nshm-wb-rc-$$=4K" -- 'C:\absent\program.exe' 2>&1) || rc=$?
+[[ $rc == 1 && $err == *"cannot start the program"*"absent"* ]] || die "a missing program: exit $rc, '$err'"
+wait_gone "Local\\nshm-wb-rc-$$"
+say "exit codes: the program's is forwarded; the helper rejects bad arguments with 2" and a missing program with 1
 
 # --- 4. a native holder is counted; an existing smaller object is refused ------
 name="Local\\nshm-wb-small-$$"

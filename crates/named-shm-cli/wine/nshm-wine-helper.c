@@ -92,7 +92,7 @@ static void status_line(const char *line)
     CloseHandle(h);
 }
 
-/* A bridge failure: one line on stderr and in the status file, exit 125. */
+/* A bridge failure: one line in the status file (else on stderr), exit 125. */
 static void fail(const char *fmt, ...)
 {
     char msg[1024];
@@ -101,8 +101,11 @@ static void fail(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "nshm-wine-helper: error: %s\n", msg);
-    fflush(stderr);
+    /* With a status file the launcher reports it; without, stderr does. */
+    if (!status_path) {
+        fprintf(stderr, "nshm-wine-helper: error: %s\n", msg);
+        fflush(stderr);
+    }
     snprintf(line, sizeof line, "error %s%s", failure_is_exists ? "exists " : "", msg);
     status_line(line);
     ExitProcess(EXIT_BRIDGE);
