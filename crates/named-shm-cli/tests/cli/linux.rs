@@ -2401,3 +2401,129 @@ fn holders_another_user_may_not_inspect_are_counted_and_explained() {
     assert!(!out.contains("may not inspect"), "{out}");
     drop(held);
 }
+
+// ---------------------------------------------------------------- nshm wine
+// The launcher against a stand-in for Wine that answers as the helper does
+// (status file, exit code); the real helper under Wine is tested by
+// scripts/ci.d/45-wine-bridge.sh.
+
+/// A directory with a fake `wine` that checks its arguments (the helper is
+/// a Windows executable; each `--map` path is the object's live file seen
+/// through drive Z:) and then behaves as `FAKE_WINE_MODE` says.
+fn fake_wine() -> tempdir::Dir {
+    let dir = tempdir::Dir::new("nshm-fake-wine");
+    let script = r#"#!/bin/sh
+unix() { printf '%s' "$1" | sed 's/^Z://; s/\\/\//g'; }
+[ "$(head -c 2 "$1")" = MZ ] || exit 92
+shift
+[ "$1" = --status ] || exit 90
+status=$(unix "$2")
+shift 2
+while [ $# -gt 0 ] && [ "$1" != -- ]; do
+  if [ "$1" = --map ]; then
+    [ -f "$(unix "$4")" ] || exit 91
+    shift 4
+  else
+    shift
+  fi
+done
+case $FAKE_WINE_MODE in
+  ok) echo ok >"$status"; exit 7 ;;
+  exists) echo 'error exists `Local\X` already exists in this Wine prefix' >"$status"; exit 125 ;;
+  signal) echo ok >"$status"; kill -TERM $$ ;;
+  *) exit 3 ;;
+esac
+"#;
+    let path = dir.path().join("wine");
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    dir
+}
+
+fn nshm_wine(dir: &tempdir::Dir, mode: &str, name: &str) -> assert_cmd::assert::Assert {
+    nshm()
+        .env("WINE", dir.path().join("wine"))
+        .env("XDG_CACHE_HOME", dir.path())
+        .env("FAKE_WINE_MODE", mode)
+        .args(["wine", "--map", &format!("{name}=4K"), "--", "game.exe"])
+        .assert()
+}
+
+#[test]
+fn wine_forwards_the_programs_exit_code_and_ends_the_name() {
+    let dir = fake_wine();
+    let name = unique("wine-ok");
+    nshm_wine(&dir, "ok", &name).code(7);
+    assert_gone(&name);
+    // Wine killed by a signal: 128 + N.
+    nshm_wine(&dir, "signal", &name).code(128 + 15);
+    assert_gone(&name);
+}
+
+#[test]
+fn wine_reports_a_name_the_prefix_had_first_and_a_helper_that_never_ran() {
+    let dir = fake_wine();
+    let name = unique("wine-first");
+    nshm_wine(&dir, "exists", &name)
+        .code(5)
+        .stderr(predicate::str::contains("already exists in this Wine prefix"));
+    assert_gone(&name);
+    nshm_wine(&dir, "nothing", &name).code(1).stderr(
+        predicate::str::contains("the bridge did not start").and(predicate::str::contains("exit code 3")),
+    );
+    assert_gone(&name);
+}
+
+#[test]
+fn wine_without_wine_says_so_and_leaves_nothing() {
+    let name = unique("wine-none");
+    let dir = tempdir::Dir::new("nshm-no-wine");
+    nshm()
+        .env("WINE", dir.path().join("absent-wine"))
+        .env("XDG_CACHE_HOME", dir.path())
+        .args(["wine", "--map", &format!("{name}=4K"), "--", "game.exe"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("cannot run").and(predicate::str::contains("absent-wine")));
+    assert_gone(&name);
+}
+
+#[test]
+fn wine_refuses_an_existing_mapping_smaller_than_asked() {
+    let name = unique("wine-small");
+    let held = hold_mapping(&name, "4K", "x");
+    let dir = fake_wine();
+    nshm()
+        .env("WINE", dir.path().join("wine"))
+        .env("XDG_CACHE_HOME", dir.path())
+        .env("FAKE_WINE_MODE", "ok")
+        .args(["wine", "--map", &format!("{name}=64K"), "--", "game.exe"])
+        .assert()
+        .code(6)
+        .stderr(predicate::str::contains("fewer than the 65536"));
+    drop(held);
+    assert_gone(&name);
+}
+
+/// A temporary directory, removed on drop.
+mod tempdir {
+    pub struct Dir(std::path::PathBuf);
+
+    impl Dir {
+        pub fn new(tag: &str) -> Dir {
+            let p = std::env::temp_dir().join(format!("{tag}-{}-{}", std::process::id(), super::unique("d")));
+            std::fs::create_dir_all(&p).unwrap();
+            Dir(p)
+        }
+
+        pub fn path(&self) -> &std::path::Path {
+            &self.0
+        }
+    }
+
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
