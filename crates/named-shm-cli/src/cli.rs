@@ -148,6 +148,19 @@ pub enum Command {
     )]
     Wine(WineArgs),
 
+    /// Steam launch option: run a game under Proton with named objects bridged into its prefix.
+    ///
+    /// Set a game's launch options to `nshm proton --game TITLE -- %command%`
+    /// (or --map/--event as for `nshm wine`). Steam replaces %command% with
+    /// the command it would run; nshm inserts its helper between Proton's
+    /// verb (waitforexitandrun, run, runinprefix) and the game, leaving
+    /// every wrapper around it as it is, so that the bridge's objects exist
+    /// before the game starts. Exits with the game's exit code.
+    #[command(
+        after_help = "Examples (Steam: the game's Properties, Launch options):\n  /home/you/.cargo/bin/nshm proton --game iracing -- %command%\n  /home/you/.cargo/bin/nshm proton --map 'Local\\Telemetry=1M' -- %command%"
+    )]
+    Proton(ProtonArgs),
+
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  nshm completions bash > ~/.local/share/bash-completion/completions/nshm\n  nshm completions zsh > ~/.zfunc/_nshm\n  nshm completions fish > ~/.config/fish/completions/nshm.fish"
@@ -444,6 +457,22 @@ pub struct WineArgs {
     /// The Windows program (a Linux path or a Windows path) and its arguments, after `--`.
     #[arg(last = true, required = true, value_name = "PROGRAM")]
     pub program: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct ProtonArgs {
+    /// A mapping to bridge: its name and the size the program maps. Repeatable.
+    #[arg(long = "map", value_name = "NAME=SIZE")]
+    pub maps: Vec<String>,
+    /// A named event to bridge both ways: NAME, NAME=auto or NAME=manual. Repeatable.
+    #[arg(long = "event", value_name = "NAME[=TYPE]")]
+    pub events: Vec<String>,
+    /// Bridge the objects of a known title from the catalogue.
+    #[arg(long, value_name = "TITLE")]
+    pub game: Option<String>,
+    /// Steam's command line (`%command%`), after `--`.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<std::ffi::OsString>,
 }
 
 #[derive(Debug, Args)]

@@ -20,7 +20,6 @@ mod hints;
 mod input;
 mod signal;
 // Used by `nshm wine` and `nshm proton`.
-#[allow(dead_code)]
 mod wine;
 
 use clap::Parser;

@@ -34,6 +34,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::DemoFirst(a) => demo::first(a),
         Command::DemoSecond(a) => demo::second(a),
         Command::Wine(a) => wine::run(a),
+        Command::Proton(a) => wine::proton(a),
         Command::Completions(a) => completions(a),
         Command::Man(a) => man::man(a),
     }

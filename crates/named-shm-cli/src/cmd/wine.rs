@@ -15,11 +15,12 @@
 //! protocol: a name nobody holds any more (natively or in the prefix) ends.
 //! Events are relayed by [`relay`] over a loopback connection.
 
-use crate::cli::WineArgs;
+use crate::cli::{ProtonArgs, WineArgs};
 use crate::exit_codes::{fail, invalid, ExitCode};
 use crate::format;
 use crate::input::parse_size;
 use crate::signal;
+use crate::wine::{catalogue, proton};
 use anyhow::{Context, Result};
 use named_shm::{admin, SharedMemory, ShmOptions};
 use std::ffi::OsString;
@@ -46,14 +47,7 @@ struct Bridged {
 }
 
 pub fn run(a: WineArgs) -> Result<()> {
-    let mut objects = match &a.game {
-        Some(key) => game_objects(key)?,
-        None => Objects::default(),
-    };
-    for m in &a.maps {
-        objects.maps.push(parse_map(m)?);
-    }
-    objects.events.extend(a.events.iter().cloned());
+    let objects = objects(a.game.as_deref(), &a.maps, &a.events)?;
     let wine = std::env::var_os("WINE").unwrap_or_else(|| "wine".into());
     run_bridged(objects, |helper, helper_args| {
         let mut program = a.program.iter();
@@ -64,6 +58,15 @@ pub fn run(a: WineArgs) -> Result<()> {
         command.push(program_arg(first));
         command.extend(program.cloned());
         Ok(command)
+    })
+}
+
+/// `nshm proton … -- %command%`: the same bridge, with the helper inserted
+/// into Proton's command line (see [`proton::rewrite`]).
+pub fn proton(a: ProtonArgs) -> Result<()> {
+    let objects = objects(a.game.as_deref(), &a.maps, &a.events)?;
+    run_bridged(objects, |helper, helper_args| {
+        proton::rewrite(&a.command, helper, &helper_args).map_err(invalid)
     })
 }
 
@@ -190,10 +193,35 @@ pub struct Objects {
 
 /// `--game TITLE`: the title's mappings and events from the catalogue.
 fn game_objects(key: &str) -> Result<Objects> {
-    Err(invalid(format!(
-        "--game `{}`: this build of nshm has no catalogue of titles; give the objects with --map and --event",
-        format::escape(key)
-    )))
+    let titles = catalogue::load().map_err(|e| invalid(format!("the catalogue of titles: {e}")))?;
+    let Some(t) = catalogue::find(&titles, key) else {
+        let known: Vec<&str> = titles.iter().map(|t| t.key.as_str()).collect();
+        return Err(fail(
+            ExitCode::NotFound,
+            format!(
+                "--game `{}`: no such title in the catalogue (known: {})",
+                format::escape(key),
+                known.join(", ")
+            ),
+        ));
+    };
+    Ok(Objects {
+        maps: t.maps.clone(),
+        events: t.events.clone(),
+    })
+}
+
+/// Objects from `--game`, `--map` and `--event`.
+fn objects(game: Option<&str>, maps: &[String], events: &[String]) -> Result<Objects> {
+    let mut objects = match game {
+        Some(key) => game_objects(key)?,
+        None => Objects::default(),
+    };
+    for m in maps {
+        objects.maps.push(parse_map(m)?);
+    }
+    objects.events.extend(events.iter().cloned());
+    Ok(objects)
 }
 
 /// `NAME=SIZE`: split at the last `=` (a size never contains one).
@@ -247,19 +275,7 @@ fn open_map(name: &str, size: u64) -> Result<Bridged> {
 fn windows_path(path: &Path) -> Result<String> {
     let abs =
         std::path::absolute(path).with_context(|| format!("cannot make {} absolute", path.display()))?;
-    let Some(s) = abs.to_str() else {
-        return Err(invalid(format!(
-            "the path {} is not UTF-8, which Wine cannot name",
-            format::escape_os(abs.as_os_str())
-        )));
-    };
-    if s.contains('\\') {
-        return Err(invalid(format!(
-            "the path {} contains a backslash, which Wine cannot name",
-            format::escape(s)
-        )));
-    }
-    Ok(format!("Z:{}", s.replace('/', "\\")))
+    proton::wine_path(&abs).map_err(invalid)
 }
 
 /// The program as the helper should start it: a Linux path (one with a
@@ -417,6 +433,7 @@ mod tests {
             "Z:\\dev\\shm\\named-shm.1000\\a%5Cb"
         );
         assert!(windows_path(Path::new("/tmp/a\\b")).is_err());
+        assert!(windows_path(Path::new("/tmp/a:b")).is_err());
     }
 
     #[test]

@@ -2407,14 +2407,19 @@ fn holders_another_user_may_not_inspect_are_counted_and_explained() {
 // (status file, exit code); the real helper under Wine is tested by
 // scripts/ci.d/45-wine-bridge.sh.
 
-/// A directory with a fake `wine` that checks its arguments (the helper is
-/// a Windows executable; each `--map` path is the object's live file seen
+/// A directory with a fake `wine` (and `proton`, which takes a verb first
+/// and the helper as a Z: path) that checks its arguments (the helper is a
+/// Windows executable; each `--map` path is the object's live file seen
 /// through drive Z:) and then behaves as `FAKE_WINE_MODE` says.
 fn fake_wine() -> tempdir::Dir {
     let dir = tempdir::Dir::new("nshm-fake-wine");
     let script = r#"#!/bin/sh
 unix() { printf '%s' "$1" | sed 's/^Z://; s/\\/\//g'; }
-[ "$(head -c 2 "$1")" = MZ ] || exit 92
+if [ "${0##*/}" = proton ]; then
+  [ "$1" = waitforexitandrun ] || exit 93
+  shift
+fi
+[ "$(head -c 2 "$(unix "$1")")" = MZ ] || exit 92
 shift
 [ "$1" = --status ] || exit 90
 status=$(unix "$2")
@@ -2434,9 +2439,11 @@ case $FAKE_WINE_MODE in
   *) exit 3 ;;
 esac
 "#;
-    let path = dir.path().join("wine");
-    std::fs::write(&path, script).unwrap();
-    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    for name in ["wine", "proton"] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, script).unwrap();
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    }
     dir
 }
 
@@ -2471,6 +2478,47 @@ fn wine_reports_a_name_the_prefix_had_first_and_a_helper_that_never_ran() {
     nshm_wine(&dir, "nothing", &name).code(1).stderr(
         predicate::str::contains("the bridge did not start").and(predicate::str::contains("exit code 3")),
     );
+    assert_gone(&name);
+}
+
+#[test]
+fn wine_bridges_a_catalogue_title_and_rejects_an_unknown_one() {
+    let dir = fake_wine();
+    nshm()
+        .env("WINE", dir.path().join("wine"))
+        .env("XDG_CACHE_HOME", dir.path())
+        .env("FAKE_WINE_MODE", "ok")
+        .args(["wine", "--game", "assettocorsa", "--", "acs.exe"])
+        .assert()
+        .code(7);
+    for name in [
+        "Local\\acpmf_physics",
+        "Local\\acpmf_graphics",
+        "Local\\acpmf_static",
+    ] {
+        assert_gone(name);
+    }
+    nshm()
+        .env("XDG_CACHE_HOME", dir.path())
+        .args(["wine", "--game", "no-such-title", "--", "x.exe"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("no such title").and(predicate::str::contains("iracing")));
+}
+
+#[test]
+fn proton_inserts_the_helper_after_the_verb_and_forwards_the_exit_code() {
+    let dir = fake_wine();
+    let name = unique("proton");
+    let proton = dir.path().join("proton");
+    nshm()
+        .env("XDG_CACHE_HOME", dir.path())
+        .env("FAKE_WINE_MODE", "ok")
+        .args(["proton", "--map", &format!("{name}=4K"), "--"])
+        .arg(&proton)
+        .args(["waitforexitandrun", "/games/Game/game.exe", "-windowed"])
+        .assert()
+        .code(7);
     assert_gone(&name);
 }
 
