@@ -439,6 +439,9 @@ pub(crate) fn holder_index() -> HolderIndex {
             continue;
         };
         let mut mine: HashMap<(u64, u64), usize> = HashMap::new();
+        // A POSIX lock belongs to the process, and shows under each of its
+        // descriptors of the file (a wineserver has several): count it once.
+        let mut posix_seen = std::collections::HashSet::new();
         for fd in fds.flatten() {
             let Ok(text) = std::fs::read_to_string(fd.path()) else {
                 continue;
@@ -448,6 +451,9 @@ pub(crate) fn holder_index() -> HolderIndex {
                 .filter(|l| l.starts_with("lock:") && counts_as_handle(l))
             {
                 if let Some(id) = l.split_whitespace().find_map(parse_lock_id) {
+                    if l.contains("POSIX") && !posix_seen.insert(id) {
+                        continue;
+                    }
                     *mine.entry(id).or_insert(0) += 1;
                 }
             }
