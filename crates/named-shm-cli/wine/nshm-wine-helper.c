@@ -12,11 +12,12 @@
  * pages are the object's pages: Wine maps file sections MAP_SHARED, so
  * native programs and Windows programs share memory without a copy.
  *
- * Then it runs the program given after `--` (std handles inherited), waits
- * for it, and keeps its locks while any other process of the prefix still
- * holds one of the names (it closes its own section handles and probes
- * with OpenFileMappingW every 200 ms). It exits with the program's exit
- * code.
+ * Then it runs the program given after `--` (std handles inherited) in a
+ * job, waits for it, keeps the sections named while a process of the job
+ * (one the program started) runs, then keeps its locks while any other
+ * process of the prefix still holds one of the names (it closes its own
+ * section handles and probes with OpenFileMappingW every 200 ms). It exits
+ * with the program's exit code.
  *
  * With `--event NAME auto|manual` and `--bridge PORT` it also relays named events over
  * a loopback TCP connection to the launcher (see relay_* below); the
@@ -424,6 +425,16 @@ static void start_relay(void)
     CloseHandle(t);
 }
 
+/* Whether a process of the job (the program and what it started) runs. */
+static int job_running(HANDLE job)
+{
+    JOBOBJECT_BASIC_ACCOUNTING_INFORMATION info;
+    if (!job || !QueryInformationJobObject(job, JobObjectBasicAccountingInformation, &info,
+                                           sizeof info, NULL))
+        return 0;
+    return info.ActiveProcesses > 0;
+}
+
 /* Whether a process of the prefix other than us holds any of the names. */
 static int names_held_elsewhere(void)
 {
@@ -446,6 +457,7 @@ int wmain(int argc, wchar_t **argv)
     STARTUPINFOW si;
     PROCESS_INFORMATION pi;
     DWORD code;
+    HANDLE job;
 
     for (i = 1; i < argc; i++) {
         if (!wcscmp(argv[i], L"--")) {
@@ -512,10 +524,20 @@ int wmain(int argc, wchar_t **argv)
 
     memset(&si, 0, sizeof si);
     si.cb = sizeof si;
-    if (!CreateProcessW(NULL, cmd, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi)) {
+    /* The program and every process it starts go into a job, so that the
+     * bridge outlasts a launcher stub that starts the real program and
+     * exits at once. Without jobs (nested in a job that forbids it), only
+     * the names held are watched. */
+    job = CreateJobObjectW(NULL, NULL);
+    if (!CreateProcessW(NULL, cmd, NULL, NULL, TRUE, CREATE_SUSPENDED, NULL, NULL, &si, &pi)) {
         char c[1024];
         fail("cannot start the program %s (error %lu)", utf8(cmd, c, sizeof c), GetLastError());
     }
+    if (job && !AssignProcessToJobObject(job, pi.hProcess)) {
+        CloseHandle(job);
+        job = NULL;
+    }
+    ResumeThread(pi.hThread);
     status_line("ok");
     CloseHandle(pi.hThread);
     WaitForSingleObject(pi.hProcess, INFINITE);
@@ -523,9 +545,12 @@ int wmain(int argc, wchar_t **argv)
         code = 1;
     CloseHandle(pi.hProcess);
 
-    /* The program is gone; programs it started may still hold the names.
-     * Keep the file handles (and with them the locks that count the
-     * prefix as a holder) until nobody else in the prefix has a name. */
+    /* The program is gone; programs it started may still run (and open the
+     * names later: the sections stay named while a process of the job
+     * runs) or hold the names. Keep the file handles (and with them the
+     * locks that count the prefix as a holder) until neither is true. */
+    while (job_running(job))
+        Sleep(200);
     for (int m = 0; m < n_maps; m++) {
         CloseHandle(maps[m].section);
         maps[m].section = NULL;
