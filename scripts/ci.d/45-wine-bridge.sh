@@ -198,6 +198,7 @@ helper=$(pgrep -P "$launcher" | head -1)
 [[ -n $helper ]] || die "no helper process under the launcher"
 game=$(game_pid "nshm-wb-kill-$$" || true)
 kill -9 "$launcher" "$helper"
+wait "$launcher" 2>/dev/null || true
 [[ -z $game ]] || kill -9 "$game" 2>/dev/null || true
 # The prefix's lock goes with the helper (the wineserver drops it).
 for _ in $(seq 1 300); do [[ $(holders "$name") == "" ]] && break; sleep 0.1; done
@@ -216,6 +217,7 @@ nshm wine --map "$name=4K" -- "$work/game.exe" "$name" 4096 5000 >/dev/null 2>&1
 launcher=$!; bg+=("$launcher")
 wait_holders "$name" 3
 kill -9 "$launcher"
+wait "$launcher" 2>/dev/null || true
 kill -TERM "$holder"; wait "$holder" || true
 [[ $(holders "$name") == 1 ]] || die "$name: with only the prefix holding it, holders is '$(holders "$name")'"
 t1=$(tick "$name"); sleep 0.3; t2=$(tick "$name")
