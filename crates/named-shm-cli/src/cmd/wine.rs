@@ -51,7 +51,9 @@ pub fn run(a: WineArgs) -> Result<()> {
     let wine = std::env::var_os("WINE").unwrap_or_else(|| "wine".into());
     run_bridged(objects, |helper, helper_args| {
         let mut program = a.program.iter();
-        let first = program.next().expect("clap requires the program");
+        let Some(first) = program.next() else {
+            return Err(invalid("no program given after `--`"));
+        };
         let mut command = vec![wine, helper.as_os_str().to_owned()];
         command.extend(helper_args);
         command.push("--".into());
@@ -211,17 +213,44 @@ fn game_objects(key: &str) -> Result<Objects> {
     })
 }
 
-/// Objects from `--game`, `--map` and `--event`.
+/// Objects from `--game`, `--map` and `--event`, each name once (`X` and
+/// `Local\X` are one name; a mapping given twice gets the larger size): the
+/// helper names each section once.
 fn objects(game: Option<&str>, maps: &[String], events: &[String]) -> Result<Objects> {
-    let mut objects = match game {
+    let given = match game {
         Some(key) => game_objects(key)?,
         None => Objects::default(),
     };
+    let mut maps_in = given.maps;
     for m in maps {
-        objects.maps.push(parse_map(m)?);
+        maps_in.push(parse_map(m)?);
     }
-    objects.events.extend(events.iter().cloned());
+    let mut objects = Objects::default();
+    let mut seen: Vec<String> = Vec::new();
+    for (name, size) in maps_in {
+        let canonical = canonical(&name)?;
+        match seen.iter().position(|c| *c == canonical) {
+            Some(i) => objects.maps[i].1 = objects.maps[i].1.max(size),
+            None => {
+                seen.push(canonical);
+                objects.maps.push((name, size));
+            }
+        }
+    }
+    let mut seen: Vec<String> = Vec::new();
+    for e in given.events.iter().chain(events) {
+        let canonical = canonical(&relay::EventSpec::parse(e).name)?;
+        if !seen.contains(&canonical) {
+            seen.push(canonical);
+            objects.events.push(e.clone());
+        }
+    }
     Ok(objects)
+}
+
+/// The name as the library keys it (`X` is `Local\X`).
+fn canonical(name: &str) -> Result<String> {
+    Ok(named_shm::ObjectName::parse(name)?.canonical())
 }
 
 /// `NAME=SIZE`: split at the last `=` (a size never contains one).
@@ -424,6 +453,22 @@ mod tests {
         for bad in ["X", "=4K", "X=", "X=0", "X=big"] {
             assert!(parse_map(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_name_given_twice_is_bridged_once_with_the_larger_size() {
+        let maps = [
+            "Local\\T=4K".to_owned(),
+            "T=64K".to_owned(),
+            "Global\\T=4K".to_owned(),
+        ];
+        let events = ["E".to_owned(), "Local\\E=manual".to_owned()];
+        let o = objects(None, &maps, &events).unwrap();
+        assert_eq!(
+            o.maps,
+            [("Local\\T".to_owned(), 65536), ("Global\\T".to_owned(), 4096)]
+        );
+        assert_eq!(o.events, ["E"]);
     }
 
     #[test]
