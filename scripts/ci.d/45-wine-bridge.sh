@@ -67,7 +67,7 @@ mkdir -p "$work/bin"
 ln -sf "$NSHM" "$work/bin/nshm"
 export PATH=$work/bin:$PATH
 tests=crates/named-shm-cli/wine/tests
-for p in game reader; do
+for p in game reader evctl; do
   x86_64-w64-mingw32-gcc -O2 -Wall -o "$work/$p.exe" "$tests/$p.c"
 done
 WINCC_NO_BUILD=1 scripts/wincc -O2 "$tests/reader.c" -o "$work/reader-native"
@@ -268,6 +268,17 @@ for type in auto manual; do
   wait_gone "$map"; wait_gone "$ev"
   say "a native SetEvent wakes a Windows waiter ($type-reset)"
 done
+# A manual-reset event's set and reset made in the prefix are mirrored.
+ev="Local\\nshm-wb-ev-mirror-$$"
+nshm wine --event "$ev=manual" -- "$work/evctl.exe" "$ev" sleep:500 set sleep:3000 reset sleep:3000 >/dev/null 2>&1 &
+launcher=$!; bg+=("$launcher")
+wait_holders "$ev" 1
+nshm event wait "$ev" --timeout 30s >/dev/null || die "$ev: the prefix's set did not reach the native event"
+for _ in $(seq 1 300); do nshm info "$ev" | grep -q 'state: *not set' && break; sleep 0.02; done
+nshm info "$ev" | grep -q 'state: *not set' || die "$ev: the prefix's reset did not reach the native event"
+wait "$launcher" || die "$ev: nshm wine exited $?"
+wait_gone "$ev"
+say "a manual-reset event's set and reset in the prefix are mirrored natively"
 nothing_left "nshm-wb-ev"
 
 # --- 9. two prefixes bridging one name share one object ------------------------
