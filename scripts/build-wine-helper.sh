@@ -12,4 +12,4 @@ out=${1:-crates/named-shm-cli/wine/nshm-wine-helper.exe}
 # -ffile-prefix-map: no path of this checkout ends up in the binary.
 x86_64-w64-mingw32-gcc -O2 -s -Wall -Wextra -municode \
   -ffile-prefix-map="$PWD"=. -Wl,--no-insert-timestamp \
-  -o "$out" "$src" -lws2_32
+  -o "$out" "$src" -lws2_32 -lpsapi

@@ -168,7 +168,8 @@ nshm wine --map "$name=4K" -- "$work/game.exe" --spawn "$name" 4096 4000 >"$work
 launcher=$!; bg+=("$launcher")
 for _ in $(seq 1 200); do grep -q spawned "$work/spawn.out" && break; sleep 0.05; done
 grep -q spawned "$work/spawn.out" || die "$name: the stub did not start the game"
-t1=$(tick "$name"); sleep 0.5; t2=$(tick "$name")
+t1=""; for _ in $(seq 1 200); do t1=$(tick "$name"); [[ -n $t1 ]] && break; sleep 0.05; done
+sleep 0.5; t2=$(tick "$name")
 [[ -n $t1 ]] && (( t2 > t1 )) || die "$name: the spawned game's counter is not live ($t1, $t2)"
 [[ $(holders "$name") == 2 ]] || die "$name: holders while the spawned game runs: $(holders "$name")"
 kill -0 "$launcher" || die "$name: the launcher ended while a program of the prefix still held the name"
@@ -299,5 +300,20 @@ wait "$launcher" || die "$name: nshm wine exited $?"
 wait_gone "$name"
 nothing_left "nshm-wb-two-$$"
 say "a program of a second prefix reads the first prefix's game by name ($out)"
+
+# Two bridges of one prefix naming the same object: the second finds the
+# first's section backed by the same file and shares it.
+name="Local\\nshm-wb-twice-$$"
+nshm wine --map "$name=4K" -- "$work/game.exe" "$name" 4096 8000 >"$work/twice.out" 2>&1 &
+launcher=$!; bg+=("$launcher")
+wait_holders "$name" 2
+t1=""; for _ in $(seq 1 200); do t1=$(tick "$name"); [[ -n $t1 ]] && break; sleep 0.05; done
+out=$(nshm wine --map "$name=4K" -- "$work/reader.exe" "$name" | cr)
+[[ $out =~ ^tick\ ([0-9]+)$ ]] && (( BASH_REMATCH[1] >= t1 )) ||
+  die "$name: a second bridge of the same prefix read '$out' (the game was at tick $t1)"
+wait "$launcher" || die "$name: nshm wine exited $? ($(cr <"$work/twice.out"))"
+wait_gone "$name"
+nothing_left "nshm-wb-twice-$$"
+say "a second bridge of the same prefix shares the first's section ($out)"
 
 say "passed"

@@ -6,7 +6,8 @@
  * on its byte 0 (Wine turns it into a POSIX read lock held by the
  * wineserver, which the library's handle count sees as one more handle:
  * the whole prefix counts as one holder), and gives the file a section
- * name: CreateFileMappingW(file, NAME). Every program of the prefix that
+ * name: CreateFileMappingW(file, NAME) (a name another bridge of the prefix
+ * gave the same file already is fine). Every program of the prefix that
  * later calls CreateFileMapping(INVALID_HANDLE_VALUE, ..., NAME) or
  * OpenFileMapping(NAME) gets that section (ERROR_ALREADY_EXISTS), whose
  * pages are the object's pages: Wine maps file sections MAP_SHARED, so
@@ -35,12 +36,13 @@
  *
  * Build (reproducible, see scripts/build-wine-helper.sh):
  *   x86_64-w64-mingw32-gcc -O2 -s -Wl,--no-insert-timestamp -municode
- *     -o nshm-wine-helper.exe nshm-wine-helper.c -lws2_32
+ *     -o nshm-wine-helper.exe nshm-wine-helper.c -lws2_32 -lpsapi
  */
 #define WIN32_LEAN_AND_MEAN
 #include <winsock2.h>
 #include <ws2tcpip.h>
 #include <windows.h>
+#include <psapi.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,6 +203,25 @@ static int parse_size(const wchar_t *s, unsigned long long *out)
     return 1;
 }
 
+/* Whether `section` is a view of the file `path` (another bridge of this
+ * prefix named it): an anonymous section has no file name. */
+static int backed_by(HANDLE section, const wchar_t *path)
+{
+    wchar_t file[MAX_PATH * 2];
+    const wchar_t *f = file;
+    DWORD n;
+    void *view = MapViewOfFile(section, FILE_MAP_READ, 0, 0, 0);
+    if (!view)
+        return 0;
+    n = GetMappedFileNameW(GetCurrentProcess(), view, file, sizeof file / sizeof file[0]);
+    UnmapViewOfFile(view);
+    if (!n || n >= sizeof file / sizeof file[0])
+        return 0;
+    if (!wcsncmp(f, L"\\??\\", 4))
+        f += 4;
+    return !_wcsicmp(f, path);
+}
+
 static void open_map(struct map *m)
 {
     char name[512];
@@ -226,13 +247,15 @@ static void open_map(struct map *m)
     err = GetLastError();
     if (!m->section)
         fail("`%s`: cannot name its section in the Wine prefix (error %lu)", name, err);
-    if (err == ERROR_ALREADY_EXISTS) {
+    if (err == ERROR_ALREADY_EXISTS && !backed_by(m->section, m->path)) {
         failure_is_exists = 1;
         fail("`%s` already exists in this Wine prefix: a program of the prefix created it "
              "before the bridge, so its memory is not the named-shm object; start the "
              "program through `nshm wine` (end the program that holds the name first)",
              name);
     }
+    /* Otherwise another bridge of this prefix named the same file first:
+     * this is the same memory, and our lock counts with its. */
 }
 
 static void open_event(struct event *e)
