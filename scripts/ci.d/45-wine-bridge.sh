@@ -91,6 +91,10 @@ wait_gone() { # NAME: until no live object has the name (30 s)
 tick() { # NAME: the N of the `tick N` the game last wrote, via nshm read
   nshm read "$1" | sed -n 's/^tick \([0-9]*\)$/\1/p'
 }
+advanced() { # NAME T: a tick after T (polled up to 20 s), or empty
+  local t
+  for _ in $(seq 1 400); do t=$(tick "$1"); [[ -n $t ]] && (( t > $2 )) && { echo "$t"; return; }; sleep 0.05; done
+}
 nothing_left() { # PATTERN: no object file whose name contains it
   if find "$NAMED_SHM_DIR" -mindepth 2 -name "*$1*" | grep -q .; then
     find "$NAMED_SHM_DIR" -mindepth 2 -ls; die "objects matching '$1' left in $NAMED_SHM_DIR"
@@ -109,9 +113,8 @@ for ns in Local Global; do
   wait_holders "$name" 2 # the launcher and the prefix
   t1=""; for _ in $(seq 1 200); do t1=$(tick "$name"); [[ -n $t1 ]] && break; sleep 0.05; done
   [[ -n $t1 ]] || die "$name: no tick from the game through nshm read"
-  sleep 0.3
-  t2=$(tick "$name")
-  (( t2 > t1 )) || die "$name: the counter did not advance ($t1, then $t2)"
+  t2=$(advanced "$name" "$t1")
+  [[ -n $t2 ]] || die "$name: the counter did not advance past $t1"
   lib=$("$work/reader-native" "$name")
   [[ $lib =~ ^tick\ ([0-9]+)$ ]] && (( BASH_REMATCH[1] >= t2 )) ||
     die "$name: the library (reader built with wincc) read '$lib' after tick $t2"
@@ -169,8 +172,9 @@ launcher=$!; bg+=("$launcher")
 for _ in $(seq 1 200); do grep -q spawned "$work/spawn.out" && break; sleep 0.05; done
 grep -q spawned "$work/spawn.out" || die "$name: the stub did not start the game"
 t1=""; for _ in $(seq 1 200); do t1=$(tick "$name"); [[ -n $t1 ]] && break; sleep 0.05; done
-sleep 0.5; t2=$(tick "$name")
-[[ -n $t1 ]] && (( t2 > t1 )) || die "$name: the spawned game's counter is not live ($t1, $t2)"
+[[ -n $t1 ]] || die "$name: no tick from the spawned game"
+t2=$(advanced "$name" "$t1")
+[[ -n $t2 ]] || die "$name: the spawned game's counter did not advance past $t1"
 [[ $(holders "$name") == 2 ]] || die "$name: holders while the spawned game runs: $(holders "$name")"
 kill -0 "$launcher" || die "$name: the launcher ended while a program of the prefix still held the name"
 wait "$launcher" || die "$name: nshm wine exited $?"
@@ -214,15 +218,15 @@ name="Local\\nshm-wb-alone-$$"
 nshm create "$name" --size 4K --hold </dev/null >/dev/null &
 holder=$!; bg+=("$holder")
 wait_holders "$name" 1
-nshm wine --map "$name=4K" -- "$work/game.exe" "$name" 4096 5000 >/dev/null 2>&1 &
+nshm wine --map "$name=4K" -- "$work/game.exe" "$name" 4096 10000 >/dev/null 2>&1 &
 launcher=$!; bg+=("$launcher")
 wait_holders "$name" 3
 kill -9 "$launcher"
 wait "$launcher" 2>/dev/null || true
 kill -TERM "$holder"; wait "$holder" || true
 [[ $(holders "$name") == 1 ]] || die "$name: with only the prefix holding it, holders is '$(holders "$name")'"
-t1=$(tick "$name"); sleep 0.3; t2=$(tick "$name")
-(( t2 > t1 )) || die "$name: the game's counter is not live with only the prefix holding the name ($t1, $t2)"
+t1=$(tick "$name"); t2=$(advanced "$name" "${t1:-0}")
+[[ -n $t2 ]] || die "$name: the game's counter is not live with only the prefix holding the name (tick $t1)"
 nshm info "$name" | grep -q wineserver || die "$name: nshm info does not show the wineserver as the holder"
 for _ in $(seq 1 300); do [[ -z $(holders "$name") || $(holders "$name") == 0 ]] && break; sleep 0.1; done
 out=$(nshm reap)
