@@ -80,9 +80,15 @@ wine cmd /c exit 0 >/dev/null 2>&1 || true # starts this prefix's wineserver onc
 
 # --- helpers ----------------------------------------------------------------
 holders() { nshm info "$1" --json 2>/dev/null | sed -n 's/.*"holders": *\([0-9]*\).*/\1/p'; }
-wait_holders() { # NAME N: until NAME has N holders (30 s)
-  for _ in $(seq 1 300); do [[ $(holders "$1") == "$2" ]] && return 0; sleep 0.1; done
-  die "$1: expected $2 holders, found '$(holders "$1")'"
+wait_holders() { # NAME N [PID OUT]: until NAME has N holders (30 s), failing early if PID ends
+  for _ in $(seq 1 300); do
+    [[ $(holders "$1") == "$2" ]] && return 0
+    if [[ -n ${3:-} ]] && ! kill -0 "$3" 2>/dev/null; then
+      die "$1: expected $2 holders, but nshm wine ended: $(cr <"$4")"
+    fi
+    sleep 0.1
+  done
+  die "$1: expected $2 holders, found '$(holders "$1")'${4:+ (nshm wine said: $(cr <"$4"))}"
 }
 wait_gone() { # NAME: until no live object has the name (30 s)
   for _ in $(seq 1 300); do nshm info "$1" >/dev/null 2>&1 || return 0; sleep 0.1; done
@@ -110,7 +116,7 @@ for ns in Local Global; do
   name="$ns\\nshm-wb-live-$$"
   nshm wine --map "$name=8K" -- "$work/game.exe" "$name" 8192 6000 >"$work/live.out" 2>&1 &
   launcher=$!; bg+=("$launcher")
-  wait_holders "$name" 2 # the launcher and the prefix
+  wait_holders "$name" 2 "$launcher" "$work/live.out" # the launcher and the prefix
   t1=""; for _ in $(seq 1 200); do t1=$(tick "$name"); [[ -n $t1 ]] && break; sleep 0.05; done
   [[ -n $t1 ]] || die "$name: no tick from the game through nshm read"
   t2=$(advanced "$name" "$t1")
@@ -265,7 +271,7 @@ for type in auto manual; do
   wait_holders "$map" 1
   nshm wine --map "$map=4K" --event "$ev=$type" -- "$work/reader.exe" "$map" "$ev" 30000 >"$work/evr.out" 2>&1 &
   launcher=$!; bg+=("$launcher")
-  wait_holders "$map" 2
+  wait_holders "$map" 2 "$launcher" "$work/evr.out"
   nshm event set "$ev" >/dev/null
   wait "$launcher" || die "$ev: nshm wine exited $? ($(cr <"$work/evr.out"))"
   [[ $(cr <"$work/evr.out") == $'event\nafter the event' ]] || die "$ev: the Windows reader printed '$(cr <"$work/evr.out")'"
