@@ -271,7 +271,7 @@ for type in auto manual; do
   wait_holders "$map" 1
   nshm wine --map "$map=4K" --event "$ev=$type" -- "$work/reader.exe" "$map" "$ev" 30000 >"$work/evr.out" 2>&1 &
   launcher=$!; bg+=("$launcher")
-  wait_holders "$map" 2 "$launcher" "$work/evr.out"
+  wait_holders "$map" 3 "$launcher" "$work/evr.out" # the holder, the launcher, the prefix
   nshm event set "$ev" >/dev/null
   wait "$launcher" || die "$ev: nshm wine exited $? ($(cr <"$work/evr.out"))"
   [[ $(cr <"$work/evr.out") == $'event\nafter the event' ]] || die "$ev: the Windows reader printed '$(cr <"$work/evr.out")'"
