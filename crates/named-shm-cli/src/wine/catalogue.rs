@@ -212,9 +212,15 @@ fn parse(label: &str, text: &str) -> Result<Vec<Title>, String> {
         let mut events = Vec::with_capacity(def.events.len());
         for e in def.events {
             let line = line_of(text, e.span().start);
-            let name = e.into_inner();
-            claim(&name, "event", line)?;
-            events.push(name);
+            let spec = e.into_inner();
+            // `NAME`, or `NAME=manual` / `NAME=auto`: the reset type the
+            // bridge creates the event with (as `--event` takes it).
+            let name = match spec.rsplit_once('=') {
+                Some((n, "manual" | "auto")) => n,
+                _ => spec.as_str(),
+            };
+            claim(name, "event", line)?;
+            events.push(spec);
         }
         titles.push(Title {
             key,
@@ -294,7 +300,7 @@ mod tests {
         let ir = find(&t, "iracing").unwrap();
         // IRSDK_MEMMAPFILESIZE, 1164 KiB.
         assert!(map_size(ir, "Local\\IRSDKMemMapFileName") >= 1164 * 1024);
-        assert_eq!(ir.events, ["Local\\IRSDKDataValidEvent"]);
+        assert_eq!(ir.events, ["Local\\IRSDKDataValidEvent=manual"]);
         // ACC's pages are the larger of the two games'.
         for key in ["acc", "assettocorsa"] {
             let ac = find(&t, key).unwrap();
