@@ -200,6 +200,27 @@ wait_gone "$name"
 nothing_left "nshm-wb-first-$$"
 say "a name a Windows program created before the bridge is reported (exit 5), nothing left"
 
+# --- 6b. program first, --attach: mirrored by copying, ends with the program --
+name="Local\\nshm-wb-attach-$$"
+wine "$work/game.exe" "$name" 4096 8000 >"$work/attach-game.out" 2>&1 &
+game=$!; bg+=("$game")
+for _ in $(seq 1 200); do grep -q "own memory" "$work/attach-game.out" && break; sleep 0.05; done
+grep -q "own memory" "$work/attach-game.out" || die "attach: the game did not start: $(cr <"$work/attach-game.out")"
+nshm wine --attach --map "$name=4K" >"$work/attach.out" 2>&1 &
+launcher=$!; bg+=("$launcher")
+t1=""; for _ in $(seq 1 200); do t1=$(tick "$name" 2>/dev/null); [[ -n $t1 ]] && break; sleep 0.05; done
+[[ -n $t1 ]] || die "attach: no tick mirrored natively: $(cr <"$work/attach.out")"
+t2=$(advanced "$name" "$t1")
+[[ -n $t2 ]] || die "attach: the mirrored counter did not advance past $t1"
+grep -q "mirroring" "$work/attach.out" || die "attach: the mirror is not reported: $(cr <"$work/attach.out")"
+# The game ends: its name is gone from the prefix, the mirror stops, nshm exits 0.
+wait "$game" 2>/dev/null || true
+wait "$launcher" || die "attach: nshm wine --attach exited $?: $(cr <"$work/attach.out")"
+grep -q "copies in" "$work/attach.out" || die "attach: no copy count: $(cr <"$work/attach.out")"
+wait_gone "$name"
+nothing_left "nshm-wb-attach-$$"
+say "program first with --attach: mirrored natively ($t1 -> $t2), $(sed -n 's/.*: \([0-9]* copies in [0-9]* ms\)/\1/p' "$work/attach.out" | tr -d '\r'), ends with the program"
+
 # --- 7. kill -9: the launcher, the helper and the game; reap reclaims ----------
 name="Local\\nshm-wb-kill-$$"
 nshm wine --map "$name=4K" -- "$work/game.exe" "$name" 4096 60000 >/dev/null 2>&1 &

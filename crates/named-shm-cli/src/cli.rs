@@ -454,8 +454,15 @@ pub struct WineArgs {
     /// Bridge the objects of a known title from the catalogue.
     #[arg(long, value_name = "TITLE")]
     pub game: Option<String>,
+    /// For a program already running in the prefix (started by hand) that
+    /// created a name before the bridge: mirror its memory into the object
+    /// by copying every millisecond, one way (the program's writes reach
+    /// native readers; not zero-copy). The program after `--` is then
+    /// optional: without one, nshm runs while a mirrored name exists.
+    #[arg(long)]
+    pub attach: bool,
     /// The Windows program (a Linux path or a Windows path) and its arguments, after `--`.
-    #[arg(last = true, required = true, value_name = "PROGRAM")]
+    #[arg(last = true, required_unless_present = "attach", value_name = "PROGRAM")]
     pub program: Vec<std::ffi::OsString>,
 }
 

@@ -25,6 +25,14 @@
  * launcher's token comes in the environment (NSHM_BRIDGE_TOKEN), never on
  * the command line, which other users can read.
  *
+ * `--attach`: a name that a program of the prefix created before the bridge
+ * (an anonymous section, so not the object's memory) is mirrored instead of
+ * refused: a thread copies the program's section into the object every
+ * millisecond, one way (the program's writes reach native readers; native
+ * writes never reach the program). Not zero-copy: the fallback for a
+ * program started by hand. With `--attach` the program is optional: without
+ * one, the helper runs while a mirrored name exists in the prefix.
+ *
  * `--status PATH`: a file the helper writes one line to: `ok` once the
  * program started, `error exists <message>` when a program of the prefix
  * created a name before the bridge, or `error <message>` when the bridge
@@ -59,6 +67,11 @@ struct map {
     const wchar_t *path;
     HANDLE file;
     HANDLE section;
+    /* --attach, program first: the program's section (read) and the
+     * object's own pages (written), copied every millisecond. */
+    const unsigned char *mirror_src;
+    unsigned char *mirror_dst;
+    SIZE_T mirror_len;
 };
 
 struct event {
@@ -78,6 +91,9 @@ static int n_maps;
 static struct event events[MAX_OBJECTS];
 static int n_events;
 static const wchar_t *status_path;
+static int attach;
+static int n_mirrors;
+static volatile LONG mirror_rounds;
 /* Set before fail() when a program of the prefix had the name first. */
 static int failure_is_exists;
 
@@ -121,7 +137,7 @@ static void usage(const char *fmt, ...)
     fputs("nshm-wine-helper: ", stderr);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fputs("\nusage: nshm-wine-helper [--status PATH] [--map NAME SIZE PATH]... "
+    fputs("\nusage: nshm-wine-helper [--status PATH] [--attach] [--map NAME SIZE PATH]... "
           "[--event NAME auto|manual]... [--bridge PORT] -- PROGRAM [ARGS...]\n"
           "  (run by `nshm wine`; see `nshm wine --help`)\n",
           stderr);
@@ -222,6 +238,66 @@ static int backed_by(HANDLE section, const wchar_t *path)
     return !_wcsicmp(f, path);
 }
 
+/* --attach: the program created `m`'s name first. Map its section to read
+ * and the object's file to write; the mirror thread copies one to the other.
+ * Our handle of the program's section is closed (the view keeps its pages),
+ * so the name lives exactly while the program's handles do. */
+static void mirror_map(struct map *m, const char *name)
+{
+    MEMORY_BASIC_INFORMATION mbi;
+    HANDLE own;
+    m->mirror_src = MapViewOfFile(m->section, FILE_MAP_READ, 0, 0, 0);
+    if (!m->mirror_src)
+        fail("`%s`: cannot map the section the program created (error %lu)", name, GetLastError());
+    if (!VirtualQuery(m->mirror_src, &mbi, sizeof mbi))
+        fail("`%s`: cannot query the program's section (error %lu)", name, GetLastError());
+    m->mirror_len = mbi.RegionSize < m->size ? mbi.RegionSize : (SIZE_T)m->size;
+    own = CreateFileMappingW(m->file, NULL, PAGE_READWRITE, (DWORD)(m->size >> 32), (DWORD)m->size, NULL);
+    if (!own)
+        fail("`%s`: cannot map the object's file (error %lu)", name, GetLastError());
+    m->mirror_dst = MapViewOfFile(own, FILE_MAP_WRITE, 0, 0, (SIZE_T)m->size);
+    CloseHandle(own);
+    if (!m->mirror_dst)
+        fail("`%s`: cannot map the object's file (error %lu)", name, GetLastError());
+    CloseHandle(m->section);
+    m->section = NULL;
+    n_mirrors++;
+    fprintf(stderr,
+            "nshm-wine-helper: `%s` existed before the bridge (a program of the prefix created "
+            "it): mirroring %lu bytes into the named-shm object every millisecond, one way "
+            "(not zero-copy; native writes do not reach the program)\n",
+            name, (unsigned long)m->mirror_len);
+    fflush(stderr);
+}
+
+static DWORD WINAPI mirror_thread(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        for (int i = 0; i < n_maps; i++)
+            if (maps[i].mirror_src)
+                memcpy(maps[i].mirror_dst, maps[i].mirror_src, maps[i].mirror_len);
+        InterlockedIncrement(&mirror_rounds);
+        Sleep(1);
+    }
+    return 0;
+}
+
+/* Whether a process of the prefix still holds a mirrored name. */
+static int mirrored_names_held(void)
+{
+    for (int i = 0; i < n_maps; i++) {
+        if (!maps[i].mirror_src)
+            continue;
+        HANDLE h = OpenFileMappingW(FILE_MAP_READ, FALSE, maps[i].name);
+        if (h) {
+            CloseHandle(h);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static void open_map(struct map *m)
 {
     char name[512];
@@ -248,10 +324,15 @@ static void open_map(struct map *m)
     if (!m->section)
         fail("`%s`: cannot name its section in the Wine prefix (error %lu)", name, err);
     if (err == ERROR_ALREADY_EXISTS && !backed_by(m->section, m->path)) {
+        if (attach) {
+            mirror_map(m, name);
+            return;
+        }
         failure_is_exists = 1;
         fail("`%s` already exists in this Wine prefix: a program of the prefix created it "
              "before the bridge, so its memory is not the named-shm object; start the "
-             "program through `nshm wine` (end the program that holds the name first)",
+             "program through `nshm wine` (end the program that holds the name first), "
+             "or mirror it by copying with `nshm wine --attach`",
              name);
     }
     /* Otherwise another bridge of this prefix named the same file first:
@@ -519,6 +600,8 @@ int wmain(int argc, wchar_t **argv)
                 usage("--bridge needs a port number (1-65535)");
             port = (unsigned)p;
             i += 1;
+        } else if (!wcscmp(argv[i], L"--attach")) {
+            attach = 1;
         } else if (!wcscmp(argv[i], L"--status")) {
             if (i + 1 >= argc)
                 usage("--status needs PATH");
@@ -529,7 +612,7 @@ int wmain(int argc, wchar_t **argv)
             usage("unknown argument `%s`", utf8(argv[i], a, sizeof a));
         }
     }
-    if (i >= argc)
+    if (i >= argc && !attach)
         usage("no program given after `--`");
     if (n_events && !port)
         usage("--event needs --bridge PORT");
@@ -543,6 +626,30 @@ int wmain(int argc, wchar_t **argv)
     if (n_events) {
         connect_bridge(port);
         start_relay();
+    }
+    if (n_mirrors) {
+        HANDLE t = CreateThread(NULL, 0, mirror_thread, NULL, 0, NULL);
+        if (!t)
+            fail("cannot start the mirror (error %lu)", GetLastError());
+        CloseHandle(t);
+    }
+    if (!cmd_len) {
+        /* --attach without a program: run while a mirrored name lives. */
+        DWORD start = GetTickCount();
+        if (!n_mirrors)
+            fail("--attach: no name exists in this Wine prefix yet, so there is nothing to "
+                 "mirror; start the program through `nshm wine -- PROGRAM` instead");
+        status_line("ok");
+        while (mirrored_names_held())
+            Sleep(200);
+        fprintf(stderr, "nshm-wine-helper: the mirrored names are gone: %ld copies in %lu ms\n",
+                (long)mirror_rounds, (unsigned long)(GetTickCount() - start));
+        fflush(stderr);
+        for (int m = 0; m < n_maps; m++) {
+            CloseHandle(maps[m].section);
+            CloseHandle(maps[m].file);
+        }
+        ExitProcess(0);
     }
 
     memset(&si, 0, sizeof si);

@@ -51,11 +51,17 @@ pub fn run(a: WineArgs) -> Result<()> {
     let wine = std::env::var_os("WINE").unwrap_or_else(|| "wine".into());
     run_bridged(objects, |helper, helper_args| {
         let mut program = a.program.iter();
+        let mut command = vec![wine, helper.as_os_str().to_owned()];
+        if a.attach {
+            command.push("--attach".into());
+        }
+        command.extend(helper_args);
         let Some(first) = program.next() else {
+            if a.attach {
+                return Ok(command);
+            }
             return Err(invalid("no program given after `--`"));
         };
-        let mut command = vec![wine, helper.as_os_str().to_owned()];
-        command.extend(helper_args);
         command.push("--".into());
         command.push(program_arg(first));
         command.extend(program.cloned());
