@@ -273,3 +273,8 @@ pub mod semantics {}
 #[doc = include_str!("../../../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+
+/// The Rust examples of the Wine bridge's user guide, compiled the same way.
+#[doc = include_str!("../../../docs/wine.md")]
+#[cfg(doctest)]
+pub struct WineGuideDoctests;
