@@ -152,8 +152,15 @@ impl Relay {
     pub fn accept(self, child: &mut Child) -> Result<Option<Running>> {
         let stream = loop {
             match self.listener.accept() {
-                Ok((s, _)) => {
-                    if self.presents_token(&s) {
+                Ok((s, peer)) => {
+                    // Another user's connection is dropped at once, so
+                    // that nobody else can hold up the helper's (the
+                    // token check may wait 5 s for a silent peer).
+                    let ours = self
+                        .listener
+                        .local_addr()
+                        .is_ok_and(|me| peer_uid(peer.port(), me.port()) == Some(euid()));
+                    if ours && self.presents_token(&s) {
                         break s;
                     }
                 }
@@ -210,6 +217,34 @@ impl Drop for Running {
             let _ = t.join();
         }
     }
+}
+
+fn euid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+/// The uid owning the loopback socket at `peer_port` connected to our
+/// `local_port`, from `/proc/net/tcp` (TCP has no `SO_PEERCRED`); `None`
+/// if it is not found.
+fn peer_uid(peer_port: u16, local_port: u16) -> Option<u32> {
+    let table = std::fs::read_to_string("/proc/net/tcp").ok()?;
+    peer_uid_in(&table, peer_port, local_port)
+}
+
+/// [`peer_uid`] over the text of `/proc/net/tcp`: `sl local rem st
+/// tx:rx tr:when retrnsmt uid …`, addresses as `HEXIP:HEXPORT`.
+fn peer_uid_in(table: &str, peer_port: u16, local_port: u16) -> Option<u32> {
+    let port = |addr: &str| {
+        addr.rsplit_once(':')
+            .and_then(|(_, p)| u16::from_str_radix(p, 16).ok())
+    };
+    table.lines().skip(1).find_map(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        (f.len() > 7 && port(f[1]) == Some(peer_port) && port(f[2]) == Some(local_port))
+            .then(|| f[7].parse().ok())
+            .flatten()
+    })
 }
 
 fn kind(manual: bool) -> &'static str {
@@ -347,6 +382,52 @@ mod tests {
         assert_eq!((e.name.as_str(), e.manual), ("Local\\Ready", Some(false)));
         let e = EventSpec::parse("Local\\a=b");
         assert_eq!((e.name.as_str(), e.manual), ("Local\\a=b", None));
+    }
+
+    #[test]
+    fn the_peer_socket_s_owner_is_found_in_the_tcp_table() {
+        let table = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n\
+   0: 0100007F:9C40 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 1 1\n\
+   1: 0100007F:D431 0100007F:9C40 01 00000000:00000000 00:00000000 00000000  1000        0 2 1\n\
+   2: 0100007F:D432 0100007F:9C40 01 00000000:00000000 00:00000000 00000000 65534        0 3 1\n";
+        assert_eq!(super::peer_uid_in(table, 0xD431, 0x9C40), Some(1000));
+        assert_eq!(super::peer_uid_in(table, 0xD432, 0x9C40), Some(65534));
+        assert_eq!(super::peer_uid_in(table, 0xD433, 0x9C40), None);
+        assert_eq!(super::peer_uid_in("", 1, 2), None);
+    }
+
+    #[test]
+    fn a_real_loopback_peer_is_this_user() {
+        let l = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let c = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        let (_, peer) = l.accept().unwrap();
+        assert_eq!(peer.port(), c.local_addr().unwrap().port());
+        assert_eq!(
+            super::peer_uid(peer.port(), l.local_addr().unwrap().port()),
+            Some(super::euid())
+        );
+    }
+
+    /// The attack: another user connects first. Its socket is found as
+    /// theirs, so `accept` drops it without waiting for a token.
+    #[test]
+    #[ignore = "needs root: runs with --include-ignored as root (scripts/test.sh does)"]
+    fn another_user_s_connection_is_told_apart() {
+        if super::euid() != 0 {
+            return eprintln!("SKIPPED another_user_s_connection_is_told_apart: needs root (a second user)");
+        }
+        let l = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let port = l.local_addr().unwrap().port();
+        let mut child = std::process::Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "bash", "-c"])
+            .arg(format!("exec 3<>/dev/tcp/127.0.0.1/{port}; sleep 5"))
+            .spawn()
+            .unwrap();
+        let (_, peer) = l.accept().unwrap();
+        let uid = super::peer_uid(peer.port(), port);
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_eq!(uid, Some(65534));
     }
 
     #[test]
