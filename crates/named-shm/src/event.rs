@@ -1,7 +1,7 @@
 //! Named events: `CreateEvent`, `OpenEvent`, `SetEvent`, `ResetEvent`,
 //! `WaitForSingleObject`.
 
-use crate::error::{Error, ErrorName, Result};
+use crate::error::{Error, Result};
 use crate::name::ObjectName;
 use crate::shm::Access;
 use crate::sync::{SyncOptions, WaitStatus};
@@ -254,13 +254,7 @@ impl Event {
     }
 
     fn denied(&self, what: &str) -> Error {
-        let why = if self.inner.writable() {
-            "it was opened with read access"
-        } else {
-            "its permissions allow reading only"
-        };
-        self.name
-            .denied(format!("this handle may not {what} the event ({why})"))
+        crate::sync::denied_to(&self.name, self.inner.writable(), what, "the event")
     }
 
     pub(crate) fn check_can_wait(&self) -> Result<()> {
@@ -382,11 +376,7 @@ impl Event {
     /// What this handle may do: [`Access::ReadWrite`] (wait, set, reset,
     /// pulse) or [`Access::Read`] (wait only). See [`EventOptions::access`].
     pub fn access(&self) -> Access {
-        if self.may_modify {
-            Access::ReadWrite
-        } else {
-            Access::Read
-        }
+        crate::sync::access_of(self.may_modify)
     }
 
     /// Whether the event is manual-reset.

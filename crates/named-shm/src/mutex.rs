@@ -273,25 +273,19 @@ impl Mutex {
         if self.may_modify {
             Ok(())
         } else {
-            let why = if self.inner.writable() {
-                "it was opened with read access"
-            } else {
-                "its permissions allow reading only"
-            };
-            Err(self
-                .name
-                .denied(format!("this handle may not {what} the mutex ({why})")))
+            Err(crate::sync::denied_to(
+                &self.name,
+                self.inner.writable(),
+                what,
+                "the mutex",
+            ))
         }
     }
 
     /// What this handle may do: [`Access::ReadWrite`] (lock and release) or
     /// [`Access::Read`] (look only). See [`MutexOptions::access`].
     pub fn access(&self) -> Access {
-        if self.may_modify {
-            Access::ReadWrite
-        } else {
-            Access::Read
-        }
+        crate::sync::access_of(self.may_modify)
     }
 
     /// Locks the mutex, waiting as long as it takes; the guard releases it.

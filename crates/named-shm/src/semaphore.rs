@@ -295,25 +295,19 @@ impl Semaphore {
         if self.may_modify {
             Ok(())
         } else {
-            let why = if self.inner.writable() {
-                "it was opened with read access"
-            } else {
-                "its permissions allow reading only"
-            };
-            Err(self
-                .name
-                .denied(format!("this handle may not {what} the semaphore ({why})")))
+            Err(crate::sync::denied_to(
+                &self.name,
+                self.inner.writable(),
+                what,
+                "the semaphore",
+            ))
         }
     }
 
     /// What this handle may do: [`Access::ReadWrite`] (wait and release) or
     /// [`Access::Read`] (wait only). See [`SemaphoreOptions::access`].
     pub fn access(&self) -> Access {
-        if self.may_modify {
-            Access::ReadWrite
-        } else {
-            Access::Read
-        }
+        crate::sync::access_of(self.may_modify)
     }
 
     /// `ReleaseSemaphore`: adds `count` and returns the count before.

@@ -1,9 +1,7 @@
 //! What events, mutexes and semaphores share: options, wait results, and
 //! `WaitForMultipleObjects`.
 
-#[cfg(doc)]
-use crate::error::Error;
-use crate::error::{ErrorName, Result};
+use crate::error::{Error, ErrorName, Result};
 use crate::event::Event;
 use crate::mutex::Mutex;
 use crate::name::ObjectName;
@@ -161,6 +159,27 @@ pub fn wait_for_multiple(
         sys::Multi::Abandoned(i) => MultiWaitStatus::Abandoned(i),
         sys::Multi::TimedOut => MultiWaitStatus::TimedOut,
     })
+}
+
+/// What a sync handle may do, from its `may_modify` flag: [`Access::ReadWrite`]
+/// (signal, release, own) or [`Access::Read`] (wait only).
+pub(crate) fn access_of(may_modify: bool) -> Access {
+    if may_modify {
+        Access::ReadWrite
+    } else {
+        Access::Read
+    }
+}
+
+/// The error of a sync handle that may not `what` its object (`kind`: "the
+/// event", ...): opened with read access, or its file allows reading only.
+pub(crate) fn denied_to(name: &ObjectName, file_writable: bool, what: &str, kind: &str) -> Error {
+    let why = if file_writable {
+        "it was opened with read access"
+    } else {
+        "its permissions allow reading only"
+    };
+    name.denied(format!("this handle may not {what} {kind} ({why})"))
 }
 
 /// Validates a multi-object wait as `WaitForMultipleObjects` does, and
