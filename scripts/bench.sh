@@ -104,6 +104,12 @@ log "row 7: scaling"
 "$bin/bench-scale" --out "$results" "${args[@]}"
 log "row 8: administration at scale, per-object costs, many waiters"
 "$bin/bench-admin-scale" --out "$results" "${args[@]}"
+log "row 5-async: async waits (round trips, 10,000 pending waits)"
+if [ "$quick" = 1 ]; then
+  "$bin/async_wait" all --iters 200 --rounds 1 --wakes 20 --out "$results" >&2
+else
+  "$bin/async_wait" all --out "$results" >&2
+fi
 
 log "Python multiprocessing.shared_memory"
 if command -v python3 >/dev/null; then

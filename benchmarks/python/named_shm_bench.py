@@ -36,7 +36,7 @@ MSG = b"Message from first process, sixty-four bytes long, for the test."
 SIZE = 4096
 CASE1 = "create+map+write+unmap+close, fresh 4 KiB"
 CASE2 = "open+map+read+unmap+close, existing 4 KiB"
-CASE5 = "ping-pong round trip, 2 Python processes, blocking"
+CASE5 = "event ping-pong round trip, 2 Python processes"
 
 
 def pct(sorted_vals, p):

@@ -8,11 +8,15 @@
 //!   they are pending, and the time until the first of 10,000 waits on one
 //!   auto-reset event completes after a `set`.
 //!
-//! `async_wait [round-trip|pending|all] [--iters N] [--rounds R]`; the peer
-//! process is this binary again (`peer-blocking` / `peer-async`).
+//! `async_wait [round-trip|pending|all] [--iters N] [--rounds R] [--out FILE]`;
+//! the peer process is this binary again (`peer-blocking` / `peer-async`).
+//! With `--out`, the figures are appended as JSON lines (rows `5-async` and
+//! `5-async-pending`) for `bench-report`, as `scripts/bench.sh` does.
 
 use named_shm::{Event, WaitStatus};
+use named_shm_bench::{record, Record};
 use std::future::Future;
+use std::io::Write as _;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -144,7 +148,11 @@ impl Wake for Noop {
     fn wake(self: Arc<Self>) {}
 }
 
-fn pending(iters: u64) {
+/// Case of row `5-async`, and of `5-async-pending`.
+const CASE_RTT: &str = "event ping-pong round trip, 2 processes, async waits";
+const CASE_PENDING: &str = "10,000 pending async waits in one process";
+
+fn pending(iters: u64, out: &mut Vec<Record>) {
     const N: usize = 10_000;
     let id = std::process::id();
     let idle = Event::options()
@@ -165,13 +173,28 @@ fn pending(iters: u64) {
     }
     let register_ns = t.elapsed().as_nanos() as f64 / N as f64;
     let (rss1, thr1) = (status_field("VmRSS:"), status_field("Threads:"));
+    let bytes = (rss1.saturating_sub(rss0) * 1024) as f64 / N as f64;
     println!(
-        "pending 10000 (hand-polled futures): memory {:.0} bytes/wait (VmRSS +{} KiB), threads +{}, register {:.0} ns/wait",
-        (rss1.saturating_sub(rss0) * 1024) as f64 / N as f64,
+        "pending 10000 (hand-polled futures): memory {bytes:.0} bytes/wait (VmRSS +{} KiB), threads +{}, register {register_ns:.0} ns/wait",
         rss1.saturating_sub(rss0),
         thr1.saturating_sub(thr0),
-        register_ns
     );
+    let note = |what: &str| {
+        let mut r = record(
+            "5-async-pending",
+            CASE_PENDING,
+            what,
+            "ns/wait",
+            &[register_ns],
+            N as u64,
+        );
+        r.note = format!(
+            "memory {bytes:.0} bytes per pending wait, {} more threads for 10,000",
+            thr1.saturating_sub(thr0)
+        );
+        r
+    };
+    out.push(note("register one wait (first poll)"));
 
     // Wake one wait on another event while the 10,000 are pending, and
     // without them: another thread sets `hot` (noting the time just before)
@@ -201,11 +224,31 @@ fn pending(iters: u64) {
                 samples.push(set_at.lock().unwrap().elapsed().as_nanos() as f64);
             }
         });
-        println!("wake one ({label}): {:.1} us median", median(&mut samples) / 1e3);
+        println!(
+            "wake one ({label}): {:.1} us median",
+            median(&mut samples.clone()) / 1e3
+        );
+        samples
     };
-    wake_one("10000 other waits pending");
+    let busy = wake_one("10000 other waits pending");
     drop(futs);
-    wake_one("no other wait pending");
+    let quiet = wake_one("no other wait pending");
+    out.push(record(
+        "5-async-pending",
+        CASE_PENDING,
+        "wake one wait (no other pending)",
+        "ns/wake",
+        &quiet,
+        iters,
+    ));
+    out.push(record(
+        "5-async-pending",
+        CASE_PENDING,
+        "wake one wait (10,000 others pending)",
+        "ns/wake",
+        &busy,
+        iters,
+    ));
     drop(go_tx);
     setter.join().unwrap();
 
@@ -246,6 +289,19 @@ fn pending(iters: u64) {
         first.as_secs_f64() * 1e3,
         done.load(Ordering::SeqCst)
     );
+    let mut r = record(
+        "5-async-pending",
+        CASE_PENDING,
+        "set of an auto-reset event with 10,000 tasks waiting: first completes",
+        "ns/wake",
+        &[first.as_nanos() as f64],
+        1,
+    );
+    r.note = format!(
+        "{} of the 10,000 completed (auto-reset: exactly one)",
+        done.load(Ordering::SeqCst)
+    );
+    out.push(r);
 }
 
 fn main() {
@@ -268,6 +324,12 @@ fn main() {
     };
     let iters = flag("--iters", 20_000);
     let rounds = flag("--rounds", 5) as usize;
+    let out_path = args
+        .iter()
+        .position(|a| a == "--out")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    let mut recs = Vec::new();
     if what == "case" {
         let case = args.get(1).map_or("async-park", String::as_str);
         let ns = round_trip(case, iters, rounds);
@@ -291,14 +353,29 @@ fn main() {
         }
         for (k, (_, label)) in cases.iter().enumerate() {
             let mut ratios: Vec<f64> = per[k].iter().zip(&per[0]).map(|(a, b)| a / b).collect();
+            let ratio = median(&mut ratios);
             println!(
-                "round trip, {label}: {:.2} us median ({:.2}x blocking, median of per-round ratios)",
+                "round trip, {label}: {:.2} us median ({ratio:.2}x blocking, median of per-round ratios)",
                 median(&mut per[k].clone()) / 1e3,
-                median(&mut ratios)
             );
+            let mut r = record("5-async", CASE_RTT, label, "ns/rtt", &per[k], iters);
+            if k > 0 {
+                r.note = format!("{ratio:.2}× the blocking round trip, the median of per-round ratios");
+            }
+            recs.push(r);
         }
     }
     if what == "pending" || what == "all" {
-        pending(flag("--wakes", 200));
+        pending(flag("--wakes", 200), &mut recs);
+    }
+    if let Some(path) = out_path {
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .unwrap_or_else(|e| panic!("cannot open {path}: {e}"));
+        for r in &recs {
+            writeln!(f, "{}", serde_json::to_string(r).expect("a record serialises")).expect("write");
+        }
     }
 }

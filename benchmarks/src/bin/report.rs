@@ -78,6 +78,9 @@ fn floor_of(row: &str) -> &'static [&'static str] {
     match row {
         "4-1MiB" | "4-64MiB" => &["private memcpy"],
         "5" => &["raw futex"],
+        "5-async" => &["blocking both sides"],
+        "5-python" => &["python named_shm.Event (unrelated processes)"],
+        "5-async-pending" => &["(none: what pending waits cost)"],
         "5-spin" => &["raw spin (atomics, yield after the budget)"],
         "6" | "6-contended" => &["robust pthread_mutex"],
         _ => &["raw"],
@@ -856,6 +859,13 @@ fn main() -> Result<()> {
     let _ = writeln!(md, "## (5) Event and semaphore ping-pong between two processes\n");
     table(&mut md, &rows, "5", None);
     table(&mut md, &rows, "5-spin", None);
+    let _ = writeln!(
+        md,
+        "### Async waits (`Event::wait_async`) and Python\n\nThe same named-shm event ping-pong with the measuring side (or both) awaiting `wait_async` (issue 18's goal: at most 1.3× the blocking round trip; each async hop adds a thread hand-off, from the process's waiter thread to the executor); the cost of pending async waits; and the ping-pong between two Python processes (`benchmarks/python/named_shm_bench.py`), blocking and awaiting `Event.wait_async` in asyncio, beside Python's peers.\n"
+    );
+    table(&mut md, &rows, "5-async", None);
+    table(&mut md, &rows, "5-async-pending", None);
+    table(&mut md, &rows, "5-python", None);
     let _ = writeln!(md, "## (6) Mutex lock + unlock\n");
     table(&mut md, &rows, "6", None);
     table(&mut md, &rows, "6-contended", None);
