@@ -9,6 +9,9 @@
 #   scripts/stress-full.sh [log file]     (default: $CARGO_TARGET_DIR/stress-full.log)
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# The attack tests, fuzz properties and seeded bugs' tests under a private
+# root (removed at exit), unless the caller gave one.
+. scripts/lib/private-root.sh stress-full
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
 mkdir -p "$CARGO_TARGET_DIR"
 LOG=${1:-$CARGO_TARGET_DIR/stress-full.log}

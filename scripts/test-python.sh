@@ -60,15 +60,7 @@ export NAMED_SHM_WINCC=$root/scripts/wincc
 export NAMED_SHM_TEST_PYTHON=$venv/bin/python
 
 # A private root for the objects, unless the caller (CI) gave one.
-own_root=
-if [[ -z ${NAMED_SHM_DIR:-} ]]; then
-  NAMED_SHM_DIR=$(mktemp -d /dev/shm/named-shm-pytest.XXXXXX)
-  chmod 1777 "$NAMED_SHM_DIR"
-  export NAMED_SHM_DIR
-  own_root=$NAMED_SHM_DIR
-fi
-cleanup() { [[ -n $own_root ]] && rm -rf "$own_root"; return 0; }
-trap cleanup EXIT
+. scripts/lib/private-root.sh pytest
 
 set +e
 "$venv/bin/python" -c 'import named_shm' &&

@@ -5,6 +5,8 @@
 # too; run as another user, the summary lists them as ignored with the reason.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Objects under a private root (removed at exit), unless the caller gave one.
+. scripts/lib/private-root.sh test
 if [ "$(id -u)" = 0 ]; then
   cargo test --workspace -- --include-ignored
 else

@@ -338,81 +338,49 @@ __NSHM_W size_t __nshm_mbstowcs(__nshm_wc *dst, const char *src, size_t n)
         dst[out] = 0;
     return out;
 }
-/* wcstombs_s (Microsoft): *ret = bytes written including the terminator.
- * count is the most to convert (_TRUNCATE: as much as fits). */
-__NSHM_W errno_t __nshm_wcstombs_s(size_t *ret, char *dst, size_t size, const __nshm_wc *src, size_t count)
-{
-    if (ret)
-        *ret = 0;
-    if ((!dst && size) || (dst && !size) || !src) {
-        if (dst && size)
-            dst[0] = 0;
-        return EINVAL;
+/* wcstombs_s and mbstowcs_s (Microsoft), one body: *ret = units written
+ * including the terminator (bytes for wcstombs_s); count is the most to
+ * convert (_TRUNCATE: as much as fits). */
+#define __NSHM_CONVERT_S(name, D, S, convert)                                              \
+    __NSHM_W errno_t name(size_t *ret, D *dst, size_t size, const S *src, size_t count)  \
+    {                                                                                     \
+        if (ret)                                                                          \
+            *ret = 0;                                                                     \
+        if ((!dst && size) || (dst && !size) || !src) {                                   \
+            if (dst && size)                                                              \
+                dst[0] = 0;                                                               \
+            return EINVAL;                                                                \
+        }                                                                                 \
+        size_t need = convert(NULL, src, 0);                                              \
+        if (need == (size_t)-1) {                                                         \
+            if (dst)                                                                      \
+                dst[0] = 0;                                                               \
+            return EILSEQ;                                                                \
+        }                                                                                 \
+        if (!dst) {                                                                       \
+            if (ret)                                                                      \
+                *ret = need + 1;                                                          \
+            return 0;                                                                     \
+        }                                                                                 \
+        size_t want = count == _TRUNCATE || count > need ? need : count;                  \
+        errno_t rc = 0;                                                                   \
+        if (want + 1 > size) {                                                            \
+            if (count != _TRUNCATE) {                                                     \
+                dst[0] = 0;                                                               \
+                return ERANGE;                                                            \
+            }                                                                             \
+            want = size - 1;                                                              \
+            rc = STRUNCATE;                                                               \
+        }                                                                                 \
+        size_t got = convert(dst, src, want);                                             \
+        dst[got] = 0;                                                                     \
+        if (ret)                                                                          \
+            *ret = got + 1;                                                               \
+        return rc;                                                                        \
     }
-    size_t need = __nshm_wcstombs(NULL, src, 0);
-    if (need == (size_t)-1) {
-        if (dst)
-            dst[0] = 0;
-        return EILSEQ;
-    }
-    if (!dst) {
-        if (ret)
-            *ret = need + 1;
-        return 0;
-    }
-    size_t want = count == _TRUNCATE || count > need ? need : count;
-    errno_t rc = 0;
-    if (want + 1 > size) {
-        if (count != _TRUNCATE) {
-            dst[0] = 0;
-            return ERANGE;
-        }
-        want = size - 1;
-        rc = STRUNCATE;
-    }
-    size_t got = __nshm_wcstombs(dst, src, want);
-    dst[got] = 0;
-    if (ret)
-        *ret = got + 1;
-    return rc;
-}
-/* mbstowcs_s (Microsoft): *ret = units written including the terminator. */
-__NSHM_W errno_t __nshm_mbstowcs_s(size_t *ret, __nshm_wc *dst, size_t size, const char *src, size_t count)
-{
-    if (ret)
-        *ret = 0;
-    if ((!dst && size) || (dst && !size) || !src) {
-        if (dst && size)
-            dst[0] = 0;
-        return EINVAL;
-    }
-    size_t need = __nshm_mbstowcs(NULL, src, 0);
-    if (need == (size_t)-1) {
-        if (dst)
-            dst[0] = 0;
-        return EILSEQ;
-    }
-    if (!dst) {
-        if (ret)
-            *ret = need + 1;
-        return 0;
-    }
-    size_t want = count == _TRUNCATE || count > need ? need : count;
-    errno_t rc = 0;
-    if (want + 1 > size) {
-        if (count != _TRUNCATE) {
-            dst[0] = 0;
-            return ERANGE;
-        }
-        want = size - 1;
-        rc = STRUNCATE;
-    }
-    size_t got = __nshm_mbstowcs(dst, src, want);
-    dst[got] = 0;
-    if (ret)
-        *ret = got + 1;
-    return rc;
-}
+__NSHM_CONVERT_S(__nshm_wcstombs_s, char, __nshm_wc, __nshm_wcstombs)
+__NSHM_CONVERT_S(__nshm_mbstowcs_s, __nshm_wc, char, __nshm_mbstowcs)
+#undef __NSHM_CONVERT_S
 
 /* printf family: Microsoft's wide format language (%s: wide in wide
  * functions, %S and %hs: narrow, %ls/%ws: wide), named_shm_wide.h's engine. */
